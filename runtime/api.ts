@@ -1,0 +1,226 @@
+/**
+ * The fiber API: run, go, scope, sleep, yieldNow, wait, blocking, timeout.
+ *
+ * Each suspending function is written twice, following the calling
+ * convention (calls.ts): the exported sync entry for uncompiled callers, and
+ * its resumable twin (`$co`) for compiled ones. Twins that need no code after
+ * the fiber resumes are plain functions that call a hook and return
+ * `undefined` (no generator allocated); twins that do are generators.
+ */
+import { Cancelled, TimeoutError } from "./errors.js";
+import { Fiber, currentFiber, site, type Resumable } from "./fiber.js";
+import { Scope } from "./scope.js";
+import type { Scheduler } from "./scheduler.js";
+import { EventLoopScheduler } from "./event-loop-scheduler.js";
+import { BlockingScheduler, blockThread, drive } from "./blocking-scheduler.js";
+import { call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
+
+export interface RunOptions {
+  /** The scheduler to run on; a new default event-loop scheduler when omitted. */
+  scheduler?: Scheduler;
+  /** Name of the root fiber (default "main"). */
+  name?: string;
+}
+
+/**
+ * Start a scheduler, run `main` in the root fiber, and resolve with its result
+ * once it and every fiber spawned under it finished. Rejects with the first
+ * failure, or with `DeadlockError` when the fibers can never finish.
+ *
+ * @example
+ * await run(() => {
+ *   go(() => { sleep(10); console.log("world") });
+ *   console.log("hello");
+ * });
+ */
+export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T> {
+  const scheduler = options.scheduler ?? new EventLoopScheduler();
+  const root = new Scope(null, null);
+  const fiber = new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, { name: options.name ?? "main" });
+  root.rootFiber = fiber;
+  scheduler.fiber(fiber);
+  await scheduler.run();
+  if (root.failed) throw root.failure;
+  if (fiber.failed) throw fiber.error;
+  return fiber.result as T;
+}
+
+/**
+ * Spawn a fiber running `fn(...args)` in the current scope, like Go's `go`.
+ * It starts once the spawner suspends. Outside any fiber (uncompiled code) the
+ * call runs to completion at once, in blocking mode.
+ *
+ * @example
+ * const f = go(fetchUser, 42);
+ * const user = f.join();
+ */
+export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): Fiber<T> {
+  const spawner = currentFiber();
+  const spawnSite = site.at;
+  site.at = undefined;
+  if (spawner === null) {
+    // Outside any fiber (uncompiled code): drive the new fiber to completion at once.
+    const scheduler = new BlockingScheduler("go()");
+    const fiber = new Fiber<T>(scheduler, callFrame<T>(fn, undefined, args), null, { spawnSite });
+    scheduler.fiber(fiber);
+    scheduler.runUntilDone();
+    return fiber;
+  }
+  const scope = spawner.scope;
+  const fiber = new Fiber<T>(spawner.scheduler, callFrame<T>(fn, undefined, args), scope, { spawnSite });
+  scope?.add(fiber);
+  spawner.scheduler.fiber(fiber);
+  return fiber;
+}
+
+
+/**
+ * Run `body` as a nursery: return its result once it and every fiber spawned
+ * in it ended. The first failure cancels the others and is rethrown.
+ *
+ * @suspends
+ * @example
+ * const [a, b] = scope(() => {
+ *   const fa = go(load, "a"), fb = go(load, "b");
+ *   return [fa.join(), fb.join()];
+ * });
+ */
+export function scope<T>(body: () => T): T {
+  return drive(scope$co(body) as Resumable<T>, "scope()");
+}
+
+function* scope$co<T>(body: () => T): Resumable<T> {
+  const fiber = currentFiber()!;
+  const outer = fiber.scope;
+  const region = fiber.pushCancelScope();
+  const sc = new Scope(outer, region);
+  fiber.scope = sc;
+  let result: T | undefined;
+  let bodyFailed = false;
+  let bodyError: unknown;
+  try {
+    result = (yield call(body, undefined, [])) as T;
+  } catch (e) {
+    bodyFailed = true;
+    bodyError = e;
+    // A body that fails (other than by this scope's own cancellation) fails the scope.
+    if (!(e instanceof Cancelled && e === region.cancelled)) sc.fail(e);
+  }
+  // Wait for the children even if cancelled: no fiber outlives its scope.
+  fiber.shield++;
+  try {
+    while (sc.children.size > 0) {
+      sc.waitForChildren(fiber.scheduler, fiber);
+      yield;
+    }
+  } finally {
+    fiber.shield--;
+    fiber.scope = outer;
+    fiber.popCancelScope(region);
+  }
+  if (sc.failed) throw sc.failure;
+  if (bodyFailed) throw bodyError;
+  return result as T;
+}
+twin(scope, scope$co as (body: () => unknown) => TwinResult);
+
+/**
+ * Park the fiber for `ms` milliseconds. `sleep(0)` lets every other ready
+ * fiber run first. Outside a fiber it blocks the thread.
+ *
+ * @suspends
+ * @example
+ * sleep(100);
+ */
+export function sleep(ms: number): void {
+  blockThread(Number.isFinite(ms) ? ms : 0);
+}
+twin(sleep, (ms: number): undefined => {
+  currentFiber()!.scheduler.kernelSleep(ms);
+  return undefined;
+});
+
+/**
+ * Let every other ready fiber run, then continue.
+ *
+ * @suspends
+ */
+export function yieldNow(): void {
+  // Uncompiled code: nothing else can run on this thread meanwhile.
+}
+twin(yieldNow, (): undefined => {
+  currentFiber()!.scheduler.yieldNow();
+  return undefined;
+});
+
+/**
+ * Suspend until `promise` settles; return its value or throw its reason.
+ * The bridge from fibers to the async ecosystem.
+ *
+ * @suspends
+ * @example
+ * const res = wait(fetch("https://example.com"));
+ */
+export function wait<T>(promise: PromiseLike<T> | T): T {
+  if (!isThenable(promise)) return promise;
+  throw uncompiledCall("wait(promise)", "a Promise cannot be awaited synchronously");
+}
+twin(wait, <T>(promise: PromiseLike<T> | T): undefined => {
+  const fiber = currentFiber()!;
+  if (!isThenable(promise)) fiber.wake(promise, false);
+  else fiber.scheduler.blockingOperationWait("wait(promise)", () => promise);
+  return undefined;
+});
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * Wrap an async function as a suspending one: the result is awaited at the
+ * fiber's suspension point.
+ *
+ * @example
+ * const readText = blocking(async (p: string) => (await import("node:fs/promises")).readFile(p, "utf8"));
+ * const text = readText("a.txt");
+ */
+export function blocking<A extends unknown[], T>(asyncFn: (...args: A) => PromiseLike<T>): (...args: A) => T {
+  const name = asyncFn.name === "" ? "blocking(fn)" : `${asyncFn.name}()`;
+  const syncEntry = (..._args: A): T => {
+    throw uncompiledCall(name, "it wraps an async function, whose Promise cannot be awaited synchronously");
+  };
+  return twin(syncEntry, (...args: A): undefined => {
+    currentFiber()!.scheduler.blockingOperationWait(name, () => asyncFn(...args));
+    return undefined;
+  });
+}
+
+/**
+ * Run `fn`; if it has not returned after `ms` milliseconds, cancel it at its
+ * suspension point (its `finally` blocks run) and throw `TimeoutError`.
+ *
+ * @suspends
+ * @example
+ * const body = timeout(500, () => http.get(url));
+ */
+export function timeout<T>(ms: number, fn: () => T): T {
+  return driveTwin(timeout$co as (ms: number, fn: () => T) => TwinResult<T>, undefined, [ms, fn], "timeout()");
+}
+
+function* timeout$co<T>(ms: number, fn: () => T): Resumable<T> {
+  const fiber = currentFiber()!;
+  const region = fiber.pushCancelScope();
+  const error = new TimeoutError(`timed out after ${ms} ms`);
+  const expired = new Cancelled(error);
+  const timer = fiber.scheduler.timeoutAfter(ms, () => region.cancel(expired));
+  try {
+    return (yield call(fn, undefined, [])) as T;
+  } catch (e) {
+    if (region.cancelled === expired && e instanceof Cancelled) throw error;
+    throw e;
+  } finally {
+    timer.cancel();
+    fiber.popCancelScope(region);
+  }
+}
+twin(timeout, timeout$co as (ms: number, fn: () => unknown) => TwinResult);

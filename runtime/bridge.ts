@@ -1,0 +1,52 @@
+/**
+ * Bridges from Promise-land into fibers, used by emitted code:
+ * - an `async` function that calls suspending code runs it as an awaited child fiber;
+ * - a suspending callback handed to an API that accepts Promise-returning
+ *   functions (a test runner's `test`, `setTimeout`, event handlers) is wrapped
+ *   to run as a fiber and return a Promise;
+ * - suspending statements at the top level of an ES module run under top-level await.
+ */
+import { go, run } from "./api.js";
+import { currentFiber, type Fiber, type Resumable } from "./fiber.js";
+import { call, twin, uncompiledCall } from "./calls.js";
+
+/** A suspending function whose twin builds a frame calling `fn` with a fixed `this` and arguments. */
+function bound<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): () => T {
+  const entry = (): T => {
+    throw uncompiledCall("a bridged fiber body", "it must run as a fiber");
+  };
+  return twin(entry, () => callWith<T>(fn, thisArg, args));
+}
+
+function* callWith<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
+  return (yield call(fn, thisArg, args)) as T;
+}
+
+function* watch<T>(child: Fiber<T>, resolve: (v: T) => void, reject: (e: unknown) => void): Resumable<void> {
+  try {
+    resolve((yield child.join$co()) as T);
+  } catch (e) {
+    reject(e);
+  }
+}
+
+/**
+ * Run `fn(...args)` as a fiber and return a Promise of its result: a child
+ * fiber of the current scope when called from a fiber, else a new run.
+ */
+export function spawnPromise<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<T> {
+  const body = bound<T>(fn, thisArg, args);
+  if (currentFiber() === null) return run(body);
+  const child = go(body);
+  return new Promise<T>((resolve, reject) => {
+    // A watcher fiber joins the child, so its failure counts as handled by the awaiting code.
+    go(twin((): void => undefined, () => watch(child, resolve, reject)));
+  });
+}
+
+/** Wrap a suspending function so that uncompiled callers get a Promise-returning function. */
+export function toPromise<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => Promise<T> {
+  return function (this: unknown, ...args: A): Promise<T> {
+    return spawnPromise<T>(fn, this, args);
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The default scheduler: runs fibers on Node's event loop.
+ *
+ * - One FIFO run queue, drained by {@link EventLoopScheduler.drive}, a loop
+ *   guarded by a re-entrancy flag (as Effection does) rather than recursion:
+ *   waking a fiber from inside another only queues it.
+ * - The loop is started from a microtask when something becomes ready (a
+ *   promise settled, a fiber was spawned from outside), so no time is wasted
+ *   on macrotask hops.
+ * - A fiber loop that never lets the event loop run would starve I/O, so
+ *   after a time slice (checked every 1024 steps, not per step: a clock read
+ *   costs more than a context switch) the loop yields with `setImmediate`.
+ * - One timer heap; a single `setTimeout` is armed for its earliest deadline.
+ *   No polling: when nothing is ready and no timer is armed the loop is idle
+ *   and holds no handle, so the process exits once the fibers' own I/O ends.
+ */
+import { performance } from "node:perf_hooks";
+import { DeadlockError } from "./errors.js";
+import type { Fiber } from "./fiber.js";
+import { BaseScheduler } from "./scheduler.js";
+import { describeFibers } from "./introspect.js";
+
+/** How long the loop may run fibers before it lets the event loop in. */
+const SLICE_MS = 15;
+const STEPS_PER_CLOCK_CHECK = 1024;
+
+/** A growable ring buffer: O(1) push and shift, unlike Array#shift. */
+export class FiberQueue {
+  private items: (Fiber | undefined)[] = new Array(16);
+  private head = 0;
+  length = 0;
+
+  push(f: Fiber): void {
+    if (this.length === this.items.length) this.grow();
+    this.items[(this.head + this.length) & (this.items.length - 1)] = f;
+    this.length++;
+  }
+
+  shift(): Fiber {
+    const f = this.items[this.head]!;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.length--;
+    return f;
+  }
+
+  /** Remove the item at `i` positions from the head (TestScheduler picks at random). */
+  take(i: number): Fiber {
+    const mask = this.items.length - 1;
+    const at = (this.head + i) & mask;
+    const f = this.items[at]!;
+    // Move the head item into the hole: order of the rest does not matter to a random picker.
+    this.items[at] = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & mask;
+    this.length--;
+    return f;
+  }
+
+  private grow(): void {
+    const old = this.items;
+    const next = new Array<Fiber | undefined>(old.length * 2);
+    for (let i = 0; i < this.length; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.items = next;
+    this.head = 0;
+  }
+}
+
+export class EventLoopScheduler extends BaseScheduler {
+  private readonly queue = new FiberQueue();
+  private running = false;
+  private scheduled = false;
+  private timerHandle: ReturnType<typeof setTimeout> | null = null;
+  private timerDeadline = Infinity;
+  private readonly onBeforeExit = () => this.beforeExit();
+  private listening = false;
+
+  now(): number {
+    return performance.now();
+  }
+
+  protected enqueue(fiber: Fiber): void {
+    this.queue.push(fiber);
+  }
+
+  protected wakeLoop(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(this.driveFromMicrotask);
+  }
+
+  private readonly driveFromMicrotask = () => {
+    this.scheduled = false;
+    this.drive();
+  };
+
+  override run(): Promise<void> {
+    if (!this.listening) {
+      this.listening = true;
+      process.on("beforeExit", this.onBeforeExit);
+    }
+    return super.run().finally(() => {
+      this.listening = false;
+      process.off("beforeExit", this.onBeforeExit);
+    });
+  }
+
+  /** Run ready fibers until none is left, the slice is used up, or we must wait. */
+  private drive(): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const queue = this.queue;
+      let sliceEnd = this.now() + SLICE_MS;
+      let steps = 0;
+      for (;;) {
+        while (queue.length > 0) {
+          queue.shift().step();
+          if (++steps === STEPS_PER_CLOCK_CHECK) {
+            steps = 0;
+            const now = this.now();
+            this.fireDueTimers(now);
+            if (now >= sliceEnd) {
+              // Let I/O callbacks and other tasks run, then carry on.
+              this.scheduled = true;
+              setImmediate(this.driveFromMicrotask);
+              return;
+            }
+          }
+        }
+        if (this.fireDueTimers(this.now())) continue;
+        if (this.idle()) {
+          sliceEnd = this.now() + SLICE_MS;
+          continue;
+        }
+        return;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  protected waitForTimers(deadline: number): void {
+    if (this.timerHandle !== null) {
+      if (this.timerDeadline <= deadline) return;
+      clearTimeout(this.timerHandle);
+    }
+    this.timerDeadline = deadline;
+    this.timerHandle = setTimeout(this.onTimer, Math.max(0, deadline - this.now()));
+  }
+
+  private readonly onTimer = () => {
+    this.timerHandle = null;
+    this.timerDeadline = Infinity;
+    this.drive();
+  };
+
+  /**
+   * Node is about to exit with fibers still waiting on promises or I/O that
+   * hold no handle: they can never settle. Fail the run with a report instead
+   * of exiting silently (exit code 13, "unsettled top-level await").
+   */
+  private beforeExit(): void {
+    if (this.live.size === 0 || this.running) return;
+    const error = new DeadlockError(
+      "the event loop is empty but fibers still wait on promises that can never settle:\n" + describeFibers(this.live),
+    );
+    this.failStuck(error);
+  }
+
+  override close(): void {
+    super.close();
+    if (this.timerHandle !== null) clearTimeout(this.timerHandle);
+    this.timerHandle = null;
+    this.wakeLoop();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * `colorless/internal`: what code emitted by the transformer imports, as
+ * `import * as __co from "colorless/internal"`. Not for hand-written code;
+ * docs/calling-convention.md describes each export.
+ */
+export { site, currentFiber, Fiber, type Resumable } from "./fiber.js";
+export { twin, twinOf, call, callMethod, callFrame, driveTwin, type TwinResult } from "./calls.js";
+export { drive } from "./blocking-scheduler.js";
+export { toPromise, spawnPromise } from "./bridge.js";

@@ -1,0 +1,50 @@
+/**
+ * Human-readable fiber reports, shared by dumpFibers() and DeadlockError.
+ *
+ *     fiber-2 "producer" blocked on ch.send() at producer (src/a.ts:12:5)
+ *         at producer (src/a.ts:12:5)
+ *         at go main (src/a.ts:20:3)
+ */
+import { Fiber as FiberClass, type Fiber } from "./fiber.js";
+
+export function describeFiber(f: Fiber): string {
+  const head =
+    f.state === "blocked"
+      ? `${f.name} blocked on ${f.blocker?.description ?? "?"}${f.blockedAt !== undefined ? ` at ${f.blockedAt}` : ""}`
+      : `${f.name} ${f.state}`;
+  return [head, ...stackLines(f)].join("\n");
+}
+
+/** The fiber's logical stack, innermost first. */
+export function stackLines(f: Fiber): string[] {
+  const lines: string[] = [];
+  if (f.blockedAt !== undefined && f.state === "blocked") lines.push(`    at ${f.blockedAt}`);
+  const frames = f.frames;
+  // frames alternate [generator, site, generator, site, ...]: site i+1 is where frame i+2 was called from.
+  for (let i = frames.length - 1; i >= 3; i -= 2) {
+    const s = frames[i] as string | undefined;
+    if (s !== undefined) lines.push(`    at ${s}`);
+  }
+  if (f.spawnSite !== undefined) lines.push(`    at go ${f.spawnSite}`);
+  return lines;
+}
+
+export function describeFibers(fibers: Iterable<Fiber>): string {
+  const parts: string[] = [];
+  for (const f of fibers) parts.push("  " + describeFiber(f).replace(/\n/g, "\n  "));
+  return parts.join("\n");
+}
+
+/**
+ * Print (to stderr) and return a report of every live fiber of the current
+ * scheduler: its state, what it is blocked on and where, and its logical stack.
+ *
+ * @example
+ * process.on("SIGUSR2", () => dumpFibers());
+ */
+export function dumpFibers(scheduler?: { fibers(): Iterable<Fiber> }): string {
+  const s = scheduler ?? FiberClass.current?.scheduler;
+  const text = s === undefined ? "no fibers: not running in a scheduler" : describeFibers(s.fibers());
+  process.stderr.write(text + "\n");
+  return text;
+}

@@ -1,0 +1,310 @@
+/**
+ * The scheduler interface and the machinery shared by the shipped schedulers.
+ *
+ * Hooks are named after Ruby's `Fiber::Scheduler`, camelCased (see
+ * docs/scheduler.md for the contract a third-party scheduler must keep):
+ *
+ * | hook | called when |
+ * | --- | --- |
+ * | `fiber(f)` | a fiber was created (`go`, `run`); make it runnable |
+ * | `kernelSleep(ms)` | `sleep(ms)`: park the current fiber, wake it after `ms` |
+ * | `block(blocker, timeout?)` | a primitive must wait: park the current fiber on `blocker` |
+ * | `unblock(blocker, fiber, value?, isError?)` | wake a fiber parked on `blocker` |
+ * | `timeoutAfter(ms, callback)` | arm a timer (used by `timeout`, `select`'s `after`, primitives' timeouts) |
+ * | `ioRead`/`ioWrite`/`ioWait`/`processWait`/`addressResolve`/`blockingOperationWait` | I/O: start it, park until it completes |
+ * | `run(root)` | drive everything until no fiber is left |
+ * | `close()` | shut down: cancel what is left |
+ *
+ * Every hook that parks is called by the fiber that parks (`currentFiber()`),
+ * which then yields `undefined` to its trampoline.
+ *
+ * ## Shutdown order (`run`)
+ * 1. the run queue empties and no timer is pending and no external waiter
+ *    (promise, I/O) is outstanding;
+ * 2. if live fibers remain they are all blocked on each other: a
+ *    `DeadlockError` listing them is raised, every one of them is cancelled so
+ *    its `finally` blocks run (steps 1–2 repeat until none is left);
+ * 3. `run` settles.
+ */
+import { Fiber, currentFiber } from "./fiber.js";
+import { DeadlockError } from "./errors.js";
+import { TimerHeap, type Timer } from "./timers.js";
+import { describeFibers } from "./introspect.js";
+
+/** What a parked fiber waits on. Primitives create one per wait queue or per waiter. */
+export interface Blocker {
+  /** Human description shown by dumpFibers() and DeadlockError: "ch.receive()", "sleep(100)". */
+  readonly description: string;
+  /** True when something outside the fibers (a promise, I/O, a timer) will unblock it. */
+  readonly external?: boolean;
+  /** Take the fiber off the primitive's wait queue when it is woken another way (cancel, timeout). */
+  abort?(fiber: Fiber): void;
+}
+
+/** The value a fiber resumes with when `block(blocker, timeout)` timed out. */
+export const TIMED_OUT: unique symbol = Symbol("colorless.timedOut");
+
+/** A handle for `timeoutAfter`. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** The contract between the runtime and a scheduler. See docs/scheduler.md. */
+export interface Scheduler {
+  fiber(fiber: Fiber): void;
+  kernelSleep(ms: number): void;
+  block(blocker: Blocker, timeout?: number): void;
+  unblock(blocker: Blocker | null, fiber: Fiber, value?: unknown, isError?: boolean): void;
+  timeoutAfter(ms: number, callback: () => void): TimerHandle;
+  /** Park the current fiber until `promise` settles (the bridge used by `wait` and the I/O modules). */
+  blockingOperationWait<T>(description: string, work: () => PromiseLike<T>): void;
+  ioRead<T>(description: string, work: () => PromiseLike<T>): void;
+  ioWrite<T>(description: string, work: () => PromiseLike<T>): void;
+  ioWait<T>(description: string, work: () => PromiseLike<T>): void;
+  processWait<T>(description: string, work: () => PromiseLike<T>): void;
+  addressResolve<T>(description: string, work: () => PromiseLike<T>): void;
+  /** Called by a fiber when it ended. */
+  fiberDone(fiber: Fiber): void;
+  /** Ids are per scheduler so that traces of a seeded run are reproducible. */
+  nextFiberId(): number;
+  /** `yieldNow()`: let every other ready fiber run, then continue. */
+  yieldNow(): void;
+  /** Drive all fibers until none is left; rejects with DeadlockError if they can never finish. */
+  run(): Promise<void>;
+  close(): void;
+  /** Current time in ms on this scheduler's clock (virtual for TestScheduler). */
+  now(): number;
+  /** Every live fiber, for dumpFibers(). */
+  fibers(): Iterable<Fiber>;
+}
+
+class ExternalBlocker implements Blocker {
+  readonly external = true;
+  constructor(readonly description: string) {}
+}
+
+class SleepBlocker implements Blocker {
+  constructor(readonly ms: number) {}
+  get description(): string {
+    return `sleep(${this.ms})`;
+  }
+}
+
+const YIELD_BLOCKER: Blocker = { description: "yieldNow()" };
+
+/**
+ * Run queue, timers, external-waiter accounting and deadlock detection. The
+ * subclasses choose the clock, how the next ready fiber is picked, and how to
+ * wait for time to pass.
+ */
+export abstract class BaseScheduler implements Scheduler {
+  protected readonly live = new Set<Fiber>();
+  protected readonly timers = new TimerHeap();
+  /** Fibers parked on something outside the fibers (promises, I/O). */
+  protected externalWaiters = 0;
+  private settle: { resolve(): void; reject(e: unknown): void } | null = null;
+  protected closed = false;
+
+  abstract now(): number;
+  /** Queue a ready fiber. */
+  protected abstract enqueue(fiber: Fiber): void;
+  /** Make sure the loop runs soon (it may be idle, waiting on the event loop). */
+  protected abstract wakeLoop(): void;
+  /** Arm a real wait until the earliest timer, or (virtual time) advance to it. */
+  protected abstract waitForTimers(deadline: number): void;
+
+  fibers(): Iterable<Fiber> {
+    return this.live;
+  }
+
+  fiber(fiber: Fiber): void {
+    this.live.add(fiber);
+    this.enqueue(fiber);
+    this.wakeLoop();
+  }
+
+  kernelSleep(ms: number): void {
+    const fiber = currentFiber()!;
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    if (delay === 0) {
+      // sleep(0) lets every other ready fiber run first, like yieldNow().
+      this.yieldNow();
+      return;
+    }
+    if (!fiber.park(new SleepBlocker(ms))) return;
+    fiber.timer = this.timers.add(this.now() + delay, fiber, fiber.parkToken, null);
+  }
+
+  block(blocker: Blocker, timeout?: number): void {
+    const fiber = currentFiber()!;
+    if (!fiber.park(blocker)) return;
+    if (blocker.external === true) this.externalWaiters++;
+    if (timeout !== undefined && Number.isFinite(timeout)) {
+      fiber.timer = this.timers.add(this.now() + Math.max(0, timeout), fiber, fiber.parkToken, null);
+    }
+  }
+
+  unblock(blocker: Blocker | null, fiber: Fiber, value?: unknown, isError = false): void {
+    if (fiber.state === "done") return;
+    if (blocker?.external === true && fiber.state === "blocked") this.externalWaiters--;
+    if (fiber.wake(value, isError)) {
+      this.enqueue(fiber);
+      this.wakeLoop();
+    }
+  }
+
+  timeoutAfter(ms: number, callback: () => void): TimerHandle {
+    const timer = this.timers.add(this.now() + Math.max(0, ms), null, 0, callback);
+    this.wakeLoop();
+    return timer;
+  }
+
+  blockingOperationWait<T>(description: string, work: () => PromiseLike<T>): void {
+    const fiber = currentFiber()!;
+    const blocker = new ExternalBlocker(description);
+    // Start the work only if the fiber really parks (a pending cancel throws instead).
+    this.block(blocker);
+    if (fiber.state !== "blocked") return;
+    let promise: PromiseLike<T>;
+    try {
+      promise = work();
+    } catch (e) {
+      this.unblock(blocker, fiber, e, true);
+      return;
+    }
+    const token = fiber.parkToken;
+    const stillWaiting = () => fiber.state === "blocked" && fiber.parkToken === token;
+    promise.then(
+      (v) => {
+        if (stillWaiting()) this.unblock(blocker, fiber, v, false);
+      },
+      (e) => {
+        if (stillWaiting()) this.unblock(blocker, fiber, e, true);
+      },
+    );
+  }
+
+  ioRead<T>(description: string, work: () => PromiseLike<T>): void {
+    this.blockingOperationWait(description, work);
+  }
+  ioWrite<T>(description: string, work: () => PromiseLike<T>): void {
+    this.blockingOperationWait(description, work);
+  }
+  ioWait<T>(description: string, work: () => PromiseLike<T>): void {
+    this.blockingOperationWait(description, work);
+  }
+  processWait<T>(description: string, work: () => PromiseLike<T>): void {
+    this.blockingOperationWait(description, work);
+  }
+  addressResolve<T>(description: string, work: () => PromiseLike<T>): void {
+    this.blockingOperationWait(description, work);
+  }
+
+  fiberDone(fiber: Fiber): void {
+    this.live.delete(fiber);
+  }
+
+  private fiberIds = 0;
+  nextFiberId(): number {
+    return ++this.fiberIds;
+  }
+
+  yieldNow(): void {
+    const fiber = currentFiber()!;
+    if (!fiber.park(YIELD_BLOCKER)) return;
+    fiber.requeue();
+    this.enqueue(fiber);
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.wakeLoop();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const f of [...this.live]) f.cancel("scheduler closed");
+  }
+
+  /**
+   * Fire the timers that are due. A sleeping fiber's entry is stale once it
+   * was woken another way (its park token moved on).
+   */
+  protected fireDueTimers(now: number): boolean {
+    let fired = false;
+    for (;;) {
+      const t = this.timers.popDue(now);
+      if (t === null) return fired;
+      fired = true;
+      this.fireTimer(t);
+    }
+  }
+
+  private fireTimer(t: Timer): void {
+    if (t.callback !== null) {
+      t.callback();
+      return;
+    }
+    const fiber = t.fiber!;
+    fiber.timer = null;
+    if (fiber.state !== "blocked" || fiber.parkToken !== t.token) return;
+    const blocker = fiber.blocker!;
+    blocker.abort?.(fiber);
+    this.unblock(blocker, fiber, blocker instanceof SleepBlocker ? undefined : TIMED_OUT, false);
+  }
+
+  /**
+   * Called by the loop when no fiber is ready. Decides between waiting for
+   * timers, waiting for external events, declaring a deadlock, and finishing.
+   * Returns true when the loop should go on at once.
+   */
+  protected idle(): boolean {
+    const next = this.timers.peekDeadline();
+    if (next !== undefined) {
+      this.waitForTimers(next);
+      return false;
+    }
+    if (this.externalWaiters > 0) return false;
+    if (this.live.size > 0) {
+      this.failDeadlock();
+      return true;
+    }
+    const settle = this.settle;
+    this.settle = null;
+    if (this.deadlock !== null) {
+      const error = this.deadlock;
+      this.deadlock = null;
+      settle?.reject(error);
+    } else {
+      settle?.resolve();
+    }
+    return false;
+  }
+
+  /** The deadlock being drained: its fibers were cancelled, run() rejects with it once they ended. */
+  private deadlock: DeadlockError | null = null;
+
+  private failDeadlock(): void {
+    if (this.deadlock !== null) {
+      // Still stuck after cancelling everything (a shielded wait that nothing can end): give up on them.
+      this.live.clear();
+      return;
+    }
+    this.failStuck(
+      new DeadlockError("all fibers are blocked and nothing can wake them (deadlock):\n" + describeFibers(this.live)),
+    );
+  }
+
+  /**
+   * Fail the run with `error`: cancel every fiber so its finally blocks run;
+   * run() rejects with `error` once they are done. Waits on promises that can
+   * never settle are abandoned.
+   */
+  protected failStuck(error: DeadlockError): void {
+    this.deadlock = error;
+    for (const f of [...this.live]) f.cancel(error);
+    this.wakeLoop();
+  }
+}

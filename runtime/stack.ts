@@ -1,0 +1,89 @@
+/**
+ * Logical stack traces. The JS stack of an error thrown in a fiber only shows
+ * the innermost frame and the trampoline below it, because parent frames are
+ * parked generators. As the error travels down the frame stack the
+ * trampoline notes each parent's call site (compiled code records them, see
+ * `site` in fiber.ts); when it leaves the fiber we rewrite `error.stack` so it
+ * reads like a synchronous one:
+ *
+ *     Error: boom
+ *         at inner (src/a.ts:3:9)          ← native frame (source-mapped by Node)
+ *         at outer (src/a.ts:10:5)         ← noted call sites
+ *         at go main (src/a.ts:14:3)       ← where the fiber was spawned
+ *         at join supervisor (src/a.ts:20:7)  ← a fiber that joined it and got the error
+ *
+ * Only the error path pays for this.
+ */
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import type { Fiber } from "./fiber.js";
+
+const pending = new WeakMap<object, string[]>();
+const cleaned = new WeakSet<object>();
+
+const runtimeDirUrl = new URL(".", import.meta.url).href;
+const runtimeDirPath = dirname(fileURLToPath(import.meta.url));
+
+function isObject(e: unknown): e is object {
+  return (typeof e === "object" && e !== null) || typeof e === "function";
+}
+
+/** Record that `error` passed through the frame that made the call at `site`. */
+export function noteFrame(error: unknown, site: string | undefined): void {
+  if (site === undefined || !isObject(error)) return;
+  let lines = pending.get(error);
+  if (lines === undefined) pending.set(error, (lines = []));
+  lines.push(`    at ${site}`);
+}
+
+/** Record a line with a prefix (`go`, `join`) describing a fiber boundary. */
+export function noteBoundary(error: unknown, kind: "go" | "join", site: string | undefined): void {
+  if (site === undefined) return;
+  noteFrame(error, `${kind} ${site}`);
+}
+
+function isInternalFrame(line: string): boolean {
+  return (
+    line.includes(runtimeDirUrl) ||
+    line.includes(runtimeDirPath + "/") ||
+    /^\s+at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/.test(line)
+  );
+}
+
+/** Rewrite `error.stack` with everything noted so far. Returns the error. */
+export function flushStack(error: unknown): unknown {
+  if (!isObject(error)) return error;
+  const lines = pending.get(error);
+  const firstTime = !cleaned.has(error);
+  if (lines === undefined && !firstTime) return error;
+  let stack: unknown;
+  try {
+    stack = (error as { stack?: unknown }).stack;
+  } catch {
+    return error;
+  }
+  if (typeof stack !== "string") return error;
+  let text = stack;
+  if (firstTime) {
+    cleaned.add(error);
+    const all = stack.split("\n");
+    const cut = all.findIndex((l, i) => i > 0 && isInternalFrame(l));
+    text = (cut === -1 ? all : all.slice(0, cut)).join("\n");
+  }
+  if (lines !== undefined) {
+    pending.delete(error);
+    text += "\n" + lines.join("\n");
+  }
+  try {
+    (error as { stack?: unknown }).stack = text;
+  } catch {
+    // A frozen error keeps its original stack.
+  }
+  return error;
+}
+
+/** Called when a fiber ends with `error`: close its logical stack with its spawn site. */
+export function annotateFailure(error: unknown, fiber: Fiber): unknown {
+  if (fiber.blockingParent === null) noteBoundary(error, "go", fiber.spawnSite);
+  return flushStack(error);
+}
