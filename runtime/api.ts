@@ -13,7 +13,7 @@ import { Scope } from "./scope.js";
 import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
 import { BlockingScheduler, blockThread, drive } from "./blocking-scheduler.js";
-import { call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
+import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 
 export interface RunOptions {
   /** The scheduler to run on; a new default event-loop scheduler when omitted. */
@@ -67,7 +67,7 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
     return fiber;
   }
   const scope = spawner.scope;
-  const fiber = new Fiber<T>(spawner.scheduler, callFrame<T>(fn, undefined, args), scope, { spawnSite });
+  const fiber = new Fiber<T>(spawner.scheduler, bodyFrame<T>(fn, args), scope, spawnSite === undefined ? undefined : { spawnSite });
   scope?.add(fiber);
   spawner.scheduler.fiber(fiber);
   return fiber;
@@ -109,7 +109,7 @@ function* scope$co<T>(body: () => T): Resumable<T> {
   // Wait for the children even if cancelled: no fiber outlives its scope.
   fiber.shield++;
   try {
-    while (sc.children.size > 0) {
+    while (sc.size > 0) {
       sc.waitForChildren(fiber.scheduler, fiber);
       yield;
     }

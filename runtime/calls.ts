@@ -74,6 +74,22 @@ export function* callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unkn
   return (yield call(fn, thisArg, args)) as T;
 }
 
+const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
+
+/**
+ * The first frame of a fiber running `fn(...args)`. A twin that is a generator
+ * function gives the frame directly (one generator per fiber, on the spawn
+ * hot path); anything else is wrapped by {@link callFrame}.
+ */
+export function bodyFrame<T>(fn: unknown, args: readonly unknown[]): Resumable<T> {
+  const co = typeof fn === "function" ? (fn as { $co?: unknown }).$co : undefined;
+  if (co !== undefined && Object.getPrototypeOf(co) === GeneratorFunctionPrototype) {
+    const gen = co as (...a: unknown[]) => Resumable<T>;
+    return args.length === 0 ? gen() : gen(...args);
+  }
+  return callFrame<T>(fn, undefined, args);
+}
+
 /**
  * Run a twin call synchronously for uncompiled code (blocking mode). `name`
  * describes the call for errors: "ch.receive()".

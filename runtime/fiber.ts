@@ -138,6 +138,9 @@ export class Fiber<T = unknown> {
 
   /** The scope `go()` spawns into from this fiber (the innermost open one). */
   scope: Scope | null;
+  /** Siblings in the home scope's child list (see Scope). */
+  prevSibling: Fiber | null = null;
+  nextSibling: Fiber | null = null;
   /** The scope this fiber belongs to. */
   readonly home: Scope | null;
   readonly spawnSite: string | undefined;

@@ -17,7 +17,14 @@ import type { Blocker, Scheduler } from "./scheduler.js";
 
 export class Scope implements Blocker {
   readonly description = "scope: waiting for its fibers to end";
-  readonly children = new Set<Fiber>();
+  /**
+   * Children form an intrusive doubly linked list through
+   * `fiber.prevSibling`/`nextSibling`: O(1) add and remove without hashing,
+   * and no per-child allocation (spawn+join is on the hot path).
+   */
+  private first: Fiber | null = null;
+  /** Number of live children. */
+  size = 0;
   failed = false;
   failure: unknown = undefined;
   /** The fiber blocked until the children are done (the scope's owner). */
@@ -33,17 +40,40 @@ export class Scope implements Blocker {
   ) {}
 
   add(fiber: Fiber): void {
-    this.children.add(fiber);
+    const first = this.first;
+    fiber.nextSibling = first;
+    if (first !== null) first.prevSibling = fiber;
+    this.first = fiber;
+    this.size++;
+  }
+
+  /** The live children, newest first. */
+  children(): Fiber[] {
+    const out: Fiber[] = [];
+    for (let f = this.first; f !== null; f = f.nextSibling) out.push(f);
+    return out;
   }
 
   childDone(fiber: Fiber, observed: boolean): void {
-    this.children.delete(fiber);
+    // The root fiber of a run belongs to the root scope without being listed.
+    const listed = this.unlink(fiber);
     if (fiber.failed && !observed && !(fiber.error instanceof Cancelled)) this.fail(fiber.error);
-    if (this.children.size === 0 && this.waiter !== null) {
+    if (listed && this.size === 0 && this.waiter !== null) {
       const w = this.waiter;
       this.waiter = null;
       w.scheduler.unblock(this, w);
     }
+  }
+
+  private unlink(fiber: Fiber): boolean {
+    const prev = fiber.prevSibling, next = fiber.nextSibling;
+    if (prev !== null) prev.nextSibling = next;
+    else if (this.first === fiber) this.first = next;
+    else return false;
+    if (next !== null) next.prevSibling = prev;
+    fiber.prevSibling = fiber.nextSibling = null;
+    this.size--;
+    return true;
   }
 
   /** Record the first failure and cancel everything else in the scope. */
@@ -58,7 +88,7 @@ export class Scope implements Blocker {
   }
 
   cancelChildren(reason: Cancelled): void {
-    for (const c of [...this.children]) c.cancel(reason);
+    for (const c of this.children()) c.cancel(reason);
   }
 
   /** Park the owner until every child ended (call only when children remain). */
