@@ -37,7 +37,7 @@ export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T
   const scheduler = options.scheduler ?? new EventLoopScheduler();
   const root = new Scope(null, null);
   const fiber = new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, { name: options.name ?? "main" });
-  root.rootFiber = fiber;
+  root.owner = fiber;
   scheduler.fiber(fiber);
   await scheduler.run();
   if (root.failed) throw root.failure;
@@ -93,7 +93,7 @@ function* scope$co<T>(body: () => T): Resumable<T> {
   const fiber = currentFiber()!;
   const outer = fiber.scope;
   const region = fiber.pushCancelScope();
-  const sc = new Scope(outer, region);
+  const sc = new Scope(outer, region, fiber);
   fiber.scope = sc;
   let result: T | undefined;
   let bodyFailed = false;

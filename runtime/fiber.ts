@@ -59,10 +59,6 @@ export const site: { at: string | undefined } = { at: undefined };
 
 export type FiberState = "ready" | "running" | "blocked" | "done";
 
-const NEXT = 0;
-const THROW = 1;
-type ResumeMode = typeof NEXT | typeof THROW;
-
 let current: Fiber | null = null;
 
 /** The fiber whose frames are executing right now, or null outside any. */
@@ -109,11 +105,14 @@ export class Fiber<T = unknown> {
     return f;
   }
 
+  // Field budget: a parked fiber must stay small (issue #3: ≤ 650 B with its
+  // frames), so rarely used state lives in `extra` and booleans in `flags`.
   readonly id: number;
-  private _name: string | undefined;
   state: FiberState = "ready";
-  /** `[generator, callSite, generator, callSite, …]`, innermost frame last. */
-  readonly frames: unknown[];
+  /** `[generator, callSite, generator, callSite, …]` up to `sp`, innermost frame last. */
+  frames: unknown[];
+  /** Number of used slots in `frames` (two per frame). */
+  sp = 2;
 
   /** What the fiber is parked on while `state === "blocked"`. */
   blocker: Blocker | null = null;
@@ -121,20 +120,12 @@ export class Fiber<T = unknown> {
   blockedAt: string | undefined = undefined;
   /** Bumped on every park, so stale timer entries can recognise themselves. */
   parkToken = 0;
-  /** The timer that ends the current park (sleep, wait with timeout); cancelled on wake. */
-  timer: { cancel(): void } | null = null;
+  /** What ends the current park by time (a Timer, or the heap holding a sleep entry); cancelled on wake. */
+  timer: { cancelTimerOf(fiber: Fiber): void } | null = null;
 
-  private resumeMode: ResumeMode = NEXT;
-  private resumeValue: unknown = undefined;
-  /** Set when woken synchronously while still running (operation completed at once). */
-  private wokenWhileRunning = false;
-
-  /** The fiber's own cancellation (fiber.cancel()). */
-  private cancelledWith: Cancelled | null = null;
-  /** Active cancellable regions, innermost last; null until the first one. */
-  cancelRegions: CancelScope[] | null = null;
-  /** While > 0 suspension points do not throw pending cancellations. */
-  shield = 0;
+  private flags = 0;
+  /** The value to resume with (while not done), or the outcome (once done). */
+  private value: unknown = undefined;
 
   /** The scope `go()` spawns into from this fiber (the innermost open one). */
   scope: Scope | null;
@@ -143,16 +134,7 @@ export class Fiber<T = unknown> {
   nextSibling: Fiber | null = null;
   /** The scope this fiber belongs to. */
   readonly home: Scope | null;
-  readonly spawnSite: string | undefined;
-  /** Set for the stand-in fiber that drives a blocking-mode call. */
-  blockingParent: Fiber | null = null;
-
-  private outcome: unknown = undefined;
-  failed = false;
-  /** Fibers parked in join() on this one; null when none. */
-  private joiners: Fiber[] | null = null;
-  /** Local storage for primitives and user data; null until used. */
-  private locals: Map<unknown, unknown> | null = null;
+  private extra: FiberExtra | null = null;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -161,40 +143,81 @@ export class Fiber<T = unknown> {
     options?: FiberOptions,
   ) {
     this.id = scheduler.nextFiberId();
-    this._name = options?.name;
-    this.spawnSite = options?.spawnSite;
-    this.frames = [body, undefined];
+    if (options?.name !== undefined) this.extras().name = options.name;
+    // Room for three frames before the array grows. The bottom frame has no
+    // caller, so its call-site slot holds the spawn site.
+    this.frames = [body, options?.spawnSite, undefined, undefined, undefined, undefined];
     this.scope = scope;
     this.home = scope;
   }
 
+  private extras(): FiberExtra {
+    return (this.extra ??= { name: undefined, blockingParent: null, locals: null, joiners: null, cancelRegions: null, spawnSite: undefined });
+  }
+
+  /** Where `go` was called (compiled code records it), for logical stacks. */
+  get spawnSite(): string | undefined {
+    return this.frames !== EMPTY_FRAMES ? (this.frames[1] as string | undefined) : this.extra?.spawnSite;
+  }
+
+  /** Active cancellable regions, innermost last (the fiber's own cancellation first); null until one exists. */
+  get cancelRegions(): CancelScope[] | null {
+    return this.extra === null ? null : this.extra.cancelRegions;
+  }
+
+  private regions(): CancelScope[] {
+    const extra = this.extras();
+    return (extra.cancelRegions ??= []);
+  }
+
   get name(): string {
-    return this._name ?? `fiber-${this.id}`;
+    return this.extra?.name ?? `fiber-${this.id}`;
   }
   set name(value: string) {
-    this._name = value;
+    this.extras().name = value;
+  }
+
+  /** Set for the stand-in fiber that drives a blocking-mode call: the fiber whose uncompiled code made the call. */
+  get blockingParent(): Fiber | null {
+    return this.extra === null ? null : this.extra.blockingParent;
+  }
+  set blockingParent(f: Fiber | null) {
+    this.extras().blockingParent = f;
+  }
+
+  /** While > 0, suspension points do not throw pending cancellations (cleanup waits). */
+  get shield(): number {
+    return this.flags >>> SHIELD_SHIFT;
+  }
+  set shield(n: number) {
+    this.flags = (this.flags & ((1 << SHIELD_SHIFT) - 1)) | (n << SHIELD_SHIFT);
   }
 
   get done(): boolean {
     return this.state === "done";
   }
 
+  /** True once the fiber ended by throwing. */
+  get failed(): boolean {
+    return (this.flags & FAILED) !== 0;
+  }
+
   /** The result of a fiber that ended normally (undefined otherwise). */
   get result(): T | undefined {
-    return this.state === "done" && !this.failed ? (this.outcome as T) : undefined;
+    return this.state === "done" && !this.failed ? (this.value as T) : undefined;
   }
 
   /** The error of a fiber that failed (undefined otherwise). */
   get error(): unknown {
-    return this.failed ? this.outcome : undefined;
+    return this.failed ? this.value : undefined;
   }
 
   getLocal<V>(key: unknown): V | undefined {
-    return this.locals?.get(key) as V | undefined;
+    return this.extra?.locals?.get(key) as V | undefined;
   }
 
   setLocal(key: unknown, value: unknown): void {
-    (this.locals ??= new Map()).set(key, value);
+    (this.extras().locals ??= new Map()).set(key, value);
   }
 
   /**
@@ -206,9 +229,13 @@ export class Fiber<T = unknown> {
    * f.cancel("not needed");
    */
   cancel(reason?: unknown): void {
-    if (this.state === "done" || this.cancelledWith !== null) return;
+    if (this.state === "done" || (this.flags & CANCELLED) !== 0) return;
+    this.flags |= CANCELLED;
     const c = reason instanceof Cancelled ? reason : new Cancelled(reason);
-    this.cancelledWith = c;
+    // The whole-fiber region goes first: the outermost cancellation wins.
+    const own = new CancelScope(this);
+    own.cancelled = c;
+    this.regions().unshift(own);
     this.deliverCancel(c, 0);
   }
 
@@ -234,28 +261,26 @@ export class Fiber<T = unknown> {
   join$co(): undefined {
     const me = current!;
     if (this.state === "done") {
+      this.flags |= OBSERVED;
       if (this.failed) me.wake(this.joinedError(me), true);
-      else me.wake(this.outcome, false);
-      this.observed = true;
+      else me.wake(this.value, false);
       return undefined;
     }
-    (this.joiners ??= []).push(me);
+    const joiners = (this.extras().joiners ??= []);
+    joiners.push(me);
     me.scheduler.block(joinBlocker);
-    if (me.state !== "blocked") this.joiners.splice(this.joiners.indexOf(me), 1);
+    if (me.state !== "blocked") joiners.splice(joiners.indexOf(me), 1);
     return undefined;
   }
 
-  /** Whether somebody received this fiber's outcome through join(). */
-  private observed = false;
-
   private outcomeFor(joiner: Fiber | null): unknown {
-    this.observed = true;
+    this.flags |= OBSERVED;
     if (this.failed) throw this.joinedError(joiner);
-    return this.outcome;
+    return this.value;
   }
 
   private joinedError(joiner: Fiber | null): unknown {
-    const e = this.outcome;
+    const e = this.value;
     if (joiner !== null) {
       noteBoundary(e, "join", joiner.blockedAt ?? site.at);
       flushStack(e);
@@ -273,56 +298,60 @@ export class Fiber<T = unknown> {
     const previous = current;
     current = this;
     this.state = "running";
-    const frames = this.frames;
-    let mode = this.resumeMode;
-    let value = this.resumeValue;
-    this.resumeValue = undefined;
-    this.resumeMode = NEXT;
+    let frames = this.frames;
+    let sp = this.sp;
+    let throwing = (this.flags & THROW_MODE) !== 0;
+    let value = this.value;
+    this.value = undefined;
+    this.flags &= ~THROW_MODE;
     for (;;) {
-      const top = frames[frames.length - 2] as Resumable;
+      const top = frames[sp - 2] as Resumable;
       let r: IteratorResult<unknown, unknown>;
       try {
-        r = mode === NEXT ? top.next(value) : top.throw(value);
+        r = throwing ? top.throw(value) : top.next(value);
       } catch (e) {
-        const from = frames.pop() as string | undefined;
-        frames.pop();
-        if (frames.length === 0) {
+        if (sp === 2) {
+          // The bottom frame threw: the fiber ends (slot 1 still holds the spawn site).
           current = previous;
           this.finish(e, /*failed*/ true);
           return;
         }
+        const from = frames[sp - 1] as string | undefined;
+        frames[--sp] = undefined;
+        frames[--sp] = undefined;
         noteFrame(e, from);
         value = e;
-        mode = THROW;
+        throwing = true;
         continue;
       }
       value = r.value;
       if (r.done === true) {
-        frames.pop();
-        frames.pop();
-        if (frames.length === 0) {
+        if (sp === 2) {
           current = previous;
           this.finish(value, /*failed*/ false);
           return;
         }
-        mode = NEXT;
+        frames[--sp] = undefined;
+        frames[--sp] = undefined;
+        throwing = false;
         continue;
       }
       if (value !== undefined) {
         // A call: the yielded value is the callee's frame.
-        frames.push(value, site.at);
+        frames[sp++] = value;
+        frames[sp++] = site.at;
         site.at = undefined;
         value = undefined;
-        mode = NEXT;
+        throwing = false;
         continue;
       }
       // A suspension. If the operation already woke us, carry on at once.
-      if (this.wokenWhileRunning) {
-        this.wokenWhileRunning = false;
-        mode = this.resumeMode;
-        value = this.resumeValue;
-        this.resumeValue = undefined;
-        this.resumeMode = NEXT;
+      const flags = this.flags;
+      if ((flags & WOKEN) !== 0) {
+        throwing = (flags & THROW_MODE) !== 0;
+        this.flags = flags & ~(WOKEN | THROW_MODE);
+        value = this.value;
+        this.value = undefined;
         this.state = "running";
         continue;
       }
@@ -332,9 +361,10 @@ export class Fiber<T = unknown> {
           `colorless: fiber ${this.name} yielded without parking. A compiled frame may only yield a callee's generator, ` +
             `or undefined right after a scheduler hook parked the fiber (see docs/calling-convention.md).`,
         );
-        mode = THROW;
+        throwing = true;
         continue;
       }
+      this.sp = sp;
       current = previous;
       return;
     }
@@ -346,12 +376,11 @@ export class Fiber<T = unknown> {
    * Returns false when the park was refused that way.
    */
   park(blocker: Blocker): boolean {
-    if (this.shield === 0) {
+    if (this.extra !== null && this.extra.cancelRegions !== null && this.shield === 0) {
       const c = this.pendingCancel();
       if (c !== null) {
-        this.resumeMode = THROW;
-        this.resumeValue = c;
-        this.wokenWhileRunning = true;
+        this.value = c;
+        this.flags |= THROW_MODE | WOKEN;
         return false;
       }
     }
@@ -369,21 +398,18 @@ export class Fiber<T = unknown> {
    * running fiber and the trampoline will pick the value up itself.
    */
   wake(value: unknown, isError: boolean): boolean {
-    this.resumeMode = isError ? THROW : NEXT;
-    this.resumeValue = value;
+    this.value = value;
+    this.flags = isError ? this.flags | THROW_MODE : this.flags & ~THROW_MODE;
     this.blocker = null;
-    if (this.timer !== null) {
-      this.timer.cancel();
+    const timer = this.timer;
+    if (timer !== null) {
       this.timer = null;
-    }
-    if (this === current && this.state !== "blocked") {
-      this.wokenWhileRunning = true;
-      return false;
+      timer.cancelTimerOf(this);
     }
     if (this === current) {
-      // Parked and woken before it yielded (e.g. a timer of 0 fired synchronously).
+      // Completed at once (or woken before it yielded): the trampoline carries on.
       this.state = "running";
-      this.wokenWhileRunning = true;
+      this.flags |= WOKEN;
       return false;
     }
     this.state = "ready";
@@ -401,7 +427,6 @@ export class Fiber<T = unknown> {
 
   /** The outermost cancellation that applies at a suspension point now, or null. */
   pendingCancel(): Cancelled | null {
-    if (this.cancelledWith !== null) return this.cancelledWith;
     const regions = this.cancelRegions;
     if (regions !== null) {
       for (let i = 0; i < regions.length; i++) {
@@ -419,26 +444,26 @@ export class Fiber<T = unknown> {
    * whole fiber) are cancelled too, as Trio's nested cancel scopes are.
    */
   deliverCancel(reason: Cancelled, regionDepth: number): void {
-    for (let s = this.scope; s !== null && s !== this.home; s = s.parent) {
+    for (let s = this.scope; s !== null && s.owner === this; s = s.parent) {
       const regions = this.cancelRegions;
       const depth = s.bodyCancel === null || regions === null ? 0 : regions.indexOf(s.bodyCancel) + 1;
-      if (depth >= regionDepth) s.cancelChildren(reason);
+      if (regionDepth === 0 || depth >= regionDepth) s.cancelChildren(reason);
     }
     if (this.state === "blocked" && this.shield === 0) {
       const blocker = this.blocker!;
       blocker.abort?.(this);
       this.scheduler.unblock(blocker, this, reason, /*isError*/ true);
-    } else if (this.state === "ready" && this.parkToken === 0 && this.frames.length === 2) {
+    } else if (this.state === "ready" && this.parkToken === 0 && this.sp === 2) {
       // Never ran: throwing into an unstarted generator ends it without running its body.
-      this.resumeMode = THROW;
-      this.resumeValue = reason;
+      this.value = reason;
+      this.flags |= THROW_MODE;
     }
   }
 
   /** Enter a cancellable region (scope body, timeout). */
   pushCancelScope(): CancelScope {
     const cs = new CancelScope(this);
-    (this.cancelRegions ??= []).push(cs);
+    this.regions().push(cs);
     return cs;
   }
 
@@ -454,19 +479,24 @@ export class Fiber<T = unknown> {
   private finish(value: unknown, failed: boolean): void {
     this.state = "done";
     this.blocker = null;
-    this.failed = failed;
-    this.outcome = failed ? annotateFailure(value, this) : value;
-    const joiners = this.joiners;
-    this.joiners = null;
+    if (failed) this.flags |= FAILED;
+    this.value = failed ? annotateFailure(value, this) : value;
+    const spawnSite = this.frames[1] as string | undefined;
+    this.frames = EMPTY_FRAMES;
+    this.sp = 0;
+    const extra = this.extra;
+    if (spawnSite !== undefined) this.extras().spawnSite = spawnSite;
+    const joiners = extra === null ? null : extra.joiners;
     if (joiners !== null) {
-      this.observed = true;
+      extra!.joiners = null;
+      this.flags |= OBSERVED;
       for (const j of joiners) {
         if (failed) j.scheduler.unblock(joinBlocker, j, this.joinedError(j), true);
         else j.scheduler.unblock(joinBlocker, j, value, false);
       }
     }
     this.scheduler.fiberDone(this);
-    this.home?.childDone(this, this.observed);
+    this.home?.childDone(this, (this.flags & OBSERVED) !== 0);
   }
 
   toString(): string {
@@ -474,9 +504,30 @@ export class Fiber<T = unknown> {
   }
 }
 
+/** Rarely used per-fiber state, allocated on first use to keep common fibers small. */
+interface FiberExtra {
+  name: string | undefined;
+  blockingParent: Fiber | null;
+  locals: Map<unknown, unknown> | null;
+  /** Fibers parked in join() on this one. */
+  joiners: Fiber[] | null;
+  cancelRegions: CancelScope[] | null;
+  /** Kept here once the frames are released. */
+  spawnSite: string | undefined;
+}
+
+const EMPTY_FRAMES: unknown[] = [];
+// flags bits
+const THROW_MODE = 1; // resume by throwing `value`
+const WOKEN = 2; // woken while still running: continue without a queue round trip
+const FAILED = 4;
+const OBSERVED = 8; // a joiner received the outcome
+const CANCELLED = 16; // fiber.cancel() was called
+const SHIELD_SHIFT = 5; // the shield count lives in the bits above
+
 /** Describe where a fiber is: the site it parked at, or its innermost call site. */
 export function fiberPosition(f: Fiber): string | undefined {
-  return f.blockedAt ?? (f.frames[f.frames.length - 1] as string | undefined);
+  return f.blockedAt ?? (f.frames[f.sp - 1] as string | undefined);
 }
 
 /** Swap the running fiber (used by the blocking-mode driver, which nests a fiber inside another). */

@@ -20,8 +20,8 @@ export function stackLines(f: Fiber): string[] {
   const lines: string[] = [];
   if (f.blockedAt !== undefined && f.state === "blocked") lines.push(`    at ${f.blockedAt}`);
   const frames = f.frames;
-  // frames alternate [generator, site, generator, site, ...]: site i+1 is where frame i+2 was called from.
-  for (let i = frames.length - 1; i >= 3; i -= 2) {
+  // frames alternate [generator, site, generator, site, ...] up to f.sp: the site after a frame is where it was called.
+  for (let i = f.sp - 1; i >= 3; i -= 2) {
     const s = frames[i] as string | undefined;
     if (s !== undefined) lines.push(`    at ${s}`);
   }

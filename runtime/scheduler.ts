@@ -28,7 +28,8 @@
  */
 import { Fiber, currentFiber } from "./fiber.js";
 import { DeadlockError } from "./errors.js";
-import { TimerHeap, type Timer } from "./timers.js";
+import { Timer, TimerHeap } from "./timers.js";
+import { LiveFibers } from "./live-fibers.js";
 import { describeFibers } from "./introspect.js";
 
 /** What a parked fiber waits on. Primitives create one per wait queue or per waiter. */
@@ -84,10 +85,22 @@ class ExternalBlocker implements Blocker {
 }
 
 class SleepBlocker implements Blocker {
-  constructor(readonly ms: number) {}
-  get description(): string {
-    return `sleep(${this.ms})`;
+  readonly description: string;
+  constructor(ms: number) {
+    this.description = `sleep(${ms})`;
   }
+}
+
+// Sleep blockers are shared per duration: programs use few distinct durations,
+// and a parked fiber should not pay for its own description object.
+const sleepBlockers = new Map<number, SleepBlocker>();
+function sleepBlocker(ms: number): SleepBlocker {
+  let b = sleepBlockers.get(ms);
+  if (b === undefined) {
+    b = new SleepBlocker(ms);
+    if (sleepBlockers.size < 1024) sleepBlockers.set(ms, b);
+  }
+  return b;
 }
 
 const YIELD_BLOCKER: Blocker = { description: "yieldNow()" };
@@ -98,7 +111,7 @@ const YIELD_BLOCKER: Blocker = { description: "yieldNow()" };
  * wait for time to pass.
  */
 export abstract class BaseScheduler implements Scheduler {
-  protected readonly live = new Set<Fiber>();
+  protected readonly live = new LiveFibers();
   protected readonly timers = new TimerHeap();
   /** Fibers parked on something outside the fibers (promises, I/O). */
   protected externalWaiters = 0;
@@ -131,8 +144,8 @@ export abstract class BaseScheduler implements Scheduler {
       this.yieldNow();
       return;
     }
-    if (!fiber.park(new SleepBlocker(ms))) return;
-    fiber.timer = this.timers.add(this.now() + delay, fiber, fiber.parkToken, null);
+    if (!fiber.park(sleepBlocker(ms))) return;
+    this.timers.addSleep(this.now() + delay, fiber);
   }
 
   block(blocker: Blocker, timeout?: number): void {
@@ -140,7 +153,7 @@ export abstract class BaseScheduler implements Scheduler {
     if (!fiber.park(blocker)) return;
     if (blocker.external === true) this.externalWaiters++;
     if (timeout !== undefined && Number.isFinite(timeout)) {
-      fiber.timer = this.timers.add(this.now() + Math.max(0, timeout), fiber, fiber.parkToken, null);
+      fiber.timer = this.timers.add(this.now() + Math.max(0, timeout), fiber, null);
     }
   }
 
@@ -154,7 +167,7 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   timeoutAfter(ms: number, callback: () => void): TimerHandle {
-    const timer = this.timers.add(this.now() + Math.max(0, ms), null, 0, callback);
+    const timer = this.timers.add(this.now() + Math.max(0, ms), null, callback);
     this.wakeLoop();
     return timer;
   }
@@ -242,17 +255,22 @@ export abstract class BaseScheduler implements Scheduler {
     }
   }
 
-  private fireTimer(t: Timer): void {
+  private fireTimer(t: Timer | Fiber): void {
+    if (!(t instanceof Timer)) {
+      // A sleep ended (the heap checked that this entry is current).
+      this.unblock(t.blocker, t, undefined, false);
+      return;
+    }
     if (t.callback !== null) {
       t.callback();
       return;
     }
     const fiber = t.fiber!;
     fiber.timer = null;
-    if (fiber.state !== "blocked" || fiber.parkToken !== t.token) return;
+    if (fiber.state !== "blocked") return;
     const blocker = fiber.blocker!;
     blocker.abort?.(fiber);
-    this.unblock(blocker, fiber, blocker instanceof SleepBlocker ? undefined : TIMED_OUT, false);
+    this.unblock(blocker, fiber, TIMED_OUT, false);
   }
 
   /**

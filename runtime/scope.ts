@@ -35,8 +35,12 @@ export class Scope implements Blocker {
     readonly parent: Scope | null,
     /** The cancel region of the body; null for the root scope of `run`, whose body is the root fiber. */
     readonly bodyCancel: CancelScope | null,
-    /** The root fiber, cancelled when the root scope fails. */
-    public rootFiber: Fiber | null = null,
+    /**
+     * The fiber that opened the scope (its body runs there). For the root
+     * scope of `run` that is the root fiber, which is cancelled as a whole
+     * when the scope fails.
+     */
+    public owner: Fiber | null = null,
   ) {}
 
   add(fiber: Fiber): void {
@@ -83,8 +87,8 @@ export class Scope implements Blocker {
     this.failure = error;
     const reason = new Cancelled(error);
     this.cancelChildren(reason);
-    this.bodyCancel?.cancel(reason);
-    this.rootFiber?.cancel(reason);
+    if (this.bodyCancel !== null) this.bodyCancel.cancel(reason);
+    else this.owner?.cancel(reason);
   }
 
   cancelChildren(reason: Cancelled): void {
