@@ -215,3 +215,22 @@ describe("deadlock and blocking mode", () => {
     expect(new Cancelled("x").message).toBe("fiber was cancelled: x");
   });
 });
+
+describe("deep recursion", () => {
+  test("a suspending recursion goes deeper than the JS stack allows plain recursion", async () => {
+    const plainDepth = (() => {
+      let max = 0;
+      const f = (n: number): number => { max = n; return 1 + f(n + 1); };
+      try { f(0); } catch { /* RangeError: the JS stack is full */ }
+      return max;
+    })();
+    const depth = plainDepth * 2;
+    const down: (n: number) => number = compiled(function* down$co(n: number): Generator<unknown, number, unknown> {
+      if (n === 0) return 0;
+      return 1 + ((yield co(down)(n - 1)) as number);
+    });
+    expect(await run(compiled(function* () { return yield co(down)(depth); }))).toBe(depth);
+    // Blocking mode (uncompiled caller) trampolines the same way.
+    expect(down(depth)).toBe(depth);
+  });
+});
