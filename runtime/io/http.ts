@@ -1,0 +1,19 @@
+/**
+ * `colorless/http`: HTTP in blocking style.
+ *
+ * - Client: `fetch(url, init?)` (WHATWG signature) returns a response whose
+ *   `text()`, `json()` and `arrayBuffer()` return values; `get(url)` returns
+ *   the body, throwing `HttpError` on a non-2xx status (http-client.ts).
+ * - Server: `serve(handler, { port })` runs `handler(req)` in one fiber per
+ *   request with keep-alive, request bodies (`req.text()`, `req.json()`),
+ *   500s for handler errors and graceful `close()` (http-server.ts).
+ *
+ * @example
+ * import { serve, get } from "colorless/http";
+ * import { sleep } from "colorless";
+ * const server = serve((req) => { sleep(100); return `topic ${req.path}`; }, { port: 0 });
+ * console.log(get(`${server.url}/fibers`)); // "topic /fibers"
+ * server.close();
+ */
+export { fetch, get, FetchResponse, HttpError } from "./http-client.js";
+export { serve, HttpServer, Request, type ServeOptions, type ResponseInit, type HandlerResult } from "./http-server.js";
