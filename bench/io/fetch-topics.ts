@@ -27,19 +27,19 @@ const fetchTopic = compiled(function* fetchTopic(base: string, topic: number): G
   return (yield co(get)(`${base}/topics/${topic}`)) as string;
 });
 
-function* sequential(base: string, topics: number): Gen<number> {
+const sequential = compiled(function* sequential(base: string, topics: number): Gen<number> {
   const started = performance.now();
   for (let t = 0; t < topics; t++) yield co(fetchTopic)(base, t);
   return performance.now() - started;
-}
+});
 
-function* withFibers(base: string, topics: number): Gen<number> {
+const withFibers = compiled(function* withFibers(base: string, topics: number): Gen<number> {
   const started = performance.now();
   const fibers: Fiber<string>[] = [];
   for (let t = 0; t < topics; t++) fibers.push(go(fetchTopic, base, t));
   for (const f of fibers) yield f.join$co();
   return performance.now() - started;
-}
+});
 
 const handler = compiled(function* handler(req: Request): Gen<string> {
   yield co(sleep)(options.delayMs);
@@ -52,8 +52,8 @@ const main = compiled(function* main(): Gen<void> {
   yield co(fetchTopic)(base, 0);
   const rows: Row[] = [];
   for (const topics of options.topics) {
-    const sequentialMs = topics <= options.sequentialMax ? ((yield* sequential(base, topics)) as number) : undefined;
-    rows.push({ topics, sequentialMs, fibersMs: (yield* withFibers(base, topics)) as number });
+    const sequentialMs = topics <= options.sequentialMax ? ((yield co(sequential)(base, topics)) as number) : undefined;
+    rows.push({ topics, sequentialMs, fibersMs: (yield co(withFibers)(base, topics)) as number });
   }
   yield server.close$co();
   console.log(formatTable(rows));

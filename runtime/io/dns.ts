@@ -3,9 +3,9 @@
  * node client use) in blocking style. Inside a fiber it runs node's
  * `dns.lookup` on libuv's thread pool under the scheduler's
  * `addressResolve` hook. Node has no synchronous lookup, so outside a fiber
- * it really blocks the thread on a short-lived child process that does the
- * lookup: slow (tens of ms) but true to blocking mode; errors keep node's
- * fields (`code`, `errno`, `syscall`, `hostname`).
+ * it really blocks the thread while a helper thread does the lookup
+ * (sync-worker.ts); errors keep node's fields (`code`, `errno`, `syscall`,
+ * `hostname`).
  *
  * Everything else in `node:dns` is re-exported unchanged.
  *
@@ -15,8 +15,8 @@
  * const all = lookup("localhost", { all: true });
  */
 import * as nodeDns from "node:dns";
-import { execFileSync } from "node:child_process";
-import { blockingOperation, callbackToPromise } from "./op.js";
+import { blockingOperation } from "./op.js";
+import { runBlocking } from "./sync-worker.js";
 
 export * from "node:dns";
 
@@ -41,27 +41,11 @@ function lookupAsync(hostname: string, options?: number | nodeDns.LookupOptions)
   });
 }
 
-const CHILD = `
-const dns = require("node:dns");
-const [hostname, opts] = [process.argv[1], JSON.parse(process.argv[2])];
-dns.lookup(hostname, opts ?? {}, (err, address, family) => {
-  if (err) process.stdout.write(JSON.stringify({ error: { message: err.message, ...err } }));
-  else process.stdout.write(JSON.stringify({ value: typeof address === "string" ? { address, family } : address }));
-});`;
-
-/** Blocking mode: the same lookup in a child process, waited for synchronously. */
+/** Blocking mode: the same lookup on the helper thread (sync-worker.ts) while this thread waits. */
 function lookupSync(hostname: string, options?: number | nodeDns.LookupOptions): nodeDns.LookupAddress | nodeDns.LookupAddress[] {
   if (typeof hostname !== "string") return lookupInvalid(hostname);
-  const opts = typeof options === "number" ? { family: options } : options ?? null;
-  const out = JSON.parse(execFileSync(process.execPath, ["-e", CHILD, hostname, JSON.stringify(opts)], { encoding: "utf8" })) as {
-    error?: { message: string } & Record<string, unknown>;
-    value?: nodeDns.LookupAddress | nodeDns.LookupAddress[];
-  };
-  if (out.error !== undefined) {
-    const { message, ...fields } = out.error;
-    throw Object.assign(new Error(message), fields);
-  }
-  return out.value!;
+  const opts = typeof options === "number" ? { family: options } : options ?? {};
+  return runBlocking<nodeDns.LookupAddress | nodeDns.LookupAddress[]>({ op: "lookup", hostname, options: opts });
 }
 
 /** Let node's own argument validation throw its TypeError, synchronously. */

@@ -5,11 +5,55 @@
  * (undici, with its connection pool and keep-alive); the fiber parks on the
  * scheduler's `ioWait` hook for the headers and on `ioRead` for the body.
  * `get` uses node's lighter http client (see httpGet).
+ *
+ * Outside a fiber (blocking mode) both really block: the request runs on a
+ * helper thread (sync-worker.ts) and the response comes back with its body
+ * already read, so `text()`/`json()` return at once.
  */
 import * as nodeHttp from "node:http";
 import * as nodeHttps from "node:https";
 import { driveTwin, twin, type TwinResult } from "../calls.js";
-import { suspendOn } from "./op.js";
+import { completeNow, inBlockingMode, suspendOn } from "./op.js";
+import { runBlocking, type SyncFetchResult } from "./sync-worker.js";
+
+const decoder = new TextDecoder();
+
+function copyOut(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** Run a blocking call as a twin would: resume the fiber at once with its value or error. */
+function completeBlocking<T>(f: () => T): undefined {
+  try {
+    return completeNow(f());
+  } catch (e) {
+    return completeNow(e, /*isError*/ true);
+  }
+}
+
+/** Statuses whose Response may not have a body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * Blocking mode (outside a fiber): the request runs on the helper thread of
+ * sync-worker.ts while this thread waits; the response comes back with its
+ * body already read. Supports string, bytes and URLSearchParams bodies.
+ */
+function fetchBlocking(input: string | URL | Request, init: RequestInit = {}): FetchResponse {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const method = init.method ?? (typeof input === "object" && !(input instanceof URL) ? input.method : undefined);
+  const headers = [...new Headers(init.headers ?? (typeof input === "object" && !(input instanceof URL) ? input.headers : undefined))];
+  let body: string | Uint8Array | undefined;
+  const b = init.body;
+  if (typeof b === "string" || b instanceof Uint8Array) body = b;
+  else if (b instanceof URLSearchParams) body = b.toString();
+  else if (b !== undefined && b !== null) {
+    throw new TypeError(`fetch(${url}) outside a fiber (blocking mode) supports string, bytes and URLSearchParams bodies only`);
+  }
+  const r = runBlocking<SyncFetchResult>({ op: "fetch", input: url, init: { method, headers, body, redirect: init.redirect } });
+  const raw = new Response(NULL_BODY.has(r.status) ? null : new Uint8Array(r.body), { status: r.status, statusText: r.statusText, headers: r.headers });
+  return new FetchResponse(raw, { body: r.body, url: r.url, redirected: r.redirected });
+}
 
 /**
  * A response whose body methods suspend the fiber and return the value.
@@ -22,6 +66,8 @@ export class FetchResponse {
   constructor(
     /** The WHATWG Response underneath (its own methods return Promises). */
     readonly raw: Response,
+    /** Blocking mode: the body, already read, with what a constructed Response cannot carry. */
+    private readonly buffered: { body: Uint8Array; url: string; redirected: boolean } | null = null,
   ) {}
 
   get status(): number {
@@ -37,10 +83,10 @@ export class FetchResponse {
     return this.raw.headers;
   }
   get url(): string {
-    return this.raw.url;
+    return this.buffered?.url ?? this.raw.url;
   }
   get redirected(): boolean {
-    return this.raw.redirected;
+    return this.buffered?.redirected ?? this.raw.redirected;
   }
 
   /**
@@ -51,10 +97,12 @@ export class FetchResponse {
    * const html = fetch(url).text();
    */
   text(): string {
+    if (this.buffered !== null) return decoder.decode(this.buffered.body);
     return driveTwin(this.text$co, this, [], "response.text()");
   }
   /** Resumable twin of {@link FetchResponse.text}. */
   text$co(): TwinResult<string> {
+    if (this.buffered !== null) return completeNow(decoder.decode(this.buffered.body));
     return suspendOn("ioRead", `response.text() ${this.raw.url}`, () => this.raw.text());
   }
 
@@ -66,11 +114,23 @@ export class FetchResponse {
    * const user = fetch(url).json() as User;
    */
   json<T = unknown>(): T {
+    if (this.buffered !== null) return JSON.parse(decoder.decode(this.buffered.body)) as T;
     return driveTwin(this.json$co, this, [], "response.json()") as T;
   }
   /** Resumable twin of {@link FetchResponse.json}. */
   json$co(): TwinResult<unknown> {
+    if (this.buffered !== null) return this.json$co$buffered();
     return suspendOn("ioRead", `response.json() ${this.raw.url}`, () => this.raw.json());
+  }
+
+  private json$co$buffered(): undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(this.buffered!.body));
+    } catch (e) {
+      return completeNow(e, /*isError*/ true);
+    }
+    return completeNow(value);
   }
 
   /**
@@ -81,10 +141,12 @@ export class FetchResponse {
    * const bytes = new Uint8Array(fetch(url).arrayBuffer());
    */
   arrayBuffer(): ArrayBuffer {
+    if (this.buffered !== null) return copyOut(this.buffered.body);
     return driveTwin(this.arrayBuffer$co, this, [], "response.arrayBuffer()");
   }
   /** Resumable twin of {@link FetchResponse.arrayBuffer}. */
   arrayBuffer$co(): TwinResult<ArrayBuffer> {
+    if (this.buffered !== null) return completeNow(copyOut(this.buffered.body));
     return suspendOn("ioRead", `response.arrayBuffer() ${this.raw.url}`, () => this.raw.arrayBuffer());
   }
 }
@@ -105,15 +167,21 @@ function describeInput(input: string | URL | Request): string {
  * console.log(res.status, res.json());
  */
 export function fetch(input: string | URL | Request, init?: RequestInit): FetchResponse {
-  return driveTwin(fetch$co, undefined, [input, init], `fetch(${describeInput(input)})`);
+  return fetchBlocking(input, init);
 }
 
 function fetch$co(input: string | URL | Request, init?: RequestInit): TwinResult<FetchResponse> {
+  if (inBlockingMode()) return completeBlocking(() => fetchBlocking(input, init));
   return suspendOn("ioWait", `fetch(${describeInput(input)})`, () => globalThis.fetch(input, init).then((r) => new FetchResponse(r)));
 }
 twin(fetch, fetch$co);
 
-/** Thrown by {@link get} for a response whose status is not 2xx. */
+/**
+ * Thrown by {@link get} for a response whose status is not 2xx.
+ *
+ * @example
+ * try { get(url) } catch (e) { if (e instanceof HttpError && e.status === 404) return null; throw e; }
+ */
 export class HttpError extends Error {
   override name = "HttpError";
   constructor(
@@ -179,13 +247,18 @@ function httpGet(url: URL, redirects = 0): Promise<GetResult> {
  * const page = get("http://localhost:8080/");
  */
 export function get(url: string | URL): string {
-  return driveTwin(get$co, undefined, [url], `get(${describeInput(url)})`);
+  const target = typeof url === "string" ? new URL(url) : url;
+  return checkStatus(runBlocking<GetResult>({ op: "get", url: target.href }), target);
 }
 
 function* get$co(url: string | URL): Generator<unknown, string, unknown> {
+  if (inBlockingMode()) return get(url);
   const target = typeof url === "string" ? new URL(url) : url;
-  const res = (yield suspendOn("ioWait", `get(${target.href})`, () => httpGet(target))) as GetResult;
-  if (res.status < 200 || res.status > 299) throw new HttpError(res.status, target.href, res.body);
+  return checkStatus((yield suspendOn("ioWait", `get(${target.href})`, () => httpGet(target))) as GetResult, target);
+}
+
+function checkStatus(res: GetResult, url: URL): string {
+  if (res.status < 200 || res.status > 299) throw new HttpError(res.status, url.href, res.body);
   return res.body;
 }
 twin(get, get$co);

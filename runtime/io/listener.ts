@@ -36,14 +36,27 @@ export class Listener<T> {
 
   constructor(
     /** For dumpFibers() and logical stacks: "serve(:8080)" (set once the port is known). */
-    public description: string,
+    private _description: string,
     /** The resumable twin each item's fiber runs (a generator); it handles its own errors. */
     readonly serve$co: (item: T) => Generator<unknown, void, unknown>,
     /** Release an item that will never be served, or whose fiber was cancelled. */
     readonly discard: (item: T) => void,
     /** Stop node's server: called when the keeper is cancelled with its scope. */
     readonly abandon: () => void,
-  ) {}
+  ) {
+    this.spawnOptions = { spawnSite: _description };
+  }
+
+  /** One options object shared by every item fiber (spawned once per request: allocate nothing per item). */
+  private spawnOptions: { spawnSite: string };
+
+  get description(): string {
+    return this._description;
+  }
+  set description(d: string) {
+    this._description = d;
+    this.spawnOptions = { spawnSite: d };
+  }
 
   get closed(): boolean {
     return this.closing;
@@ -65,7 +78,7 @@ export class Listener<T> {
       return;
     }
     // What `go(serveItem, this, item)` does from a fiber of `scope`.
-    const fiber = new Fiber(scheduler, serveItem(this as Listener<unknown>, item), this.scope, { spawnSite: this.description });
+    const fiber = new Fiber(scheduler, serveItem(this as Listener<unknown>, item), this.scope, this.spawnOptions);
     this.scope?.add(fiber);
     this.active.set(fiber, item);
     scheduler.fiber(fiber);

@@ -9,20 +9,20 @@
  * it once {@link READ_BUFFER} bytes are waiting, so a fiber that reads slowly
  * slows its peer down (TCP backpressure) instead of growing memory. A read
  * that finds data returns at once without parking; otherwise the fiber parks
- * on the scheduler's `ioRead` hook until data, EOF or an error arrives.
+ * on the scheduler's `ioRead` hook (through a reusable Wakeup, wakeup.ts)
+ * and resumes with the bytes once data, EOF or an error arrives.
  * `write` hands the data to node and, when node's buffer is over its
  * high-water mark, parks on `ioWrite` until `drain`: a fast writer cannot
  * outrun a slow reader.
  *
  * ## Servers
  *
- * `listen(port, handler)` spawns, with `go` in the caller's scope, an
- * acceptor fiber that spawns one fiber per connection running
- * `handler(socket)`. So the caller's scope (and `run`) lasts until
- * `server.close()`. A handler that throws closes its connection and reports
- * the error to `onError` (default: stderr); the server carries on.
- * `close()` stops accepting, then waits for the open connections to finish
- * (or cancels them after `timeout` ms).
+ * `listen(port, handler)` (net-server.ts) runs `handler(socket)` in one
+ * fiber per connection, in the caller's scope (listener.ts), so that scope
+ * (and `run`) lasts until `server.close()`. A handler that throws closes its
+ * connection and reports the error to `onError` (default: stderr); the
+ * server carries on. `close()` stops accepting, then waits for the open
+ * connections to finish (or cancels them after `timeout` ms).
  *
  * Uncompiled code can call these too (blocking mode): an operation that can
  * complete at once does; one that would have to wait throws a DeadlockError
@@ -39,7 +39,7 @@
 import * as nodeNet from "node:net";
 import { driveTwin, twin, type TwinResult } from "../calls.js";
 import { completeNow, waitFor } from "./op.js";
-import { Wakeup } from "./wakeup.js";
+import { NOT_YET, Wakeup } from "./wakeup.js";
 
 export { listen, Server, type ListenOptions } from "./net-server.js";
 
@@ -72,6 +72,14 @@ export class Socket {
   private pausedByUs = false;
   /** Where the reading fiber parks; resolved by every data, end, error and close event. */
   private readonly readWake = new Wakeup();
+  /** The `n` of the read parked on {@link readWake}. */
+  private wanted: number | undefined = undefined;
+  // Made once per socket, not per wait: what a parked read or readLine resumes with.
+  private readonly produceRead = (): unknown => (this.readable() ? this.take(this.wanted) : NOT_YET);
+  private readonly produceLine = (): unknown => {
+    const line = this.takeLine();
+    return line === undefined ? NOT_YET : line; // null (EOF) is an answer
+  };
 
   constructor(
     /** node's socket underneath, for what this class does not cover (setNoDelay, keep-alive, addresses). */
@@ -121,10 +129,6 @@ export class Socket {
     return this.buffered > 0 || this.ended || this.failure !== null;
   }
 
-  private parkReader(what: string): undefined {
-    return this.readWake.park("ioRead", what, this.timeout);
-  }
-
   /** Remove and return up to `n` buffered bytes (all of them when `n` is undefined). */
   private take(n: number | undefined): Buffer | null {
     if (this.buffered === 0) {
@@ -134,7 +138,7 @@ export class Socket {
     let out: Buffer;
     if (n === undefined || n >= this.buffered) {
       out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      this.chunks = [];
+      this.chunks.length = 0;
       this.buffered = 0;
     } else {
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
@@ -167,12 +171,8 @@ export class Socket {
   read$co(n?: number): TwinResult<Buffer | null> {
     if (n !== undefined && (!Number.isInteger(n) || n <= 0)) throw new RangeError(`read(n): n must be a positive integer, got ${n}`);
     if (this.readable()) return completeNow(this.take(n));
-    return this.readSlow(n);
-  }
-
-  private *readSlow(n: number | undefined): Generator<unknown, Buffer | null, unknown> {
-    while (!this.readable()) yield this.parkReader("socket.read()");
-    return this.take(n);
+    this.wanted = n;
+    return this.readWake.parkFor("ioRead", "socket.read()", this.timeout, this.produceRead);
   }
 
   /**
@@ -191,15 +191,7 @@ export class Socket {
   readLine$co(): TwinResult<string | null> {
     const line = this.takeLine();
     if (line !== undefined) return completeNow(line);
-    return this.readLineSlow();
-  }
-
-  private *readLineSlow(): Generator<unknown, string | null, unknown> {
-    for (;;) {
-      yield this.parkReader("socket.readLine()");
-      const line = this.takeLine();
-      if (line !== undefined) return line;
-    }
+    return this.readWake.parkFor("ioRead", "socket.readLine()", this.timeout, this.produceLine);
   }
 
   /** A complete line, the last unterminated one at EOF, null at EOF, or undefined: wait for more. */

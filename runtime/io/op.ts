@@ -109,7 +109,7 @@ export function callbackToPromise<T>(fn: (...args: never[]) => unknown, args: re
 
 /**
  * A suspending function whose twin is the generator `body`, for the fibers
- * the I/O modules spawn themselves (acceptors, connection handlers). Its sync
+ * the I/O modules spawn themselves with `go` (a server's keeper). Its sync
  * entry refuses to run: these bodies only ever start as fibers.
  */
 export function fiberFunction<A extends unknown[], T>(name: string, body: (...args: A) => Generator<unknown, T, unknown>): (...args: A) => T {
@@ -119,7 +119,7 @@ export function fiberFunction<A extends unknown[], T>(name: string, body: (...ar
   return twin(entry, body as (...args: A) => TwinResult<T>);
 }
 
-/** One parked fiber's wake-up, with an optional deadline. */
+/** One parked fiber's wake-up, for the rare waits (connect, listen, close); hot paths use a reusable Wakeup. */
 export interface Waiter {
   resolve(): void;
   reject(error: unknown): void;

@@ -12,20 +12,36 @@
  * It is a *level*: resolving when no fiber waits does nothing (the waiter
  * re-checks its condition before parking), so a stale resolution after a
  * cancellation is harmless.
+ *
+ * With a `produce` function ({@link Wakeup.parkFor}) the fiber resumes
+ * with the value itself (the bytes read), with no generator kept around to
+ * fetch it after the wake-up. `produce` runs only if the fiber is still
+ * parked on this very wait — the same check the scheduler makes before it
+ * accepts a value — so nothing is consumed for a fiber that was cancelled or
+ * timed out meanwhile; it may answer {@link NOT_YET} to keep waiting (a
+ * partial line).
  */
 import { TimeoutError } from "../errors.js";
+import { currentFiber, type Fiber } from "../fiber.js";
 import { suspendOn, type IoHook } from "./op.js";
 
+/** What a `produce` function returns when the fiber must keep waiting. */
+export const NOT_YET: unique symbol = Symbol("colorless.notYet");
+
 export class Wakeup implements PromiseLike<void> {
-  private onResolve: ((value: void) => unknown) | null | undefined = null;
+  /** Stored as taking any value: with parkFor the fiber resumes with `produce()`'s. */
+  private onResolve: ((value: unknown) => unknown) | null | undefined = null;
   private onReject: ((reason: unknown) => unknown) | null | undefined = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private produce: (() => unknown) | null = null;
+  private fiber: Fiber | null = null;
+  private token = 0;
 
   then<R1 = void, R2 = never>(
     onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
-    this.onResolve = onfulfilled;
+    this.onResolve = onfulfilled as ((value: unknown) => unknown) | null | undefined;
     this.onReject = onrejected;
     // The hook ignores what `then` returns; nothing chains on a Wakeup.
     return this as unknown as PromiseLike<R1 | R2>;
@@ -33,19 +49,56 @@ export class Wakeup implements PromiseLike<void> {
 
   /** Park the running fiber on `hook` until {@link resolve}/{@link reject} (or `ms` pass: TimeoutError). */
   park(hook: IoHook, description: string, ms: number | undefined): undefined {
-    return suspendOn(hook, description, () => {
-      if (ms !== undefined && ms > 0 && Number.isFinite(ms)) {
+    if (ms !== undefined && ms > 0 && Number.isFinite(ms)) {
+      return suspendOn(hook, description, () => {
         this.timer = setTimeout(() => this.reject(new TimeoutError(`${description} timed out after ${ms} ms`)), ms);
-      }
-      return this;
-    });
+        return this;
+      });
+    }
+    // The common case allocates nothing: the work function is made once per Wakeup.
+    return suspendOn(hook, description, this.self);
   }
 
-  /** Wake the waiting fiber, if any. */
+  private readonly self = (): PromiseLike<void> => this;
+
+  /**
+   * Park the running fiber until {@link resolve} finds `produce()` ready;
+   * the fiber resumes with that value (or throws what `produce` threw).
+   */
+  parkFor(hook: IoHook, description: string, ms: number | undefined, produce: () => unknown): undefined {
+    this.park(hook, description, ms);
+    const fiber = currentFiber()!;
+    if (fiber.state === "blocked") {
+      this.produce = produce;
+      this.fiber = fiber;
+      this.token = fiber.parkToken;
+    }
+    return undefined;
+  }
+
+  /** Wake the waiting fiber, if any (with `produce()`'s value when it parked with {@link parkFor}). */
   resolve(): void {
     const f = this.onResolve;
+    if (typeof f !== "function") return;
+    let value: unknown = undefined;
+    const produce = this.produce;
+    if (produce !== null) {
+      const fiber = this.fiber!;
+      if (fiber.state !== "blocked" || fiber.parkToken !== this.token) {
+        // Stale: the fiber was woken another way (cancelled, timed out).
+        this.clear();
+        return;
+      }
+      try {
+        value = produce();
+      } catch (e) {
+        this.reject(e);
+        return;
+      }
+      if (value === NOT_YET) return;
+    }
     this.clear();
-    if (typeof f === "function") f(undefined);
+    f(value);
   }
 
   /** Wake the waiting fiber, if any, with an error. */
@@ -57,6 +110,8 @@ export class Wakeup implements PromiseLike<void> {
 
   private clear(): void {
     this.onResolve = this.onReject = null;
+    this.produce = null;
+    this.fiber = null;
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;

@@ -1,7 +1,9 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, beforeAll, afterAll } from "vitest";
 import * as nodeHttp from "node:http";
+import * as net from "node:net";
+import { spawn, type ChildProcess } from "node:child_process";
 import { serve, fetch, get, HttpError, type HttpServer, type Request, type FetchResponse } from "../../runtime/io/http.js";
-import { run, go, sleep, wait, DeadlockError, Cancelled } from "../../runtime/index.js";
+import { run, go, sleep, wait, Cancelled } from "../../runtime/index.js";
 import { compiled, co } from "../helpers.js";
 
 let inFlight = 0;
@@ -183,7 +185,66 @@ describe("colorless/http serve + fetch", () => {
     expect(out).toBe("plain GET");
   });
 
-  test("from uncompiled code fetch cannot wait: DeadlockError says to compile the caller", () => {
-    expect(() => fetch("http://127.0.0.1:1/")).toThrow(DeadlockError);
+});
+
+describe("colorless/http outside a fiber (blocking mode)", () => {
+  // The server must live in another process: this thread is blocked while it waits.
+  let child: ChildProcess;
+  let base: string;
+  beforeAll(async () => {
+    child = spawn(process.execPath, ["-e", `
+      require("node:http").createServer((req, res) => {
+        if (req.url === "/missing") { res.writeHead(404); res.end("nope"); return; }
+        if (req.url === "/redirect") { res.writeHead(302, { location: "/json" }); res.end(); return; }
+        if (req.url === "/json") { res.writeHead(200, { "content-type": "application/json" }); res.end('{"a":1}'); return; }
+        let body = ""; req.on("data", (d) => body += d); req.on("end", () => res.end(req.method + " " + req.url + " " + body));
+      }).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`], { stdio: ["ignore", "pipe", "inherit"] });
+    const port = await new Promise<string>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim())));
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => {
+    child.kill();
+  });
+
+  test("get and fetch really block and return values", () => {
+    expect(get(`${base}/plain`)).toBe("GET /plain ");
+    const res = fetch(`${base}/echo`, { method: "POST", body: "sent" });
+    expect([res.status, res.ok, res.text()]).toEqual([200, true, "POST /echo sent"]);
+    const redirected = fetch(`${base}/redirect`);
+    expect([redirected.redirected, redirected.url, redirected.headers.get("content-type"), redirected.json()]).toEqual([true, `${base}/json`, "application/json", { a: 1 }]);
+    expect(() => get(`${base}/missing`)).toThrow(HttpError);
+  });
+
+  test("a compiled function called from uncompiled code can get too", () => {
+    const twice = compiled(function* (url: string) {
+      return [yield co(get)(url), yield co(get)(url)];
+    });
+    expect(twice(`${base}/x`)).toEqual(["GET /x ", "GET /x "]);
+  });
+
+  test("network errors keep node's fields", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    let blocking: NodeJS.ErrnoException | undefined;
+    try {
+      get(`http://127.0.0.1:${port}/`);
+    } catch (e) {
+      blocking = e as NodeJS.ErrnoException;
+    }
+    const inFiber = await run(compiled(function* () {
+      try {
+        yield co(get)(`http://127.0.0.1:${port}/`);
+      } catch (e) {
+        return e as NodeJS.ErrnoException;
+      }
+      return undefined;
+    }));
+    const fields = (e: NodeJS.ErrnoException | undefined) => [e?.message, e?.code, e?.syscall];
+    expect(fields(blocking)).toEqual(fields(inFiber));
+    expect(blocking?.code).toBe("ECONNREFUSED");
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import * as nodeNet from "node:net";
 import { connect, listen, type Socket, type Server } from "../../runtime/io/net.js";
-import { run, go, sleep, DeadlockError, TimeoutError, Cancelled } from "../../runtime/index.js";
+import { run, go, sleep, timeout, DeadlockError, TimeoutError, Cancelled, Fiber } from "../../runtime/index.js";
+import { describeFibers } from "../../runtime/introspect.js";
 import { compiled, co } from "../helpers.js";
 
 /** Echo every line back in upper case until EOF (a hand-compiled blocking-style handler). */
@@ -117,6 +118,29 @@ describe("colorless/net", () => {
     expect((err as Error).message).toMatch(/socket.readLine\(\) timed out after 30 ms/);
   });
 
+  test("a read cancelled by timeout() consumes nothing: the next read gets the data", async () => {
+    const out = await run(compiled(function* () {
+      const server = (yield startServer(compiled(function* (s: Socket) {
+        yield co(sleep)(40);
+        yield s.write$co("late line\n");
+        yield s.read$co();
+      }))) as Server;
+      const sock = (yield co(connect)(server.port, "127.0.0.1")) as Socket;
+      let first: string;
+      try {
+        yield co(timeout)(10, compiled(function* () { return yield sock.readLine$co(); }));
+        first = "no timeout";
+      } catch (e) {
+        first = (e as Error).name;
+      }
+      const second = yield sock.readLine$co();
+      sock.close();
+      yield server.close$co();
+      return [first, second];
+    }));
+    expect(out).toEqual(["TimeoutError", "late line"]);
+  });
+
   test("write respects backpressure: a writer parks while its peer does not read", async () => {
     const chunk = Buffer.alloc(64 * 1024, 1);
     const total = 512; // 32 MiB, far more than the kernel's loopback buffers hold
@@ -213,6 +237,22 @@ describe("colorless/net", () => {
       sock.close();
     }));
     expect(log).toEqual(["handler cancelled", "closed, 0 open"]);
+  });
+
+  test("dumpFibers names what each I/O fiber waits on", async () => {
+    const text = await run(compiled(function* () {
+      const server = (yield startServer(upperEcho)) as Server;
+      const sock = (yield co(connect)(server.port, "127.0.0.1")) as Socket;
+      const reader = go(compiled(function* () { return yield sock.readLine$co(); }));
+      yield co(sleep)(5);
+      const dump = describeFibers(Fiber.current!.scheduler.fibers());
+      reader.cancel();
+      sock.close();
+      yield server.close$co();
+      return dump;
+    }));
+    expect(text).toContain("socket.readLine()");
+    expect(text).toMatch(/listen\(:\d+\) \(colorless\/net\)/);
   });
 
   test("from uncompiled code a connect cannot wait: DeadlockError says to compile the caller", () => {
