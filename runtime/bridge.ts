@@ -50,3 +50,16 @@ export function toPromise<A extends unknown[], T>(fn: (...args: A) => T): (...ar
     return spawnPromise<T>(fn, this, args);
   };
 }
+
+/**
+ * Run a compiled generator body as a fiber and return a Promise of its
+ * result: how an `async` function awaits suspending code
+ * (`await __co.spawnFrame(function* () { return (yield f$co(x)); }, this)`)
+ * and how an ES module's top level runs its suspending statements.
+ */
+export function spawnFrame<T>(body: (this: unknown) => Resumable<T>, thisArg: unknown): Promise<T> {
+  const entry = (): T => {
+    throw uncompiledCall("a bridged fiber body", "it must run as a fiber");
+  };
+  return spawnPromise<T>(twin(entry, () => body.call(thisArg)), undefined, []);
+}

@@ -1,0 +1,164 @@
+// Transformer benchmarks (issue 4), side by side in one run:
+// - fib(27) coloured suspending but never suspending, vs plain sync fib and
+//   async/await fib (target ≤ 10× plain);
+// - fib that cannot suspend, compiled by colorless: must be emitted exactly as
+//   tsc emits it, hence 1.0×;
+// - a 10-stage channel pipeline with CPU work per stage, colorless fibers vs
+//   async/await (items/s);
+// - transform time of a generated 200-file / 20,000-line project vs plain
+//   TypeScript emit of the same project (target ≤ 1.5×).
+// Writes bench/results/transformer.{json,md}. Run after `npm run build`:
+//   node --expose-gc bench/transformer.js
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import ts from "typescript";
+import { median, nowNs, writeReport } from "./lib.js";
+import { generateProject } from "./transformer/project.js";
+import * as asyncPipeline from "./transformer/pipeline-async.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..");
+const srcDir = join(here, "transformer");
+const { transform } = await import("../dist/transformer/index.js");
+const runtime = await import("../dist/runtime/index.js");
+
+const compilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  types: ["node"],
+};
+
+// Compiled modules live in a scratch directory whose node_modules/colorless
+// points at this repository, so they import dist/ exactly as a user's would.
+const work = mkdtempSync(join(tmpdir(), "colorless-bench-"));
+mkdirSync(join(work, "node_modules"));
+symlinkSync(repo, join(work, "node_modules", "colorless"), "dir");
+writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
+
+/** Write `code` as `<work>/<name>.js` and import it. */
+async function load(name, code) {
+  const file = join(work, `${name}.js`);
+  writeFileSync(file, code);
+  return import(pathToFileURL(file).href);
+}
+
+function transformOne(fileName, options = {}) {
+  const out = transform({ files: { [fileName]: readFileSync(fileName, "utf8") }, compilerOptions, options: { sourceMap: false, ...options } });
+  const errors = out.diagnostics.filter((d) => d.category === "error");
+  if (errors.length > 0) throw new Error(`transform of ${fileName} failed: ${errors.map((d) => d.message).join("; ")}`);
+  const emitted = out.files[fileName] ?? out.files[fileName.replace(/\.ts$/, ".js")];
+  if (emitted === undefined) throw new Error(`transform emitted nothing for ${fileName}`);
+  return emitted.code;
+}
+
+function tscOne(fileName) {
+  return ts.transpileModule(readFileSync(fileName, "utf8"), { compilerOptions: { ...compilerOptions, module: ts.ModuleKind.ESNext }, fileName }).outputText;
+}
+
+const msOf = async (fn) => {
+  const t0 = nowNs();
+  const v = await fn();
+  if (v !== EXPECTED_FIB) throw new Error(`wrong result ${v}`);
+  return Number(nowNs() - t0) / 1e6;
+};
+const EXPECTED_FIB = 196418;
+const rows = [];
+const notes = [];
+
+// ------------------------------------------------------------------ fib(27)
+const plainFib = await load("fib-plain-tsc", tscOne(join(srcDir, "fib-plain.ts")));
+const plainFibCode = transformOne(join(srcDir, "fib-plain.ts"));
+const unchanged = plainFibCode.trim() === tscOne(join(srcDir, "fib-plain.ts")).trim();
+const plainFibCompiled = await load("fib-plain-colorless", plainFibCode);
+const suspFib = await load("fib-suspending", transformOne(join(srcDir, "fib-suspending.ts")));
+async function asyncFib(n) {
+  return n < 2 ? n : (await asyncFib(n - 1)) + (await asyncFib(n - 2));
+}
+
+const reps = 7;
+const syncMs = await median(reps, () => msOf(() => plainFib.fib(27)));
+const unchangedMs = await median(reps, () => msOf(() => plainFibCompiled.fib(27)));
+const suspMs = await median(reps, () => msOf(() => runtime.run(suspFib.fib27)));
+const asyncMs = await median(reps, () => msOf(() => asyncFib(27)));
+rows.push(
+  { benchmark: "fib(27), plain sync (tsc)", value: syncMs, unit: "ms", ratio: 1, target: "baseline" },
+  { benchmark: "fib(27), cannot suspend, compiled by colorless", value: unchangedMs, unit: "ms", ratio: unchangedMs / syncMs, target: `1.0× (emitted ${unchanged ? "byte-identical to" : "DIFFERENT from"} tsc)` },
+  { benchmark: "fib(27), suspending-coloured, never suspends (fiber)", value: suspMs, unit: "ms", ratio: suspMs / syncMs, target: "≤ 10×" },
+  { benchmark: "fib(27), async/await", value: asyncMs, unit: "ms", ratio: asyncMs / syncMs, target: "reference" },
+);
+if (!unchanged) notes.push("fib that cannot suspend was NOT emitted byte-identical to tsc output.");
+
+// ------------------------------------------------------------ pipeline
+const ITEMS = 20_000, STAGES = 10, ROUNDS = 200;
+if (typeof runtime.Channel === "function") {
+  const pipe = await load("pipeline", transformOne(join(srcDir, "pipeline.ts")));
+  const expected = await asyncPipeline.pipeline(ITEMS, STAGES, ROUNDS);
+  const time = async (fn) => {
+    const t0 = nowNs();
+    const sum = await fn();
+    if (sum !== expected) throw new Error(`pipeline checksum ${sum} ≠ ${expected}`);
+    return Number(nowNs() - t0) / 1e9;
+  };
+  const clS = await median(5, () => time(() => runtime.run(() => pipe.pipeline(ITEMS, STAGES, ROUNDS))));
+  const asS = await median(5, () => time(() => asyncPipeline.pipeline(ITEMS, STAGES, ROUNDS)));
+  rows.push(
+    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers`, value: ITEMS / clS, unit: "items/s", ratio: asS / clS, target: "vs async (higher is better)" },
+    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, async/await`, value: ITEMS / asS, unit: "items/s", ratio: 1, target: "reference" },
+  );
+} else {
+  notes.push("pipeline: skipped, the runtime has no Channel yet (runtime/channel.ts).");
+}
+
+// ------------------------------------------------------- transform time
+// Virtual files under the repository so `colorless` resolves for the checker.
+const projectRoot = join(here, "transformer");
+const project = generateProject(projectRoot, 200, 100);
+const lines = Object.values(project).reduce((n, s) => n + s.split("\n").length - 1, 0);
+
+/** Plain TypeScript: one program over the same in-memory files, full emit (what `tsc` does). */
+function tscEmit() {
+  const host = ts.createCompilerHost(compilerOptions);
+  const readFile = host.readFile.bind(host), fileExists = host.fileExists.bind(host), getSourceFile = host.getSourceFile.bind(host);
+  host.readFile = (f) => project[f] ?? readFile(f);
+  host.fileExists = (f) => f in project || fileExists(f);
+  host.getSourceFile = (f, lang, onError, create) =>
+    f in project ? ts.createSourceFile(f, project[f], lang, true) : getSourceFile(f, lang, onError, create);
+  let bytes = 0;
+  host.writeFile = (_f, text) => (bytes += text.length);
+  const program = ts.createProgram(Object.keys(project), compilerOptions, host);
+  const diags = ts.getPreEmitDiagnostics(program);
+  if (diags.length > 0) throw new Error(`generated project has type errors: ${ts.flattenDiagnosticMessageText(diags[0].messageText, "\n")}`);
+  program.emit();
+  return bytes;
+}
+function colorlessEmit() {
+  const out = transform({ files: project, compilerOptions, options: { sourceMap: false } });
+  const errors = out.diagnostics.filter((d) => d.category === "error");
+  if (errors.length > 0) throw new Error(`transform of the generated project failed: ${errors[0].message}`);
+  return Object.values(out.files).reduce((n, f) => n + f.code.length, 0);
+}
+const timeMs = (fn) => {
+  const t0 = nowNs();
+  fn();
+  return Number(nowNs() - t0) / 1e6;
+};
+const tscMs = await median(3, () => timeMs(tscEmit));
+const clMs = await median(3, () => timeMs(colorlessEmit));
+rows.push(
+  { benchmark: `transform ${Object.keys(project).length} files / ${lines} lines, tsc (check + emit)`, value: tscMs, unit: "ms", ratio: 1, target: "baseline" },
+  { benchmark: `transform ${Object.keys(project).length} files / ${lines} lines, colorless transform()`, value: clMs, unit: "ms", ratio: clMs / tscMs, target: "≤ 1.5×" },
+);
+
+rmSync(work, { recursive: true, force: true });
+const md = writeReport("transformer", "Transformer", ["benchmark", "value", "unit", "ratio", "target"], rows, [
+  "fib rows: median of 7 runs; the suspending fib runs as the root fiber (`run(fib27)`), one generator frame per call through the trampoline.",
+  "pipeline: buffered channels (capacity 64), 200 rounds of integer hashing per item per stage; ratio = colorless throughput / async throughput.",
+  "transform: both sides type-check and emit the same in-memory project; median of 3.",
+  ...notes,
+]);
+console.log(md);

@@ -1,0 +1,77 @@
+/**
+ * Helpers that only code emitted by the transformer calls (through
+ * `colorless/internal`): wrapping function expressions, suspending `for…of`,
+ * stress-mode suspension points, and call-site bookkeeping. Each exists so
+ * that emitted code stays one expression per source construct and keeps
+ * JavaScript's evaluation order.
+ */
+import { currentFiber, site, type Resumable } from "./fiber.js";
+import { drive } from "./blocking-scheduler.js";
+import { call, twin, type TwinResult } from "./calls.js";
+
+/**
+ * A suspending function expression or arrow: `__co.fn(function* f() {…}, "f", length)`.
+ * Returns its sync entry (blocking mode for uncompiled callers) carrying the
+ * generator as its `$co` twin. `plain`, when given, is the sync entry to use
+ * instead: the untouched original of a colour-polymorphic function, which is
+ * correct as-is when nothing it calls suspends.
+ */
+export function fn(gen: (...args: never[]) => Resumable, name: string, length: number, plain?: (...args: never[]) => unknown): (...args: unknown[]) => unknown {
+  const entry =
+    plain ??
+    function (this: unknown, ...args: unknown[]): unknown {
+      return drive((gen as (...a: unknown[]) => Resumable).apply(this, args), `${name || "anonymous"}()`);
+    };
+  // Keep what JavaScript would have inferred for the original expression.
+  Object.defineProperty(entry, "name", { value: name, configurable: true });
+  if (plain === undefined) Object.defineProperty(entry, "length", { value: length, configurable: true });
+  return twin(entry as (...a: unknown[]) => unknown, gen as (...a: unknown[]) => TwinResult);
+}
+
+/**
+ * A stress-mode suspension point (option `stress`): let every other ready
+ * fiber run. Inserted before each statement of suspending code, so a seeded
+ * TestScheduler can explore interleavings the program's own suspension
+ * points would never produce.
+ */
+export function stress(): undefined {
+  currentFiber()!.scheduler.yieldNow();
+  return undefined;
+}
+
+/**
+ * Record the call site of a suspending call whose arguments themselves
+ * suspend: `f$co(a, __co.at("f (a.ts:3:5)", b))`. The register must hold
+ * *this* call's site when the trampoline pushes its frame, which is after the
+ * inner calls overwrote it; the last argument is evaluated last.
+ */
+export function at<T>(where: string, lastArgument: T): T {
+  site.at = where;
+  return lastArgument;
+}
+
+/** `iterable[Symbol.iterator]()` for a suspending `for…of`. */
+export function iter(iterable: unknown): Iterator<unknown> {
+  const make = (iterable as { [Symbol.iterator]?: () => Iterator<unknown> } | null | undefined)?.[Symbol.iterator];
+  if (typeof make !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
+  return make.call(iterable);
+}
+
+/** One step of a suspending `for…of`: `next$co()` when the iterator has a twin, else `next()`. */
+export function next(it: Iterator<unknown>): TwinResult {
+  const co = (it as { next$co?: () => TwinResult }).next$co;
+  if (typeof co === "function") return co.call(it);
+  return call(it.next, it, []);
+}
+
+/** Close an iterator left early (break, return, throw), as `for…of` does. */
+export function close(it: Iterator<unknown>): void {
+  const ret = it.return;
+  if (typeof ret === "function") ret.call(it);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  return typeof v === "object" ? "object" : String(v);
+}

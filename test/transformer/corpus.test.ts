@@ -1,0 +1,146 @@
+/**
+ * The differential corpus (issue 4 item 5), after regenerator's and Stopify's
+ * habit: every program runs untransformed and transformed and must print the
+ * same thing.
+ *
+ * - Untransformed: `ts.transpileModule`, `main()` called directly from
+ *   uncompiled code — the blocking-mode reference (`sleep(0)` just returns,
+ *   `go` runs its fiber at once).
+ * - Transformed: one multi-file `transform()` call with `stress: true` (a
+ *   suspension point before every statement of suspending code), `main` run
+ *   as the root fiber with `run(main)`;
+ * - and the same transformed code with `main()` called from uncompiled code,
+ *   so its sync entry drives it in blocking mode (calling-convention §5).
+ *
+ * Each program must also really have been transformed (its `main` got a
+ * generator twin), so a transformer that emitted everything unchanged could
+ * not pass. Programs: fixtures/corpus/hand/*.ts plus seeded generated ones
+ * (corpus-generator.ts). A mismatch is allowed only for programs named in
+ * fixtures/corpus/KNOWN_FAILURES.md, and a listed program that passes fails
+ * the test until its entry is removed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { transform } from "../../transformer/index.js";
+import {
+  compilerOptions,
+  knownFailures,
+  loadCorpus,
+  makeWorkDir,
+  plainJs,
+  runBuild,
+  writeBuild,
+  type Program,
+  type RunResult,
+} from "./corpus-harness.js";
+
+/** Generated programs added to the hand-written ones (seeds 1…GENERATED). */
+const GENERATED = 240;
+
+const programs = loadCorpus(GENERATED);
+const known = knownFailures();
+
+interface Outcome {
+  plain: RunResult;
+  compiled: RunResult;
+  /** The transformed build, `main()` called from uncompiled code. */
+  driven: RunResult;
+  /** Program name → its transformed JavaScript. */
+  code: Map<string, string>;
+  transformErrors: string[];
+}
+
+let outcome: Outcome | undefined;
+let workDir: string | undefined;
+
+beforeAll(async () => {
+  workDir = makeWorkDir();
+  const dir = workDir;
+  writeBuild(dir, "plain", programs, plainJs);
+  // Run the reference while the transform works (two cores).
+  const plainRun = runBuild(dir, "plain", "direct", programs.map((p) => p.name));
+  const out = transform({
+    files: Object.fromEntries(programs.map((p) => [p.fileName, p.source])),
+    compilerOptions,
+    options: { stress: true, sourceMap: false },
+  });
+  const code = new Map<string, string>();
+  for (const p of programs) {
+    const emitted = out.files[p.fileName] ?? out.files[p.fileName.replace(/\.ts$/, ".js")];
+    if (emitted !== undefined) code.set(p.name, emitted.code);
+  }
+  const transformErrors = out.diagnostics.filter((d) => d.category === "error").map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
+  const compiledPrograms = programs.filter((p) => code.has(p.name));
+  writeBuild(dir, "compiled", compiledPrograms, (p) => code.get(p.name)!);
+  const names = compiledPrograms.map((p) => p.name);
+  const [compiled, driven] = await Promise.all([runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
+  outcome = { plain: await plainRun, compiled, driven, code, transformErrors };
+}, 600_000);
+
+afterAll(() => {
+  if (outcome !== undefined) {
+    const failed = programs.filter((p) => verdict(p) !== "pass");
+    const byKind = (prefix: string) => {
+      const all = programs.filter((p) => p.name.startsWith(prefix));
+      const bad = all.filter((p) => failed.includes(p));
+      return `${prefix.slice(0, -1)} ${all.length - bad.length}/${all.length}`;
+    };
+    console.log(
+      `differential corpus: ${programs.length} programs, ${programs.length - failed.length} passed, ${failed.length} failed ` +
+        `(${byKind("hand/")}, ${byKind("gen/")}; ${known.size} listed in KNOWN_FAILURES.md; ` +
+        `${outcome.plain.processes + outcome.compiled.processes + outcome.driven.processes} node processes)` +
+        (failed.length > 0 ? `\n  failing: ${failed.map((p) => p.name).join(", ")}` : ""),
+    );
+  }
+  // Keep the scratch directory of a failing run for inspection.
+  if (workDir !== undefined && process.env.COLORLESS_KEEP_CORPUS === undefined) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Why `p` does not pass, or "pass". */
+function verdict(p: Program): string {
+  const o = outcome!;
+  const code = o.code.get(p.name);
+  if (code === undefined) return "the transform emitted no output for it";
+  if (!/function\*\s*main\$co\b/.test(code)) return "its main was not transformed into a generator twin (main$co)";
+  for (const [what, r] of [["untransformed", o.plain], ["transformed (fiber)", o.compiled], ["transformed (blocking mode)", o.driven]] as const) {
+    const broken = r.broken.get(p.name);
+    if (broken !== undefined) return `the ${what} program hung or crashed its process:\n${broken}`;
+    if (!r.outputs.has(p.name)) return `no ${what} output recorded`;
+  }
+  if (o.plain.outputs.get(p.name) !== o.compiled.outputs.get(p.name)) return "outputs differ (fiber)";
+  if (o.plain.outputs.get(p.name) !== o.driven.outputs.get(p.name)) return "outputs differ (blocking mode)";
+  return "pass";
+}
+
+describe(`differential corpus: ${programs.length} programs (${programs.length - GENERATED} hand-written, ${GENERATED} generated), untransformed vs transformed with stress`, () => {
+  it("corpus is large enough and every program runs untransformed", () => {
+    expect(programs.length).toBeGreaterThanOrEqual(300);
+    const o = outcome!;
+    expect([...o.plain.broken.keys()]).toEqual([]);
+    // A reference that deadlocks in blocking mode compares nothing useful; the budget guard of generated programs is fine.
+    const threw = programs.filter((p) => /@@threw (?!Error: budget spent)/.test(o.plain.outputs.get(p.name) ?? ""));
+    expect(threw.map((p) => `${p.name}: ${o.plain.outputs.get(p.name)!.split("\n").at(-1)}`)).toEqual([]);
+  });
+
+  it("the corpus type-checks and transforms without error diagnostics", () => {
+    expect(outcome!.transformErrors).toEqual([]);
+  });
+
+  it("every KNOWN_FAILURES.md entry names a program of the corpus", () => {
+    const names = new Set(programs.map((p) => p.name));
+    expect([...known.keys()].filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it.each(programs.map((p) => [p.name, p] as const))("%s: same output", (_name, p) => {
+    const v = verdict(p);
+    const reason = known.get(p.name);
+    if (reason !== undefined) {
+      // Listed: it must still fail, or the entry is stale and must go.
+      expect(v, `${p.name} is listed in KNOWN_FAILURES.md (${reason}) but passes now: remove the entry`).not.toBe("pass");
+      return;
+    }
+    if (v === "outputs differ (fiber)") expect(outcome!.compiled.outputs.get(p.name), "transformed, run(main)").toBe(outcome!.plain.outputs.get(p.name));
+    if (v === "outputs differ (blocking mode)") expect(outcome!.driven.outputs.get(p.name), "transformed, main() from uncompiled code").toBe(outcome!.plain.outputs.get(p.name));
+    expect(v).toBe("pass");
+  });
+});

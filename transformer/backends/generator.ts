@@ -1,0 +1,795 @@
+/**
+ * The generator backend: lowers suspending functions to native generators
+ * following docs/calling-convention.md.
+ *
+ * Why generators lower so little: `yield` is an expression, so
+ * `x += f()` → `x += (yield f$co())`, `a && f()`, `c ? f() : g()`,
+ * `` `${f()}` ``, destructuring defaults and every other form keep
+ * JavaScript's own evaluation order without linearising anything. What the
+ * backend does:
+ *
+ * - a suspending function becomes its *sync entry* (same name, position and
+ *   `length`, running the twin in blocking mode) plus its *twin* generator
+ *   `f$co` / method `m$co` / `__co.fn(function* …)` for expressions;
+ * - a colour-polymorphic function keeps its original body as the sync entry
+ *   and gets a twin whose calls through function-typed parameters are
+ *   runtime-checked (`__co.call`);
+ * - inside twins, each suspending call becomes `(yield callee$co(args))`
+ *   preceded by a call-site store, built-in higher-order methods with
+ *   suspending callbacks become `__co.hofs.*`, and `for…of` over a
+ *   suspending iterator steps it with `__co.next`;
+ * - `async` functions await suspending calls as child fibers, ES module top
+ *   levels run suspending statements under top-level await, and suspending
+ *   callbacks handed to uncompiled APIs that accept Promise-returning
+ *   functions are wrapped with `__co.toPromise`.
+ *
+ * Anything the colour map calls plain is left untouched: a file with no
+ * suspending code is emitted exactly as tsc emits it.
+ */
+import type ts from "typescript";
+import type { Backend, LoweringContext } from "../backend.js";
+import { functionName, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
+import { CODES } from "../diagnostics.js";
+import type { TS } from "../typescript.js";
+
+type Mode = "plain" | "suspending" | "twin" | "async";
+
+interface Frame {
+  mode: Mode;
+  /** Display name for call sites. */
+  name: string;
+  /** Temporaries declared at the top of the generator body. */
+  temps: ts.Identifier[];
+}
+
+export const generatorBackend: Backend = {
+  name: "generator",
+  transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
+    return (tctx) => (sf) => new FileLowering(lc, tctx, sf).run();
+  },
+};
+
+class FileLowering {
+  private readonly ts: TS;
+  private readonly f: ts.NodeFactory;
+  private frame: Frame = { mode: "plain", name: "<top level>", temps: [] };
+  /** Statements to put at the top of the statement list being visited (twin registrations). */
+  private hoisted: ts.Statement[][] = [];
+  /** Set once anything references `__co`: the import is added only then. */
+  private usesRuntime = false;
+
+  constructor(
+    private readonly lc: LoweringContext,
+    private readonly tctx: ts.TransformationContext,
+    private readonly sf: ts.SourceFile,
+  ) {
+    this.ts = lc.ts;
+    this.f = tctx.factory;
+  }
+
+  run(): ts.SourceFile {
+    const ts = this.ts;
+    const topLevel = this.lc.colours.suspendingTopLevel.get(this.sf);
+    let statements: ts.Statement[];
+    if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
+      statements = this.lowerTopLevel();
+    } else {
+      if (topLevel !== undefined) {
+        this.report(topLevel.site, CODES.COMMONJS_TOP_LEVEL, "error",
+          `suspending call \`${topLevel.callee}\` at the top level of a CommonJS module: there is no top-level await to run it under. ` +
+            `Move it into a function run with \`run(main)\`, or emit ES modules ("module": "NodeNext" with "type": "module", or "ESNext").`);
+      }
+      statements = this.visitStatementList(this.sf.statements);
+    }
+    if (!this.usesRuntime) return this.sf;
+    const importRuntime = this.f.createImportDeclaration(
+      undefined,
+      this.f.createImportClause(false, undefined, this.f.createNamespaceImport(this.f.createIdentifier("__co"))),
+      this.f.createStringLiteral("colorless/internal"),
+    );
+    return this.f.updateSourceFile(this.sf, ts.setTextRange(this.f.createNodeArray([importRuntime, ...statements]), this.sf.statements));
+  }
+
+  // ── traversal ─────────────────────────────────────────────────────────
+
+  private readonly visit = (node: ts.Node): ts.VisitResult<ts.Node | undefined> => {
+    const ts = this.ts;
+    if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    if (ts.isCallExpression(node)) return this.visitCall(node);
+    if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
+    if (ts.isLabeledStatement(node) && ts.isForOfStatement(node.statement) && this.lowersForOf(node.statement)) {
+      return this.stressed(node, this.lowerForOf(node.statement, node.label));
+    }
+    if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
+    if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, this.visitExpr(node.expression), this.visitStatementList(node.statements));
+    if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
+    if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
+    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) this.checkInitializer(node);
+    const out = ts.visitEachChild(node, this.visit, this.tctx);
+    return ts.isStatement(node) ? this.stressed(node, out as ts.Statement) : out;
+  };
+
+  private visitExpr(e: ts.Expression): ts.Expression {
+    return this.ts.visitNode(e, this.visit, this.ts.isExpression) as ts.Expression;
+  }
+
+  private visitStatementList(list: readonly ts.Statement[]): ts.Statement[] {
+    const hoisted: ts.Statement[] = [];
+    this.hoisted.push(hoisted);
+    const out: ts.Statement[] = [];
+    for (const s of list) {
+      const r = this.visit(s) as ts.Statement | ts.Statement[] | undefined;
+      if (r === undefined) continue;
+      if (Array.isArray(r)) out.push(...r);
+      else out.push(r);
+    }
+    this.hoisted.pop();
+    return [...hoisted, ...out];
+  }
+
+  /** Stress mode: a suspension point before each statement of suspending code. */
+  private stressed(original: ts.Node, out: ts.VisitResult<ts.Node | undefined>): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    if (!this.lc.stress || (this.frame.mode !== "suspending" && this.frame.mode !== "twin")) return out;
+    if (ts.isFunctionDeclaration(original) || ts.isBlock(original) || ts.isEmptyStatement(original)) return out;
+    // `label: stmt` keeps its statement; the point goes before the labelled statement.
+    if (ts.isLabeledStatement(original.parent)) return out;
+    const point = this.f.createExpressionStatement(this.yieldOf(this.runtime("stress", [])));
+    const list = Array.isArray(out) ? out : out === undefined ? [] : [out];
+    const inList = ts.isBlock(original.parent) || ts.isSourceFile(original.parent) || ts.isCaseOrDefaultClause(original.parent) || ts.isModuleBlock(original.parent);
+    return inList ? [point, ...(list as ts.Statement[])] : this.f.createBlock([point, ...(list as ts.Statement[])], true);
+  }
+
+  private inFrame<T>(frame: Frame, body: () => T): T {
+    const saved = this.frame;
+    this.frame = frame;
+    try {
+      return body();
+    } finally {
+      this.frame = saved;
+    }
+  }
+
+  // ── functions ─────────────────────────────────────────────────────────
+
+  private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const info = colours.info(node);
+    const colour = colours.emitted(node);
+    if (info?.restricted !== undefined && info.wouldSuspend === true) this.reportRestricted(node, info.restricted);
+    if (colour === "plain") {
+      const mode: Mode = info?.restricted === "async" ? "async" : "plain";
+      return this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
+    }
+    if ((ts.isMethodDeclaration(node) || ts.isFunctionDeclaration(node)) && node.name !== undefined && memberName(ts, node.name) === undefined) {
+      this.report(node.name, CODES.COMPUTED_NAME, "error",
+        `\`${info!.name}\` suspends but has a computed name, so its resumable twin cannot be named; give it a plain name (or call it through a plain-named method).`);
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
+    this.usesRuntime = true;
+    const name = info!.name;
+    const twinParams = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
+    const twinBody = this.twinBody(node, colour === "suspending" ? "suspending" : "twin", name);
+    const plain = colour === "polymorphic" ? (this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as FunctionNode) : undefined;
+
+    if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name);
+    if (ts.isMethodDeclaration(node)) return this.lowerMethod(node, twinParams, twinBody, plain as ts.MethodDeclaration | undefined, name);
+    return this.lowerFunctionExpression(node as ts.ArrowFunction | ts.FunctionExpression, twinParams, twinBody, plain as ts.Expression | undefined, name);
+  }
+
+  private visitParameters(node: FunctionNode, name: string): ts.ParameterDeclaration[] {
+    const ts = this.ts;
+    return node.parameters.map((p) => {
+      if (p.initializer !== undefined && this.containsSuspendingCall(p.initializer)) {
+        this.report(p.initializer, CODES.SUSPENDING_PARAMETER_DEFAULT, "warning",
+          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`);
+      }
+      return ts.visitNode(p, this.visit) as ts.ParameterDeclaration;
+    });
+  }
+
+  private containsSuspendingCall(n: ts.Node): boolean {
+    const ts = this.ts;
+    let found = false;
+    const walk = (x: ts.Node): void => {
+      if (found || isFunctionNode(ts, x)) return;
+      if (ts.isCallExpression(x) && this.lc.colours.siteColour(x) === "S") found = true;
+      else ts.forEachChild(x, walk);
+    };
+    walk(n);
+    return found;
+  }
+
+  /** The generator body of a twin: lowered statements, temporaries first. */
+  private twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
+    const ts = this.ts;
+    const frame: Frame = { mode, name, temps: [] };
+    return this.inFrame(frame, () => {
+      const body = node.body!;
+      let statements: ts.Statement[];
+      if (ts.isBlock(body)) statements = this.visitStatementList(body.statements);
+      else {
+        const ret = this.f.createReturnStatement(this.visitExpr(body));
+        ts.setTextRange(ret, body);
+        statements = this.lc.stress ? [this.f.createExpressionStatement(this.yieldOf(this.runtime("stress", []))), ret] : [ret];
+      }
+      if (frame.temps.length > 0) {
+        statements.unshift(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList(frame.temps.map((t) => this.f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
+      }
+      return ts.setTextRange(this.f.createBlock(statements, true), body);
+    });
+  }
+
+  /** Parameters of a sync entry: as many plain names as the original's `length`, so `f.length` is unchanged. */
+  private entryParameters(node: FunctionNode): ts.ParameterDeclaration[] {
+    const ts = this.ts;
+    const out: ts.ParameterDeclaration[] = [];
+    for (const p of node.parameters) {
+      if (ts.isIdentifier(p.name) && p.name.text === "this") {
+        out.push(p);
+        continue;
+      }
+      if (p.initializer !== undefined || p.dotDotDotToken !== undefined) break;
+      const id = ts.isIdentifier(p.name) ? this.f.createIdentifier(p.name.text) : this.f.createUniqueName("arg");
+      out.push(this.f.createParameterDeclaration(undefined, undefined, id, p.questionToken, p.type));
+    }
+    return out;
+  }
+
+  private driveBody(frameExpr: ts.Expression, description: string): ts.Block {
+    return this.f.createBlock([this.f.createReturnStatement(this.runtime("drive", [frameExpr, this.f.createStringLiteral(description)]))], true);
+  }
+
+  private applyThisArguments(fn: ts.Expression): ts.Expression {
+    return this.f.createCallExpression(this.f.createPropertyAccessExpression(fn, "apply"), undefined, [this.f.createThis(), this.f.createIdentifier("arguments")]);
+  }
+
+  private lowerFunctionDeclaration(node: ts.FunctionDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.FunctionDeclaration | undefined, name: string): ts.Statement[] {
+    const ts = this.ts;
+    const f = this.f;
+    const id = node.name ?? f.createUniqueName("default");
+    const coId = f.createIdentifier(`${id.text}$co`);
+    const modifiers = node.modifiers?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword && m.kind !== ts.SyntaxKind.AsyncKeyword && m.kind !== ts.SyntaxKind.DeclareKeyword);
+    const twinDecl = f.createFunctionDeclaration(modifiers, f.createToken(ts.SyntaxKind.AsteriskToken), coId, undefined, params, undefined, body);
+    ts.setTextRange(twinDecl, node);
+    ts.setOriginalNode(twinDecl, node);
+    const entry =
+      plain !== undefined
+        ? f.updateFunctionDeclaration(plain, plain.modifiers, plain.asteriskToken, id, plain.typeParameters, plain.parameters, plain.type, plain.body)
+        : f.updateFunctionDeclaration(node, node.modifiers, undefined, id, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(coId), `${name}()`));
+    this.hoist(f.createExpressionStatement(this.runtime("twin", [id, coId])));
+    return [entry, twinDecl];
+  }
+
+  private lowerMethod(node: ts.MethodDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.MethodDeclaration | undefined, name: string): ts.ClassElement[] | ts.ObjectLiteralElementLike[] {
+    const ts = this.ts;
+    const f = this.f;
+    const coName = twinMemberName(ts, f, node.name);
+    const isStatic = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+    const modifiers = node.modifiers?.filter((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    const twinMethod = f.createMethodDeclaration(modifiers, f.createToken(ts.SyntaxKind.AsteriskToken), coName, undefined, undefined, params, undefined, body);
+    ts.setTextRange(twinMethod, node);
+    ts.setOriginalNode(twinMethod, node);
+    if (plain !== undefined) return [plain, twinMethod] as ts.ClassElement[];
+    // The sync entry runs this class's own twin (not an override's): a compiled subclass's entry calls its own.
+    const owner = node.parent;
+    const className = ts.isClassLike(owner) && owner.name !== undefined ? f.createIdentifier(owner.name.text) : undefined;
+    let ref: ts.Expression;
+    if (ts.isPrivateIdentifier(coName)) ref = f.createPropertyAccessExpression(f.createThis(), coName);
+    else if (className === undefined) ref = this.memberAccess(f.createThis(), coName);
+    else ref = this.memberAccess(isStatic ? className : f.createPropertyAccessExpression(className, "prototype"), coName);
+    const entry = f.updateMethodDeclaration(node, node.modifiers, undefined, node.name, node.questionToken, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(ref), `${name}()`));
+    return [entry, twinMethod] as ts.ClassElement[];
+  }
+
+  private memberAccess(obj: ts.Expression, name: ts.PropertyName | ts.PrivateIdentifier): ts.Expression {
+    const ts = this.ts;
+    if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return this.f.createPropertyAccessExpression(obj, name);
+    return this.f.createElementAccessExpression(obj, name as ts.Expression);
+  }
+
+  private lowerFunctionExpression(node: ts.ArrowFunction | ts.FunctionExpression, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.Expression | undefined, name: string): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), ts.isFunctionExpression(node) ? node.name : undefined, undefined, params, undefined, body);
+    ts.setTextRange(gen, node);
+    ts.setOriginalNode(gen, node);
+    // An arrow's `this` is its surroundings'; a generator function has its own.
+    const genExpr = ts.isArrowFunction(node) && usesThis(ts, node.body) ? f.createCallExpression(f.createPropertyAccessExpression(gen, "bind"), undefined, [f.createThis()]) : gen;
+    const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
+    const args: ts.Expression[] = [genExpr, f.createStringLiteral(name === "<anonymous>" ? "" : name), f.createNumericLiteral(length)];
+    if (plain !== undefined) args.push(plain);
+    return this.runtime("fn", args);
+  }
+
+  private hoist(s: ts.Statement): void {
+    const list = this.hoisted[this.hoisted.length - 1];
+    if (list !== undefined) list.push(s);
+  }
+
+  // ── calls ─────────────────────────────────────────────────────────────
+
+  private visitCall(node: ts.CallExpression): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const target = colours.target(node);
+    const mode = this.frame.mode;
+    const colour = colours.siteColour(node);
+    if (target !== undefined && (mode === "suspending" || mode === "twin") && colour !== "P") {
+      const lowered = this.lowerCall(node, target);
+      if (lowered !== undefined) return lowered;
+    }
+    if (target !== undefined && mode === "async" && colour === "S") {
+      return this.awaitAsChild(node, target);
+    }
+    if (target?.kind === "external") {
+      if (mode === "suspending" || mode === "twin") this.checkBlockingNodeCall(node, target);
+      return this.bridgeCallbacks(node, target);
+    }
+    if (isGoCall(ts, node) && (mode === "suspending" || mode === "twin")) {
+      // Record where `go` was called, for logical stacks.
+      const visited = ts.visitEachChild(node, this.visit, this.tctx);
+      return this.f.createParenthesizedExpression(this.f.createCommaListExpression([this.siteStore(node), visited]));
+    }
+    return ts.visitEachChild(node, this.visit, this.tctx);
+  }
+
+  /** `(yield callee$co(args))` for a suspending (or maybe-suspending) call; undefined to leave it alone. */
+  private lowerCall(node: ts.CallExpression, target: CallTarget): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const callee = skipOuter(ts, node.expression);
+    // Optional chains deeper than one link keep their plain (blocking-mode) call.
+    if (ts.isOptionalChain(node) && node.questionDotToken === undefined && !(ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined)) return undefined;
+    const args = node.arguments.map((a) => this.visitExpr(a));
+    const optionalObject = ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined;
+    const optionalCall = node.questionDotToken !== undefined;
+    let guard: { temp: ts.Identifier; assign: ts.Expression } | undefined;
+    const receiverOf = (obj: ts.Expression): ts.Expression => {
+      const visited = obj.kind === ts.SyntaxKind.SuperKeyword ? obj : this.visitExpr(obj);
+      if (!optionalObject) return visited;
+      // `a?.m()`: evaluate `a` once, test it before suspending.
+      const temp = this.temp();
+      guard = { temp, assign: f.createAssignment(temp, visited) };
+      return temp;
+    };
+    let call: ts.Expression;
+    const viaCall = (fn: ts.Expression, thisArg: ts.Expression) => this.runtime("call", [fn, thisArg, f.createArrayLiteralExpression(args)]);
+    const viaMethod = (obj: ts.Expression, key: ts.Expression) => this.runtime("callMethod", [obj, key, f.createArrayLiteralExpression(args)]);
+    const keyOf = (pa: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
+      ts.isPropertyAccessExpression(pa) ? f.createStringLiteral(pa.name.text) : this.visitExpr(pa.argumentExpression);
+
+    if (optionalCall) {
+      // `fn?.(args)`: evaluate fn once; nothing to call means undefined, no suspension.
+      const temp = this.temp();
+      const fnValue = f.createAssignment(temp, this.visitExpr(callee));
+      call = viaCall(temp, f.createVoidZero());
+      return this.guarded(fnValue, this.withSite(node, call, args));
+    }
+
+    switch (target.kind) {
+      case "hof": {
+        const hofName = target.receiver === "collection" ? "forEachEntry" : target.method;
+        const fn = f.createPropertyAccessExpression(this.runtimeRef("hofs"), hofName);
+        if (target.receiver === "arrayFrom") call = f.createCallExpression(fn, undefined, args);
+        else {
+          if (!ts.isPropertyAccessExpression(callee)) return undefined;
+          call = f.createCallExpression(fn, undefined, [receiverOf(callee.expression), ...args]);
+        }
+        break;
+      }
+      case "root":
+      case "functions": {
+        const decl = target.kind === "root" ? target.decl : target.fns[0];
+        const isMethod = ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl);
+        const bodyless = ts.isMethodSignature(decl) || (ts.isMethodDeclaration(decl) && decl.body === undefined && target.kind === "functions");
+        if (ts.isIdentifier(callee)) {
+          if (target.kind === "functions" && target.fns.every((fn) => ts.isFunctionDeclaration(fn))) {
+            const local = target.fns[0].getSourceFile() === this.sf;
+            call = f.createCallExpression(local ? f.createIdentifier(`${callee.text}$co`) : f.createPropertyAccessExpression(callee, "$co"), undefined, args);
+          } else if (target.kind === "root") {
+            call = f.createCallExpression(f.createPropertyAccessExpression(callee, "$co"), undefined, args);
+          } else call = viaCall(callee, f.createVoidZero());
+        } else if (ts.isPropertyAccessExpression(callee)) {
+          const obj = receiverOf(callee.expression);
+          if (isMethod && !bodyless && !ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args);
+          else if (isMethod && ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, f.createPrivateIdentifier(`${callee.name.text}$co`)), undefined, args);
+          else if (bodyless || (target.kind === "functions" && !target.fns.every((fn) => ts.isFunctionDeclaration(fn)))) {
+            call = callee.expression.kind === ts.SyntaxKind.SuperKeyword ? viaCall(f.createPropertyAccessExpression(obj, callee.name.text), f.createThis()) : viaMethod(obj, keyOf(callee));
+          } else call = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(obj, callee.name), "$co"), undefined, args);
+        } else if (ts.isElementAccessExpression(callee)) {
+          call = viaMethod(receiverOf(callee.expression), keyOf(callee));
+        } else call = viaCall(this.visitExpr(callee), f.createVoidZero());
+        break;
+      }
+      case "parameter":
+      case "dynamic":
+      case "external": {
+        if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name)) {
+          const obj = receiverOf(callee.expression);
+          call = callee.expression.kind === ts.SyntaxKind.SuperKeyword ? viaCall(f.createPropertyAccessExpression(obj, callee.name.text), f.createThis()) : viaMethod(obj, keyOf(callee));
+        } else if (ts.isElementAccessExpression(callee)) call = viaMethod(receiverOf(callee.expression), keyOf(callee));
+        else if (ts.isPropertyAccessExpression(callee)) return undefined;
+        else call = viaCall(this.visitExpr(callee), f.createVoidZero());
+        break;
+      }
+    }
+    const lowered = this.withSite(node, call, args);
+    const g = guard as { temp: ts.Identifier; assign: ts.Expression } | undefined;
+    return g === undefined ? lowered : this.guarded(g.assign, lowered);
+  }
+
+  /** `(temp = value) == null ? undefined : lowered` — the short circuit of `a?.m()` and `f?.()`. */
+  private guarded(assign: ts.Expression, lowered: ts.Expression): ts.Expression {
+    const f = this.f;
+    const test = f.createEquality(f.createParenthesizedExpression(assign), f.createNull());
+    return f.createParenthesizedExpression(f.createConditionalExpression(test, undefined, f.createVoidZero(), undefined, lowered));
+  }
+
+  /** Wrap a twin call: store its call site, then yield it to the trampoline. */
+  private withSite(node: ts.Node, call: ts.Expression, args: readonly ts.Expression[]): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    this.usesRuntime = true;
+    // If an argument suspends, it overwrites the register: store the site with the last argument instead.
+    if (args.length > 0 && args.some((a) => containsYield(ts, a)) && ts.isCallExpression(call)) {
+      const last = args[args.length - 1];
+      const site = f.createStringLiteral(this.siteText(node));
+      const wrapped = ts.isSpreadElement(last) ? f.createSpreadElement(this.runtime("at", [site, last.expression])) : this.runtime("at", [site, last]);
+      const rebuilt = this.replaceLastArgument(call, last, wrapped);
+      return this.yieldOf(rebuilt);
+    }
+    return this.yieldOf(f.createCommaListExpression([this.siteStore(node), call]));
+  }
+
+  private replaceLastArgument(call: ts.CallExpression, last: ts.Expression, wrapped: ts.Expression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const argsOf = call.arguments;
+    const idx = argsOf.indexOf(last);
+    if (idx >= 0) return f.updateCallExpression(call, call.expression, call.typeArguments, [...argsOf.slice(0, idx), wrapped]);
+    // Runtime helpers take the arguments as an array literal in their last parameter.
+    const arr = argsOf[argsOf.length - 1];
+    if (arr !== undefined && ts.isArrayLiteralExpression(arr)) {
+      const elems = arr.elements;
+      return f.updateCallExpression(call, call.expression, call.typeArguments, [...argsOf.slice(0, -1), f.updateArrayLiteralExpression(arr, [...elems.slice(0, -1), wrapped])]);
+    }
+    return call;
+  }
+
+  private siteText(node: ts.Node): string {
+    return `${this.frame.name} (${this.lc.position(node)})`;
+  }
+
+  private siteStore(node: ts.Node): ts.Expression {
+    this.usesRuntime = true;
+    const f = this.f;
+    return f.createAssignment(f.createPropertyAccessExpression(this.runtimeRef("site"), "at"), f.createStringLiteral(this.siteText(node)));
+  }
+
+  private yieldOf(e: ts.Expression): ts.Expression {
+    return this.f.createParenthesizedExpression(this.f.createYieldExpression(undefined, e));
+  }
+
+  private temp(): ts.Identifier {
+    const id = this.f.createUniqueName("t");
+    this.frame.temps.push(id);
+    return id;
+  }
+
+  /** In an `async` function: `(await __co.spawnFrame(function* () { return (yield f$co(x)); }, this))`. */
+  private awaitAsChild(node: ts.CallExpression, target: CallTarget): ts.Expression {
+    const f = this.f;
+    const frame: Frame = { mode: "suspending", name: this.frame.name, temps: [] };
+    const lowered = this.inFrame(frame, () => this.lowerCall(node, target));
+    if (lowered === undefined) return this.ts.visitEachChild(node, this.visit, this.tctx);
+    const body: ts.Statement[] = [];
+    if (frame.temps.length > 0) body.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), this.ts.NodeFlags.Let)));
+    body.push(f.createReturnStatement(lowered));
+    const gen = f.createFunctionExpression(undefined, f.createToken(this.ts.SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, f.createBlock(body, true));
+    return f.createParenthesizedExpression(f.createAwaitExpression(this.runtime("spawnFrame", [gen, f.createThis()])));
+  }
+
+  /**
+   * A suspending function passed to an uncompiled API: wrap it as a
+   * Promise-returning function if the parameter accepts one (test runners,
+   * timers, event handlers), otherwise report that the API would call it
+   * synchronously.
+   */
+  private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string }): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const suspendingArgs = node.arguments.filter((a) => !ts.isSpreadElement(a) && colours.valueColour(a) === "S");
+    if (suspendingArgs.length === 0 || isGoCall(ts, node)) return ts.visitEachChild(node, this.visit, this.tctx);
+    const checker = this.lc.checker;
+    const signature = checker.getResolvedSignature(node);
+    const args = node.arguments.map((a, i) => {
+      const visited = this.visitExpr(a);
+      if (!suspendingArgs.includes(a)) return visited;
+      const param = signature?.parameters[Math.min(i, signature.parameters.length - 1)];
+      const paramType = param !== undefined ? checker.getTypeOfSymbolAtLocation(param, node) : undefined;
+      if (paramType !== undefined && acceptsPromiseReturning(ts, checker, paramType)) {
+        this.usesRuntime = true;
+        return this.runtime("toPromise", [visited]);
+      }
+      this.report(a, CODES.CALLBACK_TO_UNCOMPILED, "error",
+        `\`${a.getText()}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
+          `(its parameter type \`${paramType === undefined ? "?" : checker.typeToString(paramType)}\` does not accept a Promise-returning function). ` +
+          `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`);
+      return visited;
+    });
+    return this.f.updateCallExpression(node, this.visitExpr(node.expression), node.typeArguments, args);
+  }
+
+  // ── for…of ────────────────────────────────────────────────────────────
+
+  private lowersForOf(node: ts.ForOfStatement): boolean {
+    if (this.frame.mode !== "suspending" && this.frame.mode !== "twin") return false;
+    return this.lc.colours.siteColour(node) !== "P";
+  }
+
+  /**
+   * `for (const x of it) body` with a suspending iterator:
+   *
+   *     const $it = __co.iter(it); let $ok = true;
+   *     try { label: for (;;) { $ok = true; const $s = (yield __co.next($it)); if ($s.done) break;
+   *                             $ok = false; { const x = $s.value; body } } }
+   *     finally { if (!$ok) __co.close($it); }
+   *
+   * `$ok` is true while the iterator itself is running, so an exhausted or
+   * throwing iterator is not closed, while `break`, `return`, `throw` and
+   * `continue outer` from the body close it, as `for…of` does.
+   */
+  private lowerForOf(node: ts.ForOfStatement, label: ts.Identifier | undefined): ts.Statement {
+    const ts = this.ts;
+    const f = this.f;
+    this.usesRuntime = true;
+    const it = f.createUniqueName("it");
+    const ok = f.createUniqueName("ok");
+    const step = f.createUniqueName("step");
+    const iterable = this.visitExpr(node.expression);
+    const value = f.createPropertyAccessExpression(step, "value");
+    let bind: ts.Statement;
+    if (ts.isVariableDeclarationList(node.initializer)) {
+      const decl = node.initializer.declarations[0];
+      const name = ts.visitNode(decl.name, this.visit) as ts.BindingName;
+      bind = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], node.initializer.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)));
+    } else {
+      bind = f.createExpressionStatement(f.createAssignment(this.visitExpr(node.initializer) as ts.AssignmentPattern, value));
+    }
+    const body = ts.visitNode(node.statement, this.visit) as ts.Statement;
+    const loopBody = f.createBlock([
+      f.createExpressionStatement(f.createAssignment(ok, f.createTrue())),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(step, undefined, undefined, this.withSite(node.expression, this.runtime("next", [it]), []))], ts.NodeFlags.Const)),
+      f.createIfStatement(f.createPropertyAccessExpression(step, "done"), f.createBreakStatement()),
+      f.createExpressionStatement(f.createAssignment(ok, f.createFalse())),
+      f.createBlock([bind, body], true),
+    ], true);
+    let loop: ts.Statement = f.createForStatement(undefined, undefined, undefined, loopBody);
+    if (label !== undefined) loop = f.createLabeledStatement(label, loop);
+    const block = f.createBlock([
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(it, undefined, undefined, this.runtime("iter", [iterable]))], ts.NodeFlags.Const)),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(ok, undefined, undefined, f.createTrue())], ts.NodeFlags.Let)),
+      f.createTryStatement(f.createBlock([loop], true), undefined,
+        f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(this.runtime("close", [it])))], true)),
+    ], true);
+    return ts.setTextRange(block, node);
+  }
+
+  // ── ES module top level ───────────────────────────────────────────────
+
+  /**
+   * Suspending statements at the top level of an ES module: everything that
+   * executes moves into a generator run as the module's root fiber under
+   * top-level await, so `go`, channels and `sleep` at the top level behave
+   * as inside `run(main)`. Declarations stay at the top level (variables
+   * are declared there and assigned inside), so exports are unchanged.
+   */
+  private lowerTopLevel(): ts.Statement[] {
+    const ts = this.ts;
+    const f = this.f;
+    const hoisted: ts.Statement[] = [];
+    this.hoisted.push(hoisted);
+    const outside: ts.Statement[] = [];
+    const inside: ts.Statement[] = [];
+    const frame: Frame = { mode: "suspending", name: "<module>", temps: [] };
+    for (const s of this.sf.statements) {
+      if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s) || ts.isFunctionDeclaration(s) ||
+          ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s) ||
+          (ts.isVariableStatement(s) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword))) {
+        const r = this.visit(s) as ts.Statement | ts.Statement[];
+        outside.push(...(Array.isArray(r) ? r : [r]));
+        continue;
+      }
+      if (ts.isVariableStatement(s)) {
+        const isVar = (s.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
+        const names = s.declarationList.declarations.flatMap((d) => boundNames(ts, d.name));
+        outside.push(f.createVariableStatement(s.modifiers, f.createVariableDeclarationList(names.map((n) => f.createVariableDeclaration(f.createIdentifier(n))), isVar ? ts.NodeFlags.None : ts.NodeFlags.Let)));
+        this.inFrame(frame, () => {
+          for (const d of s.declarationList.declarations) {
+            if (d.initializer === undefined) continue;
+            const value = this.visitExpr(d.initializer);
+            const assign = f.createExpressionStatement(f.createAssignment(bindingToAssignment(ts, f, d.name), value));
+            ts.setTextRange(assign, d);
+            if (this.lc.stress) inside.push(f.createExpressionStatement(this.yieldOf(this.runtime("stress", []))));
+            inside.push(assign);
+          }
+        });
+        continue;
+      }
+      this.inFrame(frame, () => {
+        const r = this.visit(s) as ts.Statement | ts.Statement[];
+        inside.push(...(Array.isArray(r) ? r : [r]));
+      });
+    }
+    this.hoisted.pop();
+    if (frame.temps.length > 0) inside.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
+    const main = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), f.createIdentifier("__main"), undefined, [], undefined, f.createBlock(inside, true));
+    const runMain = f.createExpressionStatement(f.createAwaitExpression(this.runtime("spawnFrame", [main, f.createVoidZero()])));
+    return [...hoisted, ...outside, runMain];
+  }
+
+  // ── diagnostics for what cannot suspend ──────────────────────────────
+
+  private reportRestricted(node: FunctionNode, kind: "constructor" | "accessor" | "generator" | "async"): void {
+    if (kind === "async") return; // adapted: awaits suspending calls as child fibers
+    const colours = this.lc.colours;
+    const info = colours.info(node)!;
+    const reason = info.reason;
+    const why = reason === undefined ? "" : " " + colours.explainChain(info.name, reason, (n) => this.lc.position(n)).replace(/^`[^`]*` suspends because/, "because");
+    const where = node.getFirstToken() ?? node;
+    if (kind === "constructor") {
+      this.report(where, CODES.SUSPENDING_CONSTRUCTOR, "error",
+        `the constructor of \`${info.name.replace(/\.constructor$/, "")}\` would suspend${why}; constructors cannot suspend. Move the suspending work into a static factory method (\`static create(…)\`) or an \`init()\` method.`);
+    } else if (kind === "accessor") {
+      this.report(where, CODES.SUSPENDING_ACCESSOR, "error",
+        `the accessor \`${info.name}\` would suspend${why}; getters and setters cannot suspend. Turn it into a method (\`get${capital(info.name.split(".").pop()!)}()\`).`);
+    } else {
+      this.report(where, CODES.SUSPENDING_GENERATOR, "error",
+        `the generator \`${info.name}\` would suspend${why}; generators cannot suspend inside their own \`yield\`s. Collect the values first, or use a Channel fed by \`go\` instead of a generator.`);
+    }
+  }
+
+  /** Migration help: a blocking `node:fs`/`node:child_process` call inside suspending code stalls every fiber. */
+  private checkBlockingNodeCall(node: ts.CallExpression, target: { decl: ts.Declaration; name: string }): void {
+    const file = target.decl.getSourceFile().fileName.replace(/\\/g, "/");
+    const m = /@types\/node\/(fs|child_process)\.d\.ts$/.exec(file);
+    const method = target.name.split(".").pop()!;
+    if (m === null || !method.endsWith("Sync")) return;
+    this.report(node, CODES.BLOCKING_NODE_CALL, "warning",
+      `\`${this.frame.name}\` can suspend, but \`${target.name}\` from node:${m[1]} blocks the whole thread (every fiber stalls while it runs). ` +
+        `Import it from "colorless/${m[1]}" instead (same name and signature), or add the option \`redirect: "node"\` to rewrite node:${m[1]} imports.`);
+  }
+
+  private checkInitializer(node: ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration): void {
+    const reason = this.lc.colours.suspendingInitializers.get(node);
+    if (reason === undefined) return;
+    const what = this.ts.isPropertyDeclaration(node) ? `the field initialiser of \`${node.name.getText()}\`` : "a static block";
+    this.report(reason.site, CODES.SUSPENDING_INITIALIZER, "error",
+      `${what} calls \`${reason.callee}\`, which suspends; field initialisers and static blocks run inside the constructor and cannot suspend. Assign the field in a method, or make it a lazily computed method.`);
+  }
+
+  private report(node: ts.Node, code: number, category: "error" | "warning", message: string): void {
+    const sf = node.getSourceFile();
+    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    this.lc.report({ code, category, file: sf.fileName, line: line + 1, column: character + 1, message });
+  }
+
+  // ── runtime references ───────────────────────────────────────────────
+
+  private runtimeRef(name: string): ts.Expression {
+    this.usesRuntime = true;
+    return this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), name);
+  }
+
+  private runtime(name: string, args: ts.Expression[]): ts.CallExpression {
+    return this.f.createCallExpression(this.runtimeRef(name), undefined, args);
+  }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function memberName(ts: TS, name: ts.PropertyName | ts.BindingName): string | undefined {
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+/** `m` → `m$co`, `#m` → `#m$co`, `"m"` → `"m$co"`. */
+function twinMemberName(ts: TS, f: ts.NodeFactory, name: ts.PropertyName): ts.PropertyName {
+  if (ts.isPrivateIdentifier(name)) return f.createPrivateIdentifier(`${name.text}$co`);
+  if (ts.isIdentifier(name)) return f.createIdentifier(`${name.text}$co`);
+  return f.createStringLiteral(`${memberName(ts, name)}$co`);
+}
+
+function isGoCall(ts: TS, node: ts.CallExpression): boolean {
+  const c = node.expression;
+  return ts.isIdentifier(c) && c.text === "go";
+}
+
+/** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
+function usesThis(ts: TS, body: ts.Node): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (n.kind === ts.SyntaxKind.ThisKeyword || n.kind === ts.SyntaxKind.SuperKeyword) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  walk(body);
+  return found;
+}
+
+function containsYield(ts: TS, n: ts.Node): boolean {
+  let found = false;
+  const walk = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isYieldExpression(x)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(x)) return;
+    ts.forEachChild(x, walk);
+  };
+  walk(n);
+  return found;
+}
+
+/** Can a function returning a Promise be passed where `type` is expected? (void/any/unknown/Promise-ish returns) */
+function acceptsPromiseReturning(ts: TS, checker: ts.TypeChecker, type: ts.Type): boolean {
+  const types = type.isUnion() ? type.types : [type];
+  for (const t of types) {
+    if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+    for (const sig of t.getCallSignatures()) {
+      const ret = sig.getReturnType();
+      const rets = ret.isUnion() ? ret.types : [ret];
+      for (const r of rets) {
+        if (r.flags & (ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+        const name = (r.getSymbol() ?? r.aliasSymbol)?.getName();
+        if (name === "Promise" || name === "PromiseLike") return true;
+        if (checker.getPropertyOfType(r, "then") !== undefined) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The names a binding pattern declares. */
+function boundNames(ts: TS, name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  const out: string[] = [];
+  for (const el of name.elements) {
+    if (ts.isOmittedExpression(el)) continue;
+    out.push(...boundNames(ts, el.name));
+  }
+  return out;
+}
+
+/** `{ a, b: [c = 1] }` (a binding) → the same shape as an assignment target. */
+function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName): ts.Expression {
+  if (ts.isIdentifier(name)) return f.createIdentifier(name.text);
+  if (ts.isArrayBindingPattern(name)) {
+    return f.createArrayLiteralExpression(name.elements.map((el) => {
+      if (ts.isOmittedExpression(el)) return f.createOmittedExpression();
+      const target = bindingToAssignment(ts, f, el.name);
+      if (el.dotDotDotToken !== undefined) return f.createSpreadElement(target);
+      return el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target;
+    }));
+  }
+  return f.createObjectLiteralExpression(name.elements.map((el) => {
+    const target = bindingToAssignment(ts, f, el.name);
+    if (el.dotDotDotToken !== undefined) return f.createSpreadAssignment(target);
+    if (el.propertyName === undefined && ts.isIdentifier(el.name)) return f.createShorthandPropertyAssignment(el.name.text, el.initializer);
+    const key = el.propertyName ?? (el.name as ts.Identifier);
+    return f.createPropertyAssignment(key as ts.PropertyName, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
+  }));
+}
+
+export { functionName };

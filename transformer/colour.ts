@@ -1,0 +1,643 @@
+/**
+ * Colour inference: which functions may suspend, whole-program, with the
+ * type checker (DESIGN §4).
+ *
+ * - Roots are declarations tagged `@suspends` — in source or in any `.d.ts`
+ *   (the runtime's own, other packages'), on a function, method, or the
+ *   variable statement holding one.
+ * - A function that makes a suspending call is *suspending*. A function that
+ *   calls one of its (or an enclosing function's) function-typed parameters
+ *   is *polymorphic*: it gets a suspending twin, used only where a
+ *   suspending function is passed to it. Everything else is *plain* and is
+ *   emitted untouched.
+ * - Methods that override each other or implement the same interface member
+ *   form a *slot*: if any member of a slot suspends, all do, so dispatch
+ *   through the base type calls the twin.
+ * - Colours only rise (plain → polymorphic → suspending), so iterating to a
+ *   fixpoint over the call sites terminates.
+ *
+ * The result is a {@link ColourMap}: per function its colour and why (the
+ * first call that made it suspend, chained to a root), and per call site how
+ * it resolved — which the lowering backends read instead of asking the
+ * checker again.
+ */
+import type ts from "typescript";
+import type { TS } from "./typescript.js";
+
+export type Colour = "plain" | "polymorphic" | "suspending";
+
+/** A function-like node we may rewrite (has a body and lives in a transformed file). */
+export type FunctionNode =
+  | ts.FunctionDeclaration
+  | ts.FunctionExpression
+  | ts.ArrowFunction
+  | ts.MethodDeclaration
+  | ts.ConstructorDeclaration
+  | ts.GetAccessorDeclaration
+  | ts.SetAccessorDeclaration;
+
+/** Why a function suspends: the call that made it, and what that call reached. */
+export interface Reason {
+  /** The call (or `for…of`) in this function. */
+  site: ts.Node;
+  /** Display name of what it calls. */
+  callee: string;
+  /** The callee's own function, when it is one of ours (follow its reason for the chain). */
+  next?: FunctionNode;
+  /** Where the root is declared, when the callee is a root. */
+  rootFile?: string;
+  rootLine?: number;
+}
+
+export interface FunctionInfo {
+  node: FunctionNode;
+  name: string;
+  colour: Colour;
+  reason?: Reason;
+  /** Kinds that cannot become generators: they get a diagnostic (or the async bridge) instead. */
+  restricted?: "constructor" | "accessor" | "generator" | "async";
+  /** For restricted kinds: they would have suspended. */
+  wouldSuspend?: boolean;
+}
+
+/** How a call site resolved. */
+export type CallTarget =
+  /** A `@suspends` declaration (runtime, library .d.ts, or user-tagged). */
+  | { kind: "root"; name: string; decl: ts.Declaration }
+  /** Our own functions (several for a slot or overloads). */
+  | { kind: "functions"; fns: FunctionNode[]; slot: boolean; name: string }
+  /** A function-typed parameter of this or an enclosing function. */
+  | { kind: "parameter"; name: string }
+  /** A built-in higher-order method whose callback is argument `callback`. */
+  | { kind: "hof"; method: string; callback: number; receiver: "array" | "collection" | "arrayFrom" }
+  /** A declaration outside the program's code (lib, node_modules .d.ts). */
+  | { kind: "external"; decl: ts.Declaration; name: string }
+  /** The checker cannot tell (any, computed member, unknown). */
+  | { kind: "dynamic" };
+
+const ARRAY_HOFS: Record<string, number> = {
+  forEach: 0, map: 0, filter: 0, reduce: 0, reduceRight: 0, find: 0, findIndex: 0, findLast: 0, findLastIndex: 0,
+  some: 0, every: 0, flatMap: 0, sort: 0,
+};
+
+export class ColourMap {
+  readonly functions = new Map<FunctionNode, FunctionInfo>();
+  private readonly targets = new Map<ts.Node, CallTarget>();
+  /** Slot representative per method (union-find). */
+  private readonly slotParent = new Map<ts.Node, ts.Node>();
+  private readonly slotSuspends = new Set<ts.Node>();
+  /** Call sites (and for…of statements) per containing function, or per source file for top-level code. */
+  readonly sitesOf = new Map<ts.Node, ts.Node[]>();
+  /** Containers that are not functions (field initialisers, static blocks) holding suspending calls. */
+  readonly suspendingInitializers = new Map<ts.Node, Reason>();
+  /** Source files whose top level makes suspending calls. */
+  readonly suspendingTopLevel = new Map<ts.SourceFile, Reason>();
+
+  constructor(
+    private readonly ts: TS,
+    private readonly checker: ts.TypeChecker,
+    /** The files we transform (their functions can be rewritten). */
+    readonly files: readonly ts.SourceFile[],
+  ) {
+    const fileSet = new Set(files);
+    for (const sf of files) this.collect(sf, fileSet);
+    this.linkSlots();
+    this.solve();
+  }
+
+  // ── queries used by the lowering ────────────────────────────────────────
+
+  colourOf(fn: FunctionNode): Colour {
+    return this.functions.get(fn)?.colour ?? "plain";
+  }
+
+  /** Colour for emission: restricted kinds never become generators. */
+  emitted(fn: FunctionNode): Colour {
+    const info = this.functions.get(fn);
+    if (info === undefined || info.restricted !== undefined) return "plain";
+    return info.colour;
+  }
+
+  info(fn: FunctionNode): FunctionInfo | undefined {
+    return this.functions.get(fn);
+  }
+
+  target(site: ts.Node): CallTarget | undefined {
+    return this.targets.get(site);
+  }
+
+  /** Is a call (or for…of) that resolved to `t`, with these arguments, suspending? "M" when only maybe (runtime check). */
+  siteColour(site: ts.Node): "S" | "M" | "P" {
+    const t = this.targets.get(site);
+    if (t === undefined) return "P";
+    if (this.ts.isForOfStatement(site)) return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
+    const args = this.ts.isCallExpression(site) ? site.arguments : [];
+    switch (t.kind) {
+      case "root":
+        return "S";
+      case "functions": {
+        if (this.anySuspends(t)) return "S";
+        if (t.fns.some((f) => this.colourOf(f) === "polymorphic")) return this.worstArgument(args);
+        return "P";
+      }
+      case "parameter":
+      case "dynamic":
+        return "M";
+      case "hof": {
+        const cb = args[t.callback];
+        return cb === undefined ? "P" : this.valueColour(cb);
+      }
+      case "external":
+        return "P";
+    }
+  }
+
+  private anySuspends(t: { fns: FunctionNode[] }): boolean {
+    return t.fns.some((f) => this.colourOf(f) === "suspending" || this.slotSuspends.has(this.find(f)));
+  }
+
+  private worstArgument(args: readonly ts.Expression[]): "S" | "M" | "P" {
+    let worst: "S" | "M" | "P" = "P";
+    for (const a of args) {
+      const c = this.valueColour(this.ts.isSpreadElement(a) ? a.expression : a);
+      if (c === "S") return "S";
+      if (c === "M") worst = "M";
+    }
+    return worst;
+  }
+
+  /**
+   * The colour of a value passed around: a suspending function (S), a value
+   * that may be one at run time (M: a function-typed parameter, a
+   * polymorphic closure), or plain (P).
+   */
+  valueColour(expr: ts.Expression): "S" | "M" | "P" {
+    const ts = this.ts;
+    const e = skipOuter(ts, expr);
+    if (ts.isFunctionExpression(e) || ts.isArrowFunction(e)) {
+      const c = this.colourOf(e);
+      return c === "suspending" ? "S" : c === "polymorphic" ? "M" : "P";
+    }
+    if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return "P";
+    const symbol = this.symbolAt(ts.isPropertyAccessExpression(e) ? e.name : e);
+    if (symbol === undefined) return "P";
+    for (const d of symbol.declarations ?? []) {
+      if (hasSuspendsTag(ts, d)) return "S";
+      if (ts.isParameter(d) && this.isFunctionTyped(e)) return "M";
+      const fn = this.functionOfDeclaration(d);
+      if (fn !== undefined && (this.colourOf(fn) === "suspending" || this.slotSuspends.has(this.find(fn)))) return "S";
+    }
+    return "P";
+  }
+
+  /** The chain of reasons from `fn` to a root, for messages and `explain`. */
+  chain(fn: FunctionNode): Reason[] {
+    const out: Reason[] = [];
+    const seen = new Set<FunctionNode>();
+    let cur: FunctionNode | undefined = fn;
+    while (cur !== undefined && !seen.has(cur)) {
+      seen.add(cur);
+      const r: Reason | undefined = this.functions.get(cur)?.reason;
+      if (r === undefined) break;
+      out.push(r);
+      cur = r.next;
+    }
+    return out;
+  }
+
+  /** "`f` suspends because it calls `g` (a.ts:12) which calls `sleep` (colorless)". */
+  explainChain(name: string, first: Reason, describeSite: (n: ts.Node) => string): string {
+    const parts: string[] = [`\`${name}\` suspends because it calls \`${first.callee}\` (${describeSite(first.site)})`];
+    let r: Reason | undefined = first;
+    const seen = new Set<FunctionNode>();
+    while (r?.next !== undefined && !seen.has(r.next)) {
+      seen.add(r.next);
+      const nr: Reason | undefined = this.functions.get(r.next)?.reason;
+      if (nr === undefined) break;
+      parts.push(`which calls \`${nr.callee}\` (${describeSite(nr.site)})`);
+      r = nr;
+    }
+    if (r?.rootFile !== undefined) parts.push(`declared @suspends in ${r.rootFile}`);
+    return parts.join(" ");
+  }
+
+  // ── collection ──────────────────────────────────────────────────────────
+
+  private collect(sf: ts.SourceFile, fileSet: Set<ts.SourceFile>): void {
+    const ts = this.ts;
+    const visit = (node: ts.Node, container: ts.Node): void => {
+      if (isFunctionNode(ts, node) && node.body !== undefined) {
+        this.functions.set(node, {
+          node,
+          name: functionName(ts, node),
+          colour: "plain",
+          restricted: restrictionOf(ts, node),
+        });
+        if (ts.isMethodDeclaration(node)) this.slotParent.set(node, node);
+        // Parameter defaults run in the caller's… no: they run in the function, before its body.
+        ts.forEachChild(node, (c) => visit(c, node));
+        return;
+      }
+      if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
+        ts.forEachChild(node, (c) => visit(c, node));
+        return;
+      }
+      if (ts.isCallExpression(node)) {
+        this.record(container, node);
+        this.targets.set(node, this.resolveCall(node, fileSet));
+      } else if (ts.isForOfStatement(node) && node.awaitModifier === undefined) {
+        const t = this.resolveIteration(node.expression, fileSet);
+        if (t !== undefined) {
+          this.record(container, node);
+          this.targets.set(node, t);
+        }
+      }
+      ts.forEachChild(node, (c) => visit(c, container));
+    };
+    ts.forEachChild(sf, (c) => visit(c, sf));
+    void fileSet;
+  }
+
+  private record(container: ts.Node, site: ts.Node): void {
+    let list = this.sitesOf.get(container);
+    if (list === undefined) this.sitesOf.set(container, (list = []));
+    list.push(site);
+  }
+
+  private symbolAt(node: ts.Node): ts.Symbol | undefined {
+    let s = this.checker.getSymbolAtLocation(node);
+    if (s !== undefined && s.flags & this.ts.SymbolFlags.Alias) {
+      try {
+        s = this.checker.getAliasedSymbol(s);
+      } catch {
+        return s;
+      }
+    }
+    return s;
+  }
+
+  private isFunctionTyped(expr: ts.Expression): boolean {
+    const type = this.checker.getTypeAtLocation(expr);
+    if (type.flags & this.ts.TypeFlags.Any) return true;
+    const types = type.isUnion() ? type.types : [type];
+    return types.some((t) => t.getCallSignatures().length > 0);
+  }
+
+  /** The function we own that a declaration stands for (a function, method, or a variable/property holding one). */
+  functionOfDeclaration(d: ts.Declaration): FunctionNode | undefined {
+    const ts = this.ts;
+    if (isFunctionNode(ts, d) && d.body !== undefined && this.functions.has(d)) return d;
+    if ((ts.isVariableDeclaration(d) || ts.isPropertyAssignment(d) || ts.isPropertyDeclaration(d)) && d.initializer !== undefined) {
+      const init = skipOuter(ts, d.initializer);
+      if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && this.functions.has(init)) return init;
+    }
+    return undefined;
+  }
+
+  private resolveCall(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
+    const ts = this.ts;
+    const callee = skipOuter(ts, call.expression);
+    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return { kind: "external", decl: call as unknown as ts.Declaration, name: "super" };
+
+    // Built-in higher-order methods on arrays, Maps and Sets.
+    if (ts.isPropertyAccessExpression(callee)) {
+      const method = callee.name.text;
+      if (method in ARRAY_HOFS || method === "forEach") {
+        const receiverType = this.checker.getTypeAtLocation(callee.expression);
+        if (method in ARRAY_HOFS && this.isArrayLike(receiverType)) return { kind: "hof", method, callback: 0, receiver: "array" };
+        if (method === "forEach" && this.isCollection(receiverType)) return { kind: "hof", method, callback: 0, receiver: "collection" };
+      }
+      if (method === "from" && ts.isIdentifier(callee.expression) && callee.expression.text === "Array" && call.arguments.length >= 2) {
+        const s = this.symbolAt(callee.expression);
+        if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "from", callback: 1, receiver: "arrayFrom" };
+      }
+    }
+
+    const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? undefined : callee;
+    const symbol = nameNode === undefined ? undefined : this.symbolAt(nameNode);
+    const name = nameNode !== undefined && (ts.isIdentifier(nameNode) || ts.isPrivateIdentifier(nameNode)) ? calleeName(ts, callee) : "(computed)";
+    if (symbol === undefined || symbol.declarations === undefined || symbol.declarations.length === 0) {
+      return { kind: "dynamic" };
+    }
+    const decls = symbol.declarations;
+    const root = decls.find((d) => hasSuspendsTag(ts, d));
+    if (root !== undefined) {
+      // A tagged declaration in our own code is still our function: keep its body's colour reasoning.
+      const own = this.functionOfDeclaration(root);
+      if (own === undefined) return { kind: "root", name, decl: root };
+    }
+    if (decls.some((d) => ts.isParameter(d))) return { kind: "parameter", name };
+    const fns: FunctionNode[] = [];
+    let slot = false;
+    for (const d of decls) {
+      const fn = this.functionOfDeclaration(d);
+      if (fn !== undefined) {
+        fns.push(fn);
+        if (ts.isMethodDeclaration(fn)) slot = true;
+      } else if (ts.isMethodSignature(d) || (ts.isMethodDeclaration(d) && d.body === undefined)) {
+        // Interface or abstract member: dispatch goes to whichever implementation; the slot decides.
+        if (!d.getSourceFile().isDeclarationFile || fileSet.has(d.getSourceFile())) {
+          this.slotParent.set(d, this.slotParent.get(d) ?? d);
+          slot = true;
+          fns.push(d as unknown as FunctionNode);
+        }
+      }
+    }
+    if (fns.length > 0) return { kind: "functions", fns, slot, name };
+    if (decls.every((d) => d.getSourceFile().isDeclarationFile || !fileSet.has(d.getSourceFile()))) return { kind: "external", decl: decls[0], name };
+    // A variable or property of function type in our code, not bound to a function we can see.
+    return { kind: "dynamic" };
+  }
+
+  /** `for (x of it)`: a suspending iteration when `it`'s iterator has a suspending (or our own suspending) `next`. */
+  private resolveIteration(expr: ts.Expression, fileSet: Set<ts.SourceFile>): CallTarget | undefined {
+    const ts = this.ts;
+    const type = this.checker.getTypeAtLocation(expr);
+    if (type.flags & ts.TypeFlags.Any) return { kind: "dynamic" };
+    if (this.isArrayLike(type) || type.flags & ts.TypeFlags.StringLike) return undefined;
+    const iteratorProp = type.getProperties().find((p) => p.escapedName.toString().startsWith("__@iterator"));
+    if (iteratorProp === undefined) return undefined;
+    const iterFnType = this.checker.getTypeOfSymbolAtLocation(iteratorProp, expr);
+    const sig = iterFnType.getCallSignatures()[0];
+    if (sig === undefined) return undefined;
+    const next = sig.getReturnType().getProperty("next");
+    if (next === undefined) return undefined;
+    for (const d of next.declarations ?? []) {
+      if (hasSuspendsTag(ts, d)) return { kind: "root", name: "next", decl: d };
+      const fn = this.functionOfDeclaration(d);
+      if (fn !== undefined && fileSet.has(fn.getSourceFile())) return { kind: "functions", fns: [fn], slot: false, name: "next" };
+    }
+    return undefined;
+  }
+
+  private isArrayLike(type: ts.Type): boolean {
+    const types = type.isUnion() ? type.types : [type];
+    return types.length > 0 && types.every((t) => this.checker.isArrayType(t) || this.checker.isTupleType(t) || isNamed(t, ["ReadonlyArray", "Array"]));
+  }
+
+  private isCollection(type: ts.Type): boolean {
+    const types = type.isUnion() ? type.types : [type];
+    return types.length > 0 && types.every((t) => isNamed(t, ["Map", "Set", "ReadonlyMap", "ReadonlySet", "WeakMap", "WeakSet"]));
+  }
+
+  // ── slots ───────────────────────────────────────────────────────────────
+
+  private union(a: ts.Node, b: ts.Node): void {
+    if (!this.slotParent.has(a)) this.slotParent.set(a, a);
+    if (!this.slotParent.has(b)) this.slotParent.set(b, b);
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.slotParent.set(ra, rb);
+  }
+
+  private find(n: ts.Node): ts.Node {
+    let r = n;
+    while (this.slotParent.get(r) !== r && this.slotParent.get(r) !== undefined) r = this.slotParent.get(r)!;
+    this.slotParent.set(n, r);
+    return r;
+  }
+
+  /** Join each method with what it overrides or implements (base classes, interfaces, contextual types). */
+  private linkSlots(): void {
+    const ts = this.ts;
+    for (const fn of this.functions.keys()) {
+      if (!ts.isMethodDeclaration(fn) || fn.name === undefined) continue;
+      const name = ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name) ? fn.name.text : undefined;
+      if (name === undefined) continue;
+      const owner = fn.parent;
+      const related: ts.Type[] = [];
+      if (ts.isClassLike(owner)) {
+        for (const clause of owner.heritageClauses ?? []) for (const t of clause.types) related.push(this.checker.getTypeAtLocation(t));
+      } else if (ts.isObjectLiteralExpression(owner)) {
+        const ctx = this.checker.getContextualType(owner);
+        if (ctx !== undefined) related.push(ctx);
+      }
+      for (const t of related) {
+        const prop = t.getProperty(name);
+        for (const d of prop?.declarations ?? []) if (d !== fn) this.union(fn, d);
+      }
+    }
+    // Interface members extending other interfaces' members join the same slot by name through their implementers.
+    for (const n of [...this.slotParent.keys()]) this.find(n);
+  }
+
+  // ── fixpoint ────────────────────────────────────────────────────────────
+
+  private solve(): void {
+    const ts = this.ts;
+    // Roots declared in our own code.
+    for (const info of this.functions.values()) {
+      const decl = info.node;
+      if (hasSuspendsTag(ts, decl)) {
+        info.colour = "suspending";
+        info.reason = { site: decl, callee: "@suspends", rootFile: decl.getSourceFile().fileName };
+      }
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const info of this.functions.values()) {
+        if (this.update(info)) changed = true;
+      }
+      // A slot suspends when any member does.
+      for (const info of this.functions.values()) {
+        if (info.colour === "suspending" && info.restricted === undefined && ts.isMethodDeclaration(info.node)) {
+          const r = this.find(info.node);
+          if (!this.slotSuspends.has(r)) {
+            this.slotSuspends.add(r);
+            changed = true;
+          }
+        }
+      }
+      for (const info of this.functions.values()) {
+        if (info.colour !== "suspending" && info.restricted === undefined && ts.isMethodDeclaration(info.node) && this.slotParent.has(info.node)) {
+          if (this.slotSuspends.has(this.find(info.node))) {
+            info.colour = "suspending";
+            info.reason ??= { site: info.node, callee: "an override or implementation of the same method", next: this.suspendingSlotMember(info.node) };
+            changed = true;
+          }
+        }
+      }
+    }
+    // Non-function containers: top level, field initialisers, static blocks.
+    for (const [container, sites] of this.sitesOf) {
+      if (this.functions.has(container as FunctionNode)) continue;
+      for (const site of sites) {
+        if (this.siteColour(site) !== "S") continue;
+        const reason = this.reasonFor(site);
+        if (ts.isSourceFile(container)) {
+          if (!this.suspendingTopLevel.has(container)) this.suspendingTopLevel.set(container, reason);
+        } else if (!this.suspendingInitializers.has(container)) this.suspendingInitializers.set(container, reason);
+      }
+    }
+  }
+
+  private suspendingSlotMember(n: ts.Node): FunctionNode | undefined {
+    const r = this.find(n);
+    for (const info of this.functions.values()) {
+      if (info.node !== n && info.reason !== undefined && info.reason.callee !== "an override or implementation of the same method" && this.slotParent.has(info.node) && this.find(info.node) === r) return info.node;
+    }
+    return undefined;
+  }
+
+  /** Re-derive one function's colour from its call sites; true when it rose. */
+  private update(info: FunctionInfo): boolean {
+    if (info.colour === "suspending") return false;
+    const sites = this.sitesOf.get(info.node) ?? [];
+    let colour: Colour = info.colour;
+    let reason: Reason | undefined;
+    for (const site of sites) {
+      const c = this.siteColour(site);
+      if (c === "S") {
+        colour = "suspending";
+        reason = this.reasonFor(site);
+        break;
+      }
+      if (c === "M" && this.makesPolymorphic(site, info.node)) colour = "polymorphic";
+    }
+    // Parameter defaults and bodies only; restricted kinds record that they would suspend.
+    if (info.restricted !== undefined) {
+      if (colour === "suspending" && !info.wouldSuspend) {
+        info.wouldSuspend = true;
+        info.reason = reason;
+      }
+      return false;
+    }
+    if (colour === info.colour) return false;
+    info.colour = colour;
+    if (reason !== undefined) info.reason = reason;
+    return true;
+  }
+
+  /** A maybe-suspending site makes its function polymorphic only when the unknown is one of its parameters. */
+  private makesPolymorphic(site: ts.Node, fn: FunctionNode): boolean {
+    const t = this.targets.get(site);
+    if (t === undefined || t.kind === "dynamic") return false;
+    void fn;
+    return true;
+  }
+
+  reasonFor(site: ts.Node): Reason {
+    const ts = this.ts;
+    const t = this.targets.get(site)!;
+    switch (t.kind) {
+      case "root": {
+        const sf = t.decl.getSourceFile();
+        return { site, callee: t.name, rootFile: moduleLabel(sf.fileName), rootLine: sf.getLineAndCharacterOfPosition(t.decl.getStart()).line + 1 };
+      }
+      case "functions": {
+        const next = t.fns.find((f) => this.functions.has(f) && (this.colourOf(f) === "suspending" || this.colourOf(f) === "polymorphic"));
+        if (next !== undefined && this.colourOf(next) === "polymorphic" && ts.isCallExpression(site)) {
+          const arg = site.arguments.find((a) => this.valueColour(a) === "S");
+          const passed = arg !== undefined ? this.reasonOfValue(arg) : undefined;
+          if (passed !== undefined) return { site, callee: `${t.name}(…) with the suspending callback \`${passed.name}\``, next: passed.fn };
+        }
+        return { site, callee: t.name, next };
+      }
+      case "hof": {
+        const cb = ts.isCallExpression(site) ? site.arguments[t.callback] : undefined;
+        const passed = cb !== undefined ? this.reasonOfValue(cb) : undefined;
+        return { site, callee: `${t.method}(…) with the suspending callback \`${passed?.name ?? "?"}\``, next: passed?.fn };
+      }
+      default:
+        return { site, callee: "?" };
+    }
+  }
+
+  private reasonOfValue(e: ts.Expression): { name: string; fn?: FunctionNode } | undefined {
+    const ts = this.ts;
+    const x = skipOuter(ts, e);
+    if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) return { name: functionName(ts, x), fn: x };
+    if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) {
+      const s = this.symbolAt(ts.isPropertyAccessExpression(x) ? x.name : x);
+      for (const d of s?.declarations ?? []) {
+        const fn = this.functionOfDeclaration(d);
+        if (fn !== undefined) return { name: x.getText(), fn };
+      }
+      return { name: x.getText() };
+    }
+    return undefined;
+  }
+}
+
+// ── helpers shared with the lowering ─────────────────────────────────────
+
+export function isFunctionNode(ts: TS, n: ts.Node): n is FunctionNode {
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isFunctionExpression(n) ||
+    ts.isArrowFunction(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n)
+  );
+}
+
+function restrictionOf(ts: TS, n: FunctionNode): FunctionInfo["restricted"] {
+  if (ts.isConstructorDeclaration(n)) return "constructor";
+  if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) return "accessor";
+  if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
+  if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Async) return "async";
+  return undefined;
+}
+
+/** Parentheses, type assertions, `!` and `satisfies` do not change what is called. */
+export function skipOuter(ts: TS, e: ts.Expression): ts.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    else return e;
+  }
+}
+
+/** True when `d` (or the statement declaring it) carries a `@suspends` JSDoc tag. */
+export function hasSuspendsTag(ts: TS, d: ts.Node): boolean {
+  const has = (n: ts.Node) => ts.getJSDocTags(n).some((t) => t.tagName.text === "suspends");
+  if (has(d)) return true;
+  if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent)) return has(d.parent.parent);
+  return false;
+}
+
+function isNamed(t: ts.Type, names: string[]): boolean {
+  const s = t.getSymbol() ?? t.aliasSymbol;
+  return s !== undefined && names.includes(s.getName());
+}
+
+/** A readable name for a function: `f`, `Class.method`, the variable an arrow is stored in, or `<anonymous>`. */
+export function functionName(ts: TS, n: ts.Node): string {
+  const nameText = (name: ts.Node | undefined) =>
+    name === undefined ? undefined : ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
+  if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) {
+    const own = nameText(n.name);
+    if (own !== undefined) return own;
+  }
+  if (ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) || ts.isConstructorDeclaration(n)) {
+    const member = ts.isConstructorDeclaration(n) ? "constructor" : (nameText(n.name) ?? "[computed]");
+    const owner = n.parent;
+    const ownerName = ts.isClassLike(owner) ? (owner.name?.text ?? "<class>") : "<object>";
+    return `${ownerName}.${member}`;
+  }
+  const p = n.parent;
+  if (p !== undefined) {
+    if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
+    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && nameText(p.name) !== undefined) return nameText(p.name)!;
+  }
+  return "<anonymous>";
+}
+
+function calleeName(ts: TS, callee: ts.Expression): string {
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const obj = callee.expression;
+    const left = ts.isIdentifier(obj) ? obj.text : obj.kind === ts.SyntaxKind.ThisKeyword ? "this" : obj.kind === ts.SyntaxKind.SuperKeyword ? "super" : "…";
+    return `${left}.${callee.name.text}`;
+  }
+  return "(computed)";
+}
+
+/** `…/node_modules/colorless/dist/runtime/api.d.ts` → `colorless`; other paths as they are. */
+export function moduleLabel(fileName: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(fileName.replace(/\\/g, "/"));
+  if (m !== null) return m[1];
+  if (/\/dist\/runtime\//.test(fileName)) return "colorless";
+  return fileName;
+}

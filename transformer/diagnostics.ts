@@ -1,0 +1,50 @@
+/**
+ * Our diagnostics: codes, categories, and tsc-style formatting. Every code
+ * has a fixture under fixtures/diagnostics/ that triggers it, and the README's
+ * troubleshooting section lists them.
+ */
+import { relative } from "node:path";
+
+export interface ColorlessDiagnostic {
+  /** 4-digit code, printed as CL<code>; 0 for TypeScript's own errors (printed as TS<tsCode>). */
+  code: number;
+  category: "error" | "warning";
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  /** Says *why*: the chain of calls from the offending call to the root. */
+  message: string;
+  /** For TypeScript errors: TypeScript's code. */
+  tsCode?: number;
+}
+
+/** Every code we emit, with its meaning (used by docs, `explain` and the README's troubleshooting). */
+export const CODES = {
+  /** A constructor calls suspending code. */
+  SUSPENDING_CONSTRUCTOR: 1001,
+  /** A getter or setter calls suspending code. */
+  SUSPENDING_ACCESSOR: 1002,
+  /** A field initialiser or static block calls suspending code. */
+  SUSPENDING_INITIALIZER: 1003,
+  /** A user generator calls suspending code. */
+  SUSPENDING_GENERATOR: 1004,
+  /** A suspending callback is passed to an uncompiled API that calls it synchronously. */
+  CALLBACK_TO_UNCOMPILED: 1005,
+  /** Suspending statements at the top level of a CommonJS module. */
+  COMMONJS_TOP_LEVEL: 1006,
+  /** Suspending code calls a blocking node:fs / node:child_process function directly. */
+  BLOCKING_NODE_CALL: 1007,
+  /** A suspending method with a computed name. */
+  COMPUTED_NAME: 1008,
+  /** A parameter default value calls suspending code. */
+  SUSPENDING_PARAMETER_DEFAULT: 1009,
+} as const;
+
+/** tsc style: `src/a.ts:3:5 - error CL1002: message`. */
+export function formatDiagnostic(d: ColorlessDiagnostic, cwd: string = process.cwd()): string {
+  const code = d.code === 0 ? `TS${d.tsCode ?? ""}` : `CL${d.code}`;
+  const where = d.file === undefined ? "" : `${relative(cwd, d.file) || d.file}${d.line === undefined ? "" : `:${d.line}:${d.column ?? 1}`} - `;
+  return `${where}${d.category} ${code}: ${d.message}`;
+}

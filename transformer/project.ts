@@ -1,0 +1,341 @@
+/**
+ * The program stage: one `ts.Program` per build, shared by every file, so
+ * colour inference sees the whole program. Watch mode and HMR update it
+ * incrementally: unchanged source files are reused (parsed once), and
+ * `updateFile` reports which other files' output changed because a colour
+ * changed.
+ */
+import { dirname, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import type ts from "typescript";
+import { checkTypeScript, type TS } from "./typescript.js";
+import { ColourMap, type FunctionNode } from "./colour.js";
+import { generatorBackend } from "./backends/generator.js";
+import type { Backend, LoweringContext } from "./backend.js";
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
+import type { ColorlessDiagnostic } from "./diagnostics.js";
+import { redirectTransformer } from "./redirect.js";
+import { colourReport, type ColourReport } from "./explain.js";
+
+export interface ProjectInit {
+  /** Path to tsconfig.json; searched upwards from the first root name (or cwd) when omitted. Pass `false` for none. */
+  tsconfig?: string | false;
+  /** Entry files (used when there is no tsconfig, or added to it). */
+  rootNames?: string[];
+  compilerOptions?: ts.CompilerOptions;
+  options?: ColorlessOptions;
+  /** The host's TypeScript (ts-patch passes its own). */
+  ts?: typeof import("typescript");
+  /** In-memory file contents that take precedence over the disk. */
+  files?: Record<string, string>;
+  /** The directory call-site positions are printed relative to (default: the tsconfig's folder, or cwd). */
+  rootDir?: string;
+}
+
+export interface EmitResult {
+  code: string;
+  map: string | undefined;
+  diagnostics: ColorlessDiagnostic[];
+}
+
+/** Parsed lib and node_modules declaration files, shared by every project in the process (they never change). */
+const sharedDeclarations = new Map<string, ts.SourceFile>();
+
+export class ColorlessProject {
+  readonly ts: TS;
+  readonly options: ColorlessOptions;
+  readonly rootDir: string;
+  private compilerOptions: ts.CompilerOptions;
+  private rootNames: string[];
+  private readonly overlay = new Map<string, string>();
+  private readonly parsed = new Map<string, ts.SourceFile>();
+  private program!: ts.Program;
+  private colourMap: ColourMap | undefined;
+  private readonly backend: Backend = generatorBackend;
+  private readonly included: (f: string) => boolean;
+  private readonly excluded: (f: string) => boolean;
+  private readonly redirects: Readonly<Record<string, string>>;
+  private readonly host: ts.CompilerHost;
+
+  /**
+   * @example
+   * const project = ColorlessProject.create({ tsconfig: "tsconfig.json" });
+   * const { code, map, diagnostics } = project.emitFile("src/main.ts");
+   */
+  static create(init: ProjectInit = {}): ColorlessProject {
+    return new ColorlessProject(init);
+  }
+
+  private constructor(init: ProjectInit) {
+    this.ts = checkTypeScript(init.ts);
+    const ts = this.ts;
+    this.options = validateOptions(init.options ?? {}, "colorless options");
+    for (const [name, text] of Object.entries(init.files ?? {})) this.overlay.set(resolve(name), text);
+    const rootNames = (init.rootNames ?? Object.keys(init.files ?? {})).map((f) => resolve(f));
+    const configPath = init.tsconfig === false ? undefined : init.tsconfig !== undefined ? resolve(init.tsconfig) : findConfig(ts, rootNames[0] !== undefined ? dirname(rootNames[0]) : process.cwd());
+    let options: ts.CompilerOptions = { ...DEFAULT_COMPILER_OPTIONS(ts) };
+    let configRoots: string[] = [];
+    if (configPath !== undefined) {
+      if (!existsSync(configPath)) throw new ColorlessConfigError(`tsconfig not found: ${configPath}`);
+      const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new ColorlessConfigError(`${configPath}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+        },
+      });
+      if (parsed !== undefined) {
+        options = parsed.options;
+        configRoots = parsed.fileNames;
+        const pluginEntry = (parsed.options.plugins as Array<Record<string, unknown>> | undefined)?.find((p) => typeof p.transform === "string" && /colorless/.test(p.transform));
+        if (pluginEntry !== undefined && init.options === undefined) Object.assign(this.options, validateOptions(pluginEntry, `${configPath} (plugins)`));
+      }
+    }
+    this.rootDir = init.rootDir ?? (configPath !== undefined ? dirname(configPath) : process.cwd());
+    this.compilerOptions = {
+      ...options,
+      ...init.compilerOptions,
+      // Each file is emitted on its own into memory: no declarations, no composite bookkeeping.
+      noEmit: false,
+      declaration: false,
+      declarationMap: false,
+      composite: false,
+      incremental: false,
+      emitDeclarationOnly: false,
+      noEmitOnError: false,
+      sourceMap: this.options.sourceMap !== false,
+      inlineSourceMap: false,
+      inlineSources: this.options.sourceMap !== false,
+      outFile: undefined,
+    };
+    this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
+    this.included = globMatcher(this.options.include ?? DEFAULT_INCLUDE);
+    this.excluded = globMatcher(this.options.exclude ?? DEFAULT_EXCLUDE);
+    this.redirects = redirectMap(this.options.redirect);
+    this.host = this.createHost();
+    this.program = ts.createProgram(this.rootNames, this.compilerOptions, this.host);
+  }
+
+  // ── public API ────────────────────────────────────────────────────────
+
+  /** Transform one file: JavaScript, its source map (JSON v3) and this file's diagnostics. */
+  emitFile(fileName: string): EmitResult {
+    const file = resolve(fileName);
+    let sf = this.program.getSourceFile(file);
+    if (sf === undefined) {
+      // Not part of the program yet (e.g. a bundler reached it first): add it.
+      this.rootNames.push(file);
+      this.rebuild();
+      sf = this.program.getSourceFile(file);
+      if (sf === undefined) throw new Error(`colorless: cannot read ${fileName}`);
+    }
+    const diagnostics: ColorlessDiagnostic[] = [];
+    let code = "";
+    let map: string | undefined;
+    const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly() };
+    this.program.emit(sf, (name, text) => {
+      if (name.endsWith(".map")) map = text;
+      else if (/\.(m|c)?jsx?$/.test(name)) code = text;
+    }, undefined, false, transformers);
+    code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    return { code, map, diagnostics };
+  }
+
+  /**
+   * A file changed on disk (or `text` is its new content). Returns every file
+   * whose emitted output may differ now, including callers in other files
+   * whose calls changed colour.
+   */
+  updateFile(fileName: string, text?: string): string[] {
+    const file = resolve(fileName);
+    const before = this.fingerprints();
+    if (text !== undefined) this.overlay.set(file, text);
+    else this.overlay.delete(file);
+    this.parsed.delete(file);
+    if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
+    this.rebuild();
+    const after = this.fingerprints();
+    const changed = new Set<string>([file]);
+    for (const [f, fp] of after) if (before.get(f) !== fp) changed.add(f);
+    for (const f of before.keys()) if (!after.has(f)) changed.add(f);
+    return [...changed];
+  }
+
+  /** Type errors (code 0, with TypeScript's code) plus our diagnostics, for `colorless check`. */
+  diagnostics(): ColorlessDiagnostic[] {
+    const ts = this.ts;
+    const out: ColorlessDiagnostic[] = [];
+    for (const d of [...this.program.getOptionsDiagnostics(), ...this.program.getSyntacticDiagnostics(), ...this.program.getGlobalDiagnostics(), ...this.program.getSemanticDiagnostics()]) {
+      if (d.category !== ts.DiagnosticCategory.Error && d.category !== ts.DiagnosticCategory.Warning) continue;
+      const pos = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      out.push({
+        code: 0,
+        tsCode: d.code,
+        category: d.category === ts.DiagnosticCategory.Error ? "error" : "warning",
+        file: d.file?.fileName,
+        line: pos === undefined ? undefined : pos.line + 1,
+        column: pos === undefined ? undefined : pos.character + 1,
+        message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+      });
+    }
+    for (const sf of this.transformedFiles()) out.push(...this.emitFile(sf.fileName).diagnostics);
+    return out;
+  }
+
+  /** Every function's colour and why, for `colorless explain`. */
+  explain(fileName?: string): ColourReport {
+    const only = fileName === undefined ? undefined : resolve(fileName);
+    return colourReport(this.ts, this.colours(), (n) => this.position(n), only);
+  }
+
+  /** The files this project transforms. */
+  transformedFiles(): ts.SourceFile[] {
+    return this.program.getSourceFiles().filter((sf) => this.isTransformed(sf));
+  }
+
+  /** The underlying program (for tools built on top). */
+  getProgram(): ts.Program {
+    return this.program;
+  }
+
+  /** The colour map, computed on first use after each (re)build. */
+  colours(): ColourMap {
+    return (this.colourMap ??= new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles()));
+  }
+
+  /**
+   * The `before` transformers for emitting with this project's program —
+   * also what the ts-patch entry hands to `tsc`.
+   */
+  transformers(diagnostics: ColorlessDiagnostic[]): ts.CustomTransformers {
+    const lc = this.loweringContext(diagnostics);
+    const lower = this.backend.transformer(lc);
+    const before: Array<ts.TransformerFactory<ts.SourceFile>> = [];
+    before.push((tctx) => {
+      const t = lower(tctx);
+      return (sf) => (this.isTransformed(sf) ? t(sf) : sf);
+    });
+    before.push(...this.redirectOnly());
+    return { before };
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────
+
+  private redirectOnly(): Array<ts.TransformerFactory<ts.SourceFile>> {
+    return Object.keys(this.redirects).length === 0 ? [] : [redirectTransformer(this.ts, this.redirects)];
+  }
+
+  private loweringContext(diagnostics: ColorlessDiagnostic[]): LoweringContext {
+    const ts = this.ts;
+    return {
+      ts,
+      checker: this.program.getTypeChecker(),
+      colours: this.colours(),
+      stress: this.options.stress === true,
+      position: (n) => this.position(n),
+      isEsm: (sf) => isEsm(ts, sf, this.compilerOptions),
+      report: (d) => diagnostics.push(d),
+    };
+  }
+
+  private position(n: ts.Node): string {
+    const sf = n.getSourceFile();
+    const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+    return `${relative(this.rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
+  }
+
+  private isTransformed(sf: ts.SourceFile): boolean {
+    if (sf.isDeclarationFile) return false;
+    const f = sf.fileName;
+    return this.included(f) && !this.excluded(f);
+  }
+
+  private rebuild(): void {
+    this.program = this.ts.createProgram(this.rootNames, this.compilerOptions, this.host, this.program);
+    this.colourMap = undefined;
+  }
+
+  /** Per file: what its emitted output depends on (function and call-site colours). */
+  private fingerprints(): Map<string, string> {
+    const colours = this.colours();
+    const out = new Map<string, string>();
+    const perFile = new Map<string, string[]>();
+    const add = (file: string, s: string) => {
+      let l = perFile.get(file);
+      if (l === undefined) perFile.set(file, (l = []));
+      l.push(s);
+    };
+    for (const info of colours.functions.values()) add(info.node.getSourceFile().fileName, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
+    for (const [container, sites] of colours.sitesOf) {
+      const file = container.getSourceFile().fileName;
+      for (const s of sites) add(file, colours.siteColour(s));
+    }
+    for (const sf of colours.suspendingTopLevel.keys()) add(sf.fileName, "top-level");
+    for (const [f, l] of perFile) out.set(f, l.join(","));
+    return out;
+  }
+
+  private createHost(): ts.CompilerHost {
+    const ts = this.ts;
+    const host = ts.createCompilerHost(this.compilerOptions, true);
+    const readFile = host.readFile.bind(host);
+    const fileExists = host.fileExists.bind(host);
+    host.readFile = (f) => this.overlay.get(resolve(f)) ?? readFile(f);
+    host.fileExists = (f) => this.overlay.has(resolve(f)) || fileExists(f);
+    host.getSourceFile = (fileName, languageVersion, onError) => {
+      const key = resolve(fileName);
+      const cached = this.parsed.get(key);
+      if (cached !== undefined) return cached;
+      const shared = isImmutable(key) ? sharedDeclarations.get(`${key}|${JSON.stringify(languageVersion)}`) : undefined;
+      if (shared !== undefined) return shared;
+      const text = host.readFile(fileName);
+      if (text === undefined) {
+        onError?.(`cannot read ${fileName}`);
+        return undefined;
+      }
+      const sf = ts.createSourceFile(fileName, text, languageVersion, true);
+      if (isImmutable(key)) sharedDeclarations.set(`${key}|${JSON.stringify(languageVersion)}`, sf);
+      else this.parsed.set(key, sf);
+      return sf;
+    };
+    if (Object.keys(this.redirects).length > 0) {
+      // Type-check redirected imports against their targets, so colour inference sees the @suspends twins.
+      host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, options, containingSourceFile) =>
+        literals.map((lit) => {
+          const name = this.redirects[lit.text] ?? lit.text;
+          const mode = ts.getModeForUsageLocation(containingSourceFile, lit, options);
+          return ts.resolveModuleName(name, containingFile, options, host, undefined, redirectedReference, mode);
+        });
+    }
+    return host;
+  }
+}
+
+function DEFAULT_COMPILER_OPTIONS(ts: TS): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    allowImportingTsExtensions: false,
+    types: ["node"],
+  };
+}
+
+/** Declaration files of libs and packages never change during a build: parse them once per process. */
+function isImmutable(file: string): boolean {
+  return /[\\/]node_modules[\\/]/.test(file) && file.endsWith(".d.ts");
+}
+
+function findConfig(ts: TS, from: string): string | undefined {
+  return ts.findConfigFile(from, ts.sys.fileExists, "tsconfig.json");
+}
+
+/** Will this file be an ES module in the output (so top-level await exists)? */
+export function isEsm(ts: TS, sf: ts.SourceFile, options: ts.CompilerOptions): boolean {
+  const implied = sf.impliedNodeFormat;
+  const module = options.module ?? (options.target !== undefined && options.target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
+  if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext && implied !== undefined) return implied === ts.ModuleKind.ESNext;
+  return module >= ts.ModuleKind.ES2015;
+}
