@@ -14,12 +14,20 @@ import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
 import { BlockingScheduler, blockThread, drive } from "./blocking-scheduler.js";
 import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
+import { startMonitor } from "./monitor.js";
 
 export interface RunOptions {
   /** The scheduler to run on; a new default event-loop scheduler when omitted. */
   scheduler?: Scheduler;
   /** Name of the root fiber (default "main"). */
   name?: string;
+  /**
+   * Warn when a fiber runs longer than `thresholdMs` (default 100) without
+   * suspending (runtime/monitor.ts). Off by default; `COLORLESS_MONITOR=1`
+   * turns it on for every run. Without `onWarning` the warning goes to stderr
+   * at once, even while the fiber is still busy.
+   */
+  monitor?: boolean | { thresholdMs?: number; onWarning?: (msg: string) => void };
 }
 
 /**
@@ -38,8 +46,14 @@ export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T
   const root = new Scope(null, null);
   const fiber = new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, { name: options.name ?? "main" });
   root.owner = fiber;
+  const monitor = startMonitor(options.monitor, scheduler);
+  if (monitor !== null) await monitor.ready;
   scheduler.fiber(fiber);
-  await scheduler.run();
+  try {
+    await scheduler.run();
+  } finally {
+    monitor?.stop();
+  }
   if (root.failed) throw root.failure;
   if (fiber.failed) throw fiber.error;
   return fiber.result as T;

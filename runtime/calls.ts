@@ -15,6 +15,7 @@
 import { DeadlockError } from "./errors.js";
 import { currentFiber, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
+import { coKey } from "./emitted.js";
 
 /** What a resumable twin returns: a frame to run, or undefined once the fiber parked. */
 export type TwinResult<T = unknown> = Resumable<T> | undefined;
@@ -59,10 +60,8 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): T
 /** `obj[key](...args)` from compiled code when the method's colour is unknown: prefers `obj[key + "$co"]`. */
 export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[]): TwinResult {
   const target = obj as Record<PropertyKey, unknown>;
-  if (typeof key === "string") {
-    const co = target[key + "$co"];
-    if (typeof co === "function") return (co as (...a: unknown[]) => TwinResult).apply(obj, args as unknown[]);
-  }
+  const co = target[typeof key === "symbol" ? coKey(key) : `${String(key)}$co`];
+  if (typeof co === "function") return (co as (...a: unknown[]) => TwinResult).apply(obj, args as unknown[]);
   return call(target[key], obj, args);
 }
 

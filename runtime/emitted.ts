@@ -75,3 +75,17 @@ function describe(v: unknown): string {
   if (v === undefined) return "undefined";
   return typeof v === "object" ? "object" : String(v);
 }
+
+const symbolTwins = new Map<symbol, symbol>();
+
+/**
+ * The key of a method's twin when the method has a computed name:
+ * `[k]() {}` gets `[__co.coKey(k)]*() {}`. Strings and numbers get the
+ * `$co` suffix like plain names; each symbol gets one twin symbol.
+ */
+export function coKey(key: PropertyKey): PropertyKey {
+  if (typeof key !== "symbol") return `${String(key)}$co`;
+  let twinKey = symbolTwins.get(key);
+  if (twinKey === undefined) symbolTwins.set(key, (twinKey = Symbol(`${key.description ?? ""}$co`)));
+  return twinKey;
+}

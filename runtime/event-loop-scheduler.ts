@@ -19,6 +19,7 @@ import { DeadlockError } from "./errors.js";
 import type { Fiber } from "./fiber.js";
 import { BaseScheduler } from "./scheduler.js";
 import { describeFibers } from "./introspect.js";
+import type { ResumeMonitor } from "./monitor.js";
 
 /** How long the loop may run fibers before it lets the event loop in. */
 const SLICE_MS = 15;
@@ -68,6 +69,8 @@ export class FiberQueue {
 
 export class EventLoopScheduler extends BaseScheduler {
   private readonly queue = new FiberQueue();
+  /** The blocking monitor (monitor.ts), attached by `run(main, { monitor })`; null when off. */
+  monitor: ResumeMonitor | null = null;
   private running = false;
   private scheduled = false;
   private timerHandle: ReturnType<typeof setTimeout> | null = null;
@@ -111,11 +114,14 @@ export class EventLoopScheduler extends BaseScheduler {
     this.running = true;
     try {
       const queue = this.queue;
+      const monitor = this.monitor;
       let sliceEnd = this.now() + SLICE_MS;
       let steps = 0;
       for (;;) {
         while (queue.length > 0) {
-          queue.shift().step();
+          // The monitor costs one null check per resume when off.
+          if (monitor === null) queue.shift().step();
+          else monitor.step(queue.shift());
           if (++steps === STEPS_PER_CLOCK_CHECK) {
             steps = 0;
             const now = this.now();

@@ -77,6 +77,12 @@ export interface Scheduler {
   now(): number;
   /** Every live fiber, for dumpFibers(). */
   fibers(): Iterable<Fiber>;
+  /**
+   * A number in [0, 1) for choices the runtime makes on the scheduler's
+   * behalf (`select` picking among ready cases). Seeded schedulers implement
+   * it so those choices replay too; when absent, `Math.random` is used.
+   */
+  random?(): number;
 }
 
 class ExternalBlocker implements Blocker {

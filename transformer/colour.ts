@@ -102,6 +102,16 @@ export class ColourMap {
     const fileSet = new Set(files);
     for (const sf of files) this.collect(sf, fileSet);
     this.linkSlots();
+    for (const [site, sf] of this.pending) {
+      if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
+      else {
+        const t = this.resolveIteration((site as ts.ForOfStatement).expression, fileSet);
+        if (t !== undefined) this.targets.set(site, t);
+        else this.unrecord(site);
+      }
+      void sf;
+    }
+    this.pending = [];
     this.solve();
   }
 
@@ -242,15 +252,10 @@ export class ColourMap {
         ts.forEachChild(node, (c) => visit(c, node));
         return;
       }
-      if (ts.isCallExpression(node)) {
+      // Targets are resolved once every slot is linked (resolution consults slots).
+      if (ts.isCallExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier === undefined)) {
         this.record(container, node);
-        this.targets.set(node, this.resolveCall(node, fileSet));
-      } else if (ts.isForOfStatement(node) && node.awaitModifier === undefined) {
-        const t = this.resolveIteration(node.expression, fileSet);
-        if (t !== undefined) {
-          this.record(container, node);
-          this.targets.set(node, t);
-        }
+        this.pending.push([node, sf]);
       }
       ts.forEachChild(node, (c) => visit(c, container));
     };
@@ -258,7 +263,17 @@ export class ColourMap {
     void fileSet;
   }
 
+  private pending: Array<[ts.Node, ts.SourceFile]> = [];
+  private readonly containerOf = new Map<ts.Node, ts.Node>();
+
+  private unrecord(site: ts.Node): void {
+    const container = this.containerOf.get(site);
+    const list = container === undefined ? undefined : this.sitesOf.get(container);
+    if (list !== undefined) list.splice(list.indexOf(site), 1);
+  }
+
   private record(container: ts.Node, site: ts.Node): void {
+    this.containerOf.set(site, container);
     let list = this.sitesOf.get(container);
     if (list === undefined) this.sitesOf.set(container, (list = []));
     list.push(site);
@@ -313,11 +328,15 @@ export class ColourMap {
       }
     }
 
+    // An IIFE: `(() => …)()`, `(function () { … })()`.
+    if ((ts.isArrowFunction(callee) || ts.isFunctionExpression(callee)) && this.functions.has(callee)) {
+      return { kind: "functions", fns: [callee], slot: false, name: functionName(ts, callee) };
+    }
     const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? undefined : callee;
     const symbol = nameNode === undefined ? undefined : this.symbolAt(nameNode);
     const name = nameNode !== undefined && (ts.isIdentifier(nameNode) || ts.isPrivateIdentifier(nameNode)) ? calleeName(ts, callee) : "(computed)";
     if (symbol === undefined || symbol.declarations === undefined || symbol.declarations.length === 0) {
-      return { kind: "dynamic" };
+      return this.resolveByValue(callee, name);
     }
     const decls = symbol.declarations;
     const root = decls.find((d) => hasSuspendsTag(ts, d));
@@ -334,7 +353,7 @@ export class ColourMap {
       if (fn !== undefined) {
         fns.push(fn);
         if (ts.isMethodDeclaration(fn)) slot = true;
-      } else if (ts.isMethodSignature(d) || (ts.isMethodDeclaration(d) && d.body === undefined)) {
+      } else if (ts.isMethodSignature(d) || (ts.isMethodDeclaration(d) && d.body === undefined) || (ts.isPropertySignature(d) && this.slotParent.has(d))) {
         // Interface or abstract member: dispatch goes to whichever implementation; the slot decides.
         if (!d.getSourceFile().isDeclarationFile || fileSet.has(d.getSourceFile())) {
           this.slotParent.set(d, this.slotParent.get(d) ?? d);
@@ -346,7 +365,62 @@ export class ColourMap {
     if (fns.length > 0) return { kind: "functions", fns, slot, name };
     if (decls.every((d) => d.getSourceFile().isDeclarationFile || !fileSet.has(d.getSourceFile()))) return { kind: "external", decl: decls[0], name };
     // A variable or property of function type in our code, not bound to a function we can see.
-    return { kind: "dynamic" };
+    return this.resolveByValue(callee, name);
+  }
+
+  /**
+   * Follow values the checker's symbols do not connect: `const h = ops.add;
+   * h()`, `ops[k]()` on an object literal of functions. Every function the
+   * value may be is a target (a maybe: the call is runtime-checked anyway).
+   */
+  private resolveByValue(callee: ts.Expression, name: string): CallTarget {
+    const fns = this.valueFunctions(callee, 0);
+    return fns.length > 0 ? { kind: "functions", fns, slot: false, name } : { kind: "dynamic" };
+  }
+
+  private valueFunctions(e: ts.Expression, depth: number): FunctionNode[] {
+    const ts = this.ts;
+    if (depth > 4) return [];
+    const x = skipOuter(ts, e);
+    if ((ts.isArrowFunction(x) || ts.isFunctionExpression(x)) && this.functions.has(x)) return [x];
+    if (ts.isIdentifier(x)) {
+      const s = this.symbolAt(x);
+      const out: FunctionNode[] = [];
+      for (const d of s?.declarations ?? []) {
+        const fn = this.functionOfDeclaration(d);
+        if (fn !== undefined) out.push(fn);
+        else if (ts.isVariableDeclaration(d) && d.initializer !== undefined) out.push(...this.valueFunctions(d.initializer, depth + 1));
+      }
+      return out;
+    }
+    if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
+      const s = ts.isPropertyAccessExpression(x) ? this.symbolAt(x.name) : undefined;
+      const direct = (s?.declarations ?? []).map((d) => this.functionOfDeclaration(d)).filter((f): f is FunctionNode => f !== undefined);
+      if (direct.length > 0) return direct;
+      const obj = this.objectLiteralOf(x.expression, depth + 1);
+      if (obj === undefined) return [];
+      const key = ts.isPropertyAccessExpression(x) ? x.name.text : undefined;
+      const out: FunctionNode[] = [];
+      for (const p of obj.properties) {
+        if (key !== undefined && (p.name === undefined || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== key)) continue;
+        if (ts.isMethodDeclaration(p) && this.functions.has(p)) out.push(p);
+        else if (ts.isPropertyAssignment(p)) out.push(...this.valueFunctions(p.initializer, depth + 1));
+      }
+      return out;
+    }
+    return [];
+  }
+
+  private objectLiteralOf(e: ts.Expression, depth: number): ts.ObjectLiteralExpression | undefined {
+    const ts = this.ts;
+    const x = skipOuter(ts, e);
+    if (ts.isObjectLiteralExpression(x)) return x;
+    if (ts.isIdentifier(x) && depth < 5) {
+      for (const d of this.symbolAt(x)?.declarations ?? []) {
+        if (ts.isVariableDeclaration(d) && d.initializer !== undefined) return this.objectLiteralOf(d.initializer, depth + 1);
+      }
+    }
+    return undefined;
   }
 
   /** `for (x of it)`: a suspending iteration when `it`'s iterator has a suspending (or our own suspending) `next`. */
@@ -417,6 +491,16 @@ export class ColourMap {
         for (const d of prop?.declarations ?? []) if (d !== fn) this.union(fn, d);
       }
     }
+    // Functions stored in object literal properties join the member of the literal's contextual type.
+    for (const fn of this.functions.keys()) {
+      if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) continue;
+      const p = fn.parent;
+      if (!ts.isPropertyAssignment(p) || skipOuter(ts, p.initializer) !== fn || !ts.isObjectLiteralExpression(p.parent)) continue;
+      const name = ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) ? p.name.text : undefined;
+      const ctx = name === undefined ? undefined : this.checker.getContextualType(p.parent);
+      const prop = ctx?.getProperty(name!);
+      for (const d of prop?.declarations ?? []) if (d !== p && (ts.isPropertySignature(d) || ts.isMethodSignature(d))) this.union(fn, d);
+    }
     // Interface members extending other interfaces' members join the same slot by name through their implementers.
     for (const n of [...this.slotParent.keys()]) this.find(n);
   }
@@ -440,7 +524,7 @@ export class ColourMap {
       }
       // A slot suspends when any member does.
       for (const info of this.functions.values()) {
-        if (info.colour === "suspending" && info.restricted === undefined && ts.isMethodDeclaration(info.node)) {
+        if (info.colour === "suspending" && info.restricted === undefined && this.slotParent.has(info.node)) {
           const r = this.find(info.node);
           if (!this.slotSuspends.has(r)) {
             this.slotSuspends.add(r);
@@ -449,7 +533,7 @@ export class ColourMap {
         }
       }
       for (const info of this.functions.values()) {
-        if (info.colour !== "suspending" && info.restricted === undefined && ts.isMethodDeclaration(info.node) && this.slotParent.has(info.node)) {
+        if (info.colour !== "suspending" && info.restricted === undefined && this.slotParent.has(info.node)) {
           if (this.slotSuspends.has(this.find(info.node))) {
             info.colour = "suspending";
             info.reason ??= { site: info.node, callee: "an override or implementation of the same method", next: this.suspendingSlotMember(info.node) };

@@ -310,6 +310,46 @@ export class ColorlessProject {
   }
 }
 
+/**
+ * Lower files of a program someone else owns — `tsc` patched by ts-patch —
+ * with the same colour inference and backend as a ColorlessProject.
+ */
+export function transformersForProgram(
+  program: ts.Program,
+  init: { ts?: typeof import("typescript"); options?: ColorlessOptions; report: (d: ColorlessDiagnostic) => void },
+): ts.CustomTransformers {
+  const ts = checkTypeScript(init.ts);
+  const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
+  const compilerOptions = program.getCompilerOptions();
+  const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
+  const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
+  const isTransformed = (sf: ts.SourceFile) => !sf.isDeclarationFile && included(sf.fileName) && !excluded(sf.fileName);
+  const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
+  let colours: ColourMap | undefined;
+  const lower = generatorBackend.transformer({
+    ts,
+    checker: program.getTypeChecker(),
+    get colours() {
+      return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed)));
+    },
+    stress: options.stress === true,
+    position: (n) => {
+      const sf = n.getSourceFile();
+      const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+      return `${relative(rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
+    },
+    isEsm: (sf) => isEsm(ts, sf, compilerOptions),
+    report: init.report,
+  });
+  const redirects = redirectMap(options.redirect);
+  const before: Array<ts.TransformerFactory<ts.SourceFile>> = [(tctx) => {
+    const t = lower(tctx);
+    return (sf) => (isTransformed(sf) ? t(sf) : sf);
+  }];
+  if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
+  return { before };
+}
+
 function DEFAULT_COMPILER_OPTIONS(ts: TS): ts.CompilerOptions {
   return {
     target: ts.ScriptTarget.ES2022,

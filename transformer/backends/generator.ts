@@ -124,7 +124,11 @@ class FileLowering {
       else out.push(r);
     }
     this.hoisted.pop();
-    return [...hoisted, ...out];
+    // Registrations go first (function declarations are hoisted, so callers may run before the declaration's line),
+    // but after imports, which a CommonJS emit turns into ordinary statements.
+    let at = 0;
+    while (at < out.length && (this.ts.isImportDeclaration(out[at]) || this.ts.isImportEqualsDeclaration(out[at]))) at++;
+    return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
   }
 
   /** Stress mode: a suspension point before each statement of suspending code. */
@@ -162,10 +166,10 @@ class FileLowering {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
       return this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
     }
-    if ((ts.isMethodDeclaration(node) || ts.isFunctionDeclaration(node)) && node.name !== undefined && memberName(ts, node.name) === undefined) {
+    if (ts.isMethodDeclaration(node) && ts.isComputedPropertyName(node.name) && !isPureKey(ts, node.name.expression)) {
       this.report(node.name, CODES.COMPUTED_NAME, "error",
-        `\`${info!.name}\` suspends but has a computed name, so its resumable twin cannot be named; give it a plain name (or call it through a plain-named method).`);
-      return ts.visitEachChild(node, this.visit, this.tctx);
+        `\`${info!.name}\` suspends but its computed name \`${node.name.getText()}\` has side effects, so its resumable twin cannot be named without evaluating it twice; compute the key into a constant first.`);
+      return this.inFrame({ mode: "plain", name: info!.name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
     }
     this.usesRuntime = true;
     const name = info!.name;
@@ -265,6 +269,16 @@ class FileLowering {
   private lowerMethod(node: ts.MethodDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.MethodDeclaration | undefined, name: string): ts.ClassElement[] | ts.ObjectLiteralElementLike[] {
     const ts = this.ts;
     const f = this.f;
+    if (ts.isObjectLiteralExpression(node.parent)) {
+      // Object literals enumerate their members: instead of a visible `m$co` sibling, the twin rides on the function.
+      const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
+      ts.setTextRange(gen, node);
+      const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
+      const label = memberName(ts, node.name) ?? "";
+      const args: ts.Expression[] = [gen, f.createStringLiteral(label), f.createNumericLiteral(length)];
+      if (plain !== undefined) args.push(f.createFunctionExpression(undefined, undefined, undefined, undefined, plain.parameters, undefined, plain.body!));
+      return [ts.setTextRange(f.createPropertyAssignment(node.name, this.runtime("fn", args)), node)];
+    }
     const coName = twinMemberName(ts, f, node.name);
     const isStatic = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
     const modifiers = node.modifiers?.filter((m) => m.kind === ts.SyntaxKind.StaticKeyword);
@@ -286,6 +300,7 @@ class FileLowering {
   private memberAccess(obj: ts.Expression, name: ts.PropertyName | ts.PrivateIdentifier): ts.Expression {
     const ts = this.ts;
     if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return this.f.createPropertyAccessExpression(obj, name);
+    if (ts.isComputedPropertyName(name)) return this.f.createElementAccessExpression(obj, name.expression);
     return this.f.createElementAccessExpression(obj, name as ts.Expression);
   }
 
@@ -382,7 +397,8 @@ class FileLowering {
       case "root":
       case "functions": {
         const decl = target.kind === "root" ? target.decl : target.fns[0];
-        const isMethod = ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl);
+        // Object literal methods carry their twin as `$co` (see lowerMethod): called like function values.
+        const isMethod = (ts.isMethodDeclaration(decl) && !ts.isObjectLiteralExpression(decl.parent)) || ts.isMethodSignature(decl);
         const bodyless = ts.isMethodSignature(decl) || (ts.isMethodDeclaration(decl) && decl.body === undefined && target.kind === "functions");
         if (ts.isIdentifier(callee)) {
           if (target.kind === "functions" && target.fns.every((fn) => ts.isFunctionDeclaration(fn))) {
@@ -699,11 +715,20 @@ function memberName(ts: TS, name: ts.PropertyName | ts.BindingName): string | un
   return undefined;
 }
 
-/** `m` → `m$co`, `#m` → `#m$co`, `"m"` → `"m$co"`. */
+/** `m` → `m$co`, `#m` → `#m$co`, `"m"` → `"m$co"`, `[k]` → `[__co.coKey(k)]`. */
 function twinMemberName(ts: TS, f: ts.NodeFactory, name: ts.PropertyName): ts.PropertyName {
   if (ts.isPrivateIdentifier(name)) return f.createPrivateIdentifier(`${name.text}$co`);
   if (ts.isIdentifier(name)) return f.createIdentifier(`${name.text}$co`);
+  if (ts.isComputedPropertyName(name)) {
+    return f.createComputedPropertyName(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "coKey"), undefined, [name.expression]));
+  }
   return f.createStringLiteral(`${memberName(ts, name)}$co`);
+}
+
+/** A computed key that can be evaluated twice without anyone noticing. */
+function isPureKey(ts: TS, e: ts.Expression): boolean {
+  if (ts.isIdentifier(e) || ts.isStringLiteralLike(e) || ts.isNumericLiteral(e)) return true;
+  return ts.isPropertyAccessExpression(e) && isPureKey(ts, e.expression);
 }
 
 function isGoCall(ts: TS, node: ts.CallExpression): boolean {

@@ -1,0 +1,94 @@
+/**
+ * Condition variable, used with a {@link Mutex}, as in Go's `sync.Cond` and
+ * Java's `Condition`.
+ *
+ * `wait(mutex)` releases the mutex, parks until signalled, and re-acquires
+ * the mutex before returning — also when the wait ends by timeout or
+ * cancellation (Java's rule), so the caller's `finally { mutex.unlock() }`
+ * is always right. The re-acquisition is shielded from cancellation for that
+ * reason. Signals wake waiters in FIFO order; a signal with no waiter is lost.
+ */
+import { currentFiber, site, type Resumable } from "../fiber.js";
+import { TIMED_OUT } from "../scheduler.js";
+import type { TwinResult } from "../calls.js";
+import { WaitQueue, wakeWith } from "./wait-queue.js";
+import { blockingCall } from "./blocking.js";
+import type { Mutex } from "./mutex.js";
+
+/**
+ * A condition variable for fibers.
+ *
+ * @example
+ * const m = new Mutex(), nonEmpty = new Condition();
+ * m.lock();
+ * try {
+ *   while (items.length === 0) nonEmpty.wait(m);
+ *   return items.shift();
+ * } finally { m.unlock(); }
+ */
+export class Condition {
+  private readonly queue = new WaitQueue("cond.wait()");
+
+  /**
+   * Release `mutex` (which the caller holds), wait for a signal, and take
+   * `mutex` again. With `timeoutMs`, stop waiting after that long; returns
+   * true when signalled, false on timeout. Spurious wake-ups do not happen,
+   * but re-check the predicate in a loop anyway: another fiber may change the
+   * state between the signal and the re-acquisition.
+   *
+   * @suspends
+   * @example
+   * while (!ready) cond.wait(mutex);
+   */
+  wait(mutex: Mutex): void;
+  wait(mutex: Mutex, timeoutMs: number): boolean;
+  wait(mutex: Mutex, timeoutMs?: number): boolean | void {
+    return blockingCall<boolean | void>(this.queue.description, this.wait$co, this, timeoutMs === undefined ? [mutex] : [mutex, timeoutMs]);
+  }
+
+  /** Resumable twin of {@link wait}. */
+  wait$co(mutex: Mutex, timeoutMs?: number): TwinResult<boolean | void> {
+    return this.waitFrame(mutex, timeoutMs, site.at);
+  }
+
+  private *waitFrame(mutex: Mutex, timeoutMs: number | undefined, at: string | undefined): Resumable<boolean | void> {
+    const me = currentFiber()!;
+    mutex.unlock(); // throws when the caller does not hold it
+    let r: unknown;
+    try {
+      site.at = at;
+      this.queue.park(me, undefined, timeoutMs);
+      r = yield;
+    } finally {
+      me.shield++;
+      try {
+        site.at = at;
+        yield mutex.lock$co();
+      } finally {
+        me.shield--;
+      }
+    }
+    return timeoutMs === undefined ? undefined : r !== TIMED_OUT;
+  }
+
+  /**
+   * Wake the longest-waiting fiber, if any.
+   *
+   * @example
+   * m.withLock(() => { items.push(x); nonEmpty.signal(); });
+   */
+  signal(): void {
+    const f = this.queue.shift();
+    if (f !== null) wakeWith(f, undefined);
+  }
+
+  /**
+   * Wake every waiting fiber.
+   *
+   * @example
+   * m.withLock(() => { done = true; changed.broadcast(); });
+   */
+  broadcast(): void {
+    for (let f = this.queue.shift(); f !== null; f = this.queue.shift()) wakeWith(f, undefined);
+  }
+}

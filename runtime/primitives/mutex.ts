@@ -1,0 +1,150 @@
+/**
+ * Mutex: a fiber-aware, FIFO-fair lock with hand-off.
+ *
+ * `unlock()` with fibers waiting does not release the lock: it hands it to
+ * the first waiter, which resumes owning it. A fiber that arrives meanwhile
+ * (barging) finds the lock held and queues behind, so waiters are served
+ * strictly in arrival order and none can starve.
+ *
+ * A waiter that is cancelled or times out simply leaves the queue (its entry
+ * goes stale, see WaitQueue). A waiter that was handed the lock and is
+ * cancelled before it ran resumes owning the lock anyway and takes the
+ * `Cancelled` at its next suspension point, so code written as
+ * `lock(); try { … } finally { unlock(); }` (and `withLock`) releases it.
+ */
+import { currentFiber, site, type Resumable } from "../fiber.js";
+import { TIMED_OUT } from "../scheduler.js";
+import { call, type TwinResult } from "../calls.js";
+import { WaitQueue, wakeWith } from "./wait-queue.js";
+import { blockingCall } from "./blocking.js";
+
+export interface MutexOptions {
+  /** Shown in dumpFibers() and DeadlockError: "<name>.lock()". Default "mutex". */
+  name?: string;
+}
+
+/**
+ * A mutual-exclusion lock for fibers.
+ *
+ * @example
+ * const m = new Mutex();
+ * m.withLock(() => { balance += 10; });
+ * if (m.lock(100)) { try { work(); } finally { m.unlock(); } }
+ */
+export class Mutex {
+  private locked = false;
+  private readonly name: string;
+  private readonly waiters: WaitQueue;
+
+  constructor(options: MutexOptions = {}) {
+    this.name = options.name ?? "mutex";
+    this.waiters = new WaitQueue(`${this.name}.lock()`);
+  }
+
+  /** True while some fiber holds the lock. */
+  get isLocked(): boolean {
+    return this.locked;
+  }
+
+  /**
+   * Take the lock if it is free; never waits.
+   *
+   * @example
+   * if (m.tryLock()) { try { flush(); } finally { m.unlock(); } }
+   */
+  tryLock(): boolean {
+    if (this.locked) return false;
+    this.locked = true;
+    return true;
+  }
+
+  /**
+   * Take the lock, waiting in FIFO order while another fiber holds it. With
+   * `timeoutMs`, give up after that long and return false (true once locked).
+   *
+   * @suspends
+   * @example
+   * m.lock();
+   * try { update(); } finally { m.unlock(); }
+   */
+  lock(): void;
+  lock(timeoutMs: number): boolean;
+  lock(timeoutMs?: number): boolean | void {
+    if (!this.locked) {
+      this.locked = true;
+      return timeoutMs === undefined ? undefined : true;
+    }
+    return blockingCall<boolean | void>(this.waiters.description, this.lock$co, this, timeoutMs === undefined ? [] : [timeoutMs]);
+  }
+
+  /** Resumable twin of {@link lock} (docs/calling-convention.md). */
+  lock$co(timeoutMs?: number): TwinResult<boolean | void> {
+    if (timeoutMs !== undefined) return this.lockTimed(timeoutMs, site.at);
+    const me = currentFiber()!;
+    if (!this.locked) {
+      this.locked = true;
+      me.wake(undefined, false);
+      return undefined;
+    }
+    this.waiters.park(me, undefined);
+    return undefined;
+  }
+
+  private *lockTimed(timeoutMs: number, at: string | undefined): Resumable<boolean> {
+    if (!this.locked) {
+      this.locked = true;
+      return true;
+    }
+    site.at = at;
+    this.waiters.park(currentFiber()!, undefined, timeoutMs);
+    return (yield) !== TIMED_OUT;
+  }
+
+  /**
+   * Release the lock, handing it to the longest-waiting fiber if there is
+   * one. Throws when the mutex is not locked.
+   *
+   * @example
+   * m.unlock();
+   */
+  unlock(): void {
+    if (!this.locked) throw new Error(`${this.name}.unlock(): the mutex is not locked`);
+    const next = this.waiters.shift();
+    if (next === null) this.locked = false;
+    else wakeWith(next, undefined); // hand-off: the lock stays taken, now by `next`
+  }
+
+  /**
+   * Run `fn` holding the lock and return its result; the lock is released
+   * however `fn` ends, including by cancellation.
+   *
+   * @suspends
+   * @example
+   * const n = m.withLock(() => ++counter);
+   */
+  withLock<T>(fn: () => T): T {
+    if (this.tryLock()) {
+      try {
+        return fn();
+      } finally {
+        this.unlock();
+      }
+    }
+    return blockingCall<T>(`${this.name}.withLock()`, this.withLock$co, this, [fn]);
+  }
+
+  /** Resumable twin of {@link withLock}. */
+  withLock$co<T>(fn: () => T): TwinResult<T> {
+    return this.withLockFrame(fn, site.at);
+  }
+
+  private *withLockFrame<T>(fn: () => T, at: string | undefined): Resumable<T> {
+    site.at = at;
+    yield this.lock$co();
+    try {
+      return (yield call(fn, undefined, [])) as T;
+    } finally {
+      this.unlock();
+    }
+  }
+}
