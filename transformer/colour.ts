@@ -65,7 +65,7 @@ export type CallTarget =
   /** A `@suspends` declaration (runtime, library .d.ts, or user-tagged). */
   | { kind: "root"; name: string; decl: ts.Declaration }
   /** Our own functions (several for a slot or overloads). */
-  | { kind: "functions"; fns: FunctionNode[]; slot: boolean; name: string }
+  | { kind: "functions"; fns: FunctionNode[]; slot: boolean; name: string; viaValue?: boolean }
   /** A function-typed parameter of this or an enclosing function. */
   | { kind: "parameter"; name: string }
   /** A built-in higher-order method whose callback is argument `callback`. */
@@ -248,6 +248,9 @@ export class ColourMap {
         ts.forEachChild(node, (c) => visit(c, node));
         return;
       }
+      if ((ts.isMethodDeclaration(node) && node.body === undefined) || (ts.isMethodSignature(node) && ts.isInterfaceDeclaration(node.parent))) {
+        this.members.push(node);
+      }
       if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
         ts.forEachChild(node, (c) => visit(c, node));
         return;
@@ -264,6 +267,8 @@ export class ColourMap {
   }
 
   private pending: Array<[ts.Node, ts.SourceFile]> = [];
+  /** Bodyless members (abstract methods, interface methods) that take part in slots. */
+  private readonly members: Array<ts.MethodDeclaration | ts.MethodSignature> = [];
   private readonly containerOf = new Map<ts.Node, ts.Node>();
 
   private unrecord(site: ts.Node): void {
@@ -375,10 +380,10 @@ export class ColourMap {
    */
   private resolveByValue(callee: ts.Expression, name: string): CallTarget {
     const fns = this.valueFunctions(callee, 0);
-    return fns.length > 0 ? { kind: "functions", fns, slot: false, name } : { kind: "dynamic" };
+    return fns.length > 0 ? { kind: "functions", fns, slot: false, name, viaValue: true } : { kind: "dynamic" };
   }
 
-  private valueFunctions(e: ts.Expression, depth: number): FunctionNode[] {
+  private valueFunctions(e: ts.Expression, depth: number, literal?: ts.ObjectLiteralExpression): FunctionNode[] {
     const ts = this.ts;
     if (depth > 4) return [];
     const x = skipOuter(ts, e);
@@ -394,10 +399,11 @@ export class ColourMap {
       return out;
     }
     if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
-      const s = ts.isPropertyAccessExpression(x) ? this.symbolAt(x.name) : undefined;
+      // (`literal`: a synthesized access on a literal we already hold; the checker has no symbol for it.)
+      const s = ts.isPropertyAccessExpression(x) && literal === undefined ? this.symbolAt(x.name) : undefined;
       const direct = (s?.declarations ?? []).map((d) => this.functionOfDeclaration(d)).filter((f): f is FunctionNode => f !== undefined);
       if (direct.length > 0) return direct;
-      const obj = this.objectLiteralOf(x.expression, depth + 1);
+      const obj = literal ?? this.objectLiteralOf(x.expression, depth + 1);
       if (obj === undefined) return [];
       const key = ts.isPropertyAccessExpression(x) ? x.name.text : undefined;
       const out: FunctionNode[] = [];
@@ -434,6 +440,21 @@ export class ColourMap {
     const iterFnType = this.checker.getTypeOfSymbolAtLocation(iteratorProp, expr);
     const sig = iterFnType.getCallSignatures()[0];
     if (sig === undefined) return undefined;
+    // `[Symbol.iterator]() { return { next: () => … } }` in our code: the literal's own `next`.
+    for (const d of iteratorProp.declarations ?? []) {
+      if (!ts.isMethodDeclaration(d) || d.body === undefined || !fileSet.has(d.getSourceFile())) continue;
+      const fns: FunctionNode[] = [];
+      const walk = (n: ts.Node): void => {
+        if (isFunctionNode(ts, n)) return;
+        if (ts.isReturnStatement(n) && n.expression !== undefined) {
+          const lit = skipOuter(ts, n.expression);
+          if (ts.isObjectLiteralExpression(lit)) fns.push(...this.valueFunctions(this.ts.factory.createPropertyAccessExpression(lit, "next"), 0, lit));
+        }
+        ts.forEachChild(n, walk);
+      };
+      ts.forEachChild(d.body, walk);
+      if (fns.length > 0) return { kind: "functions", fns, slot: false, name: "next" };
+    }
     const next = sig.getReturnType().getProperty("next");
     if (next === undefined) return undefined;
     for (const d of next.declarations ?? []) {
@@ -474,13 +495,13 @@ export class ColourMap {
   /** Join each method with what it overrides or implements (base classes, interfaces, contextual types). */
   private linkSlots(): void {
     const ts = this.ts;
-    for (const fn of this.functions.keys()) {
-      if (!ts.isMethodDeclaration(fn) || fn.name === undefined) continue;
+    for (const fn of [...this.functions.keys(), ...this.members]) {
+      if (!(ts.isMethodDeclaration(fn) || ts.isMethodSignature(fn)) || fn.name === undefined) continue;
       const name = ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name) ? fn.name.text : undefined;
       if (name === undefined) continue;
       const owner = fn.parent;
       const related: ts.Type[] = [];
-      if (ts.isClassLike(owner)) {
+      if (ts.isClassLike(owner) || ts.isInterfaceDeclaration(owner)) {
         for (const clause of owner.heritageClauses ?? []) for (const t of clause.types) related.push(this.checker.getTypeAtLocation(t));
       } else if (ts.isObjectLiteralExpression(owner)) {
         const ctx = this.checker.getContextualType(owner);
@@ -711,9 +732,9 @@ export function functionName(ts: TS, n: ts.Node): string {
 function calleeName(ts: TS, callee: ts.Expression): string {
   if (ts.isIdentifier(callee)) return callee.text;
   if (ts.isPropertyAccessExpression(callee)) {
-    const obj = callee.expression;
-    const left = ts.isIdentifier(obj) ? obj.text : obj.kind === ts.SyntaxKind.ThisKeyword ? "this" : obj.kind === ts.SyntaxKind.SuperKeyword ? "super" : "…";
-    return `${left}.${callee.name.text}`;
+    // Short receivers read best as written (`this.ch.receive`); long ones are elided.
+    const text = callee.getText().replace(/\s+/g, "");
+    return text.length <= 40 ? text : `….${callee.name.text}`;
   }
   return "(computed)";
 }

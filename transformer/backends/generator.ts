@@ -338,14 +338,14 @@ class FileLowering {
     if (target !== undefined && mode === "async" && colour === "S") {
       return this.awaitAsChild(node, target);
     }
-    if (target?.kind === "external") {
-      if (mode === "suspending" || mode === "twin") this.checkBlockingNodeCall(node, target);
-      return this.bridgeCallbacks(node, target);
-    }
     if (isGoCall(ts, node) && (mode === "suspending" || mode === "twin")) {
       // Record where `go` was called, for logical stacks.
       const visited = ts.visitEachChild(node, this.visit, this.tctx);
       return this.f.createParenthesizedExpression(this.f.createCommaListExpression([this.siteStore(node), visited]));
+    }
+    if (target?.kind === "external") {
+      if (mode === "suspending" || mode === "twin") this.checkBlockingNodeCall(node, target);
+      return this.bridgeCallbacks(node, target);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
@@ -401,7 +401,7 @@ class FileLowering {
         const isMethod = (ts.isMethodDeclaration(decl) && !ts.isObjectLiteralExpression(decl.parent)) || ts.isMethodSignature(decl);
         const bodyless = ts.isMethodSignature(decl) || (ts.isMethodDeclaration(decl) && decl.body === undefined && target.kind === "functions");
         if (ts.isIdentifier(callee)) {
-          if (target.kind === "functions" && target.fns.every((fn) => ts.isFunctionDeclaration(fn))) {
+          if (target.kind === "functions" && target.viaValue !== true && target.fns.every((fn) => ts.isFunctionDeclaration(fn))) {
             const local = target.fns[0].getSourceFile() === this.sf;
             call = f.createCallExpression(local ? f.createIdentifier(`${callee.text}$co`) : f.createPropertyAccessExpression(callee, "$co"), undefined, args);
           } else if (target.kind === "root") {
@@ -411,7 +411,7 @@ class FileLowering {
           const obj = receiverOf(callee.expression);
           if (isMethod && !bodyless && !ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args);
           else if (isMethod && ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, f.createPrivateIdentifier(`${callee.name.text}$co`)), undefined, args);
-          else if (bodyless || (target.kind === "functions" && !target.fns.every((fn) => ts.isFunctionDeclaration(fn)))) {
+          else if (bodyless || (target.kind === "functions" && (target.viaValue === true || !target.fns.every((fn) => ts.isFunctionDeclaration(fn))))) {
             call = callee.expression.kind === ts.SyntaxKind.SuperKeyword ? viaCall(f.createPropertyAccessExpression(obj, callee.name.text), f.createThis()) : viaMethod(obj, keyOf(callee));
           } else call = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(obj, callee.name), "$co"), undefined, args);
         } else if (ts.isElementAccessExpression(callee)) {
