@@ -98,6 +98,12 @@ export class ColourMap {
     private readonly checker: ts.TypeChecker,
     /** The files we transform (their functions can be rewritten). */
     readonly files: readonly ts.SourceFile[],
+    /**
+     * The `redirect` option: for a redirected module name (`node:fs`), the
+     * @suspends exports of its target (`colorless/fs`). Needed because
+     * ambient `declare module "node:fs"` declarations win over resolution.
+     */
+    private readonly redirected: (moduleName: string) => ReadonlyMap<string, ts.Declaration> | undefined = () => undefined,
   ) {
     const fileSet = new Set(files);
     for (const sf of files) this.collect(sf, fileSet);
@@ -113,6 +119,7 @@ export class ColourMap {
     }
     this.pending = [];
     this.solve();
+    this.markTwinUses();
   }
 
   // ── queries used by the lowering ────────────────────────────────────────
@@ -125,6 +132,8 @@ export class ColourMap {
   emitted(fn: FunctionNode): Colour {
     const info = this.functions.get(fn);
     if (info === undefined || info.restricted !== undefined) return "plain";
+    // Zero cost: a polymorphic function gets its twin only if some suspending code passes it a suspending callback.
+    if (info.colour === "polymorphic" && !this.twinUsed.has(fn)) return "plain";
     return info.colour;
   }
 
@@ -344,6 +353,8 @@ export class ColourMap {
       return this.resolveByValue(callee, name);
     }
     const decls = symbol.declarations;
+    const redirectedRoot = this.redirectedRoot(decls[0], symbol.getName());
+    if (redirectedRoot !== undefined) return { kind: "root", name, decl: redirectedRoot };
     const root = decls.find((d) => hasSuspendsTag(ts, d));
     if (root !== undefined) {
       // A tagged declaration in our own code is still our function: keep its body's colour reasoning.
@@ -371,6 +382,19 @@ export class ColourMap {
     if (decls.every((d) => d.getSourceFile().isDeclarationFile || !fileSet.has(d.getSourceFile()))) return { kind: "external", decl: decls[0], name };
     // A variable or property of function type in our code, not bound to a function we can see.
     return this.resolveByValue(callee, name);
+  }
+
+  /** The twin declaration a redirected module's export maps to, if any. */
+  private redirectedRoot(decl: ts.Declaration, name: string): ts.Declaration | undefined {
+    const ts = this.ts;
+    for (let n: ts.Node | undefined = decl.parent; n !== undefined; n = n.parent) {
+      if (ts.isModuleDeclaration(n) && ts.isStringLiteral(n.name)) return this.redirected(n.name.text)?.get(name);
+      if (ts.isSourceFile(n)) {
+        // Module files resolved by path (not ambient): matched by the module name they were imported as, via their file name.
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -573,6 +597,38 @@ export class ColourMap {
           if (!this.suspendingTopLevel.has(container)) this.suspendingTopLevel.set(container, reason);
         } else if (!this.suspendingInitializers.has(container)) this.suspendingInitializers.set(container, reason);
       }
+    }
+  }
+
+  /** Polymorphic functions whose twin some suspending code (transitively) calls. */
+  private readonly twinUsed = new Set<FunctionNode>();
+
+  private markTwinUses(): void {
+    const ts = this.ts;
+    const queue: ts.Node[] = [];
+    const use = (f: FunctionNode) => {
+      if (this.colourOf(f) !== "polymorphic" || this.twinUsed.has(f)) return;
+      this.twinUsed.add(f);
+      queue.push(f);
+    };
+    for (const info of this.functions.values()) if (info.colour === "suspending" && info.restricted === undefined) queue.push(info.node);
+    for (const sf of this.suspendingTopLevel.keys()) queue.push(sf);
+    while (queue.length > 0) {
+      const container = queue.pop()!;
+      for (const site of this.sitesOf.get(container) ?? []) {
+        const t = this.targets.get(site);
+        if (t?.kind === "functions" && this.siteColour(site) !== "P") t.fns.forEach(use);
+      }
+      // Polymorphic closures written inside running twins are passed around as maybe-suspending values.
+      const walk = (n: ts.Node): void => {
+        if (isFunctionNode(ts, n)) {
+          use(n);
+          if (this.colourOf(n) !== "polymorphic") return;
+        }
+        ts.forEachChild(n, walk);
+      };
+      if (ts.isSourceFile(container)) ts.forEachChild(container, walk);
+      else ts.forEachChild(container, walk);
     }
   }
 

@@ -5,11 +5,11 @@
  * `updateFile` reports which other files' output changed because a colour
  * changed.
  */
-import { dirname, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { checkTypeScript, type TS } from "./typescript.js";
-import { ColourMap, type FunctionNode } from "./colour.js";
+import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
 import type { Backend, LoweringContext } from "./backend.js";
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
@@ -108,9 +108,9 @@ export class ColorlessProject {
       outFile: undefined,
     };
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
+    this.redirects = redirectMap(this.options.redirect);
     this.included = globMatcher(this.options.include ?? DEFAULT_INCLUDE);
     this.excluded = globMatcher(this.options.exclude ?? DEFAULT_EXCLUDE);
-    this.redirects = redirectMap(this.options.redirect);
     this.host = this.createHost();
     this.program = ts.createProgram(this.rootNames, this.compilerOptions, this.host);
   }
@@ -199,7 +199,7 @@ export class ColorlessProject {
 
   /** The colour map, computed on first use after each (re)build. */
   colours(): ColourMap {
-    return (this.colourMap ??= new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles()));
+    return (this.colourMap ??= new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir)));
   }
 
   /**
@@ -330,7 +330,7 @@ export function transformersForProgram(
     ts,
     checker: program.getTypeChecker(),
     get colours() {
-      return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed)));
+      return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
     },
     stress: options.stress === true,
     position: (n) => {
@@ -348,6 +348,35 @@ export function transformersForProgram(
   }];
   if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
   return { before };
+}
+
+/**
+ * For each redirected module name, the `@suspends` exports of its target
+ * module — read from the target's declaration file on its own (it need not
+ * be part of the program; under ts-patch it usually is not).
+ */
+function redirectedExports(ts: TS, program: ts.Program, redirects: Readonly<Record<string, string>>, rootDir: string): (name: string) => ReadonlyMap<string, ts.Declaration> | undefined {
+  const byTarget = new Map<string, Map<string, ts.Declaration>>();
+  for (const target of new Set(Object.values(redirects))) {
+    const r = ts.resolveModuleName(target, join(rootDir, "index.ts"), program.getCompilerOptions(), ts.sys).resolvedModule;
+    const text = r === undefined ? undefined : ts.sys.readFile(r.resolvedFileName);
+    const exports = new Map<string, ts.Declaration>();
+    if (r !== undefined && text !== undefined) {
+      const sf = ts.createSourceFile(r.resolvedFileName, text, ts.ScriptTarget.Latest, true);
+      for (const st of sf.statements) {
+        const exported = ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+        if (!exported) continue;
+        if (ts.isVariableStatement(st)) {
+          for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && hasSuspendsTag(ts, d)) exports.set(d.name.text, d);
+        } else if (ts.isFunctionDeclaration(st) && st.name !== undefined && hasSuspendsTag(ts, st)) exports.set(st.name.text, st);
+      }
+    }
+    byTarget.set(target, exports);
+  }
+  return (name) => {
+    const target = redirects[name];
+    return target === undefined ? undefined : byTarget.get(target);
+  };
 }
 
 function DEFAULT_COMPILER_OPTIONS(ts: TS): ts.CompilerOptions {
