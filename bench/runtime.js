@@ -21,7 +21,7 @@ async function colorless() {
 async function clPingPong(depth, n) {
   const { run, go, Channel, compiled, sleep } = await colorless();
   const a = new Channel(0), b = new Channel(0);
-  const atDepth = compiled(function* atDepth(d, body) {
+  const atDepth = compiled(function* atDepth$co(d, body) {
     if (d > 1) return yield atDepth.$co(d - 1, body);
     return yield body();
   });
