@@ -43,6 +43,9 @@ export interface RunOptions {
  */
 export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T> {
   const scheduler = options.scheduler ?? new EventLoopScheduler();
+  // A new logical stack starts here: a site left in the register by a call
+  // that threw before consuming it must not become the root frame's call site.
+  site.at = undefined;
   const root = new Scope(null, null);
   const fiber = new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, { name: options.name ?? "main" });
   root.owner = fiber;

@@ -7,7 +7,7 @@
  * choices ⇒ same trace). This is the property-based testing loop applied to
  * schedules, as in Loom (Rust) or Go's race-finding schedulers.
  */
-import { run } from "./api.js";
+import { run, type RunOptions } from "./api.js";
 import { TestScheduler } from "./test-scheduler.js";
 
 export interface ExploreOptions {
@@ -23,6 +23,12 @@ export interface ExploreOptions {
   traceTail?: number;
   /** Name of the root fiber (default "main"). */
   name?: string;
+  /**
+   * The blocking monitor for each run (see `RunOptions.monitor`). Off unless
+   * given: `COLORLESS_MONITOR` does not apply here, since starting a watcher
+   * thread per run would dominate a hundred short runs.
+   */
+  monitor?: RunOptions["monitor"];
 }
 
 export interface ExploreSummary {
@@ -37,6 +43,11 @@ export interface ExploreSummary {
 /**
  * The error `explore` throws at the first failing run: its message names the
  * seed, the original error, how to replay it and the end of the trace.
+ *
+ * @example
+ * try { await explore(main); } catch (e) {
+ *   if (e instanceof ExploreFailure) await run(main, { scheduler: new TestScheduler({ seed: e.seed }) });
+ * }
  */
 export class ExploreFailure extends Error {
   override name = "ExploreFailure";
@@ -84,7 +95,7 @@ export async function explore(fn: () => unknown, options: ExploreOptions = {}): 
     const seed = seeds[i]!;
     const scheduler = new TestScheduler({ seed, stepLimit: options.stepLimit });
     try {
-      await run(fn, { scheduler, name: options.name });
+      await run(fn, { scheduler, name: options.name, monitor: options.monitor ?? false });
     } catch (e) {
       const trace = scheduler.trace;
       const shown = trace.slice(-tail);

@@ -174,6 +174,7 @@ export class BlockingMonitor implements ResumeMonitor {
       // A worker that fails (no threads available) leaves the run unmonitored
       // rather than failing it: diagnostics must never crash the program.
       this.worker.on("error", started);
+      this.worker.once("exit", started);
     });
   }
 
@@ -216,6 +217,10 @@ export type MonitorOption = boolean | MonitorOptions;
  * Resolve the `monitor` run option against `COLORLESS_MONITOR`: an explicit
  * option wins; `COLORLESS_MONITOR=1` (or `true`) enables the default
  * threshold, a larger number sets it in ms. Returns null when off.
+ *
+ * @example
+ * monitorOptions(undefined, "250"); // { thresholdMs: 250 }
+ * monitorOptions(false, "1");       // null: the explicit option wins
  */
 export function monitorOptions(option: MonitorOption | undefined, env: string | undefined = process.env.COLORLESS_MONITOR): MonitorOptions | null {
   if (option === false) return null;

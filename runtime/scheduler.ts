@@ -164,7 +164,9 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   unblock(blocker: Blocker | null, fiber: Fiber, value?: unknown, isError = false): void {
-    if (fiber.state === "done") return;
+    // Ended, or already woken and queued: waking it again would queue it twice
+    // (a joiner cancelled while waiting is woken again when its target ends).
+    if (fiber.state === "done" || fiber.state === "ready") return;
     if (blocker?.external === true && fiber.state === "blocked") this.externalWaiters--;
     if (fiber.wake(value, isError)) {
       this.enqueue(fiber);

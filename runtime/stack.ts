@@ -42,12 +42,38 @@ export function noteBoundary(error: unknown, kind: "go" | "join", site: string |
   noteFrame(error, `${kind} ${site}`);
 }
 
+function isRuntimeFrame(line: string): boolean {
+  return line.includes(runtimeDirUrl) || line.includes(runtimeDirPath + "/");
+}
+
+/** The trampoline resuming a generator frame: everything below it is the scheduler. */
+function isResumeFrame(line: string): boolean {
+  return /^\s+at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/.test(line);
+}
+
 function isInternalFrame(line: string): boolean {
-  return (
-    line.includes(runtimeDirUrl) ||
-    line.includes(runtimeDirPath + "/") ||
-    /^\s+at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/.test(line)
-  );
+  return isRuntimeFrame(line) || isResumeFrame(line);
+}
+
+/**
+ * The native part of a logical stack: the frames of user code that ran in
+ * the fiber's top frame. An error created inside the runtime (a closed
+ * channel's `send$co`, a twin's argument check) starts with runtime frames:
+ * those are skipped, and the user frames that called into the runtime are
+ * kept, provided the trampoline resumed them (else the runtime made the error
+ * on its own, from a timer or the scheduler loop, and no user frame is
+ * native).
+ */
+function nativeFrames(all: string[]): string[] {
+  let first = all.findIndex((l) => /^\s+at /.test(l));
+  if (first === -1) return all;
+  const header = all.slice(0, first);
+  while (first < all.length && isInternalFrame(all[first]!)) first++;
+  let end = first;
+  while (end < all.length && !isInternalFrame(all[end]!)) end++;
+  const startedInRuntime = first > header.length;
+  if (startedInRuntime && !(end < all.length && isResumeFrame(all[end]!))) return header;
+  return header.concat(all.slice(first, end));
 }
 
 /** Rewrite `error.stack` with everything noted so far. Returns the error. */
@@ -66,9 +92,7 @@ export function flushStack(error: unknown): unknown {
   let text = stack;
   if (firstTime) {
     cleaned.add(error);
-    const all = stack.split("\n");
-    const cut = all.findIndex((l, i) => i > 0 && isInternalFrame(l));
-    text = (cut === -1 ? all : all.slice(0, cut)).join("\n");
+    text = nativeFrames(stack.split("\n")).join("\n");
   }
   if (lines !== undefined) {
     pending.delete(error);

@@ -44,6 +44,10 @@ export interface TestSchedulerOptions {
 /**
  * mulberry32: a tiny, fast 32-bit PRNG with good enough statistics for
  * picking among a handful of fibers, and trivially reproducible from its seed.
+ *
+ * @example
+ * const next = mulberry32(42);
+ * const pick = Math.floor(next() * ready.length);
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -56,7 +60,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** `fiber-3`, or `worker#3` for a named fiber: names alone need not be unique. */
+/**
+ * `fiber-3`, or `worker#3` for a named fiber: names alone need not be unique.
+ *
+ * @example
+ * fiberLabel(Fiber.current!); // "main#1"
+ */
 export function fiberLabel(f: Fiber): string {
   const name = f.name;
   return name === `fiber-${f.id}` ? name : `${name}#${f.id}`;
@@ -129,7 +138,13 @@ export class TestScheduler extends BaseScheduler {
     return this.clock;
   }
 
-  /** Append an event to the trace, stamped with the virtual time. */
+  /**
+   * Append an event to the trace, stamped with the virtual time (tests may
+   * mark their own points in it).
+   *
+   * @example
+   * scheduler.record("checkpoint: all producers started");
+   */
   record(event: string): void {
     const line = `${this.clock}ms ${event}`;
     let h = this.hash;
@@ -148,10 +163,6 @@ export class TestScheduler extends BaseScheduler {
   }
 
   override unblock(blocker: Blocker | null, fiber: Fiber, value?: unknown, isError = false): void {
-    // A fiber already woken (queued) must not be queued twice: e.g. a cancelled
-    // joiner that is still on the joined fiber's list is woken again when that
-    // fiber ends, and stepping it a second time would run a finished fiber.
-    if (fiber.state === "ready") return;
     if (fiber.state === "blocked") {
       const how = value === TIMED_OUT ? " (timed out)" : isError ? ` (throw ${describeValue(value)})` : "";
       this.record(`wake ${fiberLabel(fiber)} from ${blocker?.description ?? fiber.blocker?.description ?? "?"}${how}`);
@@ -189,6 +200,7 @@ export class TestScheduler extends BaseScheduler {
   protected waitForTimers(deadline: number): void {
     if (this.externalWaiters === 0) {
       // Nothing outside the fibers can happen first: jump straight to the deadline.
+      this.clearFallback();
       this.advanceTo(deadline);
       this.advanced = true;
       return;
@@ -202,11 +214,13 @@ export class TestScheduler extends BaseScheduler {
   }
 
   private readonly onFallback = () => {
-    const deadline = this.fallbackDeadline;
     this.fallback = null;
     this.fallbackDeadline = Infinity;
+    // Re-check: the external wait may have ended, or the timer been cancelled, since this was armed.
+    const next = this.timers.peekDeadline();
+    if (this.externalWaiters === 0 || next === undefined || this.queue.length > 0) return;
     this.record(`external wait outlasted the next timer`);
-    this.advanceTo(deadline);
+    this.advanceTo(next);
     this.drive();
   };
 
@@ -309,10 +323,15 @@ export class TestScheduler extends BaseScheduler {
           `(a livelock, or a loop that never blocks on anything but yieldNow). Live fibers:\n` +
           describeFibers(this.live),
       );
-      this.record(`step limit exceeded`);
       this.failStuck(error);
     }
     this.step(fiber);
+  }
+
+  /** Deadlock, step limit, or promises that can never settle: every live fiber is about to be cancelled. */
+  protected override failStuck(error: DeadlockError): void {
+    this.record(`cancelling every fiber: ${error.message.split("\n")[0]}`);
+    super.failStuck(error);
   }
 
   /** As EventLoopScheduler does: fibers waiting on promises that can never settle fail the run at exit. */

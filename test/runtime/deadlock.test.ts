@@ -72,8 +72,9 @@ describe("deadlocks between fibers", () => {
       }));
       t2.name = "report";
     })));
-    expect(e.message).toContain("transfer blocked on audit.lock() at transfer (src/bank.ts:41:7)");
-    expect(e.message).toContain("report blocked on accounts.lock() at report (src/bank.ts:77:7)");
+    // Each waiter also names the fiber holding the lock it wants.
+    expect(e.message).toContain("transfer blocked on audit.lock() (held by report) at transfer (src/bank.ts:41:7)");
+    expect(e.message).toContain("report blocked on accounts.lock() (held by transfer) at report (src/bank.ts:77:7)");
   });
 
   test("a select and a wait group show what they wait on", async () => {
@@ -120,6 +121,33 @@ describe("deadlocks between fibers", () => {
       yield ch.send$co(1);
     }));
     expect(report).toContain("collector blocked on results.receive() at collector (src/app.ts:8:15)");
+  });
+});
+
+describe("reports", () => {
+  test("a mutex waiter's description follows the lock as it is handed off", async () => {
+    const m = new Mutex({ name: "cache" });
+    const reports: string[] = [];
+    const quiet = <T>(fn: () => T): T => {
+      const write = process.stderr.write;
+      process.stderr.write = (() => true) as typeof process.stderr.write;
+      try { return fn(); } finally { process.stderr.write = write; }
+    };
+    await run(compiled(function* () {
+      yield m.lock$co();
+      for (const name of ["w1", "w2"]) {
+        const f = go(compiled(function* () { yield m.lock$co(); yield co(sleep)(2); m.unlock(); }));
+        f.name = name;
+      }
+      yield co(sleep)(1);
+      reports.push(quiet(() => dumpFibers()));
+      m.unlock(); // hands it to w1
+      yield co(sleep)(1);
+      reports.push(quiet(() => dumpFibers()));
+    }));
+    expect(reports[0]).toContain("w1 blocked on cache.lock() (held by main)");
+    expect(reports[0]).toContain("w2 blocked on cache.lock() (held by main)");
+    expect(reports[1]).toContain("w2 blocked on cache.lock() (held by w1)");
   });
 });
 

@@ -3,7 +3,7 @@
 // site, where the fiber was spawned, and who joined it — with no runtime
 // (trampoline, scheduler) frames in between.
 import { describe, expect, test } from "vitest";
-import { run, go, sleep, scope, wait, timeout, TimeoutError } from "../../runtime/index.js";
+import { run, go, sleep, scope, wait, timeout, TimeoutError, Channel, ChannelClosedError } from "../../runtime/index.js";
 import { site } from "../../runtime/internal.js";
 import { compiled, co } from "../helpers.js";
 
@@ -154,6 +154,36 @@ describe("logical stacks", () => {
     expect(lines[0]).toMatch(/^at fetchThing \(/);
     expect(lines.at(-1)).toBe("at main (app.ts:70:3)");
     expectNoRuntimeFrames(e);
+  });
+
+  test("an error raised inside the runtime keeps the user frame that called into it", async () => {
+    const produce = compiled(function* produce$co(ch: Channel<number>) {
+      site.at = "produce (app.ts:90:5)";
+      yield ch.send$co(1);
+    });
+    const e = await run(compiled(function* main() {
+      const ch = new Channel<number>(1);
+      ch.close();
+      site.at = "main (app.ts:95:3)";
+      yield co(produce)(ch);
+    })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ChannelClosedError);
+    const lines = frames(e);
+    // The channel's own frames are gone; the native frame of the caller stays.
+    expect(lines[0]).toMatch(/^at (?:\S+\.)?produce\$co \(/);
+    expect(lines[0]).toContain(THIS_FILE);
+    expect(lines.slice(1)).toEqual(["at main (app.ts:95:3)"]);
+    expectNoRuntimeFrames(e);
+  });
+
+  test("a call site left in the register by a call that threw does not leak into the next run", async () => {
+    // What a closed channel's send$co leaves behind: it threw before the trampoline consumed the site.
+    site.at = "stale (old.ts:1:1)";
+    const e = await run(compiled(function* main() {
+      yield co(sleep)(1);
+      throw new Error("fresh");
+    })).catch((x: unknown) => x);
+    expect((e as Error).stack).not.toContain("stale");
   });
 
   test("a TimeoutError points at the timeout call, and the stack is rewritten once", async () => {
