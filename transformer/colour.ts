@@ -80,6 +80,13 @@ const ARRAY_HOFS: Record<string, number> = {
   some: 0, every: 0, flatMap: 0, sort: 0,
 };
 
+interface FileRecord {
+  functions: FunctionNode[];
+  /** Call sites and for…of statements, in source order. */
+  sites: ts.Node[];
+  members: Array<ts.MethodDeclaration | ts.MethodSignature>;
+}
+
 export class ColourMap {
   readonly functions = new Map<FunctionNode, FunctionInfo>();
   private readonly targets = new Map<ts.Node, CallTarget>();
@@ -104,9 +111,20 @@ export class ColourMap {
      * ambient `declare module "node:fs"` declarations win over resolution.
      */
     private readonly redirected: (moduleName: string) => ReadonlyMap<string, ts.Declaration> | undefined = () => undefined,
+    /**
+     * Incremental recolouring (watch mode): the map of the previous program.
+     * Files whose SourceFile object is unchanged keep their collected
+     * functions and resolved call sites; a site is resolved again when its
+     * target was in a changed file, or when its file imports one (`refresh`).
+     */
+    previous?: { map: ColourMap; changed: ReadonlySet<string>; refresh: (sf: ts.SourceFile) => boolean },
   ) {
     const fileSet = new Set(files);
-    for (const sf of files) this.collect(sf, fileSet);
+    for (const sf of files) {
+      const record = previous?.map.perFile.get(sf);
+      if (record !== undefined && previous !== undefined) this.adopt(previous.map, sf, record, previous.changed, previous.refresh(sf));
+      else this.collect(sf, fileSet);
+    }
     this.linkSlots();
     for (const [site, sf] of this.pending) {
       if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
@@ -244,8 +262,10 @@ export class ColourMap {
 
   private collect(sf: ts.SourceFile, fileSet: Set<ts.SourceFile>): void {
     const ts = this.ts;
+    const record = this.fileRecord(sf);
     const visit = (node: ts.Node, container: ts.Node): void => {
       if (isFunctionNode(ts, node) && node.body !== undefined) {
+        record.functions.push(node);
         this.functions.set(node, {
           node,
           name: functionName(ts, node),
@@ -259,6 +279,7 @@ export class ColourMap {
       }
       if ((ts.isMethodDeclaration(node) && node.body === undefined) || (ts.isMethodSignature(node) && ts.isInterfaceDeclaration(node.parent))) {
         this.members.push(node);
+        record.members.push(node);
       }
       if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
         ts.forEachChild(node, (c) => visit(c, node));
@@ -267,6 +288,7 @@ export class ColourMap {
       // Targets are resolved once every slot is linked (resolution consults slots).
       if (ts.isCallExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier === undefined)) {
         this.record(container, node);
+        record.sites.push(node);
         this.pending.push([node, sf]);
       }
       ts.forEachChild(node, (c) => visit(c, container));
@@ -284,6 +306,43 @@ export class ColourMap {
     const container = this.containerOf.get(site);
     const list = container === undefined ? undefined : this.sitesOf.get(container);
     if (list !== undefined) list.splice(list.indexOf(site), 1);
+  }
+
+  /** What was collected per file, for incremental reuse. */
+  private readonly perFile = new Map<ts.SourceFile, FileRecord>();
+
+  private fileRecord(sf: ts.SourceFile): FileRecord {
+    let r = this.perFile.get(sf);
+    if (r === undefined) this.perFile.set(sf, (r = { functions: [], sites: [], members: [] }));
+    return r;
+  }
+
+  /** Take over an unchanged file's functions and call sites from the previous map. */
+  private adopt(prev: ColourMap, sf: ts.SourceFile, record: FileRecord, changed: ReadonlySet<string>, refreshAll: boolean): void {
+    this.perFile.set(sf, record);
+    for (const fn of record.functions) {
+      const old = prev.functions.get(fn)!;
+      this.functions.set(fn, { node: fn, name: old.name, colour: "plain", restricted: old.restricted });
+      if (this.ts.isMethodDeclaration(fn)) this.slotParent.set(fn, fn);
+    }
+    this.members.push(...record.members);
+    const inChanged = (n: ts.Node) => changed.has(n.getSourceFile().fileName);
+    for (const site of record.sites) {
+      const container = prev.containerOf.get(site);
+      if (container === undefined) continue;
+      this.record(container, site);
+      const t = prev.targets.get(site);
+      const stale =
+        refreshAll ||
+        t === undefined ||
+        (t.kind === "functions" && t.fns.some(inChanged)) ||
+        (t.kind === "root" && inChanged(t.decl));
+      if (stale) this.pending.push([site, sf]);
+      else {
+        this.targets.set(site, t);
+        if (t.kind === "functions") for (const f of t.fns) if (!isFunctionNode(this.ts, f)) this.slotParent.set(f, this.slotParent.get(f) ?? f);
+      }
+    }
   }
 
   private record(container: ts.Node, site: ts.Node): void {

@@ -120,6 +120,8 @@ export class ColorlessProject {
   /** Transform one file: JavaScript, its source map (JSON v3) and this file's diagnostics. */
   emitFile(fileName: string): EmitResult {
     const file = resolve(fileName);
+    const cached = this.emitted.get(file);
+    if (cached !== undefined) return cached;
     let sf = this.program.getSourceFile(file);
     if (sf === undefined) {
       // Not part of the program yet (e.g. a bundler reached it first): add it.
@@ -137,7 +139,9 @@ export class ColorlessProject {
       else if (/\.(m|c)?jsx?$/.test(name)) code = text;
     }, undefined, false, transformers);
     code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-    return { code, map, diagnostics };
+    const result = { code, map, diagnostics };
+    this.emitted.set(file, result);
+    return result;
   }
 
   /**
@@ -152,11 +156,14 @@ export class ColorlessProject {
     else this.overlay.delete(file);
     this.parsed.delete(file);
     if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
-    this.rebuild();
+    const kept = new Map(this.emitted);
+    this.rebuild([file]);
     const after = this.fingerprints();
     const changed = new Set<string>([file]);
     for (const [f, fp] of after) if (before.get(f) !== fp) changed.add(f);
     for (const f of before.keys()) if (!after.has(f)) changed.add(f);
+    // Outputs of files whose colours did not move stay valid.
+    for (const [f, out] of kept) if (!changed.has(f)) this.emitted.set(f, out);
     return [...changed];
   }
 
@@ -199,8 +206,30 @@ export class ColorlessProject {
 
   /** The colour map, computed on first use after each (re)build. */
   colours(): ColourMap {
-    return (this.colourMap ??= new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir)));
+    if (this.colourMap !== undefined) return this.colourMap;
+    const ts = this.ts;
+    const checker = this.program.getTypeChecker();
+    const stale = this.staleColours;
+    this.staleColours = undefined;
+    // After an edit, files that import an edited file resolve their calls again (their targets' types may have changed).
+    const previous = stale === undefined ? undefined : {
+      map: stale.map,
+      changed: stale.changed,
+      refresh: (sf: ts.SourceFile) =>
+        sf.statements.some((st) => {
+          const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
+          const target = spec === undefined ? undefined : checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
+          return target !== undefined && stale.changed.has(target);
+        }),
+    };
+    this.colourMap = new ColourMap(ts, checker, this.transformedFiles(), redirectedExports(ts, this.program, this.redirects, this.rootDir), previous);
+    return this.colourMap;
   }
+
+  /** The colour map before the last edits, and the edited files: the next colours() recolours incrementally. */
+  private staleColours: { map: ColourMap; changed: Set<string> } | undefined;
+  /** Emitted outputs, valid until an edit changes them (bundlers ask again for every file on each rebuild). */
+  private readonly emitted = new Map<string, EmitResult>();
 
   /**
    * The `before` transformers for emitting with this project's program —
@@ -249,9 +278,12 @@ export class ColorlessProject {
     return this.included(f) && !this.excluded(f);
   }
 
-  private rebuild(): void {
+  private rebuild(changed?: Iterable<string>): void {
     this.program = this.ts.createProgram(this.rootNames, this.compilerOptions, this.host, this.program);
+    if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
+    else this.staleColours = undefined;
     this.colourMap = undefined;
+    this.emitted.clear();
   }
 
   /** Per file: what its emitted output depends on (function and call-site colours). */

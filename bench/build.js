@@ -1,0 +1,114 @@
+// Build-step benchmarks (issue 5), side by side in one run:
+// - a generated 200-file project: full build with colorless/esbuild vs plain
+//   esbuild vs tsc (type-check + emit);
+// - incremental rebuild after a one-file edit with an esbuild context (the
+//   watch-mode path: the plugin keeps its program and recolours) — target
+//   ≤ 200 ms;
+// - `colorless run bench/build/startup.ts` start-up vs `tsx` (target ≤ 1.5× tsx),
+//   cold (empty emit cache) and warm (unchanged program, cache hit).
+// Writes bench/results/build.{json,md}. Run after `npm run build`:
+//   node bench/build.js
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import * as esbuild from "esbuild";
+import { median, writeReport } from "./lib.js";
+import { generateProject } from "./transformer/project.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..");
+const colorless = (await import("../dist/plugins/esbuild.js")).default;
+
+// The project on disk, as a user's: node_modules/colorless → this repository, a tsconfig, an entry importing every module.
+const root = mkdtempSync(join(tmpdir(), "colorless-build-bench-"));
+mkdirSync(join(root, "node_modules"));
+symlinkSync(repo, join(root, "node_modules", "colorless"), "dir");
+writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module", private: true }));
+writeFileSync(join(root, "tsconfig.json"), JSON.stringify({
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: ["node"], outDir: "out", lib: ["ES2023"] },
+  include: ["src"],
+}));
+const files = generateProject(join(root, "src"), 200, 100);
+mkdirSync(join(root, "src"));
+for (const [name, text] of Object.entries(files)) writeFileSync(name, text);
+const modules = Object.keys(files).map((f) => f.slice(join(root, "src").length + 1, -3));
+writeFileSync(join(root, "src", "main.ts"), modules.map((m, i) => `import * as m${i} from "./${m}.js";`).join("\n") + `\nconsole.log(${modules.map((_, i) => `Object.keys(m${i}).length`).join(" + ")});\n`);
+const lines = Object.values(files).reduce((n, t) => n + t.split("\n").length, 0);
+
+const buildOptions = (plugins) => ({
+  entryPoints: [join(root, "src", "main.ts")], bundle: true, platform: "node", format: "esm", write: false, sourcemap: true, logLevel: "silent",
+  external: ["colorless", "colorless/*"], plugins,
+});
+
+const ms = (t0) => performance.now() - t0;
+const rows = [];
+
+const esbuildPlain = await median(3, async () => {
+  const t0 = performance.now();
+  await esbuild.build(buildOptions([]));
+  return ms(t0);
+});
+const esbuildColorless = await median(3, async () => {
+  const t0 = performance.now();
+  await esbuild.build(buildOptions([colorless()]));
+  return ms(t0);
+});
+const tscEmit = await median(3, () => {
+  const t0 = performance.now();
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const program = ts.createProgram(config.fileNames, { ...config.options, noEmit: false }, ts.createCompilerHost(config.options));
+  ts.getPreEmitDiagnostics(program);
+  program.emit(undefined, () => {});
+  return ms(t0);
+});
+rows.push(
+  { benchmark: `full build, ${modules.length} files / ${lines} lines: esbuild (no colours)`, value: esbuildPlain, unit: "ms", ratio: 1, target: "baseline" },
+  { benchmark: "full build: esbuild + colorless/esbuild", value: esbuildColorless, unit: "ms", ratio: esbuildColorless / esbuildPlain, target: "(type-checked colour inference)" },
+  { benchmark: "full build: tsc (check + emit)", value: tscEmit, unit: "ms", ratio: tscEmit / esbuildPlain, target: "reference" },
+);
+
+// Incremental: one esbuild context kept across rebuilds, like `esbuild --watch`.
+const ctx = await esbuild.context(buildOptions([colorless()]));
+await ctx.rebuild();
+const edited = Object.keys(files)[100];
+let edits = 0;
+const incremental = await median(5, async () => {
+  appendFileSync(edited, `\nexport const edit${edits++} = ${edits};\n`);
+  const t0 = performance.now();
+  await ctx.rebuild();
+  return ms(t0);
+});
+await ctx.dispose();
+rows.push({ benchmark: "incremental rebuild after a one-file edit (esbuild context + colorless)", value: incremental, unit: "ms", ratio: incremental / esbuildPlain, target: "≤ 200 ms" });
+
+// Start-up: the whole process, hello.ts printing its lines.
+const hello = join(repo, "bench", "build", "startup.ts");
+const cacheDir = join(root, "cache");
+const spawnMs = (cmd, args, env = {}) => {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+  return ms(t0);
+};
+const tsx = await median(5, () => spawnMs(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), hello]));
+const cold = await median(3, () => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  return spawnMs(process.execPath, [join(repo, "bin", "colorless.js"), "run", hello], { COLORLESS_CACHE_DIR: cacheDir });
+});
+spawnMs(process.execPath, [join(repo, "bin", "colorless.js"), "run", hello], { COLORLESS_CACHE_DIR: cacheDir });
+const warm = await median(5, () => spawnMs(process.execPath, [join(repo, "bin", "colorless.js"), "run", hello], { COLORLESS_CACHE_DIR: cacheDir }));
+rows.push(
+  { benchmark: "start-up: tsx bench/build/startup.ts", value: tsx, unit: "ms", ratio: 1, target: "baseline" },
+  { benchmark: "start-up: colorless run bench/build/startup.ts, warm (unchanged program)", value: warm, unit: "ms", ratio: warm / tsx, target: "≤ 1.5× tsx" },
+  { benchmark: "start-up: colorless run bench/build/startup.ts, cold (first run / after an edit)", value: cold, unit: "ms", ratio: cold / tsx, target: "(type-checks the program)" },
+);
+
+rmSync(root, { recursive: true, force: true });
+console.log(writeReport("build", "Build and start-up", ["benchmark", "value", "unit", "ratio", "target"], rows, [
+  "full builds: median of 3; the colorless plugin type-checks the whole program once per build for colour inference, plain esbuild only strips types.",
+  "incremental: median of 5 edits, each appending an export to one module, `ctx.rebuild()` of an esbuild context with the colorless plugin.",
+  "start-up: wall time of the whole process (median of 5; cold: 3), the program sleeps 1 ms; `node --experimental-strip-types` does not exist on Node 20.",
+]));
