@@ -137,6 +137,32 @@ describe("incremental", () => {
   });
 });
 
+describe("incremental recolouring agrees with a fresh build", () => {
+  test("edits across the cross-module fixture", () => {
+    const dir = fixture("colour", "cross-module");
+    const names = ["input.ts", "b.ts", "c.ts", "reexport.ts"].map((f) => join(dir, f));
+    const texts = Object.fromEntries(names.map((f) => [f, readFileSync(f, "utf8")]));
+    const live = ColorlessProject.create({ tsconfig: false, files: { ...texts } });
+    const colours = (p: ColorlessProject) => p.explain().functions.map((f) => `${f.name}:${f.colour}`).sort();
+    const c = join(dir, "c.ts");
+    const b = join(dir, "b.ts");
+    const edits: Array<[string, string]> = [
+      [c, texts[c].replace("sleep(1);", "")],                       // the root call goes: everything turns plain
+      [b, texts[b].replace("return level3(n) * 10;", "return n;")], // level2 stops calling level3
+      [c, texts[c]],                                                 // the root call is back
+      [b, texts[b]],
+    ];
+    const current = { ...texts };
+    for (const [file, text] of edits) {
+      current[file] = text;
+      live.updateFile(file, text);
+      const fresh = ColorlessProject.create({ tsconfig: false, files: { ...current } });
+      expect(colours(live)).toEqual(colours(fresh));
+      for (const f of names) expect(live.emitFile(f).code).toBe(fresh.emitFile(f).code);
+    }
+  });
+});
+
 describe("explain", () => {
   test("reports colours, the chain to the root, and call-graph edges", () => {
     const file = fixture("emit", "calling-convention", "input.ts");
