@@ -67,20 +67,20 @@ export class FiberQueue {
   }
 }
 
-export class EventLoopScheduler extends BaseScheduler {
-  private readonly queue = new FiberQueue();
-  /** The blocking monitor (monitor.ts), attached by `run(main, { monitor })`; null when off. */
-  monitor: ResumeMonitor | null = null;
-  private running = false;
-  private scheduled = false;
-  private timerHandle: ReturnType<typeof setTimeout> | null = null;
-  private timerDeadline = Infinity;
-  private readonly onBeforeExit = () => this.beforeExit();
-  private listening = false;
+/**
+ * A scheduler whose loop runs on Node's event loop: a run queue, a
+ * re-entrancy flag, and a loop started from a microtask when something
+ * becomes ready. Subclasses decide how the loop picks fibers and waits
+ * for time (`drive`, `waitForTimers`).
+ */
+export abstract class LoopScheduler extends BaseScheduler {
+  protected readonly queue = new FiberQueue();
+  /** True while `drive` runs: a wake from inside only queues. */
+  protected running = false;
+  /** True while a microtask to start `drive` is pending. */
+  protected scheduled = false;
 
-  now(): number {
-    return performance.now();
-  }
+  protected abstract drive(): void;
 
   protected enqueue(fiber: Fiber): void {
     this.queue.push(fiber);
@@ -92,10 +92,23 @@ export class EventLoopScheduler extends BaseScheduler {
     queueMicrotask(this.driveFromMicrotask);
   }
 
-  private readonly driveFromMicrotask = () => {
+  protected readonly driveFromMicrotask = () => {
     this.scheduled = false;
     this.drive();
   };
+}
+
+export class EventLoopScheduler extends LoopScheduler {
+  /** The blocking monitor (monitor.ts), attached by `run(main, { monitor })`; null when off. */
+  monitor: ResumeMonitor | null = null;
+  private timerHandle: ReturnType<typeof setTimeout> | null = null;
+  private timerDeadline = Infinity;
+  private readonly onBeforeExit = () => this.beforeExit();
+  private listening = false;
+
+  now(): number {
+    return performance.now();
+  }
 
   override run(): Promise<void> {
     if (!this.listening) {
@@ -109,7 +122,7 @@ export class EventLoopScheduler extends BaseScheduler {
   }
 
   /** Run ready fibers until none is left, the slice is used up, or we must wait. */
-  private drive(): void {
+  protected drive(): void {
     if (this.running) return;
     this.running = true;
     try {

@@ -23,8 +23,8 @@
  */
 import { DeadlockError } from "./errors.js";
 import { currentFiber, type Fiber } from "./fiber.js";
-import { BaseScheduler, TIMED_OUT, type Blocker, type TimerHandle } from "./scheduler.js";
-import { FiberQueue } from "./event-loop-scheduler.js";
+import { TIMED_OUT, type Blocker, type TimerHandle } from "./scheduler.js";
+import { LoopScheduler } from "./event-loop-scheduler.js";
 import { describeFibers } from "./introspect.js";
 import type { ResumeMonitor } from "./monitor.js";
 
@@ -88,7 +88,7 @@ function describeValue(v: unknown): string {
  * await run(main, { scheduler });
  * console.log(scheduler.trace.join("\n"));
  */
-export class TestScheduler extends BaseScheduler {
+export class TestScheduler extends LoopScheduler {
   readonly seed: number;
   /** The most recent events, oldest first: `"150ms worker#2 parked on ch.receive() at consume (app.ts:9:5)"`. */
   readonly trace: string[] = [];
@@ -104,9 +104,6 @@ export class TestScheduler extends BaseScheduler {
   private readonly traceLimit: number;
   private hash = 0x811c9dc5;
   private clock = 0;
-  private readonly queue = new FiberQueue();
-  private running = false;
-  private scheduled = false;
   /** Set by waitForTimers when it advanced the clock: the loop goes on at once. */
   private advanced = false;
   /** A real timer standing in for the next virtual deadline while an external wait is outstanding. */
@@ -182,21 +179,6 @@ export class TestScheduler extends BaseScheduler {
     });
   }
 
-  protected enqueue(fiber: Fiber): void {
-    this.queue.push(fiber);
-  }
-
-  protected wakeLoop(): void {
-    if (this.running || this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(this.driveFromMicrotask);
-  }
-
-  private readonly driveFromMicrotask = () => {
-    this.scheduled = false;
-    this.drive();
-  };
-
   protected waitForTimers(deadline: number): void {
     if (this.externalWaiters === 0) {
       // Nothing outside the fibers can happen first: jump straight to the deadline.
@@ -257,7 +239,7 @@ export class TestScheduler extends BaseScheduler {
   }
 
   /** Run ready fibers, picked at random, until none is left; then fire timers or settle. */
-  private drive(): void {
+  protected drive(): void {
     if (this.running) return;
     this.running = true;
     try {

@@ -20,18 +20,10 @@
  *
  * Reproduce one program: `npx tsx test/transformer/corpus-generator.ts 17`.
  */
+import { mulberry32 } from "../../runtime/test-scheduler.js";
 
-/** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the TestScheduler's PRNG: the same sequence on every platform. */
+const prng = mulberry32;
 
 const HEADER = `import { go, scope, sleep, yieldNow } from "colorless";
 
