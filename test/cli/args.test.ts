@@ -7,6 +7,7 @@ import { UsageError, helpText, parseArgs, type CommandSpec } from "../../cli/arg
 const spec: CommandSpec = {
   name: "build",
   usage: "colorless build <entry> --outdir <dir>",
+  brief: "bundle it",
   summary: "Bundle it.",
   flags: {
     outdir: { type: "string", description: "where", valueName: "dir" },

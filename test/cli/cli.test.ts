@@ -24,7 +24,9 @@ interface Result {
 /** Run `node <file> ...args` and collect its output; `onStdout` may react to output (e.g. send a signal). */
 function node(args: string[], options: SpawnOptions & { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repo, ...options, stdio: ["ignore", "pipe", "pipe"] });
+    // A fresh emit cache for this test run: every program is compiled at least once.
+    const env = { ...process.env, COLORLESS_CACHE_DIR: join(dir, "cache"), ...options.env };
+    const child = spawn(process.execPath, args, { cwd: repo, ...options, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
@@ -104,7 +106,7 @@ describe("arguments and help", () => {
   });
 });
 
-describe("colorless run", () => {
+describe.concurrent("colorless run", () => {
   test("examples/hello.ts: the worker fiber and main interleave over a channel", async () => {
     const r = await colorless(["run", "examples/hello.ts"]);
     expect(r.stderr).toBe("");
@@ -164,6 +166,27 @@ describe("colorless run", () => {
     expect(r.stderr).not.toMatch(/crash\.js/);
   });
 
+  test("a program colorless cannot compile: its diagnostics, no stack trace, exit 1", async () => {
+    const root = project("uncompilable", {
+      "main.ts": [
+        'import { sleep } from "colorless";',
+        "class Slow {",
+        "  // A getter cannot become a generator: colorless refuses it.",
+        "  get value(): number {",
+        "    sleep(1);",
+        "    return 1;",
+        "  }",
+        "}",
+        "console.log(new Slow().value);",
+      ].join("\n"),
+    });
+    const r = await colorless(["run", join(root, "main.ts")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^colorless could not compile this program:\n.*main\.ts:4:3 - error CL1002: .*getters and setters cannot suspend/);
+    expect(r.stderr).not.toMatch(/\n {4}at /);
+  });
+
   test("signals reach the program: SIGTERM runs its handler", async () => {
     const root = project("signal", {
       "server.ts": [
@@ -182,7 +205,7 @@ describe("colorless run", () => {
   });
 });
 
-describe("colorless build", () => {
+describe.concurrent("colorless build", () => {
   test("bundles an entry for node (esm, source maps) that runs without colorless at hand", async () => {
     const out = join(dir, "build-out");
     const b = await colorless(["build", "examples/hello.ts", "--outdir", out]);
@@ -194,9 +217,22 @@ describe("colorless build", () => {
     expect(r.stdout.split("\n")[0]).toBe("main: hello, bundle! waiting for 4 words");
     expect(r.stdout).toContain('main: got "fiber"\nmain: done\n');
   });
+
+  test("a bundle that cannot be built: esbuild's message, exit 1", async () => {
+    const root = project("unbuildable", { "main.ts": 'import { missing } from "./nowhere.js";\nconsole.log(missing);\n' });
+    const r = await colorless(["build", join(root, "main.ts"), "--outdir", join(root, "out")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Could not resolve "./nowhere.js"');
+  });
 });
 
-describe("colorless check", () => {
+describe.concurrent("colorless check", () => {
+  test("without a tsconfig.json in reach: one line, exit 2", async () => {
+    const r = await colorless(["check"], { cwd: dir });
+    expect(r.stderr).toBe("colorless check: no tsconfig.json in this folder or above (usage: colorless check [tsconfig])\n");
+    expect(r.code).toBe(2);
+  });
+
   test("a clean project exits 0", async () => {
     const root = project("clean", { "a.ts": 'import { sleep } from "colorless";\nexport function nap(): void { sleep(1); }\n' });
     const r = await colorless(["check"], { cwd: root });
@@ -222,7 +258,7 @@ describe("colorless check", () => {
   });
 });
 
-describe("colorless explain", () => {
+describe.concurrent("colorless explain", () => {
   const source = [
     'import { Channel, sleep } from "colorless";',
     "",

@@ -50,7 +50,7 @@ function fresh(name: string): string {
   return dir;
 }
 
-describe("examples", () => {
+describe.concurrent("examples", () => {
   test("esbuild: build.mjs bundles the pipeline; it prints the squares in order", async () => {
     const dir = fresh("esbuild");
     await mustBuild(["build.mjs"], dir);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { withInlineSourceMap } from "../../plugins/register-hooks.js";
@@ -28,8 +28,14 @@ function files(root: string, contents: Record<string, string>): void {
   }
 }
 
-function nodeWithRegister(file: string, cwd = dirname(file)) {
-  return spawnSync(process.execPath, ["--import", register, file], { cwd, encoding: "utf8", timeout: 110_000 });
+/** Run `file` under the hooks; the emit cache lives in this test's folder unless `env` says otherwise. */
+function nodeWithRegister(file: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["--import", register, file], {
+    cwd: dirname(file),
+    encoding: "utf8",
+    timeout: 110_000,
+    env: { ...process.env, COLORLESS_CACHE_DIR: join(dir, "cache"), ...env },
+  });
 }
 
 describe("node --import colorless/register", () => {
@@ -97,6 +103,40 @@ describe("node --import colorless/register", () => {
     const r = nodeWithRegister(join(root, "main.ts"));
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("from disk\n");
+  });
+});
+
+describe("the emit cache", () => {
+  test("an unchanged program is served from the cache; an edit to any of its files compiles it afresh", () => {
+    const root = join(dir, "cached");
+    const cacheDir = join(dir, "cache-of-cached");
+    files(root, {
+      "main.ts": 'import { go, run } from "colorless";\nimport { leaf } from "./leaf.js";\nawait run(() => {\n  const order: string[] = [];\n  const a = go(() => { leaf(); order.push("a"); });\n  const b = go(() => { order.push("b"); });\n  a.join();\n  b.join();\n  console.log(order.join(","));\n});\n',
+      "leaf.ts": "export function leaf(): void {}\n",
+    });
+    const env = { COLORLESS_CACHE_DIR: cacheDir };
+    // leaf() is plain: fiber a runs to its end before b starts.
+    expect(nodeWithRegister(join(root, "main.ts"), env).stdout).toBe("a,b\n");
+    const [manifestFile] = readdirSync(cacheDir);
+    const manifest = JSON.parse(readFileSync(join(cacheDir, manifestFile!), "utf8")) as { outputs: Record<string, { code: string }> };
+    expect(Object.keys(manifest.outputs).sort()).toEqual([join(root, "leaf.ts"), join(root, "main.ts")]);
+    // Mark the cached output: the next run must use it instead of compiling.
+    manifest.outputs[join(root, "main.ts")]!.code = 'console.log("from the cache");\n';
+    writeFileSync(join(cacheDir, manifestFile!), JSON.stringify(manifest));
+    expect(nodeWithRegister(join(root, "main.ts"), env).stdout).toBe("from the cache\n");
+    // leaf() starts suspending: main.ts did not change, yet its output must (a now parks in leaf, so b finishes first).
+    writeFileSync(join(root, "leaf.ts"), 'import { sleep } from "colorless";\nexport function leaf(): void {\n  sleep(5);\n}\n');
+    const r = nodeWithRegister(join(root, "main.ts"), env);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("b,a\n");
+  });
+
+  test("COLORLESS_CACHE=0 always compiles", () => {
+    const root = join(dir, "uncached");
+    const cacheDir = join(dir, "cache-of-uncached");
+    files(root, { "main.ts": 'const n: number = 1;\nconsole.log("compiled", n);\n' });
+    expect(nodeWithRegister(join(root, "main.ts"), { COLORLESS_CACHE_DIR: cacheDir, COLORLESS_CACHE: "0" }).stdout).toBe("compiled 1\n");
+    expect(existsSync(cacheDir)).toBe(false);
   });
 });
 

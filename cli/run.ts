@@ -1,0 +1,49 @@
+/**
+ * `colorless run <file.ts> [args…]`: run a TypeScript program, compiling it
+ * and everything it imports with the colorless transformer.
+ *
+ * It runs in this process (no second Node start-up): the `colorless/register`
+ * hooks are installed, `process.argv` is set to what `node file.ts args…`
+ * would give, and the file is imported. Exit code, signals and uncaught
+ * errors are therefore exactly the program's own; stack traces show `.ts`
+ * positions through inline source maps. `process.execArgv` gains the
+ * `--import` of the hooks, as if the program had been started with
+ * `node --import colorless/register`, so forked children compile too.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
+
+export const runSpec: CommandSpec = {
+  name: "run",
+  usage: "colorless run <file.ts> [args…]",
+  brief: "compile and run a TypeScript program",
+  summary: "Compile <file.ts> and everything it imports with colorless, and run it. Arguments after the file are passed to the program (process.argv.slice(2)).",
+  flags: {},
+  positionals: ["<file.ts>"],
+  passThroughAfterFirstPositional: true,
+  examples: ["colorless run examples/hello.ts", "colorless run src/server.ts --port 8080"],
+};
+
+/**
+ * Run the program named by `args`. Resolves once the program's module has
+ * been evaluated (including its top-level await); the process then lives on
+ * as long as the program keeps the event loop busy.
+ *
+ * @throws UsageError when the file does not exist.
+ * @example
+ * await runCommand(parseArgs(["app.ts", "--verbose"], runSpec));
+ */
+export async function runCommand(args: ParsedArgs): Promise<void> {
+  const file = resolve(args.positionals[0]!);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`colorless run: no such file: ${args.positionals[0]}`);
+  const register = new URL("../plugins/register.js", import.meta.url).href;
+  const { registerColorless } = (await import(register)) as typeof import("../plugins/register.js");
+  registerColorless();
+  // Child processes forked with the program's Node options (child_process.fork) compile their TypeScript too.
+  process.execArgv = [...process.execArgv, "--import", register];
+  // What `node file.ts args…` would see: the program must not know it was started by the CLI.
+  process.argv = [process.argv[0]!, file, ...args.rest];
+  await import(pathToFileURL(file).href);
+}

@@ -1,0 +1,130 @@
+/**
+ * Which ColorlessProject compiles a file, shared by the Node loader hooks and
+ * the bundler plugins: the tsconfig.json nearest to the file decides, the way
+ * tsserver assigns files to projects.
+ *
+ * - a file its nearest tsconfig.json includes → a project on that tsconfig;
+ * - a file it does not include (a script beside a library's tsconfig, such
+ *   as examples/ in a package) → an "inferred" project with that tsconfig's
+ *   compiler options and colorless plugin entry, holding only the files the
+ *   program imports rather than the whole of the other project, which would
+ *   only slow every start down;
+ * - no tsconfig.json at all → default options, with `colorless` resolved to
+ *   this package's own declarations so the runtime's `@suspends` tags are seen
+ *   from a script anywhere on disk.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { ColorlessConfigError, ColorlessProject, validateOptions, type ColorlessOptions } from "../transformer/index.js";
+import { findTsconfig } from "./find-tsconfig.js";
+
+export { findTsconfig } from "./find-tsconfig.js";
+
+/** How to create the project for a file, and a key identifying it (files with equal keys share a project). */
+export interface ProjectPlan {
+  key: string;
+  create(): ColorlessProject;
+}
+
+const parsedConfigs = new Map<string, ts.ParsedCommandLine>();
+
+function parseTsconfig(tsconfig: string): ts.ParsedCommandLine {
+  let parsed = parsedConfigs.get(tsconfig);
+  if (parsed === undefined) {
+    parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new ColorlessConfigError(`${tsconfig}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+      },
+    });
+    if (parsed === undefined) throw new ColorlessConfigError(`${tsconfig}: cannot be read`);
+    parsedConfigs.set(tsconfig, parsed);
+  }
+  return parsed;
+}
+
+/** The colorless options of a tsconfig's `plugins` entry, validated. */
+function pluginEntryOptions(parsed: ts.ParsedCommandLine, tsconfig: string): ColorlessOptions | undefined {
+  const plugins = parsed.options.plugins as Array<Record<string, unknown>> | undefined;
+  const entry = plugins?.find((p) => typeof p.transform === "string" && p.transform.includes("colorless"));
+  return entry === undefined ? undefined : validateOptions(entry, `${tsconfig} (plugins)`);
+}
+
+/** The colorless package folder (this file is dist/plugins/projects.js). */
+const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `colorless` and each `colorless/<name>` export → its declaration file, from package.json `exports`. */
+function ownDeclarations(): Record<string, string[]> {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { exports?: Record<string, unknown> };
+  const paths: Record<string, string[]> = {};
+  for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+    const types = typeof target === "object" && target !== null ? (target as { types?: unknown }).types : undefined;
+    if (typeof types === "string") paths[key === "." ? "colorless" : `colorless/${key.slice(2)}`] = [join(packageRoot, types)];
+  }
+  return paths;
+}
+
+/**
+ * Compiler options for files outside any tsconfig.json: modern ESM output
+ * whatever the enclosing package.json says, bundler-style resolution, and
+ * `paths` to this package's declarations.
+ *
+ * @example
+ * ColorlessProject.create({ tsconfig: false, rootNames: ["/tmp/script.ts"], compilerOptions: defaultCompilerOptions() });
+ */
+export function defaultCompilerOptions(): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ["node"],
+    typeRoots: [join(packageRoot, "node_modules", "@types")],
+    paths: ownDeclarations(),
+  };
+}
+
+/**
+ * Compiler options that make the emitter write ES modules whatever the
+ * tsconfig's `module` says (NodeNext in a package without `"type": "module"`
+ * means CommonJS). Bundlers and Node's loader hooks expect ESM from a
+ * TypeScript transform, the way esbuild's and Vite's own TypeScript support
+ * always produce it.
+ */
+export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler };
+
+/**
+ * Plan the project for `fileName`. `tsconfig` forces a tsconfig.json (used
+ * whole); `options` (when given) replace the tsconfig's plugin entry;
+ * `compilerOptions` override the tsconfig's.
+ *
+ * @example
+ * const plan = planProject("/app/examples/demo.ts");
+ * const project = projects.get(plan.key) ?? plan.create();
+ */
+export function planProject(fileName: string, init: { tsconfig?: string; options?: ColorlessOptions; compilerOptions?: ts.CompilerOptions } = {}): ProjectPlan {
+  const file = resolve(fileName);
+  const explicit = init.options === undefined ? {} : { options: init.options };
+  const overrides = init.compilerOptions ?? {};
+  if (init.tsconfig !== undefined) {
+    const tsconfig = resolve(init.tsconfig);
+    return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
+  }
+  const tsconfig = findTsconfig(dirname(file));
+  if (tsconfig === undefined) {
+    return { key: "", create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...defaultCompilerOptions(), ...overrides }, ...explicit }) };
+  }
+  const parsed = parseTsconfig(tsconfig);
+  if (parsed.fileNames.some((f) => resolve(f) === file)) {
+    return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
+  }
+  const options = init.options ?? pluginEntryOptions(parsed, tsconfig);
+  return {
+    key: `${tsconfig}#inferred`,
+    create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...parsed.options, ...overrides }, ...(options === undefined ? {} : { options }) }),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The slow path of the Node loader hooks: compile one file with its
+ * ColorlessProject. Loaded only when the emit cache misses, because it loads
+ * TypeScript.
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type ts from "typescript";
+import {
+  ColorlessConfigError,
+  ColorlessProject,
+  UnsupportedTypeScriptError,
+  formatDiagnostic,
+  type ColorlessDiagnostic,
+} from "../transformer/index.js";
+import { configChain, findTsconfig } from "./find-tsconfig.js";
+import { ESM_OUTPUT, planProject } from "./projects.js";
+
+/** Project key (see projects.ts) → its project, created on first use. */
+const projects = new Map<string, ColorlessProject>();
+/** Every input of a program, as compiled: file → text. */
+const programInputs = new WeakMap<ts.Program, Record<string, string>>();
+
+function projectFor(fileName: string): ColorlessProject {
+  // ES modules whatever the tsconfig says: Node 20 sends the require() calls of CommonJS output past these hooks.
+  const plan = planProject(fileName, { compilerOptions: ESM_OUTPUT });
+  let project = projects.get(plan.key);
+  if (project === undefined) {
+    project = plan.create();
+    projects.set(plan.key, project);
+  }
+  return project;
+}
+
+/** What the loader needs from a compiled file. */
+export interface Compiled {
+  code: string;
+  map: string | undefined;
+  /**
+   * Every input the output depends on (the program's source files, the
+   * tsconfig chain) with the text it was compiled from, for the emit cache;
+   * `undefined` when the output must not be cached (it came with warnings,
+   * which a cached run would not print).
+   */
+  inputs: Record<string, string> | undefined;
+}
+
+/**
+ * Compile `fileName`. Colorless warnings are printed to stderr; colorless
+ * errors throw a `ColorlessCompileError` listing them (the program would
+ * otherwise run with a wrong colour). Type errors are not reported here
+ * (`colorless check` does), the way `tsx` and bundlers behave.
+ *
+ * @example
+ * const { code, map } = compile("/app/src/main.ts");
+ */
+export function compile(fileName: string): Compiled {
+  let project: ColorlessProject;
+  let out: ReturnType<ColorlessProject["emitFile"]>;
+  try {
+    project = projectFor(fileName);
+    out = project.emitFile(fileName);
+  } catch (error) {
+    throw portable(error);
+  }
+  const errors = out.diagnostics.filter((d) => d.category === "error" && d.code !== 0);
+  const warnings = out.diagnostics.filter((d) => d.category === "warning" && d.code !== 0);
+  for (const w of warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+  if (errors.length > 0) throw compileError(errors);
+  return { code: out.code, map: out.map, inputs: warnings.length > 0 ? undefined : inputsOf(project.getProgram(), fileName) };
+}
+
+function inputsOf(program: ts.Program, fileName: string): Record<string, string> {
+  let inputs = programInputs.get(program);
+  if (inputs === undefined) {
+    inputs = {};
+    for (const sf of program.getSourceFiles()) inputs[sf.fileName] = sf.text;
+    const tsconfig = findTsconfig(dirname(fileName));
+    for (const config of tsconfig === undefined ? [] : configChain(tsconfig)) inputs[config] = readFileSync(config, "utf8");
+    programInputs.set(program, inputs);
+  }
+  return inputs;
+}
+
+/**
+ * Errors thrown on the loader thread reach the main thread through
+ * serialisation, which keeps `name` and `message` but not the class: make
+ * sure the transformer's own errors carry a `name` the CLI recognises.
+ */
+function portable(error: unknown): unknown {
+  if (error instanceof ColorlessConfigError && error.name === "Error") error.name = "ColorlessConfigError";
+  if (error instanceof UnsupportedTypeScriptError && error.name === "Error") error.name = "UnsupportedTypeScriptError";
+  return error;
+}
+
+function compileError(errors: ColorlessDiagnostic[]): Error {
+  const error = new Error(`colorless could not compile this program:\n${errors.map((d) => formatDiagnostic(d)).join("\n")}`);
+  error.name = "ColorlessCompileError";
+  return error;
+}

@@ -1,0 +1,168 @@
+/**
+ * Node module hooks (`module.register`) that run TypeScript through the
+ * colorless transformer: `resolve` maps the specifiers TypeScript accepts
+ * (`./x.js` for `./x.ts`, as under `moduleResolution: NodeNext`) to the `.ts`
+ * files on disk, and `load` turns each `.ts` file into JavaScript with
+ * `ColorlessProject.emitFile`, with an inline source map so stack traces
+ * point at the `.ts` source.
+ *
+ * These hooks run on Node's loader thread; `register.ts` installs them. One
+ * ColorlessProject is created lazily per tsconfig.json (the nearest to each
+ * file; see projects.ts), so files of one project share one program and one
+ * colour inference.
+ *
+ * Outputs go to the transformer's on-disk emit cache: running a program
+ * whose sources (and tsconfig) have not changed since the last run loads
+ * neither TypeScript nor the transformer — this module imports them only on
+ * a miss (register-compile.ts). `COLORLESS_CACHE=0` turns the cache off.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { LoadHook, ResolveHook } from "node:module";
+import { EmitCache, type CachedOutput } from "../transformer/cache.js";
+import { findTsconfig } from "./find-tsconfig.js";
+import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
+
+const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
+
+/** What a JavaScript extension in an import may stand for in TypeScript (NodeNext rules). */
+const JS_TO_TS: Record<string, string[]> = {
+  ".js": [".ts", ".tsx"],
+  ".jsx": [".tsx"],
+  ".mjs": [".mts"],
+  ".cjs": [".cts"],
+};
+
+const cacheEnabled = process.env.COLORLESS_CACHE !== "0";
+/** tsconfig.json (or "" for none) → the emit cache of the program run from it. */
+const caches = new Map<string, EmitCache>();
+
+/**
+ * The emit cache for `fileName`'s program. Its identity holds what the
+ * sources do not: this colorless build, the tsconfig, and the first file
+ * loaded under it — the entry, which decides what the program contains.
+ */
+function cacheFor(fileName: string): EmitCache {
+  const tsconfig = findTsconfig(dirname(fileName)) ?? "";
+  let cache = caches.get(tsconfig);
+  if (cache === undefined) {
+    cache = new EmitCache(tsconfig === "" ? dirname(fileName) : dirname(tsconfig), { build: buildFingerprint(), tsconfig, entry: fileName, output: "esm" });
+    caches.set(tsconfig, cache);
+  }
+  return cache;
+}
+
+/**
+ * This colorless build: its version and the size and time of each compiled
+ * file of the transformer and of these plugins, so that a rebuilt
+ * transformer (same version, new code) never serves outputs of the old one.
+ */
+function buildFingerprint(): string {
+  const root = new URL("../", import.meta.url);
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", root), "utf8")) as { version: string };
+  const parts = [pkg.version];
+  for (const dir of ["transformer", "plugins"]) {
+    const path = fileURLToPath(new URL(`${dir}/`, root));
+    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith(".js")) continue;
+      // `parentPath` is Node 20.12+; earlier versions called it `path`.
+      const folder = entry.parentPath ?? (entry as unknown as { path: string }).path;
+      const stat = statSync(join(folder, entry.name));
+      parts.push(`${entry.name}:${stat.size}:${stat.mtimeMs}`);
+    }
+  }
+  return parts.join("|");
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The TypeScript file an import of `path` means, when `path` itself does not
+ * exist: `x.js` → `x.ts`/`x.tsx`, `x.mjs` → `x.mts`, `x.cjs` → `x.cts`, and
+ * (as bundlers allow) `x` → `x.ts` or `x/index.ts`.
+ */
+function typescriptFileFor(path: string): string | undefined {
+  if (isFile(path)) return undefined;
+  const ext = extname(path);
+  const alternatives = JS_TO_TS[ext];
+  if (alternatives !== undefined) {
+    const stem = path.slice(0, -ext.length);
+    return alternatives.map((e) => stem + e).find(isFile);
+  }
+  if (ext === "") return [...TS_EXTENSIONS.map((e) => path + e), ...TS_EXTENSIONS.map((e) => join(path, "index" + e))].find(isFile);
+  return undefined;
+}
+
+function isRelativeOrAbsolute(specifier: string): boolean {
+  return specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/") || specifier.startsWith("file:");
+}
+
+/**
+ * Resolve TypeScript-style specifiers to `.ts` files, and let `colorless` and
+ * `colorless/*` resolve from this package when the importing project does not
+ * depend on it (a script run with a globally installed `colorless run`).
+ *
+ * @example
+ * // app.ts: import { helper } from "./helper.js";  → file:///…/helper.ts
+ */
+export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
+  if (isRelativeOrAbsolute(specifier) && context.parentURL?.startsWith("file:")) {
+    const target = new URL(specifier, context.parentURL);
+    if (target.protocol === "file:") {
+      const tsFile = typescriptFileFor(fileURLToPath(target));
+      if (tsFile !== undefined) return { url: pathToFileURL(tsFile).href + target.search, shortCircuit: true };
+    }
+  }
+  try {
+    return await nextResolve(specifier, context);
+  } catch (error) {
+    if ((specifier === "colorless" || specifier.startsWith("colorless/")) && (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
+      return nextResolve(specifier, { ...context, parentURL: import.meta.url });
+    }
+    throw error;
+  }
+};
+
+/**
+ * Compile `.ts`/`.mts`/`.cts`/`.tsx` files with the colorless transformer, to
+ * ES modules (from the emit cache when the program is unchanged).
+ *
+ * @example
+ * // installed by colorless/register; then: await import("./app.ts") runs the compiled app
+ */
+export const load: LoadHook = async (url, context, nextLoad) => {
+  if (!url.startsWith("file:")) return nextLoad(url, context);
+  const fileName = fileURLToPath(url);
+  if (!TS_EXTENSIONS.includes(extname(fileName))) return nextLoad(url, context);
+  const cache = cacheEnabled ? cacheFor(fileName) : undefined;
+  let output: CachedOutput | undefined = cache?.get(fileName);
+  if (output === undefined) {
+    const { compile } = await import("./register-compile.js");
+    const compiled = compile(fileName);
+    output = { code: compiled.code, map: compiled.map };
+    if (cache !== undefined && compiled.inputs !== undefined) cache.put(compiled.inputs, fileName, output);
+  }
+  return { format: "module", source: withInlineSourceMap(output.code, output.map, fileName), shortCircuit: true };
+};
+
+/**
+ * Replace any `sourceMappingURL` comment with an inline map whose source is
+ * the absolute `.ts` path, so stack traces name the original file.
+ *
+ * @example
+ * withInlineSourceMap("f();\n//# sourceMappingURL=a.js.map", mapJson, "/src/a.ts");
+ * // "f();\n//# sourceMappingURL=data:application/json;base64,…"
+ */
+export function withInlineSourceMap(code: string, map: string | undefined, fileName: string): string {
+  const stripped = stripSourceMappingURL(code);
+  if (map === undefined) return stripped;
+  const inline = Buffer.from(JSON.stringify(normalizeSourceMap(map, fileName))).toString("base64");
+  return `${stripped}//# sourceMappingURL=data:application/json;base64,${inline}\n`;
+}

@@ -1,0 +1,254 @@
+/**
+ * The one bundler plugin behind `colorless/esbuild`, `colorless/vite`,
+ * `colorless/rollup` and `colorless/webpack` (built on unplugin): every
+ * TypeScript module goes through `ColorlessProject.emitFile`.
+ *
+ * One ColorlessProject per build (reset in `buildStart`, created at the first
+ * file), so all files share one program and one colour inference. In watch
+ * mode the project is kept and told about each change (`updateFile`); the
+ * files whose output may change
+ * as a result — callers in other files whose colour flipped — are
+ * re-transformed too: Vite invalidates their modules, Rollup re-runs their
+ * transform (`shouldTransformCachedModule`), webpack rebuilds them
+ * (`needBuild`).
+ */
+import { existsSync, statSync } from "node:fs";
+import { dirname, extname, join, resolve as resolvePath } from "node:path";
+import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from "unplugin";
+import type { ModuleNode, ViteDevServer } from "vite";
+import {
+  ColorlessConfigError,
+  ColorlessProject,
+  formatDiagnostic,
+  validateOptions,
+  type ColorlessOptions,
+} from "../transformer/index.js";
+import { ESM_OUTPUT, planProject } from "./projects.js";
+import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
+
+/** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
+export interface ColorlessPluginOptions extends ColorlessOptions {
+  /** Path to tsconfig.json (relative to the project root); by default the one nearest to the first file compiled (the entry). */
+  tsconfig?: string;
+}
+
+const DEFAULT_INCLUDE = ["**/*.ts", "**/*.tsx", "**/*.mts", "**/*.cts"];
+const DEFAULT_EXCLUDE = ["**/node_modules/**"];
+
+/**
+ * Turn a glob (`**`, `*`, `?`, `{a,b}`) into a RegExp over absolute paths
+ * with forward slashes. A glob without a leading `/` or `**` may match any
+ * trailing part of the path, the way bundlers' include/exclude filters do.
+ *
+ * @example
+ * globToRegExp("src/**\/*.ts").test("/app/src/a/b.ts"); // true
+ */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      // `**/` matches zero or more folders; a trailing `**` anything.
+      if (glob[i + 2] === "/") {
+        re += "(?:.*/)?";
+        i += 2;
+      } else {
+        re += ".*";
+        i += 1;
+      }
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end === -1) re += "\\{";
+      else {
+        re += `(?:${glob.slice(i + 1, end).split(",").map(escapeRegExp).join("|")})`;
+        i = end;
+      }
+    } else re += escapeRegExp(c);
+  }
+  const anchored = glob.startsWith("/") ? "^" : "(?:^|/)";
+  return new RegExp(`${anchored}${re}$`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+^${}()|[\]\\*?]/g, "\\$&");
+}
+
+/**
+ * A predicate over module ids built from include/exclude globs: a module is
+ * transformed when it matches some `include` and no `exclude`. Query strings
+ * (`?v=123`) and Vite's `\0` virtual ids are never transformed.
+ *
+ * @example
+ * const filter = createFilter(["src/**\/*.ts"], ["**\/*.test.ts"]);
+ * filter("/app/src/a.ts"); // true
+ */
+export function createFilter(include: string[] = DEFAULT_INCLUDE, exclude: string[] = DEFAULT_EXCLUDE): (id: string) => boolean {
+  const inc = include.map(globToRegExp);
+  const exc = exclude.map(globToRegExp);
+  return (id) => {
+    if (id.startsWith("\0") || id.includes("?")) return false;
+    const path = id.replace(/\\/g, "/");
+    return inc.some((r) => r.test(path)) && !exc.some((r) => r.test(path));
+  };
+}
+
+const JS_TO_TS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Split validated transformer options from the plugin-only `tsconfig` key.
+ *
+ * @throws ColorlessConfigError naming the bad option.
+ * @example
+ * pluginOptions({ stress: true, tsconfig: "tsconfig.app.json" }, "colorless/vite");
+ */
+export function pluginOptions(raw: unknown, where: string): { options: ColorlessOptions; tsconfig: string | undefined } {
+  if (raw === undefined || raw === null) return { options: validateOptions({}, where), tsconfig: undefined };
+  if (typeof raw !== "object" || Array.isArray(raw)) return { options: validateOptions(raw, where), tsconfig: undefined };
+  const { tsconfig, ...rest } = raw as Record<string, unknown>;
+  if (tsconfig !== undefined && typeof tsconfig !== "string") {
+    throw new ColorlessConfigError(`${where}: option "tsconfig" must be the path of a tsconfig.json (a string), got ${JSON.stringify(tsconfig)}`);
+  }
+  return { options: validateOptions(rest, where), tsconfig: tsconfig as string | undefined };
+}
+
+/**
+ * The colorless unplugin factory; `where` names the entry point in option
+ * errors (`colorless/vite: …`).
+ *
+ * @example
+ * const instance = createUnplugin(colorlessFactory("colorless/vite"));
+ */
+export function colorlessFactory(where: string): UnpluginFactory<ColorlessPluginOptions | undefined, false> {
+  return (raw) => {
+    const { options, tsconfig } = pluginOptions(raw, where);
+    const filter = createFilter(options.include, options.exclude);
+    let project: ColorlessProject | undefined;
+    /** True once a watcher reported a change: the next build reuses the updated project. */
+    let watching = false;
+    /** Files whose cached output is stale because a change elsewhere recoloured them. */
+    const stale = new Set<string>();
+    /** What the last change of each file affected; Vite reports a change twice (watchChange, then handleHotUpdate). */
+    const affectedBy = new Map<string, string[]>();
+
+    /** The bundler's project root (Vite's `root`, esbuild's `absWorkingDir`, webpack's `context`): a relative `tsconfig` option is relative to it. */
+    let root: string | undefined;
+
+    /**
+     * The build's project, created at the first file transformed (usually the
+     * entry) so that, without a `tsconfig` option, the tsconfig.json nearest
+     * to the program decides (see projects.ts).
+     */
+    const projectFor = (id: string): ColorlessProject => {
+      project ??= planProject(id, {
+        ...(tsconfig === undefined ? {} : { tsconfig: resolvePath(root ?? process.cwd(), tsconfig) }),
+        compilerOptions: ESM_OUTPUT,
+        // Without plugin options, the options of the tsconfig's colorless plugin entry apply.
+        ...(Object.keys(options).length > 0 ? { options } : {}),
+      }).create();
+      return project;
+    };
+
+    /** Tell the project about a change; return every file to rebuild (the changed one included). */
+    const changed = (file: string): string[] => {
+      watching = true;
+      if (project === undefined) return [file];
+      const affected = project.updateFile(file, existsSync(file) ? undefined : "").filter((f) => f !== file);
+      for (const f of affected) stale.add(f);
+      affectedBy.set(file, affected);
+      return [file, ...affected];
+    };
+
+    return {
+      name: "colorless",
+      enforce: "pre",
+      buildStart() {
+        const native = this.getNativeBuildContext?.();
+        if (native?.framework === "esbuild") root = native.build.initialOptions.absWorkingDir ?? root;
+        else if (native?.framework === "webpack") root = native.compiler.context;
+        // A rebuild triggered by the watcher keeps the project updateFile kept current; any other build starts afresh.
+        if (!watching) project = undefined;
+        watching = false;
+        affectedBy.clear();
+      },
+      resolveId(id, importer) {
+        // `./x.js` written for `./x.ts` (TypeScript's NodeNext style): bundlers other than esbuild and Vite do not map it.
+        if (importer === undefined || !(id.startsWith("./") || id.startsWith("../")) || !filter(importer)) return null;
+        const target = join(dirname(importer), id);
+        const ext = extname(target);
+        const alternatives = JS_TO_TS[ext];
+        if (alternatives === undefined || isFile(target)) return null;
+        const stem = target.slice(0, -ext.length);
+        return alternatives.map((e) => stem + e).find(isFile) ?? null;
+      },
+      transformInclude(id) {
+        return filter(id);
+      },
+      transform(_code, id) {
+        stale.delete(id);
+        const out = projectFor(id).emitFile(id);
+        for (const d of out.diagnostics) {
+          if (d.code === 0) continue; // type errors are `colorless check`'s (and tsc's) business, as with every bundler
+          if (d.category === "error") this.error(formatDiagnostic(d));
+          else this.warn(formatDiagnostic(d));
+        }
+        return { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
+      },
+      watchChange(id) {
+        // The project's inputs are TypeScript files and its tsconfig.json; other changes (CSS, JSON…) cannot recolour anything.
+        if (/(^|[\\/])tsconfig(\.[^\\/]*)?\.json$/.test(id)) project = undefined;
+        else if (filter(id)) changed(id);
+      },
+      vite: {
+        configResolved(config: { root: string }) {
+          root = config.root;
+        },
+        handleHotUpdate({ file, server, modules }: { file: string; server: ViteDevServer; modules: ModuleNode[] }) {
+          if (!filter(file)) return;
+          const extra: ModuleNode[] = [];
+          const affected = affectedBy.get(file) ?? changed(file).slice(1);
+          affectedBy.delete(file);
+          for (const f of affected) {
+            for (const m of server.moduleGraph.getModulesByFile(f) ?? []) {
+              server.moduleGraph.invalidateModule(m);
+              extra.push(m);
+            }
+          }
+          return [...modules, ...extra];
+        },
+      },
+      rollup: {
+        shouldTransformCachedModule({ id }: { id: string }) {
+          return stale.has(id);
+        },
+      },
+      webpack(compiler) {
+        compiler.hooks.thisCompilation.tap("colorless", (compilation) => {
+          compiler.webpack.NormalModule.getCompilationHooks(compilation).needBuild.tapAsync("colorless", (module, _context, callback) => {
+            const resource = (module as { resource?: string }).resource;
+            callback(null, resource !== undefined && stale.has(resource) ? true : undefined);
+          });
+        });
+      },
+    };
+  };
+}
+
+/**
+ * Build the unplugin instance for one entry point.
+ *
+ * @example
+ * export default colorlessUnplugin("colorless/rollup").rollup;
+ */
+export function colorlessUnplugin(where: string): UnpluginInstance<ColorlessPluginOptions | undefined, false> {
+  return createUnplugin(colorlessFactory(where));
+}
