@@ -40,6 +40,7 @@ export interface RunOptions {
  *   go(() => { sleep(10); console.log("world") });
  *   console.log("hello");
  * });
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T> {
   const scheduler = options.scheduler ?? new EventLoopScheduler();
@@ -70,6 +71,7 @@ export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T
  * @example
  * const f = go(fetchUser, 42);
  * const user = f.join();
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): Fiber<T> {
   const spawner = currentFiber();

@@ -85,6 +85,7 @@ function describeError(e: unknown): string {
  *   scope(() => { go(bump); go(bump); });
  *   assert.equal(n, 2);
  * }, { runs: 200 });
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export async function explore(fn: () => unknown, options: ExploreOptions = {}): Promise<ExploreSummary> {
   const first = options.seed ?? 1;

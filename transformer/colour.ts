@@ -811,7 +811,17 @@ export function skipOuter(ts: TS, e: ts.Expression): ts.Expression {
 
 /** True when `d` (or the statement declaring it) carries a `@suspends` JSDoc tag. */
 export function hasSuspendsTag(ts: TS, d: ts.Node): boolean {
-  const has = (n: ts.Node) => ts.getJSDocTags(n).some((t) => t.tagName.text === "suspends");
+  return hasTag(ts, d, "suspends");
+}
+
+/**
+ * True when `d` (or the statement declaring it) carries the JSDoc tag `name`.
+ * Besides `@suspends`: `@suspendingCallbacks` marks an API (the runtime's
+ * `run`, `go`, `explore`, …) that runs the functions it is given as fibers,
+ * so passing it a suspending function needs no Promise bridge.
+ */
+export function hasTag(ts: TS, d: ts.Node, name: string): boolean {
+  const has = (n: ts.Node) => ts.getJSDocTags(n).some((t) => t.tagName.text === name);
   if (has(d)) return true;
   if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent)) return has(d.parent.parent);
   return false;

@@ -63,6 +63,7 @@ export class SelectCase<R> {
  *
  * @example
  * select([recv(jobs, (job, ok) => ok ? run(job) : "no more jobs")]);
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export function recv<T, R = undefined>(ch: Channel<T>, handler?: (value: T | undefined, ok: boolean) => R): SelectCase<R> {
   return new SelectCase<R>(RECV, ch as Channel<unknown>, undefined, 0, handler as SelectCase<R>["handler"]);
@@ -74,6 +75,7 @@ export function recv<T, R = undefined>(ch: Channel<T>, handler?: (value: T | und
  *
  * @example
  * select([send(out, result, () => "sent"), after(100, () => "dropped")]);
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export function send<T, R = undefined>(ch: Channel<T>, value: T, handler?: () => R): SelectCase<R> {
   return new SelectCase<R>(SEND, ch as Channel<unknown>, value, 0, handler as SelectCase<R>["handler"]);
@@ -85,6 +87,7 @@ export function send<T, R = undefined>(ch: Channel<T>, value: T, handler?: () =>
  *
  * @example
  * const v = select([recv(ch, (v) => v), after(1000, () => "timed out")]);
+ * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
 export function after<R = undefined>(ms: number, handler?: () => R): SelectCase<R> {
   return new SelectCase<R>(AFTER, null, undefined, ms, handler as SelectCase<R>["handler"]);

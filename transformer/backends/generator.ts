@@ -28,7 +28,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
-import { functionName, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
+import { functionName, hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 
@@ -513,11 +513,14 @@ class FileLowering {
    * timers, event handlers), otherwise report that the API would call it
    * synchronously.
    */
-  private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string }): ts.VisitResult<ts.Node | undefined> {
+  private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string; decl: ts.Declaration }): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     const colours = this.lc.colours;
     const suspendingArgs = node.arguments.filter((a) => !ts.isSpreadElement(a) && colours.valueColour(a) === "S");
-    if (suspendingArgs.length === 0 || isGoCall(ts, node)) return ts.visitEachChild(node, this.visit, this.tctx);
+    // The runtime's own fiber-starting APIs (run, go, explore, …) call a suspending function's twin themselves.
+    if (suspendingArgs.length === 0 || target.decl.getSourceFile() === undefined || hasTag(ts, target.decl, "suspendingCallbacks")) {
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
     const checker = this.lc.checker;
     const signature = checker.getResolvedSignature(node);
     const args = node.arguments.map((a, i) => {
