@@ -3,10 +3,11 @@
  * `colorless/rollup` and `colorless/webpack` (built on unplugin): every
  * TypeScript module goes through `ColorlessProject.emitFile`.
  *
- * One ColorlessProject per build (reset in `buildStart`, created at the first
- * file), so all files share one program and one colour inference. In watch
- * mode the project is kept and told about each change (`updateFile`); the
- * files whose output may change
+ * One ColorlessProject per plugin instance (created at the first file), so
+ * all files share one program and one colour inference. Later builds keep it:
+ * in watch mode it is told about each change (`updateFile`); a rebuild with
+ * no watcher (esbuild's `ctx.rebuild()`) re-reads changed files at
+ * `buildStart` (`refresh`). Either way the files whose output may change
  * as a result — callers in other files whose colour flipped — are
  * re-transformed too: Vite invalidates their modules, Rollup re-runs their
  * transform (`shouldTransformCachedModule`), webpack rebuilds them
@@ -175,8 +176,9 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         const native = this.getNativeBuildContext?.();
         if (native?.framework === "esbuild") root = native.build.initialOptions.absWorkingDir ?? root;
         else if (native?.framework === "webpack") root = native.compiler.context;
-        // A rebuild triggered by the watcher keeps the project updateFile kept current; any other build starts afresh.
-        if (!watching) project = undefined;
+        // A rebuild triggered by a watcher keeps the project its watchChange calls kept current. Any other
+        // rebuild (esbuild's ctx.rebuild(), which reports no changes) re-reads the files and recolours incrementally.
+        if (!watching && project !== undefined) for (const f of project.refresh()) stale.add(f);
         watching = false;
         affectedBy.clear();
       },

@@ -150,16 +150,37 @@ export class ColorlessProject {
    * whose calls changed colour.
    */
   updateFile(fileName: string, text?: string): string[] {
-    const file = resolve(fileName);
+    return this.applyEdits([[resolve(fileName), text]]);
+  }
+
+  /**
+   * A rebuild without a watcher (esbuild's `ctx.rebuild()`, a second
+   * `rollup.rollup()` with the same plugin): re-read the program's files from
+   * disk and recolour incrementally. Returns the files whose output may
+   * differ (empty when nothing changed).
+   */
+  refresh(): string[] {
+    const edits: Array<[string, string | undefined]> = [];
+    for (const sf of this.transformedFiles()) {
+      if (this.overlay.has(resolve(sf.fileName))) continue;
+      if (this.host.readFile(sf.fileName) !== sf.text) edits.push([resolve(sf.fileName), undefined]);
+    }
+    return edits.length === 0 ? [] : this.applyEdits(edits);
+  }
+
+  private applyEdits(edits: Array<[string, string | undefined]>): string[] {
     const before = this.fingerprints();
-    if (text !== undefined) this.overlay.set(file, text);
-    else this.overlay.delete(file);
-    this.parsed.delete(file);
-    if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
+    for (const [file, text] of edits) {
+      if (text !== undefined) this.overlay.set(file, text);
+      else this.overlay.delete(file);
+      this.parsed.delete(file);
+      if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
+    }
     const kept = new Map(this.emitted);
-    this.rebuild([file]);
+    const files = edits.map(([f]) => f);
+    this.rebuild(files);
     const after = this.fingerprints();
-    const changed = new Set<string>([file]);
+    const changed = new Set<string>(files);
     for (const [f, fp] of after) if (before.get(f) !== fp) changed.add(f);
     for (const f of before.keys()) if (!after.has(f)) changed.add(f);
     // Outputs of files whose colours did not move stay valid.

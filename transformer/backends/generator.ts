@@ -338,7 +338,7 @@ class FileLowering {
     if (target !== undefined && mode === "async" && colour === "S") {
       return this.awaitAsChild(node, target);
     }
-    if (isGoCall(ts, node) && (mode === "suspending" || mode === "twin")) {
+    if (target?.kind === "external" && isGoCall(ts, node, target.decl) && (mode === "suspending" || mode === "twin")) {
       // Record where `go` was called, for logical stacks.
       const visited = ts.visitEachChild(node, this.visit, this.tctx);
       return this.f.createParenthesizedExpression(this.f.createCommaListExpression([this.siteStore(node), visited]));
@@ -734,9 +734,11 @@ function isPureKey(ts: TS, e: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(e) && isPureKey(ts, e.expression);
 }
 
-function isGoCall(ts: TS, node: ts.CallExpression): boolean {
+/** The runtime's `go` (it reads the call-site register to record where a fiber was spawned). */
+function isGoCall(ts: TS, node: ts.CallExpression, decl: ts.Declaration): boolean {
   const c = node.expression;
-  return ts.isIdentifier(c) && c.text === "go";
+  const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : undefined;
+  return name === "go" && hasTag(ts, decl, "suspendingCallbacks");
 }
 
 /** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
