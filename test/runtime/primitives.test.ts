@@ -170,9 +170,12 @@ describe("wait queues", () => {
     await run(compiled(function* () {
       yield m.lock$co();
       for (let i = 0; i < 2_000; i++) go(compiled(function* () { yield m.lock$co(1); }));
+      // Let them all park first, so their 1 ms deadlines are earlier than ours however slow the machine is.
+      yield co(yieldNow)();
       yield co(sleep)(10); // all of them timed out; their entries are stale
       for (const id of [1, 2, 3]) go(compiled(function* () { yield m.lock$co(); log.push(id); m.unlock(); }));
       for (let i = 0; i < 2_000; i++) go(compiled(function* () { yield m.lock$co(1); }));
+      yield co(yieldNow)();
       yield co(sleep)(10);
       m.unlock();
     }));
