@@ -17,6 +17,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve as resolvePath } from "node:path";
 import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from "unplugin";
 import type { ModuleNode, ViteDevServer } from "vite";
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globToRegExp } from "../transformer/options.js";
 import {
   ColorlessConfigError,
   ColorlessProject,
@@ -31,49 +32,6 @@ import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 export interface ColorlessPluginOptions extends ColorlessOptions {
   /** Path to tsconfig.json (relative to the project root); by default the one nearest to the first file compiled (the entry). */
   tsconfig?: string;
-}
-
-const DEFAULT_INCLUDE = ["**/*.ts", "**/*.tsx", "**/*.mts", "**/*.cts"];
-const DEFAULT_EXCLUDE = ["**/node_modules/**"];
-
-/**
- * Turn a glob (`**`, `*`, `?`, `{a,b}`) into a RegExp over absolute paths
- * with forward slashes. A glob without a leading `/` or `**` may match any
- * trailing part of the path, the way bundlers' include/exclude filters do.
- *
- * @example
- * globToRegExp("src/**\/*.ts").test("/app/src/a/b.ts"); // true
- */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*" && glob[i + 1] === "*") {
-      // `**/` matches zero or more folders; a trailing `**` anything.
-      if (glob[i + 2] === "/") {
-        re += "(?:.*/)?";
-        i += 2;
-      } else {
-        re += ".*";
-        i += 1;
-      }
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "{") {
-      const end = glob.indexOf("}", i);
-      if (end === -1) re += "\\{";
-      else {
-        re += `(?:${glob.slice(i + 1, end).split(",").map(escapeRegExp).join("|")})`;
-        i = end;
-      }
-    } else re += escapeRegExp(c);
-  }
-  const anchored = glob.startsWith("/") ? "^" : "(?:^|/)";
-  return new RegExp(`${anchored}${re}$`);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.+^${}()|[\]\\*?]/g, "\\$&");
 }
 
 /**

@@ -130,7 +130,7 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Minimal glob matching (`**`, `*`, `?`) for include/exclude, on /-separated paths. */
+/** A predicate over file paths: does any of `globs` match? (include/exclude) */
 export function globMatcher(globs: readonly string[]): (path: string) => boolean {
   const res = globs.map((g) => globToRegExp(g));
   return (path) => {
@@ -139,12 +139,20 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
   };
 }
 
-function globToRegExp(glob: string): RegExp {
+/**
+ * Turn a glob (`**`, `*`, `?`, `{a,b}`) into a RegExp over absolute paths
+ * with forward slashes. A glob without a leading `/` or `**` may match any
+ * trailing part of the path, the way bundlers' include/exclude filters do.
+ *
+ * @example
+ * globToRegExp("src/**\/*.ts").test("/app/src/a/b.ts"); // true
+ */
+export function globToRegExp(glob: string): RegExp {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
+    const c = glob[i]!;
     if (c === "*" && glob[i + 1] === "*") {
-      // "**/" matches any number of folders, including none.
+      // `**/` matches zero or more folders; a trailing `**` anything.
       if (glob[i + 2] === "/") {
         re += "(?:.*/)?";
         i += 2;
@@ -154,8 +162,20 @@ function globToRegExp(glob: string): RegExp {
       }
     } else if (c === "*") re += "[^/]*";
     else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end === -1) re += "\\{";
+      else {
+        re += `(?:${glob.slice(i + 1, end).split(",").map(escapeRegExp).join("|")})`;
+        i = end;
+      }
+    } else re += escapeRegExp(c);
   }
-  // Relative globs match at any depth ("src/*.ts" matches "/abs/project/src/a.ts").
-  return new RegExp(`(?:^|/)${re}$`);
+  const anchored = glob.startsWith("/") ? "^" : "(?:^|/)";
+  return new RegExp(`${anchored}${re}$`);
 }
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+^${}()|[\]\\*?]/g, "\\$&");
+}
+

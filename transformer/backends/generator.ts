@@ -534,7 +534,7 @@ class FileLowering {
       }
       this.report(a, CODES.CALLBACK_TO_UNCOMPILED, "error",
         `\`${a.getText()}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
-          `(its parameter type \`${paramType === undefined ? "?" : checker.typeToString(paramType)}\` does not accept a Promise-returning function). ` +
+          `(the parameter it is passed to does not accept a Promise-returning function). ` +
           `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`);
       return visited;
     });
