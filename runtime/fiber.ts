@@ -266,10 +266,10 @@ export class Fiber<T = unknown> {
       else me.wake(this.value, false);
       return undefined;
     }
-    const joiners = (this.extras().joiners ??= []);
-    joiners.push(me);
     me.scheduler.block(joinBlocker);
-    if (me.state !== "blocked") joiners.splice(joiners.indexOf(me), 1);
+    // Queued with its park token: a joiner woken another way (cancelled, a scope failing) has moved on,
+    // and must not be woken again later with this fiber's outcome while it waits on something else.
+    if (me.state === "blocked") (this.extras().joiners ??= []).push(me, me.parkToken);
     return undefined;
   }
 
@@ -489,8 +489,10 @@ export class Fiber<T = unknown> {
     const joiners = extra === null ? null : extra.joiners;
     if (joiners !== null) {
       extra!.joiners = null;
-      this.flags |= OBSERVED;
-      for (const j of joiners) {
+      for (let i = 0; i < joiners.length; i += 2) {
+        const j = joiners[i] as Fiber;
+        if (j.state !== "blocked" || j.parkToken !== joiners[i + 1] || j.blocker !== joinBlocker) continue;
+        this.flags |= OBSERVED;
         if (failed) j.scheduler.unblock(joinBlocker, j, this.joinedError(j), true);
         else j.scheduler.unblock(joinBlocker, j, value, false);
       }
@@ -510,7 +512,8 @@ interface FiberExtra {
   blockingParent: Fiber | null;
   locals: Map<unknown, unknown> | null;
   /** Fibers parked in join() on this one. */
-  joiners: Fiber[] | null;
+  /** Fibers parked in join() on this one, each followed by its park token. */
+  joiners: Array<Fiber | number> | null;
   cancelRegions: CancelScope[] | null;
   /** Kept here once the frames are released. */
   spawnSite: string | undefined;

@@ -234,3 +234,25 @@ describe("deep recursion", () => {
     expect(down(depth)).toBe(depth);
   });
 });
+
+describe("join bookkeeping", () => {
+  test("a joiner that gave up (timeout) and parked elsewhere is not woken by the joined fiber's end", async () => {
+    const { Channel } = await import("../../runtime/index.js");
+    const out = await run(compiled(function* () {
+      const sleeper = go(compiled(function* () { yield co(sleep)(20); return "late"; }));
+      const ch = new Channel<string>();
+      const waiter = go(compiled(function* () {
+        try {
+          yield co(timeout)(5, compiled(function* () { return yield sleeper.join$co(); }));
+        } catch (e) {
+          if (!(e instanceof TimeoutError)) throw e;
+        }
+        return yield ch.receive$co(); // still parked here when the sleeper ends
+      }));
+      yield co(sleep)(40);
+      yield ch.send$co("from the channel");
+      return yield waiter.join$co();
+    }));
+    expect(out).toBe("from the channel");
+  });
+});

@@ -266,7 +266,7 @@ describe("TracingScheduler", () => {
     const times = tracer.events.map((e) => e.time);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(tracer.events.map((e) => e.seq)).toEqual(tracer.events.map((_, i) => i));
-    expect(tracer.format()).toMatch(/^0\.\dms - fiber\(main#1\)/);
+    expect(tracer.format()).toMatch(/^\d+\.\dms - fiber\(main#1\)/); // wall-clock times: a loaded machine may take over 1 ms
   });
 
   test("records I/O hooks with their settling, and close", async () => {
