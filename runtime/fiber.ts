@@ -400,6 +400,12 @@ export class Fiber<T = unknown> {
   wake(value: unknown, isError: boolean): boolean {
     this.value = value;
     this.flags = isError ? this.flags | THROW_MODE : this.flags & ~THROW_MODE;
+    // An error delivered at a suspension point (a rejected wait, a closed channel) belongs to the line that
+    // suspended: note it before the error unwinds the frames. A join notes its own boundary; cancellations
+    // are shared by many fibers and not noted.
+    if (isError && this.blocker !== null && this.blocker !== joinBlocker && this.blockedAt !== undefined && !(value instanceof Cancelled)) {
+      noteFrame(value, this.blockedAt);
+    }
     this.blocker = null;
     const timer = this.timer;
     if (timer !== null) {

@@ -152,7 +152,8 @@ describe("logical stacks", () => {
     })).catch((x: unknown) => x);
     const lines = frames(e);
     expect(lines[0]).toMatch(/^at fetchThing \(/);
-    expect(lines.at(-1)).toBe("at main (app.ts:70:3)");
+    // Then the line of the wait itself, then the caller.
+    expect(lines.slice(-2)).toEqual(["at reader (app.ts:60:3)", "at main (app.ts:70:3)"]);
     expectNoRuntimeFrames(e);
   });
 
