@@ -318,9 +318,10 @@ export abstract class BaseScheduler implements Scheduler {
       this.live.clear();
       return;
     }
-    this.failStuck(
-      new DeadlockError("all fibers are blocked and nothing can wake them (deadlock):\n" + describeFibers(this.live)),
-    );
+    const error = new DeadlockError("all fibers are blocked and nothing can wake them (deadlock):\n" + describeFibers(this.live));
+    // The scheduler's own frames say nothing: the message lists every fiber with where it blocked.
+    error.stack = `${error.name}: ${error.message}`;
+    this.failStuck(error);
   }
 
   /**
