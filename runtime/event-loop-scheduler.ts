@@ -17,6 +17,7 @@
 import { performance } from "node:perf_hooks";
 import { DeadlockError } from "./errors.js";
 import type { Fiber } from "./fiber.js";
+import { Ring } from "./ring.js";
 import { BaseScheduler } from "./scheduler.js";
 import { describeFibers } from "./introspect.js";
 import type { ResumeMonitor } from "./monitor.js";
@@ -25,45 +26,10 @@ import type { ResumeMonitor } from "./monitor.js";
 const SLICE_MS = 15;
 const STEPS_PER_CLOCK_CHECK = 1024;
 
-/** A growable ring buffer: O(1) push and shift, unlike Array#shift. */
-export class FiberQueue {
-  private items: (Fiber | undefined)[] = new Array(16);
-  private head = 0;
-  length = 0;
-
-  push(f: Fiber): void {
-    if (this.length === this.items.length) this.grow();
-    this.items[(this.head + this.length) & (this.items.length - 1)] = f;
-    this.length++;
-  }
-
-  shift(): Fiber {
-    const f = this.items[this.head]!;
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & (this.items.length - 1);
-    this.length--;
-    return f;
-  }
-
-  /** Remove the item at `i` positions from the head (TestScheduler picks at random). */
-  take(i: number): Fiber {
-    const mask = this.items.length - 1;
-    const at = (this.head + i) & mask;
-    const f = this.items[at]!;
-    // Move the head item into the hole: order of the rest does not matter to a random picker.
-    this.items[at] = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & mask;
-    this.length--;
-    return f;
-  }
-
-  private grow(): void {
-    const old = this.items;
-    const next = new Array<Fiber | undefined>(old.length * 2);
-    for (let i = 0; i < this.length; i++) next[i] = old[(this.head + i) & (old.length - 1)];
-    this.items = next;
-    this.head = 0;
+/** The run queue of ready fibers. */
+export class FiberQueue extends Ring<Fiber> {
+  constructor() {
+    super(16);
   }
 }
 

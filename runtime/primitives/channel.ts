@@ -26,7 +26,7 @@ import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeThrowing, wakeWith } from "./wait-queue.js";
-import { Ring } from "./ring.js";
+import { Ring } from "../ring.js";
 import { blockingCall } from "./blocking.js";
 
 /** The `select` that a queued {@link SelectReg} belongs to. */

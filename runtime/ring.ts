@@ -1,12 +1,18 @@
 /**
  * A growable FIFO ring buffer: O(1) push and shift (Array#shift is O(n)).
- * Channel buffers use it; it starts small so that a channel created with a
- * large capacity costs nothing until it fills.
+ * The schedulers' run queues and channel buffers use it; a channel's starts
+ * small so that a channel created with a large capacity costs nothing until
+ * it fills.
  */
 export class Ring<T> {
-  private items: (T | undefined)[] = new Array(4);
+  private items: (T | undefined)[];
   private head = 0;
   length = 0;
+
+  /** `initialCapacity` must be a power of two. */
+  constructor(initialCapacity = 4) {
+    this.items = new Array(initialCapacity);
+  }
 
   push(v: T): void {
     if (this.length === this.items.length) this.grow();
@@ -19,6 +25,18 @@ export class Ring<T> {
     const v = this.items[this.head] as T;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & (this.items.length - 1);
+    this.length--;
+    return v;
+  }
+
+  /** Remove the item `i` places from the head; the head item takes its place (for random pickers, which ignore order). */
+  take(i: number): T {
+    const mask = this.items.length - 1;
+    const at = (this.head + i) & mask;
+    const v = this.items[at] as T;
+    this.items[at] = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & mask;
     this.length--;
     return v;
   }
