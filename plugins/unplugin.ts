@@ -99,6 +99,9 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     /** What the last change of each file affected; Vite reports a change twice (watchChange, then handleHotUpdate). */
     const affectedBy = new Map<string, string[]>();
 
+    /** Per emitted result: what the bundler gets (code without the map comment, the normalised map). */
+    const bundlerResults = new WeakMap<object, { code: string; map: ReturnType<typeof normalizeSourceMap> | null }>();
+
     /** The bundler's project root (Vite's `root`, esbuild's `absWorkingDir`, webpack's `context`): a relative `tsconfig` option is relative to it. */
     let root: string | undefined;
 
@@ -161,7 +164,14 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
           if (d.category === "error") this.error(formatDiagnostic(d));
           else this.warn(formatDiagnostic(d));
         }
-        return { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
+        // The project hands back the same result object while a file's output is unchanged: so does the plugin
+        // (bundlers without a module cache, like esbuild's rebuild, ask for every file again).
+        let result = bundlerResults.get(out);
+        if (result === undefined) {
+          result = { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
+          bundlerResults.set(out, result);
+        }
+        return result;
       },
       watchChange(id) {
         // The project's inputs are TypeScript files and its tsconfig.json; other changes (CSS, JSON…) cannot recolour anything.
