@@ -127,8 +127,19 @@ export class Fiber<T = unknown> {
   /** The value to resume with (while not done), or the outcome (once done). */
   private value: unknown = undefined;
 
-  /** The scope `go()` spawns into from this fiber (the innermost open one). */
-  scope: Scope | null;
+  /**
+   * The scope `go()` spawns into from this fiber: the innermost open
+   * `scope()` body, else its home. Kept in `extra` only while a `scope()` body
+   * is open (rare), so a parked fiber pays no field for it.
+   */
+  get scope(): Scope | null {
+    const inner = this.extra === null ? undefined : this.extra.innerScope;
+    return inner === undefined ? this.home : inner;
+  }
+  set scope(s: Scope | null) {
+    if (s === this.home && this.extra === null) return;
+    this.extras().innerScope = s === this.home ? undefined : s;
+  }
   /** Siblings in the home scope's child list (see Scope). */
   prevSibling: Fiber | null = null;
   nextSibling: Fiber | null = null;
@@ -147,12 +158,11 @@ export class Fiber<T = unknown> {
     // Room for three frames before the array grows. The bottom frame has no
     // caller, so its call-site slot holds the spawn site.
     this.frames = [body, options?.spawnSite, undefined, undefined, undefined, undefined];
-    this.scope = scope;
     this.home = scope;
   }
 
   private extras(): FiberExtra {
-    return (this.extra ??= { name: undefined, blockingParent: null, locals: null, joiners: null, cancelRegions: null, spawnSite: undefined });
+    return (this.extra ??= { name: undefined, blockingParent: null, locals: null, joiners: null, cancelRegions: null, spawnSite: undefined, innerScope: undefined });
   }
 
   /** Where `go` was called (compiled code records it), for logical stacks. */
@@ -517,12 +527,13 @@ interface FiberExtra {
   name: string | undefined;
   blockingParent: Fiber | null;
   locals: Map<unknown, unknown> | null;
-  /** Fibers parked in join() on this one. */
   /** Fibers parked in join() on this one, each followed by its park token. */
   joiners: Array<Fiber | number> | null;
   cancelRegions: CancelScope[] | null;
   /** Kept here once the frames are released. */
   spawnSite: string | undefined;
+  /** The innermost open `scope()` body's scope, when one is open (see `scope`). */
+  innerScope?: Scope | null;
 }
 
 const EMPTY_FRAMES: unknown[] = [];
