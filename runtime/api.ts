@@ -63,6 +63,9 @@ export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T
   return fiber.result as T;
 }
 
+/** The options of every fiber `go` spawns: the Fiber constructor only reads them, so one object serves all. */
+const spawnOptions: { spawnSite: string | undefined } = { spawnSite: undefined };
+
 /**
  * Spawn a fiber running `fn(...args)` in the current scope, like Go's `go`.
  * It starts once the spawner suspends. Outside any fiber (uncompiled code) the
@@ -86,7 +89,9 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
     return fiber;
   }
   const scope = spawner.scope;
-  const fiber = new Fiber<T>(spawner.scheduler, bodyFrame<T>(fn, args), scope, spawnSite === undefined ? undefined : { spawnSite });
+  // The constructor only reads its options: one scratch object serves every spawn (nothing allocated per go).
+  spawnOptions.spawnSite = spawnSite;
+  const fiber = new Fiber<T>(spawner.scheduler, bodyFrame<T>(fn, args), scope, spawnOptions);
   scope?.add(fiber);
   spawner.scheduler.fiber(fiber);
   return fiber;
