@@ -178,6 +178,12 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         if (/(^|[\\/])tsconfig(\.[^\\/]*)?\.json$/.test(id)) project = undefined;
         else if (filter(id)) changed(id);
       },
+      esbuild: {
+        // esbuild maps `./x.js` to `./x.ts` itself, and only TypeScript files are ours: narrow the filters so
+        // esbuild does not round-trip every import and every file through this process on each (re)build.
+        onResolveFilter: /$^/,
+        onLoadFilter: /\.[cm]?tsx?$/,
+      },
       vite: {
         configResolved(config: { root: string }) {
           root = config.root;

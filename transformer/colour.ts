@@ -85,6 +85,10 @@ interface FileRecord {
   /** Call sites and for…of statements, in source order. */
   sites: ts.Node[];
   members: Array<ts.MethodDeclaration | ts.MethodSignature>;
+  /** `for…of` statements over ordinary iterables (not call sites). */
+  plainIterations: Set<ts.Node>;
+  /** Per container (function or source file): the function-likes directly inside it. */
+  nested: Map<ts.Node, FunctionNode[]>;
 }
 
 export class ColourMap {
@@ -131,7 +135,11 @@ export class ColourMap {
       else {
         const t = this.resolveIteration((site as ts.ForOfStatement).expression, fileSet);
         if (t !== undefined) this.targets.set(site, t);
-        else this.unrecord(site);
+        else {
+          // An ordinary iteration: remembered, so that recolouring after an edit does not resolve it again.
+          this.unrecord(site);
+          this.fileRecord(sf).plainIterations.add(site);
+        }
       }
       void sf;
     }
@@ -266,6 +274,12 @@ export class ColourMap {
     const visit = (node: ts.Node, container: ts.Node): void => {
       if (isFunctionNode(ts, node) && node.body !== undefined) {
         record.functions.push(node);
+        // The nearest enclosing function (or the file): markTwinUses walks these lists instead of whole bodies.
+        let owner: ts.Node = node.parent;
+        while (!ts.isSourceFile(owner) && !(isFunctionNode(ts, owner) && owner.body !== undefined)) owner = owner.parent;
+        let siblings = record.nested.get(owner);
+        if (siblings === undefined) record.nested.set(owner, (siblings = []));
+        siblings.push(node);
         this.functions.set(node, {
           node,
           name: functionName(ts, node),
@@ -313,7 +327,7 @@ export class ColourMap {
 
   private fileRecord(sf: ts.SourceFile): FileRecord {
     let r = this.perFile.get(sf);
-    if (r === undefined) this.perFile.set(sf, (r = { functions: [], sites: [], members: [] }));
+    if (r === undefined) this.perFile.set(sf, (r = { functions: [], sites: [], members: [], plainIterations: new Set(), nested: new Map() }));
     return r;
   }
 
@@ -328,6 +342,10 @@ export class ColourMap {
     this.members.push(...record.members);
     const inChanged = (n: ts.Node) => changed.has(n.getSourceFile().fileName);
     for (const site of record.sites) {
+      if (record.plainIterations.has(site)) {
+        if (!refreshAll) continue;
+        record.plainIterations.delete(site);
+      }
       const container = prev.containerOf.get(site);
       if (container === undefined) continue;
       this.record(container, site);
@@ -679,15 +697,13 @@ export class ColourMap {
         if (t?.kind === "functions" && this.siteColour(site) !== "P") t.fns.forEach(use);
       }
       // Polymorphic closures written inside running twins are passed around as maybe-suspending values.
-      const walk = (n: ts.Node): void => {
-        if (isFunctionNode(ts, n)) {
-          use(n);
-          if (this.colourOf(n) !== "polymorphic") return;
+      const walk = (owner: ts.Node): void => {
+        for (const fn of this.perFile.get(owner.getSourceFile())?.nested.get(owner) ?? []) {
+          use(fn);
+          if (this.colourOf(fn) === "polymorphic") walk(fn);
         }
-        ts.forEachChild(n, walk);
       };
-      if (ts.isSourceFile(container)) ts.forEachChild(container, walk);
-      else ts.forEachChild(container, walk);
+      walk(container);
     }
   }
 

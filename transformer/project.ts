@@ -233,13 +233,16 @@ export class ColorlessProject {
     const stale = this.staleColours;
     this.staleColours = undefined;
     // After an edit, files that import an edited file resolve their calls again (their targets' types may have changed).
+    const editedStems = new Set([...(stale?.changed ?? [])].map(stem));
     const previous = stale === undefined ? undefined : {
       map: stale.map,
       changed: stale.changed,
       refresh: (sf: ts.SourceFile) =>
         sf.statements.some((st) => {
           const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
-          const target = spec === undefined ? undefined : checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
+          // Ask the checker only about specifiers that can name an edited file (same base name).
+          if (spec === undefined || !ts.isStringLiteral(spec) || !editedStems.has(stem(spec.text))) return false;
+          const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
           return target !== undefined && stale.changed.has(target);
         }),
     };
@@ -430,6 +433,13 @@ function redirectedExports(ts: TS, program: ts.Program, redirects: Readonly<Reco
     const target = redirects[name];
     return target === undefined ? undefined : byTarget.get(target);
   };
+}
+
+/** `./dir/name.js` and `/abs/dir/name.ts` → `name`: what an import specifier and a file name share. */
+function stem(path: string): string {
+  const base = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+  const dot = base.indexOf(".");
+  return dot === -1 ? base : base.slice(0, dot);
 }
 
 function DEFAULT_COMPILER_OPTIONS(ts: TS): ts.CompilerOptions {
