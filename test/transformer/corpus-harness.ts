@@ -43,7 +43,7 @@ export const compilerOptions: ts.CompilerOptions = {
 /** The hand-written programs plus `generated` seeded ones (seeds 1…generated). */
 export function loadCorpus(generated: number): Program[] {
   const hand = readdirSync(join(corpusDir, "hand"))
-    .filter((f) => f.endsWith(".ts"))
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("_"))
     .sort()
     .map((f) => ({
       name: `hand/${f.slice(0, -3)}`,
@@ -58,6 +58,16 @@ export function loadCorpus(generated: number): Program[] {
     source,
   }));
   return [...hand, ...gen];
+}
+
+/**
+ * Modules the hand-written programs import (`_helpers.ts`): compiled and
+ * written into every build beside the programs, but not programs themselves.
+ */
+export function loadSupport(): Program[] {
+  return readdirSync(join(corpusDir, "hand"))
+    .filter((f) => f.endsWith(".ts") && f.startsWith("_"))
+    .map((f) => ({ name: `hand/${f.slice(0, -3)}`, fileName: join(corpusDir, "hand", f), source: readFileSync(join(corpusDir, "hand", f), "utf8") }));
 }
 
 /** `name` → the entries of fixtures/corpus/KNOWN_FAILURES.md (lines `- \`name\`: reason`). */

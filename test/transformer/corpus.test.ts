@@ -26,6 +26,7 @@ import {
   compilerOptions,
   knownFailures,
   loadCorpus,
+  loadSupport,
   makeWorkDir,
   plainJs,
   runBuild,
@@ -38,6 +39,8 @@ import {
 const GENERATED = 240;
 
 const programs = loadCorpus(GENERATED);
+/** Modules the programs import: built and compiled with them, not run as programs. */
+const support = loadSupport();
 const known = knownFailures();
 
 interface Outcome {
@@ -56,11 +59,11 @@ let workDir: string | undefined;
 beforeAll(async () => {
   workDir = makeWorkDir();
   const dir = workDir;
-  writeBuild(dir, "plain", programs, plainJs);
+  writeBuild(dir, "plain", [...programs, ...support], plainJs);
   // Run the reference while the transform works (two cores).
   const plainRun = runBuild(dir, "plain", "direct", programs.map((p) => p.name));
   const out = transform({
-    files: Object.fromEntries(programs.map((p) => [p.fileName, p.source])),
+    files: Object.fromEntries([...programs, ...support].map((p) => [p.fileName, p.source])),
     compilerOptions,
     options: { stress: true, sourceMap: false },
   });
@@ -71,7 +74,11 @@ beforeAll(async () => {
   }
   const transformErrors = out.diagnostics.filter((d) => d.category === "error").map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
   const compiledPrograms = programs.filter((p) => code.has(p.name));
-  writeBuild(dir, "compiled", compiledPrograms, (p) => code.get(p.name)!);
+  writeBuild(dir, "compiled", [...compiledPrograms, ...support], (p) => {
+    const c = code.get(p.name) ?? out.files[p.fileName]?.code;
+    if (c === undefined) throw new Error(`the transform emitted nothing for ${p.name}`);
+    return c;
+  });
   const names = compiledPrograms.map((p) => p.name);
   const [compiled, driven] = await Promise.all([runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
   outcome = { plain: await plainRun, compiled, driven, code, transformErrors };
