@@ -70,8 +70,8 @@ export type CallTarget =
   | { kind: "parameter"; name: string }
   /** A built-in higher-order method whose callback is argument `callback`. */
   | { kind: "hof"; method: string; callback: number; receiver: "array" | "collection" | "arrayFrom" }
-  /** A declaration outside the program's code (lib, node_modules .d.ts). */
-  | { kind: "external"; decl: ts.Declaration; name: string }
+  /** A declaration outside the program's code (lib, node_modules .d.ts); no declaration for `super(…)`/`import(…)`. */
+  | { kind: "external"; decl?: ts.Declaration; name: string }
   /** The checker cannot tell (any, computed member, unknown). */
   | { kind: "dynamic" };
 
@@ -308,7 +308,6 @@ export class ColourMap {
       ts.forEachChild(node, (c) => visit(c, container));
     };
     ts.forEachChild(sf, (c) => visit(c, sf));
-    void fileSet;
   }
 
   private pending: Array<[ts.Node, ts.SourceFile]> = [];
@@ -403,7 +402,8 @@ export class ColourMap {
   private resolveCall(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
-    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return { kind: "external", decl: call as unknown as ts.Declaration, name: "super" };
+    // `super(…)` and `import(…)` are never suspending, and must stay as written.
+    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return { kind: "external", name: callee.getText() };
 
     // Built-in higher-order methods on arrays, Maps and Sets.
     if (ts.isPropertyAccessExpression(callee)) {
@@ -728,7 +728,9 @@ export class ColourMap {
         reason = this.reasonFor(site);
         break;
       }
-      if (c === "M" && this.makesPolymorphic(site, info.node)) colour = "polymorphic";
+      // A maybe-suspending call makes its function polymorphic only through a parameter (or a callback passed on),
+      // not through a value the checker could not resolve.
+      if (c === "M" && this.targets.get(site)?.kind !== "dynamic") colour = "polymorphic";
     }
     // Parameter defaults and bodies only; restricted kinds record that they would suspend.
     if (info.restricted !== undefined) {
@@ -741,14 +743,6 @@ export class ColourMap {
     if (colour === info.colour) return false;
     info.colour = colour;
     if (reason !== undefined) info.reason = reason;
-    return true;
-  }
-
-  /** A maybe-suspending site makes its function polymorphic only when the unknown is one of its parameters. */
-  private makesPolymorphic(site: ts.Node, fn: FunctionNode): boolean {
-    const t = this.targets.get(site);
-    if (t === undefined || t.kind === "dynamic") return false;
-    void fn;
     return true;
   }
 

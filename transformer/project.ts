@@ -52,8 +52,10 @@ export class ColorlessProject {
   private program!: ts.Program;
   private colourMap: ColourMap | undefined;
   private readonly backend: Backend = generatorBackend;
-  private readonly included: (f: string) => boolean;
-  private readonly excluded: (f: string) => boolean;
+  /** Is a file ours to transform (include/exclude, not a declaration file)? */
+  private readonly isTransformed: (sf: ts.SourceFile) => boolean;
+  /** `file:line:col` of a node, relative to rootDir: the positions call sites record. */
+  private readonly position: (n: ts.Node) => string;
   private readonly redirects: Readonly<Record<string, string>>;
   private readonly host: ts.CompilerHost;
 
@@ -109,8 +111,8 @@ export class ColorlessProject {
     };
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
     this.redirects = redirectMap(this.options.redirect);
-    this.included = globMatcher(this.options.include ?? DEFAULT_INCLUDE);
-    this.excluded = globMatcher(this.options.exclude ?? DEFAULT_EXCLUDE);
+    this.isTransformed = transformedFiles(this.options);
+    this.position = positionIn(this.rootDir);
     this.host = this.createHost();
     this.program = ts.createProgram(this.rootNames, this.compilerOptions, this.host);
   }
@@ -290,18 +292,6 @@ export class ColorlessProject {
     };
   }
 
-  private position(n: ts.Node): string {
-    const sf = n.getSourceFile();
-    const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-    return `${relative(this.rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
-  }
-
-  private isTransformed(sf: ts.SourceFile): boolean {
-    if (sf.isDeclarationFile) return false;
-    const f = sf.fileName;
-    return this.included(f) && !this.excluded(f);
-  }
-
   private rebuild(changed?: Iterable<string>): void {
     this.program = this.ts.createProgram(this.rootNames, this.compilerOptions, this.host, this.program);
     if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
@@ -366,6 +356,22 @@ export class ColorlessProject {
   }
 }
 
+/** Which files the options transform: matched by include, not by exclude, and not declaration files. */
+function transformedFiles(options: ColorlessOptions): (sf: ts.SourceFile) => boolean {
+  const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
+  const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
+  return (sf) => !sf.isDeclarationFile && included(sf.fileName) && !excluded(sf.fileName);
+}
+
+/** `file:line:col` (1-based) of a node, the file relative to `rootDir`, as call sites and diagnostics print it. */
+function positionIn(rootDir: string): (n: ts.Node) => string {
+  return (n) => {
+    const sf = n.getSourceFile();
+    const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+    return `${relative(rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
+  };
+}
+
 /**
  * Lower files of a program someone else owns — `tsc` patched by ts-patch —
  * with the same colour inference and backend as a ColorlessProject.
@@ -377,9 +383,7 @@ export function transformersForProgram(
   const ts = checkTypeScript(init.ts);
   const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
   const compilerOptions = program.getCompilerOptions();
-  const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
-  const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
-  const isTransformed = (sf: ts.SourceFile) => !sf.isDeclarationFile && included(sf.fileName) && !excluded(sf.fileName);
+  const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
   const lower = generatorBackend.transformer({
@@ -389,11 +393,7 @@ export function transformersForProgram(
       return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
     },
     stress: options.stress === true,
-    position: (n) => {
-      const sf = n.getSourceFile();
-      const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-      return `${relative(rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
-    },
+    position: positionIn(rootDir),
     isEsm: (sf) => isEsm(ts, sf, compilerOptions),
     report: init.report,
   });

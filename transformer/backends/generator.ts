@@ -28,7 +28,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
-import { functionName, hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
+import { hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 
@@ -338,7 +338,7 @@ class FileLowering {
     if (target !== undefined && mode === "async" && colour === "S") {
       return this.awaitAsChild(node, target);
     }
-    if (target?.kind === "external" && isGoCall(ts, node, target.decl) && (mode === "suspending" || mode === "twin")) {
+    if (target?.kind === "external" && target.decl !== undefined && isGoCall(ts, node, target.decl) && (mode === "suspending" || mode === "twin")) {
       // Record where `go` was called, for logical stacks.
       const visited = ts.visitEachChild(node, this.visit, this.tctx);
       return this.f.createParenthesizedExpression(this.f.createCommaListExpression([this.siteStore(node), visited]));
@@ -513,12 +513,12 @@ class FileLowering {
    * timers, event handlers), otherwise report that the API would call it
    * synchronously.
    */
-  private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string; decl: ts.Declaration }): ts.VisitResult<ts.Node | undefined> {
+  private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string; decl?: ts.Declaration }): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     const colours = this.lc.colours;
     const suspendingArgs = node.arguments.filter((a) => !ts.isSpreadElement(a) && colours.valueColour(a) === "S");
     // The runtime's own fiber-starting APIs (run, go, explore, …) call a suspending function's twin themselves.
-    if (suspendingArgs.length === 0 || target.decl.getSourceFile() === undefined || hasTag(ts, target.decl, "suspendingCallbacks")) {
+    if (suspendingArgs.length === 0 || target.decl === undefined || hasTag(ts, target.decl, "suspendingCallbacks")) {
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
     const checker = this.lc.checker;
@@ -671,7 +671,8 @@ class FileLowering {
   }
 
   /** Migration help: a blocking `node:fs`/`node:child_process` call inside suspending code stalls every fiber. */
-  private checkBlockingNodeCall(node: ts.CallExpression, target: { decl: ts.Declaration; name: string }): void {
+  private checkBlockingNodeCall(node: ts.CallExpression, target: { decl?: ts.Declaration; name: string }): void {
+    if (target.decl === undefined) return;
     const file = target.decl.getSourceFile().fileName.replace(/\\/g, "/");
     const m = /@types\/node\/(fs|child_process)\.d\.ts$/.exec(file);
     const method = target.name.split(".").pop()!;
@@ -822,4 +823,3 @@ function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName): t
   }));
 }
 
-export { functionName };
