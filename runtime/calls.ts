@@ -109,7 +109,8 @@ export function uncompiledCall(name: string, why: string): DeadlockError {
   );
 }
 
-function describeValue(v: unknown): string {
+/** A value as V8 names it in a TypeError ("5 is not a function", "object is not iterable"). */
+export function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (typeof v === "object") return "object";
   return typeof v === "string" ? JSON.stringify(v) : String(v);

@@ -7,7 +7,7 @@
  */
 import { currentFiber, site, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
-import { call, twin, type TwinResult } from "./calls.js";
+import { call, describeValue, twin, type TwinResult } from "./calls.js";
 
 /**
  * A suspending function expression or arrow: `__co.fn(function* f() {…}, "f", length)`.
@@ -53,7 +53,7 @@ export function at<T>(where: string, lastArgument: T): T {
 /** `iterable[Symbol.iterator]()` for a suspending `for…of`. */
 export function iter(iterable: unknown): Iterator<unknown> {
   const make = (iterable as { [Symbol.iterator]?: () => Iterator<unknown> } | null | undefined)?.[Symbol.iterator];
-  if (typeof make !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
+  if (typeof make !== "function") throw new TypeError(`${describeValue(iterable)} is not iterable`);
   return make.call(iterable);
 }
 
@@ -70,11 +70,6 @@ export function close(it: Iterator<unknown>): void {
   if (typeof ret === "function") ret.call(it);
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (v === undefined) return "undefined";
-  return typeof v === "object" ? "object" : String(v);
-}
 
 const symbolTwins = new Map<symbol, symbol>();
 

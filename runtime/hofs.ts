@@ -11,20 +11,15 @@
  * comparator calls).
  */
 import type { Resumable } from "./fiber.js";
-import { call } from "./calls.js";
+import { call, describeValue } from "./calls.js";
 
 type Callback = unknown;
 type List = ArrayLike<unknown> & Record<number, unknown>;
 
 function callable(cb: Callback, method: string): void {
-  if (typeof cb !== "function") throw new TypeError(`${describe(cb)} is not a function (in Array.prototype.${method})`);
+  if (typeof cb !== "function") throw new TypeError(`${describeValue(cb)} is not a function (in Array.prototype.${method})`);
 }
 
-function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v !== null && typeof v === "object") return Object.prototype.toString.call(v);
-  return String(v);
-}
 
 export function* forEach(a: List, cb: Callback, thisArg?: unknown): Resumable<undefined> {
   callable(cb, "forEach");
@@ -140,14 +135,14 @@ export function reduceRight(a: List, cb: Callback, ...initial: unknown[]): Resum
 
 /** `Map.prototype.forEach` / `Set.prototype.forEach`: entries added meanwhile are visited, as natively. */
 export function* forEachEntry(m: Map<unknown, unknown> | Set<unknown>, cb: Callback, thisArg?: unknown): Resumable<undefined> {
-  if (typeof cb !== "function") throw new TypeError(`${describe(cb)} is not a function`);
+  if (typeof cb !== "function") throw new TypeError(`${describeValue(cb)} is not a function`);
   for (const [k, v] of m.entries()) yield call(cb, thisArg, [v, k, m]);
   return undefined;
 }
 
 /** `Array.from(items, mapFn, thisArg)` with a suspending `mapFn`. */
 export function* from(items: unknown, mapFn: Callback, thisArg?: unknown): Resumable<unknown[]> {
-  if (typeof mapFn !== "function") throw new TypeError(`${describe(mapFn)} is not a function`);
+  if (typeof mapFn !== "function") throw new TypeError(`${describeValue(mapFn)} is not a function`);
   const out: unknown[] = [];
   const make = (items as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator];
   if (typeof make === "function") {
