@@ -93,6 +93,6 @@ describe.concurrent("examples", () => {
     const r = await node([bin("vitest", "vitest.mjs"), "run", "--root", "examples/vitest", "--reporter", "verbose"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("receive parks until a fiber sends");
-    expect(r.stdout).toMatch(/Tests\s+3 passed \(3\)/);
+    expect(r.stdout).toMatch(/Tests\s+5 passed \(5\)/);
   });
 });
