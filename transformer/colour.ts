@@ -55,7 +55,7 @@ export interface FunctionInfo {
   colour: Colour;
   reason?: Reason;
   /** Kinds that cannot become generators: they get a diagnostic (or the async bridge) instead. */
-  restricted?: "constructor" | "accessor" | "generator" | "async";
+  restricted?: "constructor" | "accessor" | "generator" | "async" | "captures";
   /** For restricted kinds: they would have suspended. */
   wouldSuspend?: boolean;
 }
@@ -808,7 +808,26 @@ function restrictionOf(ts: TS, n: FunctionNode): FunctionInfo["restricted"] {
   if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) return "accessor";
   if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Async) return "async";
+  // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
+  // cannot become one without changing what they mean.
+  if (ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) return "captures";
   return undefined;
+}
+
+/** Does `body` use the enclosing function's `super` or `arguments` (not inside nested non-arrow functions)? */
+function capturesSuperOrArguments(ts: TS, body: ts.Node): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (n.kind === ts.SyntaxKind.SuperKeyword || (ts.isIdentifier(n) && n.text === "arguments" && !ts.isPropertyAccessExpression(n.parent))) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  walk(body);
+  return found;
 }
 
 /** Parentheses, type assertions, `!` and `satisfies` do not change what is called. */

@@ -40,6 +40,8 @@ export const CODES = {
   COMPUTED_NAME: 1008,
   /** A parameter default value calls suspending code. */
   SUSPENDING_PARAMETER_DEFAULT: 1009,
+  /** A suspending arrow function uses its surroundings' `super` or `arguments`. */
+  ARROW_CAPTURES: 1010,
 } as const;
 
 /** tsc style: `src/a.ts:3:5 - error CL1002: message`. */

@@ -651,7 +651,7 @@ class FileLowering {
 
   // ── diagnostics for what cannot suspend ──────────────────────────────
 
-  private reportRestricted(node: FunctionNode, kind: "constructor" | "accessor" | "generator" | "async"): void {
+  private reportRestricted(node: FunctionNode, kind: "constructor" | "accessor" | "generator" | "async" | "captures"): void {
     if (kind === "async") return; // adapted: awaits suspending calls as child fibers
     const colours = this.lc.colours;
     const info = colours.info(node)!;
@@ -664,6 +664,9 @@ class FileLowering {
     } else if (kind === "accessor") {
       this.report(where, CODES.SUSPENDING_ACCESSOR, "error",
         `the accessor \`${info.name}\` would suspend${why}; getters and setters cannot suspend. Turn it into a method (\`get${capital(info.name.split(".").pop()!)}()\`).`);
+    } else if (kind === "captures") {
+      this.report(where, CODES.ARROW_CAPTURES, "warning",
+        `the arrow function \`${info.name}\` would suspend${why}, but it uses its surroundings' \`super\` or \`arguments\`, which a resumable twin cannot capture; it runs in blocking mode (no other fiber runs meanwhile). Read them into a local first (\`const args = arguments\`, \`const m = super.method.bind(this)\`), or use a method.`);
     } else {
       this.report(where, CODES.SUSPENDING_GENERATOR, "error",
         `the generator \`${info.name}\` would suspend${why}; generators cannot suspend inside their own \`yield\`s. Collect the values first, or use a Channel fed by \`go\` instead of a generator.`);
