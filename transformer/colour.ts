@@ -68,6 +68,8 @@ export type CallTarget =
   | { kind: "functions"; fns: FunctionNode[]; slot: boolean; name: string; viaValue?: boolean }
   /** A function-typed parameter of this or an enclosing function. */
   | { kind: "parameter"; name: string }
+  /** `fn.call(thisArg, …args)` / `fn.apply(thisArg, args)`: suspends when `fn` does. */
+  | { kind: "invoke"; method: "call" | "apply" }
   /** A built-in higher-order method whose callback is argument `callback`. */
   | { kind: "hof"; method: string; callback: number; receiver: "array" | "collection" | "arrayFrom" }
   /** A declaration outside the program's code (lib, node_modules .d.ts); no declaration for `super(…)`/`import(…)`. */
@@ -192,6 +194,10 @@ export class ColourMap {
         const cb = args[t.callback];
         return cb === undefined ? "P" : this.valueColour(cb);
       }
+      case "invoke":
+        return this.ts.isCallExpression(site) && this.ts.isPropertyAccessExpression(skipOuter(this.ts, site.expression))
+          ? this.valueColour((skipOuter(this.ts, site.expression) as ts.PropertyAccessExpression).expression)
+          : "P";
       case "external":
         return "P";
     }
@@ -231,6 +237,8 @@ export class ColourMap {
       if (ts.isParameter(d) && this.isFunctionTyped(e)) return "M";
       const fn = this.functionOfDeclaration(d);
       if (fn !== undefined && (this.colourOf(fn) === "suspending" || this.slotSuspends.has(this.find(fn)))) return "S";
+      // `const h = ops.add`: the functions the variable was initialised with.
+      if (fn === undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && this.valueFunctions(d.initializer, 1).some((f) => this.colourOf(f) === "suspending")) return "S";
     }
     return "P";
   }
@@ -405,6 +413,13 @@ export class ColourMap {
     // `super(…)` and `import(…)` are never suspending, and must stay as written.
     if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return { kind: "external", name: callee.getText() };
 
+    // `fn.call(…)` / `fn.apply(…)` on a function value: the colour is the function's.
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "call" || callee.name.text === "apply")) {
+      const s = this.symbolAt(callee.name);
+      if (s?.declarations?.some((d) => d.getSourceFile().isDeclarationFile && ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === "Function" || (ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === "CallableFunction"))) {
+        return { kind: "invoke", method: callee.name.text };
+      }
+    }
     // Built-in higher-order methods on arrays, Maps and Sets.
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
@@ -762,6 +777,11 @@ export class ColourMap {
           if (passed !== undefined) return { site, callee: `${t.name}(…) with the suspending callback \`${passed.name}\``, next: passed.fn };
         }
         return { site, callee: t.name, next };
+      }
+      case "invoke": {
+        const fnExpr = ts.isCallExpression(site) ? (skipOuter(ts, site.expression) as ts.PropertyAccessExpression).expression : undefined;
+        const passed = fnExpr === undefined ? undefined : this.reasonOfValue(fnExpr);
+        return { site, callee: `${passed?.name ?? "?"}.${t.method}(…)`, next: passed?.fn };
       }
       case "hof": {
         const cb = ts.isCallExpression(site) ? site.arguments[t.callback] : undefined;

@@ -384,6 +384,17 @@ class FileLowering {
     }
 
     switch (target.kind) {
+      case "invoke": {
+        // `fn.call(t, a, b)` → `__co.call(fn, t, [a, b])`; `fn.apply(t, xs)` → `__co.call(fn, t, xs ?? [])`.
+        if (!ts.isPropertyAccessExpression(callee) || args.some((a) => ts.isSpreadElement(a))) return undefined;
+        const fnValue = this.visitExpr(callee.expression);
+        const thisArg = args[0] ?? f.createVoidZero();
+        const rest = target.method === "call"
+          ? f.createArrayLiteralExpression(args.slice(1))
+          : args[1] === undefined ? f.createArrayLiteralExpression([]) : f.createBinaryExpression(args[1], ts.SyntaxKind.QuestionQuestionToken, f.createArrayLiteralExpression([]));
+        call = this.runtime("call", [fnValue, thisArg, rest]);
+        break;
+      }
       case "hof": {
         const hofName = target.receiver === "collection" ? "forEachEntry" : target.method;
         const fn = f.createPropertyAccessExpression(this.runtimeRef("hofs"), hofName);
