@@ -627,6 +627,8 @@ class FileLowering {
     for (const s of this.sf.statements) {
       if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s) || ts.isFunctionDeclaration(s) ||
           ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s) ||
+          // `export default …` must stay a module-level statement (its expression then runs before the suspending ones).
+          ts.isExportAssignment(s) ||
           (ts.isVariableStatement(s) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword))) {
         const r = this.visit(s) as ts.Statement | ts.Statement[];
         outside.push(...(Array.isArray(r) ? r : [r]));
