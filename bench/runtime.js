@@ -19,22 +19,26 @@ async function colorless() {
 
 // A fiber at call depth `depth` (compiled frames), then ping-pong `n` times.
 async function clPingPong(depth, n) {
-  const { run, go, Channel, compiled, sleep } = await colorless();
+  const { run, go, Channel, compiled, sleep, NOT_READY } = await colorless();
   const a = new Channel(0), b = new Channel(0);
   const atDepth = compiled(function* atDepth$co(d, body) {
     if (d > 1) return yield atDepth.$co(d - 1, body);
     return yield body();
   });
+  // What the transformer emits for `a.send(i)` / `b.receive()`: the `$try` fast path first, the twin only
+  // when the operation must wait (docs/calling-convention.md §2).
   const pinger = function* () {
+    let r;
     for (let i = 0; i < n; i++) {
-      yield a.send$co(i);
-      yield b.receive$co();
+      (r = a.send$try(i)) !== NOT_READY ? r : yield a.send$co(i);
+      (r = b.receive$try()) !== NOT_READY ? r : yield b.receive$co();
     }
   };
   const ponger = function* () {
+    let r;
     for (let i = 0; i < n; i++) {
-      const v = yield a.receive$co();
-      yield b.send$co(v);
+      const v = (r = a.receive$try()) !== NOT_READY ? r : yield a.receive$co();
+      (r = b.send$try(v)) !== NOT_READY ? r : yield b.send$co(v);
     }
   };
   let t0;

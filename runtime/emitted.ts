@@ -84,3 +84,12 @@ export function coKey(key: PropertyKey): PropertyKey {
   if (twinKey === undefined) symbolTwins.set(key, (twinKey = Symbol(`${key.description ?? ""}$co`)));
   return twinKey;
 }
+
+/**
+ * What an operation's `$try` sibling returns when completing would need the
+ * fiber to suspend. Compiled code calls `op$try(args)` first and yields to
+ * `op$co(args)` only then, so an operation that completes at once (a
+ * hand-off to a parked receiver, an uncontended lock) costs no generator
+ * resume (docs/calling-convention.md §2).
+ */
+export const NOT_READY: unique symbol = Symbol("colorless.notReady");

@@ -23,6 +23,7 @@
  */
 import { ChannelClosedError, TimeoutError } from "../errors.js";
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
+import { NOT_READY } from "../emitted.js";
 import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeThrowing, wakeWith } from "./wait-queue.js";
@@ -136,6 +137,16 @@ export class Channel<T> implements Iterable<T> {
     return undefined;
   }
 
+  /**
+   * The fast path compiled code tries first: send if no waiting is needed,
+   * else return NOT_READY (then it yields to {@link send$co}). Throws on a
+   * closed channel, as `send` does. A timeout argument needs no handling:
+   * what completes at once does not time out.
+   */
+  send$try(v: T): undefined | typeof NOT_READY {
+    return this.pollSend(v) ? undefined : NOT_READY;
+  }
+
   private *sendTimed(v: T, timeoutMs: number, at: string | undefined): Resumable<void> {
     if (this.pollSend(v)) return;
     site.at = at;
@@ -181,6 +192,14 @@ export class Channel<T> implements Iterable<T> {
     else if (r === DRAINED) throw this.closedError();
     else this.recvq.park(me, PLAIN);
     return undefined;
+  }
+
+  /** The fast path of {@link receive}: the next value if one is ready, else NOT_READY (see {@link send$try}). */
+  receive$try(): T | typeof NOT_READY {
+    const r = this.pollReceive();
+    if (r === GOT) return this.take();
+    if (r === DRAINED) throw this.closedError();
+    return NOT_READY;
   }
 
   private *receiveTimed(timeoutMs: number, at: string | undefined): Resumable<T> {

@@ -13,6 +13,7 @@
  * `lock(); try { … } finally { unlock(); }` (and `withLock`) releases it.
  */
 import { Fiber, currentFiber, site, type Resumable } from "../fiber.js";
+import { NOT_READY } from "../emitted.js";
 import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call, type TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
@@ -68,6 +69,16 @@ export class Mutex {
     this.locked = true;
     this.holder = Fiber.current;
     return true;
+  }
+
+  /**
+   * The fast path compiled code tries first: take a free lock, else return
+   * NOT_READY (then it yields to {@link lock$co}). With a timeout argument,
+   * `true` once locked, as `lock(ms)` returns.
+   */
+  lock$try(): boolean | undefined | typeof NOT_READY {
+    if (!this.tryLock()) return NOT_READY;
+    return arguments.length !== 0 && arguments[0] !== undefined ? true : undefined;
   }
 
   /**

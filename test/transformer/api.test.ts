@@ -89,6 +89,18 @@ export function g(): number { const b = 2; return b; }`;
   });
 });
 
+describe("fast path", () => {
+  test("operations with a $try sibling are tried synchronously first; others yield their twin directly", () => {
+    const file = join(repoRoot, "fixtures/fast-path-emit.ts");
+    const src = `import { Channel, sleep } from "colorless";
+export function f(ch: Channel<number>): number { ch.send(1); sleep(1); return ch.receive(); }`;
+    const code = Object.values(transform({ files: { [file]: src }, options: { sourceMap: false } }).files)[0].code;
+    expect(code).toMatch(/\.send\$try\(t_\d+ = 1\)\) !== __co\.NOT_READY \? t_\d+ : \(yield \(__co\.site\.at = "f \(fixtures\/fast-path-emit\.ts:2:50\)", t_\d+\.send\$co\(t_\d+\)\)\)/);
+    expect(code).toContain(".receive$try()) !== __co.NOT_READY");
+    expect(code).toContain('(yield (__co.site.at = "f (fixtures/fast-path-emit.ts:2:62)", sleep.$co(1)))');
+  });
+});
+
 describe("redirect", () => {
   test('redirect: "node" rewrites node:fs imports and colours their callers suspending', () => {
     const file = join(repoRoot, "fixtures/redirect.ts");

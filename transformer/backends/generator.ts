@@ -419,6 +419,9 @@ class FileLowering {
             call = f.createCallExpression(f.createPropertyAccessExpression(callee, "$co"), undefined, args);
           } else call = viaCall(callee, f.createVoidZero());
         } else if (ts.isPropertyAccessExpression(callee)) {
+          if (isMethod && !bodyless && !optionalObject && !ts.isPrivateIdentifier(callee.name) && this.hasFastPath(callee)) {
+            return this.lowerWithFastPath(node, callee, args);
+          }
           const obj = receiverOf(callee.expression);
           if (isMethod && !bodyless && !ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args);
           else if (isMethod && ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, f.createPrivateIdentifier(`${callee.name.text}$co`)), undefined, args);
@@ -445,6 +448,44 @@ class FileLowering {
     const lowered = this.withSite(node, call, args);
     const g = guard as { temp: ts.Identifier; assign: ts.Expression } | undefined;
     return g === undefined ? lowered : this.guarded(g.assign, lowered);
+  }
+
+  /** Does the receiver's type offer `m$try`, the synchronous fast path of the operation `m`? */
+  private hasFastPath(callee: ts.PropertyAccessExpression): boolean {
+    const type = this.lc.checker.getTypeAtLocation(callee.expression);
+    return type.getProperty(`${callee.name.text}$try`) !== undefined;
+  }
+
+  /**
+   * `obj.m(a, b)` where `m` has a `$try` sibling (calling-convention §2):
+   *
+   *     (o = obj, r = o.m$try(x = a, y = b)) !== __co.NOT_READY ? r : (yield (site, o.m$co(x, y)))
+   *
+   * Receiver and arguments are evaluated once, in order; when the operation
+   * completes at once nothing is yielded, so the fiber's frame is not resumed
+   * through the trampoline.
+   */
+  private lowerWithFastPath(node: ts.CallExpression, callee: ts.PropertyAccessExpression, args: ts.Expression[]): ts.Expression {
+    const f = this.f;
+    const ts = this.ts;
+    if (args.some((a) => ts.isSpreadElement(a))) {
+      // Spread arguments cannot be captured one by one: the plain twin call.
+      const obj = this.visitExpr(callee.expression);
+      return this.withSite(node, f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args), args);
+    }
+    const o = this.temp();
+    const r = this.temp();
+    const argTemps = args.map(() => this.temp());
+    const tryCall = f.createCallExpression(f.createPropertyAccessExpression(o, `${callee.name.text}$try`), undefined,
+      args.map((a, i) => f.createAssignment(argTemps[i], a)));
+    const coCall = f.createCallExpression(f.createPropertyAccessExpression(o, `${callee.name.text}$co`), undefined, argTemps);
+    const slow = this.yieldOf(f.createCommaListExpression([this.siteStore(node), coCall]));
+    return f.createParenthesizedExpression(f.createCommaListExpression([
+      f.createAssignment(o, this.visitExpr(callee.expression)),
+      f.createConditionalExpression(
+        f.createStrictInequality(f.createParenthesizedExpression(f.createAssignment(r, tryCall)), this.runtimeRef("NOT_READY")),
+        undefined, r, undefined, slow),
+    ]));
   }
 
   /** `(temp = value) == null ? undefined : lowered` — the short circuit of `a?.m()` and `f?.()`. */
