@@ -144,6 +144,8 @@ export class Channel<T> implements Iterable<T> {
    * what completes at once does not time out.
    */
   send$try(v: T): undefined | typeof NOT_READY {
+    // A subclass that overrides send must run its override: take the slow path, which dispatches to it.
+    if (this.send !== Channel.prototype.send) return NOT_READY;
     return this.pollSend(v) ? undefined : NOT_READY;
   }
 
@@ -196,6 +198,7 @@ export class Channel<T> implements Iterable<T> {
 
   /** The fast path of {@link receive}: the next value if one is ready, else NOT_READY (see {@link send$try}). */
   receive$try(): T | typeof NOT_READY {
+    if (this.receive !== Channel.prototype.receive) return NOT_READY; // an override runs through the slow path
     const r = this.pollReceive();
     if (r === GOT) return this.take();
     if (r === DRAINED) throw this.closedError();

@@ -77,7 +77,8 @@ export class Mutex {
    * `true` once locked, as `lock(ms)` returns.
    */
   lock$try(): boolean | undefined | typeof NOT_READY {
-    if (!this.tryLock()) return NOT_READY;
+    // A subclass that overrides lock must run its override: take the slow path, which dispatches to it.
+    if (this.lock !== Mutex.prototype.lock || !this.tryLock()) return NOT_READY;
     return arguments.length !== 0 && arguments[0] !== undefined ? true : undefined;
   }
 

@@ -419,7 +419,7 @@ class FileLowering {
             call = f.createCallExpression(f.createPropertyAccessExpression(callee, "$co"), undefined, args);
           } else call = viaCall(callee, f.createVoidZero());
         } else if (ts.isPropertyAccessExpression(callee)) {
-          if (isMethod && !bodyless && !optionalObject && !ts.isPrivateIdentifier(callee.name) && this.hasFastPath(callee)) {
+          if (isMethod && !bodyless && !optionalObject && !ts.isPrivateIdentifier(callee.name) && callee.expression.kind !== ts.SyntaxKind.SuperKeyword && this.hasFastPath(callee)) {
             return this.lowerWithFastPath(node, callee, args);
           }
           const obj = receiverOf(callee.expression);
