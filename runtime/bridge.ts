@@ -8,18 +8,17 @@
  */
 import { go, run } from "./api.js";
 import { currentFiber, type Fiber, type Resumable } from "./fiber.js";
-import { call, twin, uncompiledCall } from "./calls.js";
+import { callFrame, twin, uncompiledCall } from "./calls.js";
 
-/** A suspending function whose twin builds a frame calling `fn` with a fixed `this` and arguments. */
-function bound<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): () => T {
+/**
+ * A function that can only run as a fiber body: its twin makes the frame,
+ * its sync entry refuses (nothing here may block the thread).
+ */
+function fiberBody<T>(frame: () => Resumable<T>): () => T {
   const entry = (): T => {
     throw uncompiledCall("a bridged fiber body", "it must run as a fiber");
   };
-  return twin(entry, () => callWith<T>(fn, thisArg, args));
-}
-
-function* callWith<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
-  return (yield call(fn, thisArg, args)) as T;
+  return twin(entry, frame);
 }
 
 function* watch<T>(child: Fiber<T>, resolve: (v: T) => void, reject: (e: unknown) => void): Resumable<void> {
@@ -35,12 +34,12 @@ function* watch<T>(child: Fiber<T>, resolve: (v: T) => void, reject: (e: unknown
  * fiber of the current scope when called from a fiber, else a new run.
  */
 export function spawnPromise<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<T> {
-  const body = bound<T>(fn, thisArg, args);
+  const body = fiberBody<T>(() => callFrame<T>(fn, thisArg, args));
   if (currentFiber() === null) return run(body);
   const child = go(body);
   return new Promise<T>((resolve, reject) => {
     // A watcher fiber joins the child, so its failure counts as handled by the awaiting code.
-    go(twin((): void => undefined, () => watch(child, resolve, reject)));
+    go(fiberBody(() => watch(child, resolve, reject)));
   });
 }
 
@@ -58,8 +57,5 @@ export function toPromise<A extends unknown[], T>(fn: (...args: A) => T): (...ar
  * and how an ES module's top level runs its suspending statements.
  */
 export function spawnFrame<T>(body: (this: unknown) => Resumable<T>, thisArg: unknown): Promise<T> {
-  const entry = (): T => {
-    throw uncompiledCall("a bridged fiber body", "it must run as a fiber");
-  };
-  return spawnPromise<T>(twin(entry, () => body.call(thisArg)), undefined, []);
+  return spawnPromise<T>(fiberBody(() => body.call(thisArg)), undefined, []);
 }

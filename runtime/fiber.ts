@@ -533,7 +533,7 @@ interface FiberExtra {
   /** Kept here once the frames are released. */
   spawnSite: string | undefined;
   /** The innermost open `scope()` body's scope, when one is open (see `scope`). */
-  innerScope?: Scope | null;
+  innerScope: Scope | null | undefined;
 }
 
 const EMPTY_FRAMES: unknown[] = [];
