@@ -110,7 +110,7 @@ export class ColourMap {
     private readonly ts: TS,
     private readonly checker: ts.TypeChecker,
     /** The files we transform (their functions can be rewritten). */
-    readonly files: readonly ts.SourceFile[],
+    files: readonly ts.SourceFile[],
     /**
      * The `redirect` option: for a redirected module name (`node:fs`), the
      * @suspends exports of its target (`colorless/fs`). Needed because
@@ -245,32 +245,30 @@ export class ColourMap {
 
   /** The chain of reasons from `fn` to a root, for messages and `explain`. */
   chain(fn: FunctionNode): Reason[] {
-    const out: Reason[] = [];
-    const seen = new Set<FunctionNode>();
-    let cur: FunctionNode | undefined = fn;
-    while (cur !== undefined && !seen.has(cur)) {
-      seen.add(cur);
-      const r: Reason | undefined = this.functions.get(cur)?.reason;
-      if (r === undefined) break;
-      out.push(r);
-      cur = r.next;
+    const first = this.functions.get(fn)?.reason;
+    return first === undefined ? [] : this.chainFrom(first, fn);
+  }
+
+  /** `first`, then the reason of each function it leads to, until a root (or a cycle). */
+  private chainFrom(first: Reason, from?: FunctionNode): Reason[] {
+    const out: Reason[] = [first];
+    const seen = new Set<FunctionNode>(from === undefined ? [] : [from]);
+    for (let r = first; r.next !== undefined && !seen.has(r.next); ) {
+      seen.add(r.next);
+      const next = this.functions.get(r.next)?.reason;
+      if (next === undefined) break;
+      out.push(next);
+      r = next;
     }
     return out;
   }
 
   /** "`f` suspends because it calls `g` (a.ts:12) which calls `sleep` (colorless)". */
   explainChain(name: string, first: Reason, describeSite: (n: ts.Node) => string): string {
-    const parts: string[] = [`\`${name}\` suspends because it calls \`${first.callee}\` (${describeSite(first.site)})`];
-    let r: Reason | undefined = first;
-    const seen = new Set<FunctionNode>();
-    while (r?.next !== undefined && !seen.has(r.next)) {
-      seen.add(r.next);
-      const nr: Reason | undefined = this.functions.get(r.next)?.reason;
-      if (nr === undefined) break;
-      parts.push(`which calls \`${nr.callee}\` (${describeSite(nr.site)})`);
-      r = nr;
-    }
-    if (r?.rootFile !== undefined) parts.push(`declared @suspends in ${r.rootFile}`);
+    const chain = this.chainFrom(first);
+    const parts = chain.map((r, i) => `${i === 0 ? `\`${name}\` suspends because it calls` : "which calls"} \`${r.callee}\` (${describeSite(r.site)})`);
+    const last = chain[chain.length - 1];
+    if (last.rootFile !== undefined) parts.push(`declared @suspends in ${last.rootFile}`);
     return parts.join(" ");
   }
 
@@ -480,11 +478,8 @@ export class ColourMap {
   private redirectedRoot(decl: ts.Declaration, name: string): ts.Declaration | undefined {
     const ts = this.ts;
     for (let n: ts.Node | undefined = decl.parent; n !== undefined; n = n.parent) {
+      // Only ambient `declare module "node:fs"` declarations stand for a redirected module name.
       if (ts.isModuleDeclaration(n) && ts.isStringLiteral(n.name)) return this.redirected(n.name.text)?.get(name);
-      if (ts.isSourceFile(n)) {
-        // Module files resolved by path (not ambient): matched by the module name they were imported as, via their file name.
-        return undefined;
-      }
     }
     return undefined;
   }
@@ -638,8 +633,6 @@ export class ColourMap {
       const prop = ctx?.getProperty(name!);
       for (const d of prop?.declarations ?? []) if (d !== p && (ts.isPropertySignature(d) || ts.isMethodSignature(d))) this.union(fn, d);
     }
-    // Interface members extending other interfaces' members join the same slot by name through their implementers.
-    for (const n of [...this.slotParent.keys()]) this.find(n);
   }
 
   // ── fixpoint ────────────────────────────────────────────────────────────
