@@ -93,3 +93,27 @@ export function coKey(key: PropertyKey): PropertyKey {
  * resume (docs/calling-convention.md §2).
  */
 export const NOT_READY: unique symbol = Symbol("colorless.notReady");
+
+/**
+ * `f.bind(thisArg, …args)` where `f` may suspend: the native bound function
+ * (same `name`, `length`, and `new` behaviour), carrying a bound twin so
+ * compiled callers of the bound function still suspend.
+ */
+export function bind(fn: unknown, thisArg?: unknown, ...args: unknown[]): unknown {
+  if (typeof fn !== "function") throw new TypeError("Bind must be called on a function");
+  const bound = (fn as (...a: unknown[]) => unknown).bind(thisArg, ...args);
+  const co = (fn as { $co?: (...a: unknown[]) => TwinResult }).$co;
+  if (typeof co !== "function") return bound;
+  return twin(bound as (...a: unknown[]) => unknown, co.bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
+}
+
+/** `obj.m.bind(thisArg, …args)`: a method's twin is found as `obj.m$co` when `m` carries none itself. */
+export function bindMethod(obj: unknown, key: string, thisArg?: unknown, ...args: unknown[]): unknown {
+  const target = obj as Record<string, unknown>;
+  const fn = target[key];
+  if (typeof fn !== "function") throw new TypeError("Bind must be called on a function");
+  const bound = (fn as (...a: unknown[]) => unknown).bind(thisArg, ...args);
+  const co = (fn as { $co?: unknown }).$co ?? target[`${key}$co`];
+  if (typeof co !== "function") return bound;
+  return twin(bound as (...a: unknown[]) => unknown, (co as (...a: unknown[]) => TwinResult).bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
+}

@@ -16,6 +16,26 @@ import { call, describeValue } from "./calls.js";
 type Callback = unknown;
 type List = ArrayLike<unknown> & Record<number, unknown>;
 
+/**
+ * ArraySpeciesCreate (ECMA-262 §10.4.2.3): `map`, `filter` and `flatMap`
+ * on an Array subclass return an instance of that subclass, as natively.
+ */
+function arraySpeciesCreate(original: List, length: number): unknown[] {
+  if (!Array.isArray(original)) return new Array<unknown>(length);
+  let C: unknown = (original as { constructor?: unknown }).constructor;
+  if (C !== null && (typeof C === "object" || typeof C === "function")) {
+    C = (C as { [Symbol.species]?: unknown })[Symbol.species];
+    if (C === null) C = undefined;
+  }
+  if (C === undefined || C === Array) return new Array<unknown>(length);
+  if (typeof C !== "function") throw new TypeError("object.constructor[Symbol.species] is not a constructor");
+  return new (C as new (n: number) => unknown[])(length);
+}
+
+function createDataProperty(o: unknown[], i: number, value: unknown): void {
+  Object.defineProperty(o, i, { value, writable: true, enumerable: true, configurable: true });
+}
+
 function callable(cb: Callback, method: string): void {
   if (typeof cb !== "function") throw new TypeError(`${describeValue(cb)} is not a function (in Array.prototype.${method})`);
 }
@@ -31,19 +51,20 @@ export function* forEach(a: List, cb: Callback, thisArg?: unknown): Resumable<un
 export function* map(a: List, cb: Callback, thisArg?: unknown): Resumable<unknown[]> {
   callable(cb, "map");
   const len = a.length;
-  const out = new Array<unknown>(len);
-  for (let i = 0; i < len; i++) if (i in a) out[i] = yield call(cb, thisArg, [a[i], i, a]);
+  const out = arraySpeciesCreate(a, len);
+  for (let i = 0; i < len; i++) if (i in a) createDataProperty(out, i, yield call(cb, thisArg, [a[i], i, a]));
   return out;
 }
 
 export function* filter(a: List, cb: Callback, thisArg?: unknown): Resumable<unknown[]> {
   callable(cb, "filter");
   const len = a.length;
-  const out: unknown[] = [];
+  const out = arraySpeciesCreate(a, 0);
+  let to = 0;
   for (let i = 0; i < len; i++) {
     if (!(i in a)) continue;
     const v = a[i];
-    if (yield call(cb, thisArg, [v, i, a])) out.push(v);
+    if (yield call(cb, thisArg, [v, i, a])) createDataProperty(out, to++, v);
   }
   return out;
 }
@@ -51,13 +72,14 @@ export function* filter(a: List, cb: Callback, thisArg?: unknown): Resumable<unk
 export function* flatMap(a: List, cb: Callback, thisArg?: unknown): Resumable<unknown[]> {
   callable(cb, "flatMap");
   const len = a.length;
-  const out: unknown[] = [];
+  const out = arraySpeciesCreate(a, 0);
+  let to = 0;
   for (let i = 0; i < len; i++) {
     if (!(i in a)) continue;
     const r = yield call(cb, thisArg, [a[i], i, a]);
     if (Array.isArray(r)) {
-      for (let j = 0; j < r.length; j++) if (j in r) out.push(r[j]);
-    } else out.push(r);
+      for (let j = 0; j < r.length; j++) if (j in r) createDataProperty(out, to++, r[j]);
+    } else createDataProperty(out, to++, r);
   }
   return out;
 }

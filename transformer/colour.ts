@@ -58,6 +58,14 @@ export interface FunctionInfo {
   restricted?: "constructor" | "accessor" | "generator" | "async" | "captures";
   /** For restricted kinds: they would have suspended. */
   wouldSuspend?: boolean;
+  /**
+   * Polymorphic whatever its arguments: it calls something the checker
+   * cannot resolve (`any`, a computed member, a value returned by a call), or
+   * such a function. Called from suspending code it runs as its twin, whose
+   * calls are runtime-checked, so a suspending function reached that way
+   * suspends instead of blocking the thread.
+   */
+  maybe?: boolean;
 }
 
 /** How a call site resolved. */
@@ -67,7 +75,7 @@ export type CallTarget =
   /** Our own functions (several for a slot or overloads). */
   | { kind: "functions"; fns: FunctionNode[]; slot: boolean; name: string; viaValue?: boolean }
   /** A function-typed parameter of this or an enclosing function. */
-  | { kind: "parameter"; name: string }
+  | { kind: "parameter"; name: string; owner?: FunctionNode }
   /** `fn.call(thisArg, …args)` / `fn.apply(thisArg, args)`: suspends when `fn` does. */
   | { kind: "invoke"; method: "call" | "apply" }
   /** A built-in higher-order method whose callback is argument `callback`. */
@@ -81,6 +89,12 @@ const ARRAY_HOFS: Record<string, number> = {
   forEach: 0, map: 0, filter: 0, reduce: 0, reduceRight: 0, find: 0, findIndex: 0, findLast: 0, findLastIndex: 0,
   some: 0, every: 0, flatMap: 0, sort: 0,
 };
+
+const TYPED_ARRAYS = new Set([
+  "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
+  "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+]);
+const COLLECTIONS = new Set(["Map", "Set", "ReadonlyMap", "ReadonlySet"]);
 
 interface FileRecord {
   functions: FunctionNode[];
@@ -184,6 +198,7 @@ export class ColourMap {
         return "S";
       case "functions": {
         if (this.anySuspends(t)) return "S";
+        if (t.fns.some((f) => this.functions.get(f)?.maybe === true)) return "M";
         if (t.fns.some((f) => this.colourOf(f) === "polymorphic")) return this.worstArgument(args);
         return "P";
       }
@@ -241,6 +256,15 @@ export class ColourMap {
       if (fn === undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && this.valueFunctions(d.initializer, 1).some((f) => this.colourOf(f) === "suspending")) return "S";
     }
     return "P";
+  }
+
+  /** Is `call` a `fn.bind(thisArg, …)` of the built-in `Function.prototype.bind`? */
+  isFunctionBind(call: ts.CallExpression): boolean {
+    const ts = this.ts;
+    const callee = skipOuter(ts, call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "bind") return false;
+    const decls = this.symbolAt(callee.name)?.declarations ?? [];
+    return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile && ts.isInterfaceDeclaration(d.parent) && (d.parent.name.text === "Function" || d.parent.name.text === "CallableFunction"));
   }
 
   /** The chain of reasons from `fn` to a root, for messages and `explain`. */
@@ -421,10 +445,12 @@ export class ColourMap {
     // Built-in higher-order methods on arrays, Maps and Sets.
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
-      if (method in ARRAY_HOFS || method === "forEach") {
-        const receiverType = this.checker.getTypeAtLocation(callee.expression);
-        if (method in ARRAY_HOFS && this.isArrayLike(receiverType)) return { kind: "hof", method, callback: 0, receiver: "array" };
-        if (method === "forEach" && this.isCollection(receiverType)) return { kind: "hof", method, callback: 0, receiver: "collection" };
+      if (method in ARRAY_HOFS) {
+        // Decided by who declares the method, not by the receiver's type: Array subclasses, typed arrays,
+        // generic `T extends number[]` and nullable receivers all reach the lib's declaration.
+        const owner = this.builtinOwner(callee.name);
+        if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap")) return { kind: "hof", method, callback: 0, receiver: "array" };
+        if (owner === "collection" && method === "forEach") return { kind: "hof", method, callback: 0, receiver: "collection" };
       }
       if (method === "from" && ts.isIdentifier(callee.expression) && callee.expression.text === "Array" && call.arguments.length >= 2) {
         const s = this.symbolAt(callee.expression);
@@ -451,7 +477,8 @@ export class ColourMap {
       const own = this.functionOfDeclaration(root);
       if (own === undefined) return { kind: "root", name, decl: root };
     }
-    if (decls.some((d) => ts.isParameter(d))) return { kind: "parameter", name };
+    const param = decls.find((d) => ts.isParameter(d));
+    if (param !== undefined) return { kind: "parameter", name, owner: isFunctionNode(ts, param.parent) ? param.parent : undefined };
     const fns: FunctionNode[] = [];
     let slot = false;
     for (const d of decls) {
@@ -581,10 +608,27 @@ export class ColourMap {
     return types.length > 0 && types.every((t) => this.checker.isArrayType(t) || this.checker.isTupleType(t) || isNamed(t, ["ReadonlyArray", "Array"]));
   }
 
-  private isCollection(type: ts.Type): boolean {
-    const types = type.isUnion() ? type.types : [type];
-    return types.length > 0 && types.every((t) => isNamed(t, ["Map", "Set", "ReadonlyMap", "ReadonlySet", "WeakMap", "WeakSet"]));
+  /**
+   * Which built-in declares the method named here: "array" (Array,
+   * ReadonlyArray), "typed" (the typed arrays), "collection" (Map, Set and
+   * their readonly views), "mixed" for a union of those, undefined otherwise.
+   */
+  private builtinOwner(name: ts.MemberName): "array" | "typed" | "collection" | "mixed" | undefined {
+    const ts = this.ts;
+    const decls = this.symbolAt(name)?.declarations ?? [];
+    let owner: "array" | "typed" | "collection" | "mixed" | undefined;
+    for (const d of decls) {
+      const parent = d.parent;
+      if (!d.getSourceFile().isDeclarationFile || !ts.isInterfaceDeclaration(parent)) return undefined;
+      const n = parent.name.text;
+      const kind = n === "Array" || n === "ReadonlyArray" ? "array" : TYPED_ARRAYS.has(n) ? "typed" : COLLECTIONS.has(n) ? "collection" : undefined;
+      if (kind === undefined) return undefined;
+      owner = owner === undefined || owner === kind ? kind : kind === "collection" || owner === "collection" ? undefined : "mixed";
+      if (owner === undefined) return undefined;
+    }
+    return owner === "mixed" ? "typed" : owner;
   }
+
 
   // ── slots ───────────────────────────────────────────────────────────────
 
@@ -729,6 +773,8 @@ export class ColourMap {
     const sites = this.sitesOf.get(info.node) ?? [];
     let colour: Colour = info.colour;
     let reason: Reason | undefined;
+    let maybe = info.maybe === true;
+    let raisedOwner = false;
     for (const site of sites) {
       const c = this.siteColour(site);
       if (c === "S") {
@@ -736,9 +782,20 @@ export class ColourMap {
         reason = this.reasonFor(site);
         break;
       }
-      // A maybe-suspending call makes its function polymorphic only through a parameter (or a callback passed on),
-      // not through a value the checker could not resolve.
-      if (c === "M" && this.targets.get(site)?.kind !== "dynamic") colour = "polymorphic";
+      if (c !== "M") continue;
+      colour = "polymorphic";
+      const t = this.targets.get(site)!;
+      // A call the checker cannot resolve (or into such a function) may suspend whatever the arguments are.
+      if (t.kind === "dynamic" || (t.kind === "functions" && t.fns.some((f) => this.functions.get(f)?.maybe === true))) maybe = true;
+      // A closure calling a parameter of an enclosing function makes that function polymorphic too:
+      // `wrap(fn) { return () => fn() }` must build the closure's twin when given a suspending `fn`.
+      if (t.kind === "parameter" && t.owner !== undefined && t.owner !== info.node) {
+        const owner = this.functions.get(t.owner);
+        if (owner !== undefined && owner.colour === "plain" && owner.restricted === undefined) {
+          owner.colour = "polymorphic";
+          raisedOwner = true;
+        }
+      }
     }
     // Parameter defaults and bodies only; restricted kinds record that they would suspend.
     if (info.restricted !== undefined) {
@@ -746,9 +803,11 @@ export class ColourMap {
         info.wouldSuspend = true;
         info.reason = reason;
       }
-      return false;
+      return raisedOwner;
     }
-    if (colour === info.colour) return false;
+    const maybeRose = maybe && info.maybe !== true && colour === "polymorphic";
+    if (maybeRose) info.maybe = true;
+    if (colour === info.colour) return maybeRose || raisedOwner;
     info.colour = colour;
     if (reason !== undefined) info.reason = reason;
     return true;

@@ -331,7 +331,9 @@ export class ColorlessProject {
       const key = resolve(fileName);
       const cached = this.parsed.get(key);
       if (cached !== undefined) return cached;
-      const shared = isImmutable(key) ? sharedDeclarations.get(`${key}|${JSON.stringify(languageVersion)}`) : undefined;
+      // Keyed by the TypeScript version too: a SourceFile parsed by one version confuses another's checker.
+      const sharedKey = `${key}|${ts.version}|${JSON.stringify(languageVersion)}`;
+      const shared = isImmutable(key) ? sharedDeclarations.get(sharedKey) : undefined;
       if (shared !== undefined) return shared;
       const text = host.readFile(fileName);
       if (text === undefined) {
@@ -339,7 +341,7 @@ export class ColorlessProject {
         return undefined;
       }
       const sf = ts.createSourceFile(fileName, text, languageVersion, true);
-      if (isImmutable(key)) sharedDeclarations.set(`${key}|${JSON.stringify(languageVersion)}`, sf);
+      if (isImmutable(key)) sharedDeclarations.set(sharedKey, sf);
       else this.parsed.set(key, sf);
       return sf;
     };

@@ -30,6 +30,7 @@ import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import { hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
+import { callbackUse } from "../callbacks.js";
 import type { TS } from "../typescript.js";
 
 type Mode = "plain" | "suspending" | "twin" | "async";
@@ -331,6 +332,16 @@ class FileLowering {
     const target = colours.target(node);
     const mode = this.frame.mode;
     const colour = colours.siteColour(node);
+    // `f.bind(t, …)` of a (maybe) suspending function: the bound function keeps a bound twin, wherever it is made.
+    if (colours.isFunctionBind(node) && colours.valueColour((skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression) !== "P") {
+      const bound = skipOuter(ts, (skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression);
+      const args = node.arguments.map((a) => this.visitExpr(a));
+      // A class method's twin is its sibling `m$co`: bind both from the same receiver.
+      if (ts.isPropertyAccessExpression(bound) && !ts.isPrivateIdentifier(bound.name) && bound.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+        return this.runtime("bindMethod", [this.visitExpr(bound.expression), this.f.createStringLiteral(bound.name.text), ...args]);
+      }
+      return this.runtime("bind", [this.visitExpr(bound), ...args]);
+    }
     if (target !== undefined && (mode === "suspending" || mode === "twin") && colour !== "P") {
       const lowered = this.lowerCall(node, target);
       if (lowered !== undefined) return lowered;
@@ -560,10 +571,10 @@ class FileLowering {
   }
 
   /**
-   * A suspending function passed to an uncompiled API: wrap it as a
-   * Promise-returning function if the parameter accepts one (test runners,
-   * timers, event handlers), otherwise report that the API would call it
-   * synchronously.
+   * A suspending function passed to an uncompiled API (transformer/callbacks.ts
+   * decides what the API does with it): passed untouched where it is only
+   * stored or inspected, bridged to a Promise where the API awaits it or the
+   * host calls it later, CL1005 where the API calls it synchronously.
    */
   private bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string; decl?: ts.Declaration }): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
@@ -573,20 +584,15 @@ class FileLowering {
     if (suspendingArgs.length === 0 || target.decl === undefined || hasTag(ts, target.decl, "suspendingCallbacks")) {
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
-    const checker = this.lc.checker;
-    const signature = checker.getResolvedSignature(node);
     const args = node.arguments.map((a, i) => {
       const visited = this.visitExpr(a);
       if (!suspendingArgs.includes(a)) return visited;
-      const param = signature?.parameters[Math.min(i, signature.parameters.length - 1)];
-      const paramType = param !== undefined ? checker.getTypeOfSymbolAtLocation(param, node) : undefined;
-      if (paramType !== undefined && acceptsPromiseReturning(ts, checker, paramType)) {
-        this.usesRuntime = true;
-        return this.runtime("toPromise", [visited]);
-      }
+      const use = callbackUse(ts, this.lc.checker, node, i, target.name);
+      if (use === "store") return visited;
+      if (use === "await" || use === "host-async") return this.runtime("toPromise", [visited]);
       this.report(a, CODES.CALLBACK_TO_UNCOMPILED, "error",
         `\`${a.getText()}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
-          `(the parameter it is passed to does not accept a Promise-returning function). ` +
+          `(its parameter is a function type that does not return a Promise). ` +
           `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`);
       return visited;
     });
@@ -828,25 +834,6 @@ function containsYield(ts: TS, n: ts.Node): boolean {
   };
   walk(n);
   return found;
-}
-
-/** Can a function returning a Promise be passed where `type` is expected? (void/any/unknown/Promise-ish returns) */
-function acceptsPromiseReturning(ts: TS, checker: ts.TypeChecker, type: ts.Type): boolean {
-  const types = type.isUnion() ? type.types : [type];
-  for (const t of types) {
-    if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
-    for (const sig of t.getCallSignatures()) {
-      const ret = sig.getReturnType();
-      const rets = ret.isUnion() ? ret.types : [ret];
-      for (const r of rets) {
-        if (r.flags & (ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
-        const name = (r.getSymbol() ?? r.aliasSymbol)?.getName();
-        if (name === "Promise" || name === "PromiseLike") return true;
-        if (checker.getPropertyOfType(r, "then") !== undefined) return true;
-      }
-    }
-  }
-  return false;
 }
 
 /** The names a binding pattern declares. */

@@ -1,0 +1,62 @@
+/**
+ * What compiled code calls for a built-in higher-order method whose callback
+ * suspends: `xs.find(cb)` → `(yield __co.hofs.find(xs, cb))`.
+ *
+ * The transformer knows from the checker only that the method was declared
+ * by `Array`, `ReadonlyArray` or a typed array; the receiver may still be an
+ * Array subclass that overrides it, a typed array, or any object typed as an
+ * array. So each entry reads the method once, as `xs.find(…)` does, and
+ * dispatches on what it got: the Array intrinsic runs the Array algorithm
+ * (hofs.ts), the %TypedArray% intrinsic the typed-array one
+ * (hofs-typed.ts), and anything else — an override — is called as written,
+ * through the runtime-checked `call`.
+ */
+import type { Resumable } from "./fiber.js";
+import { call, describeValue, type TwinResult } from "./calls.js";
+import * as arrays from "./hofs.js";
+import * as typed from "./hofs-typed.js";
+
+type Impl = (a: never, ...args: never[]) => Resumable<unknown>;
+type Entry = (receiver: unknown, ...args: unknown[]) => TwinResult;
+
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as Record<string, unknown>;
+
+function dispatcher(name: string, arrayImpl: Impl, typedImpl?: Impl): Entry {
+  const arrayIntrinsic = (Array.prototype as unknown as Record<string, unknown>)[name];
+  const typedIntrinsic = typedImpl === undefined ? undefined : TypedArrayPrototype[name];
+  return (receiver, ...args) => {
+    // One read, with the language's own TypeError for null/undefined receivers.
+    const method = (receiver as Record<string, unknown>)[name];
+    if (method === arrayIntrinsic) return (arrayImpl as (a: unknown, ...x: unknown[]) => Resumable<unknown>)(receiver, ...args);
+    if (typedImpl !== undefined && method === typedIntrinsic) return (typedImpl as (a: unknown, ...x: unknown[]) => Resumable<unknown>)(receiver, ...args);
+    if (typeof method !== "function") throw new TypeError(`${describeValue(method)} is not a function (reading '${name}')`);
+    return call(method, receiver, args);
+  };
+}
+
+export const forEach = dispatcher("forEach", arrays.forEach, typed.forEach);
+export const map = dispatcher("map", arrays.map, typed.map);
+export const filter = dispatcher("filter", arrays.filter, typed.filter);
+export const flatMap = dispatcher("flatMap", arrays.flatMap);
+export const some = dispatcher("some", arrays.some, typed.some);
+export const every = dispatcher("every", arrays.every, typed.every);
+export const find = dispatcher("find", arrays.find, typed.find);
+export const findIndex = dispatcher("findIndex", arrays.findIndex, typed.findIndex);
+export const findLast = dispatcher("findLast", arrays.findLast, typed.findLast);
+export const findLastIndex = dispatcher("findLastIndex", arrays.findLastIndex, typed.findLastIndex);
+export const reduce = dispatcher("reduce", arrays.reduce as Impl, typed.reduce as Impl);
+export const reduceRight = dispatcher("reduceRight", arrays.reduceRight as Impl, typed.reduceRight as Impl);
+export const sort = dispatcher("sort", arrays.sort);
+
+const mapForEach = Map.prototype.forEach as unknown;
+const setForEach = Set.prototype.forEach as unknown;
+
+/** `m.forEach(cb)` on a Map or Set (or an override of it). */
+export function forEachEntry(receiver: unknown, ...args: unknown[]): TwinResult {
+  const method = (receiver as Record<string, unknown>).forEach;
+  if (method === mapForEach || method === setForEach) return arrays.forEachEntry(receiver as Map<unknown, unknown>, args[0], args[1]);
+  if (typeof method !== "function") throw new TypeError(`${describeValue(method)} is not a function (reading 'forEach')`);
+  return call(method, receiver, args);
+}
+
+export const from = arrays.from;
