@@ -198,7 +198,7 @@ export class ColourMap {
         return "S";
       case "functions": {
         if (this.anySuspends(t)) return "S";
-        if (t.fns.some((f) => this.functions.get(f)?.maybe === true)) return "M";
+        if (this.isMaybeTarget(t)) return "M";
         if (t.fns.some((f) => this.colourOf(f) === "polymorphic")) return this.worstArgument(args);
         return "P";
       }
@@ -216,6 +216,20 @@ export class ColourMap {
       case "external":
         return "P";
     }
+  }
+
+  /**
+   * May this target suspend whatever the arguments? Calls the checker cannot
+   * resolve, functions that make such calls, and members with no body
+   * (interface and abstract methods): an implementation we cannot see — a
+   * module namespace, a structural object, a library's class — may suspend.
+   */
+  private isMaybeTarget(t: CallTarget): boolean {
+    if (t.kind === "dynamic") return true;
+    return t.kind === "functions" && t.fns.some((f) => {
+      const info = this.functions.get(f);
+      return info === undefined ? true : info.maybe === true;
+    });
   }
 
   private anySuspends(t: { fns: FunctionNode[] }): boolean {
@@ -746,7 +760,11 @@ export class ColourMap {
       const container = queue.pop()!;
       for (const site of this.sitesOf.get(container) ?? []) {
         const t = this.targets.get(site);
-        if (t?.kind === "functions" && this.siteColour(site) !== "P") t.fns.forEach(use);
+        if (t?.kind === "functions" && this.siteColour(site) !== "P") {
+          t.fns.forEach(use);
+          // Dispatch through a slot reaches whichever member implements it.
+          if (t.slot) for (const f of t.fns) for (const m of this.slotMembers(f)) use(m);
+        }
       }
       // Polymorphic closures written inside running twins are passed around as maybe-suspending values.
       const walk = (owner: ts.Node): void => {
@@ -757,6 +775,24 @@ export class ColourMap {
       };
       walk(container);
     }
+  }
+
+  private slotIndex: Map<ts.Node, FunctionNode[]> | undefined;
+
+  /** The functions with bodies in `n`'s slot. */
+  private slotMembers(n: ts.Node): FunctionNode[] {
+    if (!this.slotParent.has(n)) return [];
+    if (this.slotIndex === undefined) {
+      this.slotIndex = new Map();
+      for (const fn of this.functions.keys()) {
+        if (!this.slotParent.has(fn)) continue;
+        const r = this.find(fn);
+        const list = this.slotIndex.get(r);
+        if (list === undefined) this.slotIndex.set(r, [fn]);
+        else list.push(fn);
+      }
+    }
+    return this.slotIndex.get(this.find(n)) ?? [];
   }
 
   private suspendingSlotMember(n: ts.Node): FunctionNode | undefined {
@@ -786,7 +822,7 @@ export class ColourMap {
       colour = "polymorphic";
       const t = this.targets.get(site)!;
       // A call the checker cannot resolve (or into such a function) may suspend whatever the arguments are.
-      if (t.kind === "dynamic" || (t.kind === "functions" && t.fns.some((f) => this.functions.get(f)?.maybe === true))) maybe = true;
+      if (this.isMaybeTarget(t)) maybe = true;
       // A closure calling a parameter of an enclosing function makes that function polymorphic too:
       // `wrap(fn) { return () => fn() }` must build the closure's twin when given a suspending `fn`.
       if (t.kind === "parameter" && t.owner !== undefined && t.owner !== info.node) {
