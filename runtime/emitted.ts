@@ -117,3 +117,12 @@ export function bindMethod(obj: unknown, key: string, thisArg?: unknown, ...args
   if (typeof co !== "function") return bound;
   return twin(bound as (...a: unknown[]) => unknown, (co as (...a: unknown[]) => TwinResult).bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
 }
+
+/**
+ * ToPropertyKey, once: a suspending method's computed key `[k]` becomes
+ * `[key = __co.propertyKey(k)]`, so `k`'s `toString` runs once, as in the
+ * source, and its twin's key `[__co.coKey(key)]` is derived from the result.
+ */
+export function propertyKey(k: unknown): PropertyKey {
+  return Reflect.ownKeys({ [k as PropertyKey]: 0 })[0];
+}

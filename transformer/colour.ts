@@ -754,7 +754,17 @@ export class ColourMap {
       this.twinUsed.add(f);
       queue.push(f);
     };
-    for (const info of this.functions.values()) if (info.colour === "suspending" && info.restricted === undefined) queue.push(info.node);
+    for (const info of this.functions.values()) {
+      if (info.colour === "suspending" && info.restricted === undefined) queue.push(info.node);
+      // Whoever imports an exported maybe-suspending function may call it from a fiber (`run(main)` in another build).
+      else if (info.maybe === true && info.restricted === undefined && isExported(this.ts, info.node)) use(info.node);
+    }
+    // A polymorphic function handed to an API that runs it as a fiber (`run`, `go`) runs as its twin.
+    for (const [site] of this.targets) {
+      const t = this.targets.get(site)!;
+      if (t.kind !== "external" || t.decl === undefined || !this.ts.isCallExpression(site) || !hasTag(this.ts, t.decl, "suspendingCallbacks")) continue;
+      for (const a of site.arguments) for (const f of this.valueFunctions(a, 0)) use(f);
+    }
     for (const sf of this.suspendingTopLevel.keys()) queue.push(sf);
     while (queue.length > 0) {
       const container = queue.pop()!;
@@ -898,6 +908,15 @@ export class ColourMap {
 }
 
 // ── helpers shared with the lowering ─────────────────────────────────────
+
+/** A function declaration with `export`, or one named in an `export { … }` of its file. */
+function isExported(ts: TS, fn: FunctionNode): boolean {
+  if (!ts.isFunctionDeclaration(fn) || fn.name === undefined) return false;
+  if ((ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Export) !== 0) return true;
+  const name = fn.name.text;
+  return fn.getSourceFile().statements.some((s) => ts.isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined &&
+    ts.isNamedExports(s.exportClause) && s.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name));
+}
 
 export function isFunctionNode(ts: TS, n: ts.Node): n is FunctionNode {
   return (

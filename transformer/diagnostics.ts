@@ -36,8 +36,7 @@ export const CODES = {
   COMMONJS_TOP_LEVEL: 1006,
   /** Suspending code calls a blocking node:fs / node:child_process function directly. */
   BLOCKING_NODE_CALL: 1007,
-  /** A suspending method with a computed name. */
-  COMPUTED_NAME: 1008,
+  // 1008 (a suspending method's computed name with side effects) is retired: the key is now evaluated once.
   /** A parameter default value calls suspending code. */
   SUSPENDING_PARAMETER_DEFAULT: 1009,
   /** A suspending arrow function uses its surroundings' `super` or `arguments`. */

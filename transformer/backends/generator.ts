@@ -167,11 +167,6 @@ class FileLowering {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
       return this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
     }
-    if (ts.isMethodDeclaration(node) && ts.isComputedPropertyName(node.name) && !isPureKey(ts, node.name.expression)) {
-      this.report(node.name, CODES.COMPUTED_NAME, "error",
-        `\`${info!.name}\` suspends but its computed name \`${node.name.getText()}\` has side effects, so its resumable twin cannot be named without evaluating it twice; compute the key into a constant first.`);
-      return this.inFrame({ mode: "plain", name: info!.name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
-    }
     this.usesRuntime = true;
     const name = info!.name;
     const twinParams = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
@@ -280,13 +275,24 @@ class FileLowering {
       if (plain !== undefined) args.push(f.createFunctionExpression(undefined, undefined, undefined, undefined, plain.parameters, undefined, plain.body!));
       return [ts.setTextRange(f.createPropertyAssignment(node.name, this.runtime("fn", args)), node)];
     }
-    const coName = twinMemberName(ts, f, node.name);
+    let entryName: ts.PropertyName = node.name;
+    let coName = twinMemberName(ts, f, node.name);
+    if (ts.isComputedPropertyName(node.name)) {
+      // The key is evaluated (and converted to a property key) once, as in the source; the twin's key derives from it.
+      const key = f.createUniqueName("key");
+      this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key)], ts.NodeFlags.Let)));
+      entryName = f.createComputedPropertyName(f.createAssignment(key, this.runtime("propertyKey", [this.visitExpr(node.name.expression)])));
+      coName = f.createComputedPropertyName(this.runtime("coKey", [key]));
+    }
     const isStatic = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
     const modifiers = node.modifiers?.filter((m) => m.kind === ts.SyntaxKind.StaticKeyword);
     const twinMethod = f.createMethodDeclaration(modifiers, f.createToken(ts.SyntaxKind.AsteriskToken), coName, undefined, undefined, params, undefined, body);
     ts.setTextRange(twinMethod, node);
     ts.setOriginalNode(twinMethod, node);
-    if (plain !== undefined) return [plain, twinMethod] as ts.ClassElement[];
+    if (plain !== undefined) {
+      const renamed = f.updateMethodDeclaration(plain, plain.modifiers, plain.asteriskToken, entryName, plain.questionToken, plain.typeParameters, plain.parameters, plain.type, plain.body);
+      return [renamed, twinMethod] as ts.ClassElement[];
+    }
     // The sync entry runs this class's own twin (not an override's): a compiled subclass's entry calls its own.
     const owner = node.parent;
     const className = ts.isClassLike(owner) && owner.name !== undefined ? f.createIdentifier(owner.name.text) : undefined;
@@ -294,7 +300,7 @@ class FileLowering {
     if (ts.isPrivateIdentifier(coName)) ref = f.createPropertyAccessExpression(f.createThis(), coName);
     else if (className === undefined) ref = this.memberAccess(f.createThis(), coName);
     else ref = this.memberAccess(isStatic ? className : f.createPropertyAccessExpression(className, "prototype"), coName);
-    const entry = f.updateMethodDeclaration(node, node.modifiers, undefined, node.name, node.questionToken, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(ref), `${name}()`));
+    const entry = f.updateMethodDeclaration(node, node.modifiers, undefined, entryName, node.questionToken, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(ref), `${name}()`));
     return [entry, twinMethod] as ts.ClassElement[];
   }
 
@@ -790,12 +796,6 @@ function twinMemberName(ts: TS, f: ts.NodeFactory, name: ts.PropertyName): ts.Pr
     return f.createComputedPropertyName(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "coKey"), undefined, [name.expression]));
   }
   return f.createStringLiteral(`${memberName(ts, name)}$co`);
-}
-
-/** A computed key that can be evaluated twice without anyone noticing. */
-function isPureKey(ts: TS, e: ts.Expression): boolean {
-  if (ts.isIdentifier(e) || ts.isStringLiteralLike(e) || ts.isNumericLiteral(e)) return true;
-  return ts.isPropertyAccessExpression(e) && isPureKey(ts, e.expression);
 }
 
 /** The runtime's `go` (it reads the call-site register to record where a fiber was spawned). */
