@@ -93,8 +93,20 @@ class FileLowering {
 
   // ── traversal ─────────────────────────────────────────────────────────
 
+  /** Nodes already evaluated into a temporary (the base of an optional chain): visiting one yields the temporary. */
+  private readonly substitutions = new Map<ts.Node, ts.Expression>();
+  /** Chain links whose `?.` was already tested by an enclosing guard: emitted as plain `.`/`[]`/`()`. */
+  private readonly stripped = new Set<ts.Node>();
+
   private readonly visit = (node: ts.Node): ts.VisitResult<ts.Node | undefined> => {
     const ts = this.ts;
+    const substitute = this.substitutions.get(node);
+    if (substitute !== undefined) return substitute;
+    if (ts.isExpression(node) && ts.isOptionalChain(node)) {
+      const guarded = this.guardOptionalChain(node);
+      if (guarded !== undefined) return guarded;
+      if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isCallExpression(node)) return this.visitCall(node);
     if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
@@ -372,11 +384,12 @@ class FileLowering {
     const ts = this.ts;
     const f = this.f;
     const callee = skipOuter(ts, node.expression);
-    // Optional chains deeper than one link keep their plain (blocking-mode) call.
-    if (ts.isOptionalChain(node) && node.questionDotToken === undefined && !(ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined)) return undefined;
+    // Chains are guarded at their outermost link (guardOptionalChain); reached here unguarded (an `async`
+    // function's child frame), a `?.` further in keeps the plain call.
+    if (ts.isOptionalChain(node) && node.questionDotToken === undefined && !(ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined) && this.chainQuestionDot(node) !== undefined) return undefined;
     const args = node.arguments.map((a) => this.visitExpr(a));
-    const optionalObject = ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined;
-    const optionalCall = node.questionDotToken !== undefined;
+    const optionalObject = ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined && !this.stripped.has(callee);
+    const optionalCall = node.questionDotToken !== undefined && !this.stripped.has(node);
     let guard: { temp: ts.Identifier; assign: ts.Expression } | undefined;
     const receiverOf = (obj: ts.Expression): ts.Expression => {
       const visited = obj.kind === ts.SyntaxKind.SuperKeyword ? obj : this.visitExpr(obj);
@@ -465,6 +478,78 @@ class FileLowering {
     const lowered = this.withSite(node, call, args);
     const g = guard as { temp: ts.Identifier; assign: ts.Expression } | undefined;
     return g === undefined ? lowered : this.guarded(g.assign, lowered);
+  }
+
+  /**
+   * An optional chain with a suspending call at or above one of its `?.`s.
+   * The `yield` a suspending call becomes ends the chain, so the short
+   * circuit is made explicit at the chain's outermost link, one `?.` at a
+   * time from the innermost:
+   *
+   *     [source]   a?.b.m(x).c
+   *     [emitted]  (t = a) == null ? void 0 : (yield (site, t.b.m$co(x))).c
+   *
+   * The base is evaluated once into a temporary; arguments past a
+   * short-circuit are not evaluated, as natively.
+   */
+  private guardOptionalChain(node: ts.Expression): ts.Expression | undefined {
+    const ts = this.ts;
+    if (this.frame.mode !== "suspending" && this.frame.mode !== "twin") return undefined;
+    const parent = node.parent;
+    // Only at the outermost link of the chain.
+    if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isCallExpression(parent) || ts.isNonNullExpression(parent)) &&
+        parent.expression === node && ts.isOptionalChain(parent) && !this.stripped.has(parent)) return undefined;
+    const spine = this.chainSpine(node);
+    let lowest = -1;
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const link = spine[i];
+      if ("questionDotToken" in link && link.questionDotToken !== undefined && !this.stripped.has(link)) {
+        lowest = i;
+        break;
+      }
+    }
+    if (lowest < 0) return undefined;
+    const colours = this.lc.colours;
+    const suspends = spine.slice(0, lowest + 1).some((l) => ts.isCallExpression(l) && colours.target(l) !== undefined && colours.siteColour(l) !== "P");
+    if (!suspends) return undefined;
+    const link = spine[lowest] as ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression;
+    const temp = this.temp();
+    this.stripped.add(link);
+    const assign = this.f.createAssignment(temp, this.visitExpr(link.expression));
+    this.substitutions.set(link.expression, temp);
+    try {
+      return this.guarded(assign, this.visitExpr(node));
+    } finally {
+      this.substitutions.delete(link.expression);
+      this.stripped.delete(link);
+    }
+  }
+
+  /** The links of the chain ending at `node`, outermost first (`!` links included). */
+  private chainSpine(node: ts.Expression): ts.Expression[] {
+    const ts = this.ts;
+    const out: ts.Expression[] = [];
+    for (let n: ts.Expression = node; ; ) {
+      if (!(ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n) || ts.isNonNullExpression(n))) return out;
+      out.push(n);
+      if (!ts.isNonNullExpression(n) && n.questionDotToken !== undefined) return out;
+      n = n.expression;
+    }
+  }
+
+  /** The innermost unguarded `?.` link of the chain ending at `node`, if any. */
+  private chainQuestionDot(node: ts.Expression): ts.Node | undefined {
+    for (const l of this.chainSpine(node).reverse()) if ("questionDotToken" in l && l.questionDotToken !== undefined && !this.stripped.has(l)) return l;
+    return undefined;
+  }
+
+  /** `x?.y` / `x?.[k]` whose test an enclosing guard already made: `x.y` / `x[k]`. */
+  private withoutQuestionDot(node: ts.Expression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isPropertyAccessExpression(node)) return f.createPropertyAccessExpression(this.visitExpr(node.expression), node.name);
+    if (ts.isElementAccessExpression(node)) return f.createElementAccessExpression(this.visitExpr(node.expression), this.visitExpr(node.argumentExpression));
+    return ts.visitEachChild(node, this.visit, this.tctx);
   }
 
   /** Does the receiver's type offer `m$try`, the synchronous fast path of the operation `m`? */
