@@ -59,6 +59,9 @@ function returnsThenable(ts: TS, checker: ts.TypeChecker, type: ts.Type): boolea
   const members = type.isUnion() ? type.types : [type];
   for (const t of members) {
     for (const sig of t.getCallSignatures()) {
+      // As written: `Awaitable<any> | void` reduces to `any`, but its declaration names PromiseLike.
+      const declared = sig.getDeclaration()?.type;
+      if (declared !== undefined && namesThenable(ts, checker, declared, 0)) return true;
       const ret = sig.getReturnType();
       for (const r of ret.isUnion() ? ret.types : [ret]) {
         if (r.flags & (ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Undefined)) continue;
@@ -69,4 +72,35 @@ function returnsThenable(ts: TS, checker: ts.TypeChecker, type: ts.Type): boolea
     }
   }
   return false;
+}
+
+/** Does a return type node name Promise/PromiseLike or a thenable, through type aliases (`Awaitable<T> = T | PromiseLike<T>`)? */
+function namesThenable(ts: TS, checker: ts.TypeChecker, node: ts.TypeNode, depth: number): boolean {
+  if (depth > 4) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isTypeReferenceNode(n)) {
+      const name = ts.isIdentifier(n.typeName) ? n.typeName.text : n.typeName.right.text;
+      if (name === "Promise" || name === "PromiseLike") {
+        found = true;
+        return;
+      }
+      let symbol = checker.getSymbolAtLocation(n.typeName);
+      if (symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      for (const d of symbol?.declarations ?? []) {
+        if (ts.isTypeAliasDeclaration(d) && namesThenable(ts, checker, d.type, depth + 1)) {
+          found = true;
+          return;
+        }
+        if ((ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) && d.members.some((m) => m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === "then")) {
+          found = true;
+          return;
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
 }

@@ -6,7 +6,8 @@
  * changed.
  */
 import { dirname, join, relative, resolve } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type ts from "typescript";
 import { checkTypeScript, type TS } from "./typescript.js";
 import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
@@ -362,8 +363,26 @@ export class ColorlessProject {
 function transformedFiles(options: ColorlessOptions): (sf: ts.SourceFile) => boolean {
   const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
   const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
-  return (sf) => !sf.isDeclarationFile && included(sf.fileName) && !excluded(sf.fileName);
+  return (sf) => !sf.isDeclarationFile && !isOwnRuntimeSource(sf.fileName) && included(sf.fileName) && !excluded(sf.fileName);
 }
+
+/**
+ * colorless's own runtime, resolved to its `.ts` sources (a program inside
+ * this repository): written to the calling convention by hand, it is never
+ * lowered again, and its functions are external declarations like those of
+ * `dist/runtime/*.d.ts` — roots where tagged `@suspends`, plain otherwise.
+ */
+function isOwnRuntimeSource(fileName: string): boolean {
+  return fileName.replace(/\\/g, "/").startsWith(OWN_RUNTIME_DIR);
+}
+
+const OWN_RUNTIME_DIR = ((): string => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "colorless") return `${join(dir, "runtime").replace(/\\/g, "/")}/`;
+  }
+  return "\0";
+})();
 
 /** `file:line:col` (1-based) of a node, the file relative to `rootDir`, as call sites and diagnostics print it. */
 function positionIn(rootDir: string): (n: ts.Node) => string {
