@@ -9,7 +9,7 @@
 import net from "node:net";
 
 /** Longest any single exchange may take before the client gives up (ms). */
-export const EXCHANGE_BOUND_MS = 2000;
+export const EXCHANGE_BOUND_MS = 1000;
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same run. */
 export function rng(seed) {
