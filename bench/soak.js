@@ -74,6 +74,7 @@ const app = compiled(function* app(req) {
 
 const openFds = () => fs.readdirSync("/proc/self/fd").length;
 const rssMb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(cond, tries = 500) {
   for (let i = 0; i < tries && !cond(); i++) await pause(10);
@@ -269,6 +270,7 @@ async function main() {
   gc();
   const fdsBefore = openFds();
   const rssBefore = rssMb();
+  const heapBefore = heapMb();
   let rows = [];
   try {
     rows = await run(compiled(function* () {
@@ -293,7 +295,7 @@ async function main() {
   const lostBytes = rows.find((r) => r.phase.startsWith("echoed"))?.failures ?? 0;
   const notes = [
     `requests: ${requests}; crashes: ${crashes}; fds leaked: ${fdsLeaked}; lost bytes: ${lostBytes}; time: ${(totalMs / 1000).toFixed(1)} s`,
-    `RSS ${rssBefore} MB before, ${rssMb()} MB after`,
+    `RSS ${rssBefore} MB before, ${rssMb()} MB after (the allocator keeps freed pages); JS heap ${heapBefore} MB before, ${heapMb()} MB after a GC`,
     quick ? "quick run (--quick): a tenth of every count" : "full run",
   ];
   const table = rows.map((r) => ({ ...r, note: r.note ?? "" }));
