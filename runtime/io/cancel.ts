@@ -56,16 +56,29 @@ export function* cancellableOperation<T>(
 ): Generator<unknown, T, unknown> {
   let pending: Promise<T> | null = null;
   let settled = false;
+  let fulfilled = false;
+  let result: T | undefined;
   const controller = new AbortController();
   try {
     return (yield suspendOn(hook, description, () => {
       pending = Promise.resolve(start(controller.signal));
-      pending.then(() => (settled = true), () => (settled = true));
+      pending.then(
+        (v) => {
+          settled = fulfilled = true;
+          result = v;
+        },
+        () => (settled = true),
+      );
       return pending;
     })) as T;
   } catch (e) {
     const work = pending as Promise<T> | null;
-    if (work === null || settled) throw e;
+    if (work === null) throw e;
+    if (settled) {
+      // Completed after the cancellation woke the fiber, before it ran: nobody receives the value.
+      if (fulfilled && policy.dispose !== undefined) policy.dispose(result as T);
+      throw e;
+    }
     controller.abort(e);
     if (policy.dispose !== undefined) {
       const dispose = policy.dispose;

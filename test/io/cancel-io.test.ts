@@ -11,6 +11,7 @@ import * as cfs from "../../runtime/io/fs.js";
 import * as ccp from "../../runtime/io/child_process.js";
 import { run, go, sleep, timeout, TimeoutError, Cancelled, type Fiber } from "../../runtime/index.js";
 import { compiled, co } from "../helpers.js";
+import { cancellableOperation } from "../../runtime/io/cancel.js";
 
 let dir: string;
 beforeAll(() => {
@@ -96,6 +97,50 @@ describe("a cancelled fs write is over when the cancellation is reported", () =>
     nodeFs.closeSync(writer);
     await waitUntil(() => openFds() <= before);
     expect([reportedWhileOpening, caught instanceof Cancelled, openFds() - before]).toEqual([false, true, 0]);
+  });
+});
+
+describe("cancellableOperation", () => {
+  /** An operation that completes (with 42) when `finish` is called; records what happened to its value. */
+  function operation() {
+    let finish!: (v: number) => void;
+    const disposed: number[] = [];
+    let aborted = false;
+    const start = (signal: AbortSignal) => {
+      signal.addEventListener("abort", () => (aborted = true));
+      return new Promise<number>((r) => (finish = r));
+    };
+    return { start, disposed, finish: (v: number) => finish(v), wasAborted: () => aborted };
+  }
+
+  for (const when of ["before the fiber runs again", "on a later tick"] as const) {
+    test(`a value that arrives after the cancellation (${when}) is disposed exactly once, never returned`, async () => {
+      const op = operation();
+      const out = await run(compiled(function* () {
+        const f = go(compiled(function* () {
+          try {
+            return yield* cancellableOperation("ioRead", "op()", op.start, { settle: true, dispose: (v) => op.disposed.push(v) });
+          } catch (e) {
+            return e instanceof Cancelled ? "cancelled" : String(e);
+          }
+        })) as Fiber;
+        yield co(sleep)(5);
+        f.cancel("test");
+        if (when === "before the fiber runs again") op.finish(42);
+        else setTimeout(() => op.finish(42), 20);
+        return yield f.join$co();
+      }));
+      expect([out, op.disposed, op.wasAborted() || when === "before the fiber runs again"]).toEqual(["cancelled", [42], true]);
+    });
+  }
+
+  test("a value that arrives in time is returned, not disposed", async () => {
+    const op = operation();
+    const out = await run(compiled(function* () {
+      setTimeout(() => op.finish(7), 5);
+      return yield* cancellableOperation("ioRead", "op()", op.start, { settle: true, dispose: (v) => op.disposed.push(v) });
+    }));
+    expect([out, op.disposed]).toEqual([7, []]);
   });
 });
 
