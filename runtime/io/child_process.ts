@@ -29,6 +29,9 @@ export * from "node:child_process";
 /**
  * How long a cancelled call's child has between SIGTERM and SIGKILL. The
  * cancellation is reported only once the child exited (cancel.ts).
+ *
+ * @example
+ * timeout(100, () => execSync("sleep 10")); // TimeoutError after ≤ 100 ms + KILL_GRACE_MS, the child gone
  */
 export const KILL_GRACE_MS = 2000;
 

@@ -26,7 +26,13 @@ function encodingOf(options: unknown): BufferEncoding | null {
   return null;
 }
 
-/** What node's `readFileSync` takes for an fd rather than a path (a non-int32 number is an invalid path). */
+/**
+ * What node's `readFileSync` takes for an fd rather than a path (a non-int32 number is an invalid path).
+ *
+ * @example
+ * isFd(3); // true
+ * isFd(2 ** 31); // false: node reports it as an invalid path
+ */
 export function isFd(path: unknown): path is number {
   return typeof path === "number" && (path | 0) === path;
 }

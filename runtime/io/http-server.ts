@@ -28,7 +28,12 @@ import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
 
-/** The default of {@link ServeOptions.maxBodySize}: 1 MiB. */
+/**
+ * The default of {@link ServeOptions.maxBodySize}: 1 MiB.
+ *
+ * @example
+ * serve(upload, { port: 8080, maxBodySize: 16 * DEFAULT_MAX_BODY_SIZE });
+ */
 export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
 /**

@@ -46,7 +46,12 @@ export { listen, Server, type ListenOptions } from "./net-server.js";
 /** Bytes a socket buffers for its reader before it pauses the peer. */
 export const READ_BUFFER = 64 * 1024;
 
-/** The default {@link SocketOptions.maxLineLength}: 1 MiB. */
+/**
+ * The default {@link SocketOptions.maxLineLength}: 1 MiB.
+ *
+ * @example
+ * const sock = connect(port, host, { maxLineLength: 4 * MAX_LINE_LENGTH });
+ */
 export const MAX_LINE_LENGTH = 1024 * 1024;
 
 export interface SocketOptions {
