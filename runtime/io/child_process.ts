@@ -22,9 +22,18 @@
 import * as nodeCp from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
-import { blockingOperation } from "./op.js";
+import { effectfulOperation } from "./cancel.js";
 
 export * from "node:child_process";
+
+/**
+ * How long a cancelled call's child has between SIGTERM and SIGKILL. The
+ * cancellation is reported only once the child exited (cancel.ts).
+ *
+ * @example
+ * timeout(100, () => execSync("sleep 10")); // TimeoutError after ≤ 100 ms + KILL_GRACE_MS, the child gone
+ */
+export const KILL_GRACE_MS = 2000;
 
 /** Node's default `maxBuffer` for the sync functions. */
 const MAX_BUFFER = 1024 * 1024;
@@ -61,9 +70,11 @@ function splitArgs(args: unknown, options: unknown): { args: string[]; options: 
 /**
  * The asynchronous twin of node's `spawnSync`: same options, same result
  * object (key order included), resolved once the child exited and its pipes
- * closed.
+ * closed. Aborting `signal` (the calling fiber was cancelled) sends SIGTERM,
+ * then SIGKILL after {@link KILL_GRACE_MS}, and stops reading, so the promise
+ * settles as soon as the child is gone even if a grandchild holds its pipes.
  */
-function spawnAsync(file: string, rawArgs?: unknown, rawOptions?: unknown): Promise<SpawnResult> {
+function spawnAsync(signal: AbortSignal, file: string, rawArgs?: unknown, rawOptions?: unknown): Promise<SpawnResult> {
   const { args, options } = splitArgs(rawArgs, rawOptions);
   const { input, encoding, timeout, killSignal, maxBuffer = MAX_BUFFER, ...spawnOptions } = options;
   const child = nodeCp.spawn(file, args, { ...spawnOptions, stdio: options.stdio ?? "pipe" });
@@ -105,6 +116,24 @@ function spawnAsync(file: string, rawArgs?: unknown, rawOptions?: unknown): Prom
     }
 
     if (timeout !== undefined && timeout > 0) timer = setTimeout(() => kill("ETIMEDOUT"), timeout);
+
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    const cancel = () => {
+      // Stop reading too: a grandchild holding the pipes must not keep the call alive.
+      for (const s of child.stdio) (s as Readable | null)?.destroy();
+      if (exited()) return;
+      child.kill("SIGTERM");
+      grace = setTimeout(() => {
+        if (!exited()) child.kill("SIGKILL");
+      }, KILL_GRACE_MS);
+    };
+    if (signal.aborted) cancel();
+    else signal.addEventListener("abort", cancel, { once: true });
+    child.once("exit", () => {
+      if (grace !== undefined) clearTimeout(grace);
+    });
+    child.once("close", () => signal.removeEventListener("abort", cancel));
 
     child.on("error", (err: NodeJS.ErrnoException) => {
       // The process could not be started (ENOENT, EACCES): node reports pid 0 and no output.
@@ -152,17 +181,20 @@ function finishExec(ret: SpawnResult, options: SyncOptions, command: string): Bu
   return ret.stdout;
 }
 
-async function execAsync(command: string, rawOptions?: nodeCp.ExecSyncOptions): Promise<Buffer | string | null> {
+async function execAsync(signal: AbortSignal, command: string, rawOptions?: nodeCp.ExecSyncOptions): Promise<Buffer | string | null> {
   const options = { ...rawOptions } as SyncOptions;
   options.shell = typeof options.shell === "string" ? options.shell : true;
-  return finishExec(await spawnAsync(command, [], options), options, command);
+  return finishExec(await spawnAsync(signal, command, [], options), options, command);
 }
 
-async function execFileAsync(file: string, rawArgs?: unknown, rawOptions?: unknown): Promise<Buffer | string | null> {
+async function execFileAsync(signal: AbortSignal, file: string, rawArgs?: unknown, rawOptions?: unknown): Promise<Buffer | string | null> {
   const { args, options } = splitArgs(rawArgs ?? undefined, rawOptions);
-  const ret = await spawnAsync(file, args, options);
+  const ret = await spawnAsync(signal, file, args, options);
   return finishExec(ret, options, [options.argv0 ?? file, ...args].join(" "));
 }
+
+/** A cancelled call reports its cancellation only once its child is gone. */
+const SETTLE = { settle: true };
 
 /**
  * Run a command in a shell and return its stdout; throws node's
@@ -173,9 +205,8 @@ async function execFileAsync(file: string, rawArgs?: unknown, rawOptions?: unkno
  * @example
  * const files = execSync("git ls-files", { encoding: "utf8" }).split("\n");
  */
-export const execSync: typeof nodeCp.execSync = blockingOperation("execSync", "processWait", nodeCp.execSync, (...a) =>
-  execAsync(a[0] as string, a[1] as nodeCp.ExecSyncOptions | undefined),
-);
+export const execSync: typeof nodeCp.execSync = effectfulOperation("execSync", "processWait", nodeCp.execSync, (signal, ...a) =>
+  execAsync(signal, a[0] as string, a[1] as nodeCp.ExecSyncOptions | undefined), SETTLE);
 
 /**
  * Run an executable without a shell and return its stdout; node's
@@ -185,9 +216,8 @@ export const execSync: typeof nodeCp.execSync = blockingOperation("execSync", "p
  * @example
  * const lines = execFileSync("wc", ["-l", "a.txt"], { encoding: "utf8" });
  */
-export const execFileSync: typeof nodeCp.execFileSync = blockingOperation("execFileSync", "processWait", nodeCp.execFileSync, (...a) =>
-  execFileAsync(a[0] as string, a[1], a[2]),
-);
+export const execFileSync: typeof nodeCp.execFileSync = effectfulOperation("execFileSync", "processWait", nodeCp.execFileSync, (signal, ...a) =>
+  execFileAsync(signal, a[0] as string, a[1], a[2]), SETTLE);
 
 /**
  * Run a process and return `{ status, signal, output, pid, stdout, stderr,
@@ -199,9 +229,8 @@ export const execFileSync: typeof nodeCp.execFileSync = blockingOperation("execF
  * const r = spawnSync("ls", ["-la"], { encoding: "utf8" });
  * if (r.status !== 0) console.error(r.stderr);
  */
-export const spawnSync: typeof nodeCp.spawnSync = blockingOperation("spawnSync", "processWait", nodeCp.spawnSync, (...a) =>
-  spawnAsync(a[0] as string, a[1], a[2]),
-);
+export const spawnSync: typeof nodeCp.spawnSync = effectfulOperation("spawnSync", "processWait", nodeCp.spawnSync, (signal, ...a) =>
+  spawnAsync(signal, a[0] as string, a[1], a[2]), SETTLE);
 
 /** The default export mirrors `node:child_process`'s, with the suspending functions in place of the sync ones. */
 const childProcess: typeof nodeCp = { ...nodeCp, execSync, execFileSync, spawnSync };

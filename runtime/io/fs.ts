@@ -27,6 +27,8 @@
  */
 import * as nodeFs from "node:fs";
 import { blockingOperation, callbackToPromise, type IoHook } from "./op.js";
+import { effectfulOperation } from "./cancel.js";
+import { isFd, readFdAsync } from "./fs-fd.js";
 
 export * from "node:fs";
 
@@ -35,6 +37,71 @@ type Fn = (...args: never[]) => unknown;
 /** A sync function of node:fs whose thread-pool twin is `async(...args, callback)`. */
 function op<F extends Fn>(name: string, hook: IoHook, sync: F, async: Fn): F {
   return blockingOperation(name, hook, sync, (...args) => callbackToPromise(async, args));
+}
+
+/**
+ * A write-like function of node:fs (its effect outlives a cancellation):
+ * a cancelled call waits until the thread pool finished it before the
+ * cancellation is reported (cancel.ts). `abortable` calls (writeFile,
+ * appendFile) also get an AbortSignal, so a long write stops between chunks.
+ */
+function writeOp<F extends Fn>(name: string, sync: F, async: Fn, abortable = false, dispose?: (value: unknown) => void): F {
+  return effectfulOperation(
+    name,
+    "ioWrite",
+    sync,
+    (signal, ...args) => callbackToPromise(async, abortable ? withSignal(args, signal) : args),
+    { settle: true, dispose },
+  );
+}
+
+/** `(path, data, options?)` with `signal` added to the options, whichever form they had. */
+function withSignal(args: unknown[], signal: AbortSignal): unknown[] {
+  const [path, data, options] = args;
+  if (typeof options === "string") return [path, data, { encoding: options, signal }];
+  if (typeof options === "object" && options !== null) return [path, data, { ...options, signal }];
+  return [path, data, { signal }];
+}
+
+/** An fd opened for a call that was cancelled meanwhile: nobody will ever close it. */
+function closeLate(fd: unknown): void {
+  if (typeof fd === "number") nodeFs.close(fd, () => {});
+}
+
+/** A temporary directory made for a call that was cancelled meanwhile: nobody knows its name. */
+function removeLate(path: unknown): void {
+  if (typeof path === "string") nodeFs.rmdir(path, () => {});
+}
+
+/**
+ * `fs.readFile` on an fd misbehaves in node 20 (a bad fd throws
+ * ERR_INVALID_ARG_TYPE, a directory's fd reads as empty); fd arguments go
+ * through fs-fd.ts, which does what `readFileSync` does.
+ */
+function readFileAsync(...args: unknown[]): void {
+  const callback = args[args.length - 1] as (err: unknown, value?: unknown) => void;
+  if (isFd(args[0])) {
+    readFdAsync(args[0], args.length > 2 ? args[1] : undefined).then((v) => callback(null, v), callback);
+    return;
+  }
+  (nodeFs.readFile as (...a: unknown[]) => void)(...args);
+}
+
+/**
+ * `fs.mkdtemp`'s error names the generated path where `mkdtempSync`'s names
+ * the template (`x-XXXXXX`); report the template, as the sync call does.
+ */
+function mkdtempAsync(...args: unknown[]): void {
+  const callback = args.pop() as (err: NodeJS.ErrnoException | null, value?: string) => void;
+  (nodeFs.mkdtemp as (...a: unknown[]) => void)(...args, (err: NodeJS.ErrnoException | null, dir?: string) => {
+    if (err !== null && typeof err.path === "string" && err.path.length >= 6) {
+      const generated = err.path;
+      const template = `${generated.slice(0, -6)}XXXXXX`;
+      err.message = err.message.split(`'${generated}'`).join(`'${template}'`);
+      err.path = template;
+    }
+    callback(err, dir);
+  });
 }
 
 /**
@@ -77,21 +144,21 @@ function existsAsync(path: unknown, callback: (err: null, exists: boolean) => vo
  * @suspends
  * @example const text = readFileSync("a.txt", "utf8");
  */
-export const readFileSync: typeof nodeFs.readFileSync = op("readFileSync", "ioRead", nodeFs.readFileSync, nodeFs.readFile);
+export const readFileSync: typeof nodeFs.readFileSync = op("readFileSync", "ioRead", nodeFs.readFileSync, readFileAsync);
 /**
  * Write a whole file; node's `writeFileSync`.
  *
  * @suspends
  * @example writeFileSync("a.txt", "hi\n");
  */
-export const writeFileSync: typeof nodeFs.writeFileSync = op("writeFileSync", "ioWrite", nodeFs.writeFileSync, nodeFs.writeFile);
+export const writeFileSync: typeof nodeFs.writeFileSync = writeOp("writeFileSync", nodeFs.writeFileSync, nodeFs.writeFile, true);
 /**
  * Append to a file; node's `appendFileSync`.
  *
  * @suspends
  * @example appendFileSync("log.txt", "line\n");
  */
-export const appendFileSync: typeof nodeFs.appendFileSync = op("appendFileSync", "ioWrite", nodeFs.appendFileSync, nodeFs.appendFile);
+export const appendFileSync: typeof nodeFs.appendFileSync = writeOp("appendFileSync", nodeFs.appendFileSync, nodeFs.appendFile, true);
 /**
  * List a directory (`withFileTypes`, `recursive`, `encoding`); node's `readdirSync`.
  *
@@ -140,49 +207,49 @@ export const accessSync: typeof nodeFs.accessSync = op("accessSync", "ioRead", n
  * @suspends
  * @example mkdirSync("out/a/b", { recursive: true });
  */
-export const mkdirSync: typeof nodeFs.mkdirSync = op("mkdirSync", "ioWrite", nodeFs.mkdirSync, nodeFs.mkdir);
+export const mkdirSync: typeof nodeFs.mkdirSync = writeOp("mkdirSync", nodeFs.mkdirSync, nodeFs.mkdir);
 /**
  * Make a unique temporary directory; node's `mkdtempSync`.
  *
  * @suspends
  * @example const dir = mkdtempSync(join(tmpdir(), "x-"));
  */
-export const mkdtempSync: typeof nodeFs.mkdtempSync = op("mkdtempSync", "ioWrite", nodeFs.mkdtempSync, nodeFs.mkdtemp);
+export const mkdtempSync: typeof nodeFs.mkdtempSync = writeOp("mkdtempSync", nodeFs.mkdtempSync, mkdtempAsync, false, removeLate);
 /**
  * Remove files and directories (`recursive`, `force`); node's `rmSync`.
  *
  * @suspends
  * @example rmSync("out", { recursive: true, force: true });
  */
-export const rmSync: typeof nodeFs.rmSync = op("rmSync", "ioWrite", nodeFs.rmSync, nodeFs.rm);
+export const rmSync: typeof nodeFs.rmSync = writeOp("rmSync", nodeFs.rmSync, nodeFs.rm);
 /**
  * Remove an empty directory; node's `rmdirSync`.
  *
  * @suspends
  * @example rmdirSync("empty");
  */
-export const rmdirSync: typeof nodeFs.rmdirSync = op("rmdirSync", "ioWrite", nodeFs.rmdirSync, nodeFs.rmdir);
+export const rmdirSync: typeof nodeFs.rmdirSync = writeOp("rmdirSync", nodeFs.rmdirSync, nodeFs.rmdir);
 /**
  * Remove a file; node's `unlinkSync`.
  *
  * @suspends
  * @example unlinkSync("a.txt");
  */
-export const unlinkSync: typeof nodeFs.unlinkSync = op("unlinkSync", "ioWrite", nodeFs.unlinkSync, nodeFs.unlink);
+export const unlinkSync: typeof nodeFs.unlinkSync = writeOp("unlinkSync", nodeFs.unlinkSync, nodeFs.unlink);
 /**
  * Rename; node's `renameSync`.
  *
  * @suspends
  * @example renameSync("a.tmp", "a.txt");
  */
-export const renameSync: typeof nodeFs.renameSync = op("renameSync", "ioWrite", nodeFs.renameSync, nodeFs.rename);
+export const renameSync: typeof nodeFs.renameSync = writeOp("renameSync", nodeFs.renameSync, nodeFs.rename);
 /**
  * Copy a file; node's `copyFileSync`.
  *
  * @suspends
  * @example copyFileSync("a.txt", "b.txt");
  */
-export const copyFileSync: typeof nodeFs.copyFileSync = op("copyFileSync", "ioWrite", nodeFs.copyFileSync, nodeFs.copyFile);
+export const copyFileSync: typeof nodeFs.copyFileSync = writeOp("copyFileSync", nodeFs.copyFileSync, nodeFs.copyFile);
 /**
  * Read a symbolic link; node's `readlinkSync`.
  *
@@ -196,35 +263,36 @@ export const readlinkSync: typeof nodeFs.readlinkSync = op("readlinkSync", "ioRe
  * @suspends
  * @example symlinkSync("a.txt", "link");
  */
-export const symlinkSync: typeof nodeFs.symlinkSync = op("symlinkSync", "ioWrite", nodeFs.symlinkSync, nodeFs.symlink);
+export const symlinkSync: typeof nodeFs.symlinkSync = writeOp("symlinkSync", nodeFs.symlinkSync, nodeFs.symlink);
 /**
  * Change permissions; node's `chmodSync`.
  *
  * @suspends
  * @example chmodSync("run.sh", 0o755);
  */
-export const chmodSync: typeof nodeFs.chmodSync = op("chmodSync", "ioWrite", nodeFs.chmodSync, nodeFs.chmod);
+export const chmodSync: typeof nodeFs.chmodSync = writeOp("chmodSync", nodeFs.chmodSync, nodeFs.chmod);
 /**
  * Set access and modification times; node's `utimesSync`.
  *
  * @suspends
  * @example utimesSync("a.txt", new Date(), new Date());
  */
-export const utimesSync: typeof nodeFs.utimesSync = op("utimesSync", "ioWrite", nodeFs.utimesSync, nodeFs.utimes);
+export const utimesSync: typeof nodeFs.utimesSync = writeOp("utimesSync", nodeFs.utimesSync, nodeFs.utimes);
 /**
  * Truncate a file; node's `truncateSync`.
  *
  * @suspends
  * @example truncateSync("log.txt", 0);
  */
-export const truncateSync: typeof nodeFs.truncateSync = op("truncateSync", "ioWrite", nodeFs.truncateSync, nodeFs.truncate);
+export const truncateSync: typeof nodeFs.truncateSync = writeOp("truncateSync", nodeFs.truncateSync, nodeFs.truncate);
 /**
  * Open a file and return its descriptor; node's `openSync`.
  *
  * @suspends
  * @example const fd = openSync("a.txt", "r");
  */
-export const openSync: typeof nodeFs.openSync = op("openSync", "ioRead", nodeFs.openSync, nodeFs.open);
+export const openSync: typeof nodeFs.openSync = effectfulOperation("openSync", "ioRead", nodeFs.openSync,
+  (_signal, ...args) => callbackToPromise(nodeFs.open, args), { settle: true, dispose: closeLate });
 /**
  * Read from a descriptor into a buffer, returning the byte count; node's `readSync`.
  *
@@ -238,21 +306,21 @@ export const readSync: typeof nodeFs.readSync = op("readSync", "ioRead", nodeFs.
  * @suspends
  * @example writeSync(fd, "hello\n");
  */
-export const writeSync: typeof nodeFs.writeSync = op("writeSync", "ioWrite", nodeFs.writeSync, nodeFs.write);
+export const writeSync: typeof nodeFs.writeSync = writeOp("writeSync", nodeFs.writeSync, nodeFs.write);
 /**
  * Close a descriptor; node's `closeSync`.
  *
  * @suspends
  * @example closeSync(fd);
  */
-export const closeSync: typeof nodeFs.closeSync = op("closeSync", "ioWrite", nodeFs.closeSync, nodeFs.close);
+export const closeSync: typeof nodeFs.closeSync = writeOp("closeSync", nodeFs.closeSync, nodeFs.close);
 /**
  * Flush a descriptor to disk; node's `fsyncSync`.
  *
  * @suspends
  * @example fsyncSync(fd);
  */
-export const fsyncSync: typeof nodeFs.fsyncSync = op("fsyncSync", "ioWrite", nodeFs.fsyncSync, nodeFs.fsync);
+export const fsyncSync: typeof nodeFs.fsyncSync = writeOp("fsyncSync", nodeFs.fsyncSync, nodeFs.fsync);
 
 const realpath = op("realpathSync", "ioRead", nodeFs.realpathSync, nodeFs.realpath);
 /**

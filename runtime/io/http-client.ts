@@ -6,6 +6,11 @@
  * scheduler's `ioWait` hook for the headers and on `ioRead` for the body.
  * `get` uses node's lighter http client (see httpGet).
  *
+ * A cancelled request (`fiber.cancel()`, `timeout`) aborts its connection —
+ * undici's AbortSignal for `fetch` and its body reads, `req.destroy()` for
+ * `get` — and reports the cancellation once the request has failed, so no
+ * socket outlives it.
+ *
  * Outside a fiber (blocking mode) both really block: the request runs on a
  * helper thread (sync-worker.ts) and the response comes back with its body
  * already read, so `text()`/`json()` return at once.
@@ -13,7 +18,8 @@
 import * as nodeHttp from "node:http";
 import * as nodeHttps from "node:https";
 import { driveTwin, twin, type TwinResult } from "../calls.js";
-import { completeNow, inBlockingMode, suspendOn } from "./op.js";
+import { completeNow, inBlockingMode } from "./op.js";
+import { cancellableOperation } from "./cancel.js";
 import { runBlocking, type SyncFetchResult } from "./sync-worker.js";
 
 const decoder = new TextDecoder();
@@ -68,7 +74,18 @@ export class FetchResponse {
     readonly raw: Response,
     /** Blocking mode: the body, already read, with what a constructed Response cannot carry. */
     private readonly buffered: { body: Uint8Array; url: string; redirected: boolean } | null = null,
+    /** Aborts the request, its body included: a body read that is cancelled closes the connection. */
+    private readonly controller: AbortController | null = null,
   ) {}
+
+  /** Read the body under `hook`; cancelled, the request is aborted and the read settles before the report. */
+  private *readBody<T>(what: string, read: () => Promise<T>): Generator<unknown, T, unknown> {
+    const controller = this.controller;
+    return yield* cancellableOperation("ioRead", `${what} ${this.raw.url}`, (signal) => {
+      signal.addEventListener("abort", () => controller?.abort(signal.reason), { once: true });
+      return read();
+    }, SETTLE);
+  }
 
   get status(): number {
     return this.raw.status;
@@ -103,7 +120,7 @@ export class FetchResponse {
   /** Resumable twin of {@link FetchResponse.text}. */
   text$co(): TwinResult<string> {
     if (this.buffered !== null) return completeNow(decoder.decode(this.buffered.body));
-    return suspendOn("ioRead", `response.text() ${this.raw.url}`, () => this.raw.text());
+    return this.readBody("response.text()", () => this.raw.text());
   }
 
   /**
@@ -120,7 +137,7 @@ export class FetchResponse {
   /** Resumable twin of {@link FetchResponse.json}. */
   json$co(): TwinResult<unknown> {
     if (this.buffered !== null) return this.json$co$buffered();
-    return suspendOn("ioRead", `response.json() ${this.raw.url}`, () => this.raw.json());
+    return this.readBody("response.json()", () => this.raw.json() as Promise<unknown>);
   }
 
   private json$co$buffered(): undefined {
@@ -147,7 +164,7 @@ export class FetchResponse {
   /** Resumable twin of {@link FetchResponse.arrayBuffer}. */
   arrayBuffer$co(): TwinResult<ArrayBuffer> {
     if (this.buffered !== null) return completeNow(copyOut(this.buffered.body));
-    return suspendOn("ioRead", `response.arrayBuffer() ${this.raw.url}`, () => this.raw.arrayBuffer());
+    return this.readBody("response.arrayBuffer()", () => this.raw.arrayBuffer());
   }
 }
 
@@ -170,9 +187,23 @@ export function fetch(input: string | URL | Request, init?: RequestInit): FetchR
   return fetchBlocking(input, init);
 }
 
+/** Wait for the request to fail after an abort before reporting a cancellation (its socket is closed by then). */
+const SETTLE = { settle: true };
+
 function fetch$co(input: string | URL | Request, init?: RequestInit): TwinResult<FetchResponse> {
   if (inBlockingMode()) return completeBlocking(() => fetchBlocking(input, init));
-  return suspendOn("ioWait", `fetch(${describeInput(input)})`, () => globalThis.fetch(input, init).then((r) => new FetchResponse(r)));
+  return fetchInFiber(input, init);
+}
+
+function* fetchInFiber(input: string | URL | Request, init?: RequestInit): Generator<unknown, FetchResponse, unknown> {
+  // One controller for the headers and the body: cancelling either read closes the connection.
+  const controller = new AbortController();
+  const user = init?.signal ?? (typeof input === "object" && !(input instanceof URL) ? input.signal : null);
+  const signal = user === null || user === undefined ? controller.signal : AbortSignal.any([user, controller.signal]);
+  return yield* cancellableOperation("ioWait", `fetch(${describeInput(input)})`, (cancel) => {
+    cancel.addEventListener("abort", () => controller.abort(cancel.reason), { once: true });
+    return globalThis.fetch(input, { ...init, signal }).then((r) => new FetchResponse(r, null, controller));
+  }, SETTLE);
 }
 twin(fetch, fetch$co);
 
@@ -208,8 +239,12 @@ const MAX_REDIRECTS = 20;
  * fiber per request (examples/fetch-topics.ts runs 1,000 at once). Follows
  * redirects like fetch.
  */
-function httpGet(url: URL, redirects = 0): Promise<GetResult> {
+function httpGet(url: URL, signal: AbortSignal, redirects = 0): Promise<GetResult> {
   return new Promise<GetResult>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const client = url.protocol === "https:" ? nodeHttps : nodeHttp;
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       reject(new TypeError(`get(${url.href}): only http: and https: URLs are supported`));
@@ -220,18 +255,29 @@ function httpGet(url: URL, redirects = 0): Promise<GetResult> {
       const location = res.headers.location;
       if (status >= 300 && status < 400 && location !== undefined && redirects < MAX_REDIRECTS) {
         res.resume();
-        httpGet(new URL(location, url), redirects + 1).then(resolve, reject);
+        httpGet(new URL(location, url), signal, redirects + 1).then(resolve, reject);
         return;
       }
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
+      res.on("close", () => {
+        if (!res.complete) reject(new Error(`get(${url.href}): the connection closed before the body was complete`));
+      });
     });
+    // Cancelled: close the connection (libuv closes the fd at once, in destroy()).
+    const abort = () => {
+      req.destroy();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    req.once("close", () => signal.removeEventListener("abort", abort));
     req.on("error", (e: NodeJS.ErrnoException) => {
+      if (signal.aborted) return; // the abort listener reports
       // A pooled keep-alive socket the server had just closed: GET is
       // idempotent, so retry once on a fresh connection (as node's docs advise).
-      if (req.reusedSocket && e.code === "ECONNRESET") httpGet(url, redirects).then(resolve, reject);
+      if (req.reusedSocket && e.code === "ECONNRESET") httpGet(url, signal, redirects).then(resolve, reject);
       else reject(e);
     });
   });
@@ -254,7 +300,8 @@ export function get(url: string | URL): string {
 function* get$co(url: string | URL): Generator<unknown, string, unknown> {
   if (inBlockingMode()) return get(url);
   const target = typeof url === "string" ? new URL(url) : url;
-  return checkStatus((yield suspendOn("ioWait", `get(${target.href})`, () => httpGet(target))) as GetResult, target);
+  const res = yield* cancellableOperation("ioWait", `get(${target.href})`, (signal) => httpGet(target, signal), SETTLE);
+  return checkStatus(res, target);
 }
 
 function checkStatus(res: GetResult, url: URL): string {

@@ -9,7 +9,17 @@
  * A handler returns a string (200, text/plain), a `Uint8Array`, or
  * `{ status?, headers?, body? }` where `body` is a string, bytes, or any
  * other value sent as JSON. A handler that throws produces a 500 and is
- * reported to `onError`; the server goes on.
+ * reported to `onError`; so does a response node refuses to send (an invalid
+ * status, header name or value, a body JSON cannot serialise): the server
+ * goes on whatever one request does.
+ *
+ * A client that disconnects before its response was sent cancels the
+ * request's fiber (`Cancelled` at its suspension point; `finally` runs).
+ * Request bodies are limited to `maxBodySize` bytes (default 1 MiB): a
+ * declared larger `Content-Length` gets a 413 without running the handler,
+ * and a chunked body that grows past the limit makes `req.bytes()` throw
+ * {@link PayloadTooLargeError} (a 413 unless the handler catches it) without
+ * buffering beyond the limit.
  */
 import * as nodeHttp from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +27,29 @@ import { call, driveTwin, twin, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
+
+/**
+ * The default of {@link ServeOptions.maxBodySize}: 1 MiB.
+ *
+ * @example
+ * serve(upload, { port: 8080, maxBodySize: 16 * DEFAULT_MAX_BODY_SIZE });
+ */
+export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+
+/**
+ * Thrown by `req.bytes()`/`text()`/`json()` when the body is larger than
+ * `maxBodySize`; answered with 413 unless the handler catches it.
+ *
+ * @example
+ * try { req.bytes() } catch (e) { if (e instanceof PayloadTooLargeError) return { status: 413, body: "too big" }; throw e; }
+ */
+export class PayloadTooLargeError extends Error {
+  override name = "PayloadTooLargeError";
+  readonly status = 413;
+  constructor(readonly limit: number) {
+    super(`request body is larger than maxBodySize (${limit} bytes)`);
+  }
+}
 
 /** What a handler may return. */
 export type HandlerResult = string | Uint8Array | ResponseInit | null | undefined | void;
@@ -42,7 +75,11 @@ export class Request {
   private body: Buffer | null = null;
   private parsedQuery: URLSearchParams | null = null;
 
-  constructor(readonly raw: nodeHttp.IncomingMessage) {}
+  constructor(
+    readonly raw: nodeHttp.IncomingMessage,
+    /** Bytes the body may have (ServeOptions.maxBodySize). */
+    readonly maxBodySize: number = DEFAULT_MAX_BODY_SIZE,
+  ) {}
 
   get method(): string {
     return this.raw.method ?? "GET";
@@ -90,9 +127,28 @@ export class Request {
   private collect(): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      this.raw.on("data", (c: Buffer) => chunks.push(c));
-      this.raw.once("end", () => resolve((this.body = Buffer.concat(chunks))));
-      this.raw.once("error", reject);
+      const limit = this.maxBodySize;
+      let size = 0;
+      const raw = this.raw;
+      const onData = (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          // Stop here: nothing past the limit is kept, and the 413 closes the connection.
+          raw.off("data", onData);
+          raw.pause();
+          chunks.length = 0;
+          reject(new PayloadTooLargeError(limit));
+          return;
+        }
+        chunks.push(c);
+      };
+      raw.on("data", onData);
+      raw.once("end", () => resolve((this.body = Buffer.concat(chunks))));
+      raw.once("error", reject);
+      // A client gone mid-body: the fiber is cancelled (see HttpServer), but the read must end too.
+      raw.once("close", () => {
+        if (!raw.complete) reject(new Error(`req.bytes(): the client closed the connection before the body was complete`));
+      });
     });
   }
 
@@ -139,6 +195,11 @@ export interface ServeOptions {
   /** How long an idle keep-alive connection stays open, in ms (node's default: 5000). */
   keepAliveTimeout?: number;
   /**
+   * Largest request body in bytes (default {@link DEFAULT_MAX_BODY_SIZE},
+   * 1 MiB; `Infinity` for none). Beyond it the client gets a 413.
+   */
+  maxBodySize?: number;
+  /**
    * Pending-connection queue length (default 4096, capped by the OS's
    * somaxconn). Node's default of 511 makes a burst of 1,000 new connections
    * overflow it, and each overflowed SYN is only retried a second later.
@@ -147,6 +208,8 @@ export interface ServeOptions {
 }
 
 type Exchange = { req: nodeHttp.IncomingMessage; res: nodeHttp.ServerResponse };
+
+const TEXT = "text/plain; charset=utf-8";
 
 /**
  * A running HTTP server; see {@link serve}.
@@ -174,7 +237,11 @@ export class HttpServer {
         raw.closeAllConnections();
       },
     );
-    raw.on("request", (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => this.listener.offer({ req, res }));
+    raw.on("request", (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => {
+      const fiber = this.listener.offer({ req, res });
+      // The client went away before its response was sent: nobody wants it, stop computing it.
+      if (fiber !== null) res.once("close", () => this.listener.cancel(fiber, "client disconnected"));
+    });
   }
 
   /** `http://host:port` of this server. */
@@ -208,7 +275,13 @@ export class HttpServer {
 }
 
 function* handleRequest(server: HttpServer, { req, res }: Exchange): Generator<unknown, void, unknown> {
-  const request = new Request(req);
+  const limit = server.options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  const request = new Request(req, limit);
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) {
+    sendTooLarge(res);
+    return;
+  }
   let result: unknown;
   try {
     result = yield call(server.handler, undefined, [request]);
@@ -217,15 +290,48 @@ function* handleRequest(server: HttpServer, { req, res }: Exchange): Generator<u
       res.destroy();
       throw e;
     }
+    if (e instanceof PayloadTooLargeError) {
+      sendTooLarge(res);
+      return;
+    }
     (server.options.onError ?? reportError)(e, request);
-    result = { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Internal Server Error\n" };
+    result = INTERNAL_ERROR;
   }
-  send(res, result);
+  try {
+    send(res, result);
+  } catch (e) {
+    // Node refused the response (status, header name or value, JSON): a handler fault like a throw.
+    (server.options.onError ?? reportError)(e, request);
+    sendFallback(res, INTERNAL_ERROR);
+  }
+}
+
+const INTERNAL_ERROR: ResponseInit = { status: 500, headers: { "content-type": TEXT }, body: "Internal Server Error\n" };
+const TOO_LARGE: ResponseInit = { status: 413, headers: { "content-type": TEXT, connection: "close" }, body: "Payload Too Large\n" };
+
+/** 413, and close: the rest of the body is never read. */
+function sendTooLarge(res: nodeHttp.ServerResponse): void {
+  res.shouldKeepAlive = false;
+  sendFallback(res, TOO_LARGE);
+}
+
+/** Send a response of our own in place of the handler's; if that is impossible (headers went out), close. */
+function sendFallback(res: nodeHttp.ServerResponse, init: ResponseInit): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  try {
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    send(res, init);
+  } catch {
+    res.destroy();
+  }
 }
 
 function send(res: nodeHttp.ServerResponse, result: unknown): void {
   if (typeof result === "string") {
-    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(result) });
+    res.writeHead(200, { "content-type": TEXT, "content-length": Buffer.byteLength(result) });
     res.end(result);
     return;
   }
@@ -240,7 +346,7 @@ function send(res: nodeHttp.ServerResponse, result: unknown): void {
   let body: string | Uint8Array | undefined;
   if (typeof init.body === "string" || init.body instanceof Uint8Array) {
     body = init.body;
-    if (!has("content-type")) headers["content-type"] = typeof body === "string" ? "text/plain; charset=utf-8" : "application/octet-stream";
+    if (!has("content-type")) headers["content-type"] = typeof body === "string" ? TEXT : "application/octet-stream";
   } else if (init.body !== undefined && init.body !== null) {
     body = JSON.stringify(init.body);
     if (!has("content-type")) headers["content-type"] = "application/json";

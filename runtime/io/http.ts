@@ -16,4 +16,4 @@
  * server.close();
  */
 export { fetch, get, FetchResponse, HttpError } from "./http-client.js";
-export { serve, HttpServer, Request, type ServeOptions, type ResponseInit, type HandlerResult } from "./http-server.js";
+export { serve, HttpServer, Request, PayloadTooLargeError, DEFAULT_MAX_BODY_SIZE, type ServeOptions, type ResponseInit, type HandlerResult } from "./http-server.js";

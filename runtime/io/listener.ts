@@ -33,6 +33,14 @@ export class Listener<T> {
   private drained: Waiter | null = null;
   /** Fibers serving an item right now. */
   readonly active = new Map<Fiber, T>();
+  /**
+   * Fibers that were cancelled before they first ran. A cancellation thrown
+   * into a generator that never started ends it without running its body, so
+   * {@link serveItem}'s `finally` (the bookkeeping) would never run: such a
+   * fiber is not cancelled but, when it starts, discards its item and returns.
+   */
+  private readonly cancelledBeforeStart = new Set<Fiber>();
+  private readonly started = new Set<Fiber>();
 
   constructor(
     /** For dumpFibers() and logical stacks: "serve(:8080)" (set once the port is known). */
@@ -70,21 +78,40 @@ export class Listener<T> {
     go(keeper as (l: Listener<unknown>) => void, this as Listener<unknown>);
   }
 
-  /** Spawn a fiber serving `item` (called from node's event callbacks). */
-  offer(item: T): void {
+  /** Spawn a fiber serving `item` (called from node's event callbacks); null when it was discarded instead. */
+  offer(item: T): Fiber | null {
     const scheduler = this.scheduler;
     if (this.closing || scheduler === null) {
       this.discard(item);
-      return;
+      return null;
     }
     // What `go(serveItem, this, item)` does from a fiber of `scope`.
     const fiber = new Fiber(scheduler, serveItem(this as Listener<unknown>, item), this.scope, this.spawnOptions);
     this.scope?.add(fiber);
     this.active.set(fiber, item);
     scheduler.fiber(fiber);
+    return fiber;
+  }
+
+  /**
+   * Cancel the fiber serving an item (its client went away, the server is
+   * closing): `Cancelled` at its suspension point, its `finally` blocks run.
+   */
+  cancel(fiber: Fiber, reason: string): void {
+    if (!this.active.has(fiber)) return;
+    if (this.started.has(fiber)) fiber.cancel(reason);
+    else this.cancelledBeforeStart.add(fiber);
+  }
+
+  /** Called by an item's fiber when it starts; false when it was cancelled before. */
+  begin(fiber: Fiber): boolean {
+    if (this.cancelledBeforeStart.delete(fiber)) return false;
+    this.started.add(fiber);
+    return true;
   }
 
   ended(fiber: Fiber): void {
+    this.started.delete(fiber);
     this.active.delete(fiber);
     if (this.active.size === 0 && this.drained !== null) {
       const d = this.drained;
@@ -104,7 +131,7 @@ export class Listener<T> {
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e;
       for (const [fiber, item] of this.active) {
-        fiber.cancel("server closed");
+        this.cancel(fiber, "server closed");
         this.discard(item);
       }
       // Cancelled fibers still run their finally blocks: wait for them.
@@ -138,7 +165,8 @@ const keeper = fiberFunction("listener", (listener: Listener<unknown>) => listen
 function* serveItem(listener: Listener<unknown>, item: unknown): Generator<unknown, void, unknown> {
   const fiber = currentFiber()!;
   try {
-    yield listener.serve$co(item);
+    if (listener.begin(fiber)) yield listener.serve$co(item);
+    else listener.discard(item);
   } finally {
     listener.ended(fiber);
   }

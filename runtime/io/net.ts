@@ -46,9 +46,38 @@ export { listen, Server, type ListenOptions } from "./net-server.js";
 /** Bytes a socket buffers for its reader before it pauses the peer. */
 export const READ_BUFFER = 64 * 1024;
 
+/**
+ * The default {@link SocketOptions.maxLineLength}: 1 MiB.
+ *
+ * @example
+ * const sock = connect(port, host, { maxLineLength: 4 * MAX_LINE_LENGTH });
+ */
+export const MAX_LINE_LENGTH = 1024 * 1024;
+
 export interface SocketOptions {
   /** Milliseconds any single read, write, end or connect may wait before it throws `TimeoutError`. */
   timeout?: number;
+  /**
+   * Longest line `readLine()` returns, in bytes without its terminator
+   * (default {@link MAX_LINE_LENGTH}, 1 MiB). A longer one throws
+   * {@link LineTooLongError} instead of buffering without bound.
+   */
+  maxLineLength?: number;
+}
+
+/**
+ * Thrown by `readLine()` for a line longer than `maxLineLength`. The bytes
+ * stay buffered: `read()` returns them, or close the socket.
+ *
+ * @example
+ * try { sock.readLine() } catch (e) { if (e instanceof LineTooLongError) sock.close(); }
+ */
+export class LineTooLongError extends Error {
+  override name = "LineTooLongError";
+  readonly code = "ERR_LINE_TOO_LONG";
+  constructor(readonly maxLineLength: number) {
+    super(`socket.readLine(): line longer than maxLineLength (${maxLineLength} bytes)`);
+  }
 }
 
 /**
@@ -65,6 +94,12 @@ export interface SocketOptions {
 export class Socket {
   /** Per-operation timeout in ms (undefined: wait forever). */
   timeout: number | undefined;
+  /** Longest line readLine() returns (SocketOptions.maxLineLength). */
+  maxLineLength: number;
+  /** Buffered bytes at which the peer is paused: READ_BUFFER, or more while a long line is being read. */
+  private pauseAt = READ_BUFFER;
+  /** Bytes at the front of the buffer already searched for a newline. */
+  private scanned = 0;
   private chunks: Buffer[] = [];
   private buffered = 0;
   private ended = false;
@@ -87,10 +122,11 @@ export class Socket {
     options: SocketOptions = {},
   ) {
     this.timeout = options.timeout;
+    this.maxLineLength = options.maxLineLength ?? MAX_LINE_LENGTH;
     raw.on("data", (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
-      if (this.buffered >= READ_BUFFER && !this.pausedByUs) {
+      if (this.buffered >= this.pauseAt && !this.pausedByUs) {
         this.pausedByUs = true;
         raw.pause();
       }
@@ -146,6 +182,8 @@ export class Socket {
       this.chunks = [all.subarray(n)];
       this.buffered -= n;
     }
+    this.scanned = 0;
+    this.pauseAt = READ_BUFFER;
     if (this.pausedByUs && this.buffered < READ_BUFFER) {
       this.pausedByUs = false;
       this.raw.resume();
@@ -194,16 +232,29 @@ export class Socket {
     return this.readWake.parkFor("ioRead", "socket.readLine()", this.timeout, this.produceLine);
   }
 
-  /** A complete line, the last unterminated one at EOF, null at EOF, or undefined: wait for more. */
+  /**
+   * A complete line, the last unterminated one at EOF, null at EOF, or
+   * undefined: wait for more. Throws LineTooLongError past maxLineLength.
+   */
   private takeLine(): string | null | undefined {
+    const max = this.maxLineLength;
     if (this.buffered > 0) {
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
       this.chunks = [all];
-      const nl = all.indexOf(10);
+      const nl = all.indexOf(10, this.scanned);
       if (nl !== -1) {
+        const end = nl > 0 && all[nl - 1] === 13 ? nl - 1 : nl;
+        if (end > max) throw this.lineTooLong();
         const raw = this.take(nl + 1)!;
-        const end = nl > 0 && raw[nl - 1] === 13 ? nl - 1 : nl;
         return raw.toString("utf8", 0, end);
+      }
+      this.scanned = all.length;
+      if (all.length > max + 1 || (all.length > max && all[all.length - 1] !== 13)) throw this.lineTooLong();
+      // A line longer than the read buffer: keep reading (up to the limit) instead of pausing the peer.
+      this.pauseAt = max + 2;
+      if (this.pausedByUs && !this.ended) {
+        this.pausedByUs = false;
+        this.raw.resume();
       }
     }
     if (this.ended || this.failure !== null) {
@@ -211,6 +262,12 @@ export class Socket {
       return rest === null ? null : rest.toString("utf8");
     }
     return undefined;
+  }
+
+  private lineTooLong(): LineTooLongError {
+    this.pauseAt = READ_BUFFER;
+    this.scanned = 0;
+    return new LineTooLongError(this.maxLineLength);
   }
 
   /**
@@ -230,7 +287,21 @@ export class Socket {
     if (this.failure !== null) throw this.failure;
     if (this.raw.destroyed || this.raw.writableEnded) throw new Error("socket.write(): the socket is closed for writing");
     if (this.raw.write(data)) return completeNow(undefined);
-    return this.waitWritable("socket.write()", "drain");
+    return this.awaitWritable("socket.write()", "drain");
+  }
+
+  /**
+   * Wait for node to take the data. If the wait fails — the fiber is
+   * cancelled, the operation times out — the socket is destroyed: the data
+   * node holds would otherwise still be sent after the error was reported.
+   */
+  private *awaitWritable(what: string, event: "drain" | "finish"): Generator<unknown, void, unknown> {
+    try {
+      yield this.waitWritable(what, event);
+    } catch (e) {
+      this.raw.destroy();
+      throw e;
+    }
   }
 
   private waitWritable(what: string, event: "drain" | "finish"): undefined {
@@ -273,7 +344,7 @@ export class Socket {
     if (data !== undefined) raw.end(data);
     else raw.end();
     if (raw.writableFinished) return completeNow(undefined);
-    return this.waitWritable("socket.end()", "finish");
+    return this.awaitWritable("socket.end()", "finish");
   }
 
   /** Close both directions at once, dropping unsent data. Never waits. */

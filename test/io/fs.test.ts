@@ -147,7 +147,77 @@ const cases: Case[] = [
     return [outcomeOfError(e1), yield ["closeSync", 99_999]];
   } },
   { name: "readSync EBADF", body: function* () { return yield ["readSync", 99_999, Buffer.alloc(1), 0, 1, 0]; } },
+  // fd arguments and other bad inputs (issue 13 item 14): each must fail exactly as node:fs fails.
+  ...fdCases(),
 ];
+
+/** Call `name` with a bad fd, with an fd open on a directory, and with an fd open read-only on a file. */
+function fdCases(): Case[] {
+  const BAD = 123_456;
+  const withFd = (name: string, target: string, flags: string, call: (fd: number) => Call): Case => ({
+    name,
+    body: function* (d) {
+      const fd = (yield ["openSync", target === "." ? d : join(d, target), flags]) as number;
+      try {
+        return yield call(fd);
+      } finally {
+        yield ["closeSync", fd];
+      }
+    },
+  });
+  const one = (name: string, call: Call): Case => ({ name, body: function* () { return yield call; } });
+  return [
+    one("readFileSync bad fd", ["readFileSync", BAD]),
+    one("readFileSync bad fd utf8", ["readFileSync", BAD, "utf8"]),
+    one("readFileSync negative fd", ["readFileSync", -1]),
+    one("readFileSync fd out of range", ["readFileSync", 2 ** 31]),
+    one("readFileSync fractional fd", ["readFileSync", 1.5]),
+    withFd("readFileSync directory fd", ".", "r", (fd) => ["readFileSync", fd]),
+    withFd("readFileSync directory fd utf8", ".", "r", (fd) => ["readFileSync", fd, { encoding: "utf8" }]),
+    withFd("readFileSync file fd", "a.txt", "r", (fd) => ["readFileSync", fd, "utf8"]),
+    withFd("readFileSync big file fd", "big.txt", "r", (fd) => ["readFileSync", fd]),
+    withFd("readFileSync file fd bad encoding", "a.txt", "r", (fd) => ["readFileSync", fd, "klingon"]),
+    { name: "readFileSync fd reads from the current position", body: function* (d) {
+      const fd = (yield ["openSync", join(d, "a.txt"), "r"]) as number;
+      yield ["readSync", fd, Buffer.alloc(3), 0, 3, null];
+      const rest = yield ["readFileSync", fd, "utf8"];
+      yield ["closeSync", fd];
+      return rest;
+    } },
+    withFd("readFileSync write-only fd", "w.txt", "w", (fd) => ["readFileSync", fd]),
+    one("writeFileSync bad fd", ["writeFileSync", BAD, "x"]),
+    withFd("writeFileSync directory fd", ".", "r", (fd) => ["writeFileSync", fd, "x"]),
+    withFd("writeFileSync read-only fd", "a.txt", "r", (fd) => ["writeFileSync", fd, "x"]),
+    one("appendFileSync bad fd", ["appendFileSync", BAD, "x"]),
+    withFd("appendFileSync read-only fd", "a.txt", "r", (fd) => ["appendFileSync", fd, "x"]),
+    one("fstatSync bad fd", ["fstatSync", BAD]),
+    one("fstatSync negative fd", ["fstatSync", -1]),
+    withFd("fstatSync directory fd", ".", "r", (fd) => ["fstatSync", fd]),
+    withFd("readSync directory fd", ".", "r", (fd) => ["readSync", fd, Buffer.alloc(4), 0, 4, null]),
+    withFd("readSync write-only fd", "w.txt", "w", (fd) => ["readSync", fd, Buffer.alloc(4), 0, 4, null]),
+    withFd("readSync length past buffer", "a.txt", "r", (fd) => ["readSync", fd, Buffer.alloc(4), 0, 8, null]),
+    one("writeSync bad fd", ["writeSync", BAD, "x"]),
+    withFd("writeSync read-only fd", "a.txt", "r", (fd) => ["writeSync", fd, "x"]),
+    withFd("writeSync directory fd", ".", "r", (fd) => ["writeSync", fd, "x"]),
+    one("closeSync negative fd", ["closeSync", -1]),
+    one("closeSync string fd", ["closeSync", "3"]),
+    one("fsyncSync bad fd", ["fsyncSync", BAD]),
+    one("mkdtempSync into a missing directory", ["mkdtempSync", "/nonexistent-colorless/x-"]),
+    { name: "mkdtempSync into a file", body: function* (d) { return yield ["mkdtempSync", join(d, "a.txt", "x-")]; } },
+    { name: "openSync directory for writing", body: function* (d) { return yield ["openSync", join(d, "sub"), "w"]; } },
+    { name: "openSync bad flags", body: function* (d) { return yield ["openSync", join(d, "a.txt"), "nope"]; } },
+    { name: "openSync through a file", body: function* (d) { return yield ["openSync", join(d, "a.txt", "x"), "r"]; } },
+    { name: "readdirSync missing", body: function* (d) { return yield ["readdirSync", join(d, "missing")]; } },
+    { name: "writeFileSync to a directory", body: function* (d) { return yield ["writeFileSync", join(d, "sub"), "x"]; } },
+    { name: "appendFileSync through a file", body: function* (d) { return yield ["appendFileSync", join(d, "a.txt", "x"), "x"]; } },
+    { name: "readFileSync path with NUL", body: function* (d) { return yield ["readFileSync", join(d, "a\0b")]; } },
+    { name: "writeFileSync bad data type", body: function* (d) { return yield ["writeFileSync", join(d, "n.txt"), 42]; } },
+    { name: "copyFileSync missing source", body: function* (d) { return yield ["copyFileSync", join(d, "missing"), join(d, "c.txt")]; } },
+    { name: "renameSync directory onto a file", body: function* (d) { return yield ["renameSync", join(d, "sub"), join(d, "a.txt")]; } },
+    { name: "unlinkSync a directory", body: function* (d) { return yield ["unlinkSync", join(d, "sub")]; } },
+    { name: "truncateSync a directory", body: function* (d) { return yield ["truncateSync", join(d, "sub"), 0]; } },
+  ];
+}
 
 /** Comparable form of a value: paths made relative, Stats and Dirents reduced to their stable fields. */
 function normalize(v: unknown, dir: string): unknown {

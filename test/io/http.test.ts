@@ -105,8 +105,9 @@ describe("colorless/http serve + fetch", () => {
       return { bodies, maxInFlight };
     });
     expect(out.bodies).toEqual(Array(20).fill('{"slept":50}'));
-    // Served one at a time this would be 1; the handlers overlapped in their sleep.
-    expect(out.maxInFlight).toBeGreaterThan(10);
+    // Served one at a time this would be 1; the handlers overlapped in their sleep. (How many
+    // overlap depends on how fast the 20 connections arrive, so only overlap itself is asserted.)
+    expect(out.maxInFlight).toBeGreaterThan(1);
   });
 
   test("keep-alive: a node client with an agent reuses one connection", async () => {
@@ -130,13 +131,16 @@ describe("colorless/http serve + fetch", () => {
   test("close() waits for requests in progress, then refuses new ones", async () => {
     const log: string[] = [];
     await run(compiled(function* () {
+      let started = false;
       const server = (yield co(serve)(compiled(function* () {
+        started = true;
         yield co(sleep)(40);
         log.push("handler done");
         return "late";
       }), { port: 0, host: "127.0.0.1" })) as HttpServer;
       const client = go(compiled(function* () { return yield co(get)(server.url); }));
-      yield co(sleep)(10);
+      // Close once the request is in progress (waiting a fixed time is flaky on a loaded machine).
+      for (let i = 0; i < 2000 && !started; i++) yield co(sleep)(1);
       yield server.close$co();
       log.push("closed");
       log.push(`client got ${(yield client.join$co()) as string}`);
@@ -152,7 +156,9 @@ describe("colorless/http serve + fetch", () => {
   test("close({ timeout }) cancels handlers that run too long", async () => {
     const log: string[] = [];
     await run(compiled(function* () {
+      let started = false;
       const server = (yield co(serve)(compiled(function* () {
+        started = true;
         try {
           yield co(sleep)(10_000);
         } catch (e) {
@@ -168,7 +174,7 @@ describe("colorless/http serve + fetch", () => {
           return (e as Error).message;
         }
       }));
-      yield co(sleep)(10);
+      for (let i = 0; i < 2000 && !started; i++) yield co(sleep)(1);
       yield server.close$co({ timeout: 20 });
       log.push(`client: ${(yield client.join$co()) as string}`);
     }));
