@@ -1,0 +1,75 @@
+/**
+ * The entry of a pool's worker thread: its own fiber scheduler, so a task
+ * may sleep, lock, use channels and do I/O in blocking style.
+ *
+ * Each task is `run(fn, …)` on a fresh scheduler (a few microseconds): a
+ * task's fibers, timers and deadlock detection are its own, and a task that
+ * leaves a fiber behind fails exactly as `run` does on the main thread. A
+ * `cancel` message cancels the task's root fiber, so its `finally` blocks
+ * run here; a task that never suspends cannot see it, and the pool
+ * terminates the thread after its grace period instead.
+ */
+import { parentPort, threadId } from "node:worker_threads";
+import { run } from "../api.js";
+import { Cancelled } from "../errors.js";
+import { currentFiber, type Fiber, type Resumable } from "../fiber.js";
+import { call, twin, type TwinResult } from "../calls.js";
+import { checkCloneable } from "./clone.js";
+import { serializeError, type FromWorker, type ToWorker } from "./protocol.js";
+
+interface Task {
+  id: number;
+  fiber: Fiber | null;
+  cancelRequested: boolean;
+}
+
+const port = parentPort;
+if (port === null) throw new Error("colorless/workers: worker-main.js is the entry of a pool's worker thread, not a module to import");
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+let current: Task | null = null;
+
+port.on("message", (m: ToWorker) => {
+  if (m.t === "run") void start(m);
+  else if (current !== null && current.id === m.id) {
+    current.cancelRequested = true;
+    current.fiber?.cancel("the caller of pool.run was cancelled");
+  }
+});
+
+function load(url: string): Promise<Record<string, unknown>> {
+  let p = modules.get(url);
+  if (p === undefined) {
+    p = import(url) as Promise<Record<string, unknown>>;
+    modules.set(url, p);
+  }
+  return p;
+}
+
+async function start(m: Extract<ToWorker, { t: "run" }>): Promise<void> {
+  const task: Task = (current = { id: m.id, fiber: null, cancelRequested: false });
+  let reply: FromWorker;
+  const moved: (ArrayBuffer | import("node:worker_threads").MessagePort)[] = [];
+  try {
+    const mod = await load(m.module);
+    const fn = mod[m.name];
+    if (typeof fn !== "function") throw new TypeError(`${m.name} is not a function exported by ${m.module} (found ${typeof fn})`);
+    const body = twin(
+      (): unknown => {
+        throw new Error("colorless/workers: task body called synchronously");
+      },
+      function* (): Resumable {
+        task.fiber = currentFiber();
+        if (task.cancelRequested) throw new Cancelled("the caller of pool.run was cancelled");
+        return yield call(fn, undefined, m.args);
+      } as () => TwinResult,
+    );
+    const value = await run(body, { name: `${m.name} (worker ${threadId})` });
+    reply = { t: "ok", id: m.id, value: checkCloneable(value, `the result of ${m.name}`, moved) };
+  } catch (e) {
+    moved.length = 0;
+    reply = { t: "err", id: m.id, error: serializeError(e) };
+  }
+  current = null;
+  port!.postMessage(reply, moved);
+}
