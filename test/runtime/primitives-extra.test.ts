@@ -312,7 +312,7 @@ describe("every / afterFunc", () => {
       log.push(`stop b: ${b.stop()}`);
       yield co(sleep)(20);
       log.push(`a fired: ${a.fired}, stop a: ${a.stop()}`);
-    }));
+    }), { scheduler: new TestScheduler({ seed: 2 }) });
     expect(log).toEqual(["stop b: true", "a ran", "a fired: true, stop a: false"]);
   });
 
