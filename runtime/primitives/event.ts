@@ -7,6 +7,7 @@
  * released by that `set()` (Python's rule).
  */
 import { currentFiber, site, type Resumable } from "../fiber.js";
+import { NOT_READY } from "../emitted.js";
 import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
@@ -71,6 +72,12 @@ export class Event {
   wait(timeoutMs?: number): boolean {
     if (this.flag) return true;
     return blockingCall<boolean>(this.queue.description, this.wait$co, this, timeoutMs === undefined ? [] : [timeoutMs]);
+  }
+
+  /** The fast path compiled code tries first: true while the flag is set, else NOT_READY. */
+  wait$try(): boolean | typeof NOT_READY {
+    if (this.wait !== Event.prototype.wait || !this.flag) return NOT_READY;
+    return true;
   }
 
   /** Resumable twin of {@link wait}. */

@@ -18,6 +18,7 @@
  * lost between the queue and a cancelled fiber.
  */
 import { currentFiber, site, type Resumable } from "../fiber.js";
+import { NOT_READY } from "../emitted.js";
 import { TIMED_OUT } from "../scheduler.js";
 import { TimeoutError } from "../errors.js";
 import type { TwinResult } from "../calls.js";
@@ -110,6 +111,13 @@ export class Queue<T> {
     blockingCall<void>(this.putters.description, this.put$co, this, timeoutMs === undefined ? [item] : [item, timeoutMs]);
   }
 
+  /** The fast path compiled code tries first (docs/calling-convention.md §2): put without waiting, else NOT_READY. */
+  put$try(item: T): undefined | typeof NOT_READY {
+    // A subclass that overrides put must run its override: the slow path dispatches to it.
+    if (this.put !== Queue.prototype.put || !this.tryPut(item)) return NOT_READY;
+    return undefined;
+  }
+
   /** Resumable twin of {@link put}. */
   put$co(item: T, timeoutMs?: number): TwinResult<void>;
   put$co(item: T): TwinResult<void> {
@@ -164,6 +172,12 @@ export class Queue<T> {
   get(timeoutMs?: number): T {
     if (this.items.length !== 0) return this.take();
     return blockingCall<T>(this.getters.description, this.get$co, this, timeoutMs === undefined ? [] : [timeoutMs]);
+  }
+
+  /** The fast path compiled code tries first: the oldest item if one is queued, else NOT_READY. */
+  get$try(): T | typeof NOT_READY {
+    if (this.get !== Queue.prototype.get || this.items.length === 0) return NOT_READY;
+    return this.take();
   }
 
   /** Resumable twin of {@link get}. */

@@ -11,6 +11,7 @@ import {
   RLock, Event, BoundedSemaphore, Queue, every, afterFunc,
 } from "../../runtime/index.js";
 import { compiled, co } from "../helpers.js";
+import { NOT_READY } from "../../runtime/internal.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -394,6 +395,44 @@ describe("Condition.waitFor / notify(n)", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(13);
     expect(m.isLocked).toBe(true);
     m.unlock();
+  });
+});
+
+describe("$try fast paths", () => {
+  test("they complete exactly as the operation would, or return NOT_READY with no effect", () => {
+    const l = new RLock();
+    expect(l.lock$try()).toBe(undefined);
+    expect(l.lock$try(5)).toBe(true);
+    expect(l.depth).toBe(2);
+    l.unlock();
+    l.unlock();
+    const ev = new Event();
+    expect(ev.wait$try()).toBe(NOT_READY);
+    ev.set();
+    expect(ev.wait$try()).toBe(true);
+    const q = new Queue<string>(1);
+    expect(q.get$try()).toBe(NOT_READY);
+    expect(q.put$try("a")).toBe(undefined);
+    expect(q.put$try("b")).toBe(NOT_READY);
+    expect([q.size, q.unfinishedTasks]).toEqual([1, 1]);
+    expect(q.get$try()).toBe("a");
+    expect(q.size).toBe(0);
+  });
+
+  test("a subclass override makes them take the slow path, which dispatches to it", () => {
+    class LoggingQueue extends Queue<number> {
+      override get(timeoutMs?: number): number { return super.get(timeoutMs); }
+    }
+    class LoudEvent extends Event {
+      override wait(timeoutMs?: number): boolean { return super.wait(timeoutMs); }
+    }
+    const q = new LoggingQueue();
+    q.put(1);
+    expect(q.get$try()).toBe(NOT_READY);
+    expect(q.size).toBe(1);
+    const ev = new LoudEvent();
+    ev.set();
+    expect(ev.wait$try()).toBe(NOT_READY);
   });
 });
 
