@@ -10,6 +10,8 @@ import { afterAll, describe, expect, test, vi } from "vitest";
 import { run, go, scope, sleep, timeout, DeadlockError } from "../../dist/runtime/index.js";
 import { twin, site, type TwinResult } from "../../dist/runtime/internal.js";
 import { Pool, ref, transfer, workerExports, type WorkerFunctionRef } from "../../dist/runtime/workers/index.js";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 // Starting a worker thread takes tens of ms, more on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 60_000 });
@@ -245,3 +247,17 @@ describe("Pool.map", () => {
   });
 });
 
+describe("exit", () => {
+  test("a program whose pool is never closed exits by itself once its fibers are done", async () => {
+    const script = fileURLToPath(new URL("./workers-fixtures/exit.mjs", import.meta.url));
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000); // a hang fails instead of blocking the suite
+      child.on("error", reject);
+      child.on("close", (code) => { clearTimeout(timer); resolve({ code, out }); });
+    });
+    expect(r).toEqual({ code: 0, out: "done 20 49, threads 2\n" });
+  });
+});
