@@ -26,16 +26,17 @@
  * by itself without `close()`. A worker that dies (terminated, crashed) is
  * replaced by the next task that needs one.
  */
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import type { Blocker } from "../scheduler.js";
-import { Cancelled, ChannelClosedError, DeadlockError, TimeoutError } from "../errors.js";
-import { twin, uncompiledCall, type TwinResult } from "../calls.js";
+import { Cancelled } from "../errors.js";
+import { twin, type TwinResult } from "../calls.js";
 import { scope, go } from "../api.js";
 import { checkCloneable } from "./clone.js";
 import { resolveRef, type WorkerFunctionRef } from "./refs.js";
-import type { FromWorker, SerializedError, ToWorker } from "./protocol.js";
+import { rebuildError, type FromWorker, type ToWorker } from "./protocol.js";
+import { runBlocking, type BlockingCall, type BlockingHost, type BlockingSlot } from "./blocking.js";
 
 export interface PoolOptions {
   /** Worker threads at most. Default: the number of cores (`os.availableParallelism()`). */
@@ -52,12 +53,16 @@ export interface MapOptions {
   concurrency?: number;
 }
 
-type Transferable = ArrayBuffer | import("node:worker_threads").MessagePort;
+type Transferable = ArrayBuffer | MessagePort;
 
 interface Slot {
   readonly worker: Worker;
   readonly index: number;
   job: Job | null;
+  /** Lent to a blocking-mode call (blocking.ts). */
+  syncBusy: boolean;
+  /** Where blocking-mode replies arrive; opened on first use. */
+  syncPort: MessagePort | null;
 }
 
 let nextJobId = 0;
@@ -159,8 +164,12 @@ export class Pool {
    * const n = pool.run(countPrimes, 2, 1_000_000);
    */
   run<A extends unknown[], R>(fn: ((...args: A) => R) | WorkerFunctionRef<(...args: A) => R>, ...args: A): R {
-    // Waiting for another thread needs the event loop, which a synchronous caller is blocking.
-    throw uncompiledCall(`${this.name}.run()`, "the result comes from another thread through the event loop, which this synchronous call blocks");
+    // Uncompiled caller: block the thread until the worker replies (blocking.ts).
+    const ref = resolveRef(fn, `${this.name}.run(fn)`);
+    const moved: Transferable[] = [];
+    const sent = args.map((a, i) => checkCloneable(a, `${this.name}.run(${ref.name}) argument ${i + 1}`, moved));
+    if (this.closed) throw new Error(`${this.name}.run(${ref.name}): the pool is closed`);
+    return runBlocking(this.blockingHost(), ref, [{ args: sent, moved }], 1)[0] as R;
   }
 
   /** Resumable twin of {@link run} (docs/calling-convention.md). */
@@ -216,8 +225,15 @@ export class Pool {
    * const sizes = pool.map(files, hashFile, { concurrency: 4 });
    */
   map<T, R>(items: readonly T[], fn: ((item: T) => R) | WorkerFunctionRef<(item: T) => R>, options: MapOptions = {}): R[] {
-    if (items.length === 0) return [];
-    throw uncompiledCall(`${this.name}.map()`, "the results come from other threads through the event loop, which this synchronous call blocks");
+    // Uncompiled caller: block the thread while the workers run the items (blocking.ts).
+    const ref = resolveRef(fn, `${this.name}.map(items, fn)`);
+    const concurrency = checkConcurrency(this, options);
+    const calls: BlockingCall[] = items.map((item, i) => {
+      const moved: Transferable[] = [];
+      return { args: [checkCloneable(item, `${this.name}.map(${ref.name}) item ${i}`, moved)], moved };
+    });
+    if (this.closed) throw new Error(`${this.name}.map(${ref.name}): the pool is closed`);
+    return runBlocking(this.blockingHost(), ref, calls, concurrency) as R[];
   }
 
   /** Resumable twin of {@link map}. */
@@ -227,8 +243,7 @@ export class Pool {
 
   private *mapFrame(items: readonly unknown[], fn: unknown, options: MapOptions, at: string | undefined): Resumable<unknown[]> {
     resolveRef(fn, `${this.name}.map(items, fn)`);
-    const concurrency = options.concurrency ?? this.size;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`${this.name}.map: concurrency must be a positive integer, got ${concurrency}`);
+    const concurrency = checkConcurrency(this, options);
     const n = items.length;
     const results = new Array<unknown>(n);
     let next = 0;
@@ -269,7 +284,7 @@ export class Pool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.job === null);
+      let slot = this.slots.find((s) => s.job === null && !s.syncBusy);
       if (slot === undefined) {
         if (this.slots.length >= this.size || this.closed) return;
         slot = this.startWorker();
@@ -285,13 +300,54 @@ export class Pool {
     // process.execArgv, not the inherited default: `colorless run` adds its `--import` of the
     // TypeScript hooks there, and the worker must compile the task's .ts module the same way.
     const worker = new Worker(workerMain, { name: `${this.name} ${index}`, execArgv: process.execArgv });
-    const slot: Slot = { worker, index, job: null };
+    const slot: Slot = { worker, index, job: null, syncBusy: false, syncPort: null };
     this.slots.push(slot);
     let crash: unknown = null;
     worker.on("message", (m: FromWorker) => this.receive(slot, m));
     worker.on("error", (e) => (crash = e));
     worker.on("exit", (code) => this.exited(slot, code, crash));
     return slot;
+  }
+
+  private host: BlockingHost | null = null;
+
+  /** The pool's side of blocking mode (blocking.ts). */
+  private blockingHost(): BlockingHost {
+    if (this.host !== null) return this.host;
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const asSlot = (b: BlockingSlot) => b as Slot;
+    return (this.host = {
+      name: this.name,
+      size: this.size,
+      signal,
+      claim: () => {
+        let slot = this.slots.find((s) => s.job === null && !s.syncBusy);
+        if (slot === undefined) {
+          if (this.slots.length >= this.size || this.closed) return null;
+          slot = this.startWorker();
+        }
+        if (slot.syncPort === null) {
+          const { port1, port2 } = new MessageChannel();
+          const hello: ToWorker = { t: "sync", port: port2, signal };
+          slot.worker.postMessage(hello, [port2]);
+          port1.unref(); // read with receiveMessageOnPort only: it must not keep the process alive
+          slot.syncPort = port1;
+        }
+        // The caller blocks the thread until the reply: no event-loop reference is needed, and an idle pool must not hold one.
+        slot.worker.unref();
+        slot.syncBusy = true;
+        return slot;
+      },
+      send: (b, message, moved) => asSlot(b).worker.postMessage(message, moved),
+      release: (b) => {
+        asSlot(b).syncBusy = false;
+        this.dispatch();
+      },
+      lost: (b) => {
+        const i = this.slots.indexOf(asSlot(b));
+        if (i !== -1) this.slots.splice(i, 1);
+      },
+    });
   }
 
   private send(slot: Slot, job: Job): void {
@@ -312,7 +368,7 @@ export class Pool {
     if (job === null || job.id !== m.id) return;
     this.idle(slot);
     if (m.t === "ok") job.settle(m.value, false);
-    else job.settle(rebuildError(m.error, job, slot.index), true);
+    else job.settle(rebuildError(m.error, { pool: this.name, fn: job.ref.name, module: job.ref.module, worker: slot.index }), true);
     this.dispatch();
   }
 
@@ -356,26 +412,15 @@ export class Pool {
   }
 }
 
+function checkConcurrency(pool: Pool, options: MapOptions): number {
+  const concurrency = options.concurrency ?? pool.size;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`${pool.name}.map: concurrency must be a positive integer, got ${concurrency}`);
+  return concurrency;
+}
+
 /** A fiber body for `go`/`scope`: the generator is its twin; nothing calls the sync entry. */
 function compiledBody(gen: () => Resumable<void>): () => unknown {
   return twin((): unknown => {
     throw new Error("colorless/workers: internal fiber body called synchronously");
   }, gen as () => TwinResult);
-}
-
-const KNOWN: Record<string, new (message?: string) => Error> = {
-  TimeoutError, DeadlockError, ChannelClosedError, Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-};
-
-/** The worker's error, rebuilt on this side: same class (when known), message and properties; its stack, then where it ran. */
-function rebuildError(s: SerializedError, job: Job, worker: number): Error {
-  let e: Error;
-  if (s.name === "Cancelled") e = new Cancelled(s.message);
-  else e = new (KNOWN[s.name] ?? Error)(s.message);
-  e.message = s.message;
-  if (e.name !== s.name) Object.defineProperty(e, "name", { value: s.name, writable: true, configurable: true, enumerable: false });
-  Object.assign(e, s.props);
-  const head = s.stack ?? `${s.name}: ${s.message}`;
-  e.stack = `${head}\n    at worker ${worker} (${job.pool.name}.run ${job.ref.name} from ${job.ref.module})`;
-  return e;
 }

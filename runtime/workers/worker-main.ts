@@ -9,13 +9,13 @@
  * run here; a task that never suspends cannot see it, and the pool
  * terminates the thread after its grace period instead.
  */
-import { parentPort, threadId } from "node:worker_threads";
+import { parentPort, threadId, type MessagePort } from "node:worker_threads";
 import { run } from "../api.js";
 import { Cancelled } from "../errors.js";
 import { currentFiber, type Fiber, type Resumable } from "../fiber.js";
 import { call, twin, twinOf, type TwinResult } from "../calls.js";
 import { checkCloneable } from "./clone.js";
-import { serializeError, type FromWorker, type ToWorker } from "./protocol.js";
+import { serializeError, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
 
 interface Task {
   id: number;
@@ -29,12 +29,28 @@ if (port === null) throw new Error("colorless/workers: worker-main.js is the ent
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 let current: Task | null = null;
 
+/** Where blocking-mode replies go (protocol.ts), once the pool sent it. */
+let sync: { port: MessagePort; signal: Int32Array } | null = null;
+
 port.on("message", (m: ToWorker) => {
   if (m.t === "run") void start(m);
+  else if (m.t === "sync") sync = { port: m.port, signal: m.signal };
   else if (current !== null && current.id === m.id) {
     current.cancelRequested = true;
     current.fiber?.cancel("the caller of pool.run was cancelled");
   }
+});
+
+/** Send on the sync port and wake the main thread blocked in Atomics.wait. */
+function replySync(reply: SyncReply, moved: readonly (ArrayBuffer | MessagePort)[]): void {
+  sync!.port.postMessage(reply, moved);
+  Atomics.add(sync!.signal, 0, 1);
+  Atomics.notify(sync!.signal, 0);
+}
+
+// A caller blocked on this thread's reply would otherwise wait forever for a thread that is gone.
+process.on("exit", (code) => {
+  if (sync !== null) replySync({ t: "exit", code }, []);
 });
 
 function load(url: string): Promise<Record<string, unknown>> {
@@ -49,7 +65,7 @@ function load(url: string): Promise<Record<string, unknown>> {
 async function start(m: Extract<ToWorker, { t: "run" }>): Promise<void> {
   const task: Task = (current = { id: m.id, fiber: null, cancelRequested: false });
   let reply: FromWorker;
-  const moved: (ArrayBuffer | import("node:worker_threads").MessagePort)[] = [];
+  const moved: (ArrayBuffer | MessagePort)[] = [];
   try {
     const mod = await load(m.module);
     const fn = mod[m.name];
@@ -69,7 +85,8 @@ async function start(m: Extract<ToWorker, { t: "run" }>): Promise<void> {
     reply = { t: "err", id: m.id, error: serializeError(e) };
   }
   current = null;
-  port!.postMessage(reply, moved);
+  if (m.sync === true && sync !== null) replySync(reply, moved);
+  else port!.postMessage(reply, moved);
 }
 
 /** The task as a fiber body: its twin records the fiber, so a `cancel` message can reach it. */

@@ -130,9 +130,42 @@ describe("Pool.run", () => {
     expect(out).toEqual([1024, 1024, 2048, 0, 64, 7]);
   });
 
-  test("called from uncompiled code it says why it cannot wait", () => {
-    expect(() => pool.run(task("square"), 2)).toThrow(DeadlockError);
-    expect(() => pool.run(task("square"), 2)).toThrow("tp.run() was called from uncompiled code (blocking mode)");
+  test("from uncompiled code (blocking mode) run and map block the thread and give the same results", () => {
+    expect(pool.run(task("square"), 12)).toBe(144);
+    expect(pool.run(task("lockedSum"), 4)).toBe(10); // a compiled task still runs as fibers in its worker
+    expect(pool.map([30, 1, 10], task("echoAfter"))).toEqual([30, 1, 10]);
+    let e: unknown;
+    try { pool.run(task("failing"), "sync failure"); } catch (err) { e = err; }
+    expect(e).toBeInstanceOf(RangeError);
+    expect((e as Error).stack!.split("\n").slice(0, 3).map((l) => l.replace(/\(.*\//, "("))).toEqual([
+      "RangeError: sync failure", expect.stringMatching(/^ {4}at inner \(tasks\.mjs:\d+:\d+\)$/), expect.stringMatching(/^ {4}at failing \(tasks\.mjs:\d+:\d+\)$/),
+    ]);
+    expect(() => pool.run(function local() { return 1; })).toThrow("local cannot be sent to a worker thread");
+  });
+
+  test("blocking mode: the first failure of map cancels the other items, whose finally runs before map throws", () => {
+    const f = flags();
+    expect(() => pool.map([{ flags: f, fail: false }, { flags: f, fail: true }], task("mapItem"))).toThrow("item failed");
+    expect(Atomics.load(f, 0)).toBe(1);
+  });
+
+  test("blocking mode cannot use workers busy with fiber-started tasks, and says so", async () => {
+    const one = new Pool({ size: 1, name: "busy" });
+    try {
+      let message = "";
+      await run(compiled(function* () {
+        const f = go(compiled(function* () { return yield one.run$co(task("echoAfter"), 50); }));
+        yield co(sleep)(5);
+        try { one.run(task("square"), 2); } catch (e) { message = `${(e as Error).name}: ${(e as Error).message}`; }
+        yield f.join$co();
+      }));
+      expect(message).toBe(
+        "DeadlockError: busy.run() was called from uncompiled code (blocking mode): all 1 workers are busy with tasks started by fibers, whose results need the event loop that this synchronous call blocks. Compile the caller with colorless so that it can suspend.",
+      );
+      expect(one.run(task("square"), 3)).toBe(9); // free again
+    } finally {
+      one.close();
+    }
   });
 });
 
@@ -258,6 +291,6 @@ describe("exit", () => {
       child.on("error", reject);
       child.on("close", (code) => { clearTimeout(timer); resolve({ code, out }); });
     });
-    expect(r).toEqual({ code: 0, out: "done 20 49, threads 2\n" });
+    expect(r).toEqual({ code: 0, out: "done 9 20 49, threads 2\n" });
   });
 });
