@@ -157,7 +157,8 @@ export class Pool {
    * calling fiber waits. `fn` is an export declared with `workerExports` (or
    * a `ref(moduleUrl, name)`); arguments and result are structured-cloned
    * (`transfer(buf)` moves a buffer instead). An error thrown by the task is
-   * rethrown here with the worker's stack followed by the caller's.
+   * rethrown here with the worker's stack followed by the caller's. From
+   * uncompiled code it blocks the thread until the result is there.
    *
    * @suspends
    * @example
