@@ -128,9 +128,16 @@ async function main() {
   const r1 = await rawSplit(1);
   const r2 = await rawSplit(2);
   for (const x of [c1, c2, r1, r2]) if (x.checksum !== sequential) throw new Error(`checksum mismatch: ${x.checksum} vs ${sequential}`);
-  const rtColorless = medianOf([await colorlessRoundTrip(), await colorlessRoundTrip(), await colorlessRoundTrip()]);
-  const rtFiber = medianOf([await colorlessRoundTrip(echoFiber), await colorlessRoundTrip(echoFiber), await colorlessRoundTrip(echoFiber)]);
-  const rtRaw = medianOf([await rawRoundTrip(), await rawRoundTrip(), await rawRoundTrip()]);
+  // Interleaved, so that a change in the machine's load hits every variant alike.
+  const rt = { raw: [], plain: [], fiber: [] };
+  for (let r = 0; r < 5; r++) {
+    rt.raw.push(await rawRoundTrip());
+    rt.plain.push(await colorlessRoundTrip(echo));
+    rt.fiber.push(await colorlessRoundTrip(echoFiber));
+  }
+  const rtRaw = medianOf(rt.raw);
+  const rtColorless = medianOf(rt.plain);
+  const rtFiber = medianOf(rt.fiber);
   const loadAfter = os.loadavg()[0];
   const rows = [
     { benchmark: `sum of squares, N = ${N.toExponential(1)}: main thread, no workers`, value: seqMs, unit: "ms", ratio: undefined, target: "reference" },
@@ -143,7 +150,7 @@ async function main() {
     { benchmark: "small task round trip: pool.run of a compiled task (a fiber scheduler per task in the worker)", value: rtFiber, unit: "µs", ratio: rtFiber / rtRaw, target: "≤ 1.5×" },
   ];
   const notes = [
-    `Median of ${REPS} runs for the splits, of 3 × ${ROUND_TRIPS} sequential round trips for the overhead; threads started before timing.`,
+    `Median of ${REPS} runs for the splits, of 5 interleaved runs of ${ROUND_TRIPS} sequential round trips for the overhead; threads started before timing.`,
     "No pool library (piscina, tinypool) is installed in this project (docs/workers.md says why it is not used), so the round trip is compared with the lower bound every pool pays: a raw postMessage ping-pong on one worker.",
     `Machine load (1-minute load average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores: with other processes on the cores, no split can reach a 2× speed-up; compare the colorless row with the plain worker_threads row measured in the same run.`,
   ];
