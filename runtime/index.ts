@@ -23,3 +23,8 @@ export { Barrier } from "./primitives/barrier.js";
 export { Once } from "./primitives/once.js";
 export { Channel, ChannelIterator, type ChannelOptions } from "./primitives/channel.js";
 export { select, recv, send, after, SelectCase, type SelectOptions } from "./primitives/select.js";
+export { RLock, type RLockOptions } from "./primitives/rlock.js";
+export { Event, type EventOptions } from "./primitives/event.js";
+export { BoundedSemaphore } from "./primitives/bounded-semaphore.js";
+export { Queue, type QueueOptions } from "./primitives/queue.js";
+export { every, afterFunc, Ticker, AfterFuncTimer } from "./primitives/ticker.js";

@@ -91,4 +91,55 @@ export class Condition {
   broadcast(): void {
     for (let f = this.queue.shift(); f !== null; f = this.queue.shift()) wakeWith(f, undefined);
   }
+
+  /**
+   * Wake up to `n` of the longest-waiting fibers (Python's `notify(n)`).
+   *
+   * @example
+   * m.withLock(() => { slots += 2; freed.notify(2); });
+   */
+  notify(n = 1): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`cond.notify(n): n must be a non-negative integer, got ${n}`);
+    for (let i = 0; i < n; i++) {
+      const f = this.queue.shift();
+      if (f === null) return;
+      wakeWith(f, undefined);
+    }
+  }
+
+  /**
+   * Wait, holding `mutex` as for {@link wait}, until `predicate()` is true;
+   * return its last result (Python's `wait_for`). The predicate is checked
+   * first, then after each wake-up, always with the mutex held. With
+   * `timeoutMs`, stop after that long in total and return the predicate's
+   * value then (false if it still fails).
+   *
+   * @suspends
+   * @example
+   * m.lock();
+   * try { nonEmpty.waitFor(m, () => items.length > 0); return items.shift(); } finally { m.unlock(); }
+   */
+  waitFor(mutex: Mutex, predicate: () => boolean, timeoutMs?: number): boolean {
+    const first = predicate();
+    if (first) return first;
+    return blockingCall<boolean>(this.queue.description, this.waitFor$co, this, timeoutMs === undefined ? [mutex, predicate] : [mutex, predicate, timeoutMs]);
+  }
+
+  /** Resumable twin of {@link waitFor}. */
+  waitFor$co(mutex: Mutex, predicate: () => boolean, timeoutMs?: number): TwinResult<boolean> {
+    return this.waitForFrame(mutex, predicate, timeoutMs, site.at);
+  }
+
+  private *waitForFrame(mutex: Mutex, predicate: () => boolean, timeoutMs: number | undefined, at: string | undefined): Resumable<boolean> {
+    const clock = currentFiber()!.scheduler;
+    const deadline = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
+    for (;;) {
+      const ok = predicate();
+      if (ok) return ok;
+      const left = deadline - clock.now();
+      if (left <= 0) return ok;
+      site.at = at;
+      yield this.waitFrame(mutex, deadline === Infinity ? undefined : left, at);
+    }
+  }
 }

@@ -608,7 +608,7 @@ describe("@suspends tags", () => {
     }
     if (!docBefore(read("select"), /^export function select\b/m).includes("@suspends")) untagged.push("select");
     expect("$co" in primitives.select).toBe(true);
-    expect(checked).toBe(12);
+    expect(checked).toBe(13); // 12 + Condition.waitFor
     expect(untagged).toEqual([]);
   });
 });

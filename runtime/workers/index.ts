@@ -1,0 +1,14 @@
+/**
+ * `colorless/workers`: run blocking-style functions of compiled modules on a
+ * pool of worker threads, each with its own fiber scheduler (docs/workers.md).
+ *
+ * @example
+ * import { Pool, workerExports } from "colorless/workers";
+ * export function sumSquares(from: number, to: number): number { … }
+ * workerExports(import.meta.url, { sumSquares });
+ * const pool = new Pool();               // one worker per core
+ * const parts = pool.map(ranges, sumSquaresOfRange);
+ */
+export { Pool, type PoolOptions, type MapOptions } from "./pool.js";
+export { workerExports, ref, type WorkerFunctionRef } from "./refs.js";
+export { transfer } from "./clone.js";
