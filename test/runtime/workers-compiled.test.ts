@@ -49,6 +49,7 @@ describe.concurrent("compiled programs", () => {
       "    at eventThenFail$co (test/runtime/workers-fixtures/ts-tasks.ts:30:10)",
       "    at worker 1 (pool.run eventThenFail from test/runtime/workers-fixtures/ts-tasks.ts)",
       "    at <anonymous> (test/runtime/workers-fixtures/program.ts:99:28)",
+      "    at go workers (test/runtime/workers-fixtures/program.ts:99:19)",
       "    at join workers (test/runtime/workers-fixtures/program.ts:101:5)",
       "main done",
       "",
