@@ -40,6 +40,12 @@ export type IrCall =
   | { kind: "direct"; callee: ts.Expression; args: ts.Expression[] }
   /** A value the compiler cannot resolve, or a runtime operation: `fn.apply(thisArg, args)` with a runtime check. */
   | { kind: "dynamic"; fn: ts.Expression; thisArg: ts.Expression; args: ts.Expression[] }
+  /**
+   * A built-in higher-order method with a suspending callback, run by the
+   * runtime's suspending version `hofs[twin](receiver, ...args)` inside a
+   * fiber and by the built-in itself in blocking mode. No receiver: `Array.from`.
+   */
+  | { kind: "hof"; twin: string; receiver: ts.Expression | undefined; args: ts.Expression[] }
   /** `obj[key](...args)` with a runtime check (the method is read once). */
   | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[] };
 

@@ -33,6 +33,7 @@ import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY } from "../emitted.js";
+import * as hofs from "../hofs.js";
 
 export { S, compiled } from "./state.js";
 
@@ -122,6 +123,35 @@ export function fn<F extends (...args: never[]) => unknown>(f: F, name?: string)
 export function reg(...fns: unknown[]): void {
   for (const f of fns) if (typeof f === "function") compiled.add(f);
 }
+
+/**
+ * Register an object literal's suspending methods as compiled and return the
+ * object: `__uw.obj({ m() {…} }, ["m"])`.
+ */
+export function obj<O extends object>(o: O, keys: readonly string[]): O {
+  for (const k of keys) {
+    const m = (o as Record<string, unknown>)[k];
+    if (typeof m === "function") compiled.add(m);
+  }
+  return o;
+}
+
+/**
+ * A built-in higher-order method whose callback suspends (`xs.map(cb)`,
+ * `m.forEach(cb)`, `Array.from(xs, cb)`): a leaf whose twin is the runtime's
+ * suspending version in runtime/hofs.ts, and whose blocking-mode entry is the
+ * built-in itself. `receiver` is undefined for `Array.from`.
+ */
+export function hof(twin: string, receiver: unknown, args: readonly unknown[]): undefined {
+  const impl = (hofs as unknown as Record<string, (...a: unknown[]) => unknown>)[twin]!;
+  if (receiver === undefined) return defer(Array.from as PendingOp["entry"], impl, Array, args);
+  const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
+  if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
+  return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+}
+
+/** Thrown into a `try` block by a seek copy to enter its `catch` handler; never bound by the handler. */
+export const SEEK: unique symbol = Symbol("colorless.unwind.seek");
 
 /** Turn the unwind that just finished into a driver holding its frames and operation. */
 function adopt(): Driver {

@@ -108,6 +108,10 @@ class UnwindFileLowering {
     this.oracle = {
       isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
       isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
+      hofOf: (call) => {
+        const t = colours.target(call);
+        return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
+      },
       isDirect: (call) => {
         const t = colours.target(call);
         return t?.kind === "functions" && t.viaValue !== true && t.fns.length > 0 &&
@@ -247,7 +251,7 @@ class UnwindFileLowering {
       if (ts.isClassLike(node.parent) && node.parent.name === undefined) return "a suspending method of an anonymous class";
     }
     if (ts.isFunctionDeclaration(node) && node.name === undefined) return "an anonymous suspending function declaration (`export default function`)";
-    return undefined;
+    return this.parameterProblem(node)?.what;
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
@@ -290,12 +294,19 @@ class UnwindFileLowering {
 
   private params(node: FunctionNode): ts.NodeArray<ts.ParameterDeclaration> {
     const ts = this.ts;
-    for (const p of node.parameters) {
-      if (p.initializer !== undefined && new Normaliser(ts, this.f, this.lc.checker, this.oracle, node as ts.FunctionLikeDeclaration).hasSite(p.initializer)) {
-        this.report(p.initializer, CODES.SUSPENDING_PARAMETER_DEFAULT, `the default value of a parameter calls suspending code; parameter defaults cannot suspend. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
-      }
-    }
     return ts.visitNodes(node.parameters, this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
+  }
+
+  /**
+   * Parameter defaults run before the prologue reads the entry token, so a
+   * compiled function they call would take the caller's token as its own.
+   */
+  private parameterProblem(node: FunctionNode): { node: ts.Node; what: string } | undefined {
+    const n = new Normaliser(this.ts, this.f, this.lc.checker, this.oracle, node as ts.FunctionLikeDeclaration);
+    for (const p of node.parameters) {
+      if (n.hasSite(p)) return { node: p, what: "a parameter default value that calls suspending code (move it into the body: `if (x === undefined) x = …`)" };
+    }
+    return undefined;
   }
 
   /**
@@ -369,7 +380,9 @@ class UnwindFileLowering {
       `the unwind backend does not support ${what} yet; use the generator backend (option \`backend: "generator"\`, the default) for this file, or rewrite it (docs/backends.md lists what the unwind backend supports).`);
   }
 
-  private report(node: ts.Node, code: number, message: string, category: "error" | "warning" = "error"): void {
+  private report(at: ts.Node, code: number, message: string, category: "error" | "warning" = "error"): void {
+    let node = this.ts.getOriginalNode(at);
+    while (node.pos < 0 && node.parent !== undefined) node = node.parent;
     const sf = node.getSourceFile() ?? this.sf;
     const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     this.lc.report({ code, category, file: sf.fileName, line: line + 1, column: character + 1, message });

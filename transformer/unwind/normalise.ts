@@ -19,6 +19,8 @@ export interface SiteOracle {
   isSuspendingIteration(node: ts.ForOfStatement): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
+  /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
+  hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
 }
 
 interface Lin {
@@ -69,13 +71,14 @@ export class Normaliser {
     for (const s of stmts) {
       if (needHoist && ts.isVariableStatement(s)) out.push(...this.declarations(s.declarationList));
       else if (needHoist && ts.isFunctionDeclaration(s)) {
-        if (s.name !== undefined) this.hoistName(s.name, s);
+        if (s.name !== undefined) this.hoistName(s.name, s, /*declare*/ false);
         this.functions.push(s);
       } else if (needHoist && ts.isClassDeclaration(s)) {
         if (s.name === undefined || this.hasSite(s)) this.refuse(s, "a class declaration here");
         else {
           this.hoistName(s.name, s);
           const expr = this.f.createClassExpression(s.modifiers?.filter((m) => m.kind === ts.SyntaxKind.Decorator) as ts.ModifierLike[] | undefined, s.name, s.typeParameters, s.heritageClauses, s.members);
+          ts.setOriginalNode(expr, s);
           out.push(this.plain(this.f.createExpressionStatement(this.f.createAssignment(this.f.createIdentifier(s.name.text), expr))));
         }
       } else out.push(...this.stmt(s));
@@ -127,9 +130,11 @@ export class Normaliser {
     if (ts.isForOfStatement(s)) return this.forOf(s, undefined);
     if (ts.isLabeledStatement(s)) {
       if (ts.isForOfStatement(s.statement)) return this.forOf(s.statement, s.label);
+      // A lowered for loop is [init…, loop]: the label goes on the loop itself (`continue label` needs it there).
       const inner = this.stmt(s.statement);
-      const body = inner.length === 1 ? inner[0]! : this.block(inner);
-      return [{ kind: "labeled", label: s.label, body, ...range([body]) }];
+      const last = inner[inner.length - 1];
+      if (last === undefined) return inner;
+      return [...inner.slice(0, -1), { kind: "labeled", label: s.label, body: last, ...range([last]) }];
     }
     if (ts.isSwitchStatement(s)) return this.switchStatement(s);
     if (ts.isTryStatement(s)) return this.tryStatement(s);
@@ -234,7 +239,8 @@ export class Normaliser {
     const dv = this.temp();
     const sel = this.temp();
     const clauses = s.caseBlock.clauses;
-    let chain: ts.Expression = f.createNumericLiteral(-1);
+    // No clause matches: a number no clause has.
+    let chain: ts.Expression = f.createNumericLiteral(clauses.length);
     clauses.forEach((c, i) => {
       if (ts.isDefaultClause(c)) chain = f.createNumericLiteral(i);
     });
@@ -295,7 +301,7 @@ export class Normaliser {
   }
 
   /** Declare `id` at the function's top; refuse what hoisting would change. */
-  private hoistName(id: ts.Identifier, decl: ts.Node): void {
+  private hoistName(id: ts.Identifier, decl: ts.Node, declare = true): void {
     const ts = this.ts;
     const name = id.text;
     if (this.localNames.has(name)) {
@@ -314,7 +320,7 @@ export class Normaliser {
       return;
     }
     this.localNames.add(name);
-    this.locals.push(this.f.createIdentifier(name));
+    if (declare) this.locals.push(this.f.createIdentifier(name));
   }
 
   private usesOtherBinding(name: string, symbol: ts.Symbol): boolean {
@@ -456,7 +462,20 @@ export class Normaliser {
     // A site: receiver and arguments become operands, then the call is one statement.
     let irCall: IrCall;
     let pre: IrStmt[];
-    if (ts.isIdentifier(callee) && this.oracle.isDirect(e)) {
+    const hof = this.oracle.hofOf(e);
+    if (hof !== undefined && !spread) {
+      // A built-in higher-order method with a suspending callback: the runtime's suspending version (runtime/hofs.ts).
+      if (hof.receiver === "arrayFrom") {
+        const ops = this.operands(argExprs);
+        pre = ops.pre;
+        irCall = { kind: "hof", twin: "from", receiver: undefined, args: ops.values };
+      } else {
+        if (!ts.isPropertyAccessExpression(callee)) return this.refuse(e, "this higher-order call");
+        const ops = this.operands([callee.expression, ...argExprs]);
+        pre = ops.pre;
+        irCall = { kind: "hof", twin: hof.receiver === "collection" ? "forEachEntry" : hof.method, receiver: ops.values[0]!, args: ops.values.slice(1) };
+      }
+    } else if (ts.isIdentifier(callee) && this.oracle.isDirect(e)) {
       const ops = this.operands(argExprs);
       pre = ops.pre;
       irCall = { kind: "direct", callee, args: rebuildArgs(ops.values) };
@@ -714,13 +733,13 @@ export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingN
       return el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target;
     }));
   }
-  return f.createParenthesizedExpression(f.createObjectLiteralExpression(name.elements.map((el) => {
+  return f.createObjectLiteralExpression(name.elements.map((el) => {
     const target = bindingToAssignment(ts, f, el.name);
     if (el.dotDotDotToken !== undefined) return f.createSpreadAssignment(target);
     if (el.propertyName === undefined && ts.isIdentifier(el.name)) return f.createShorthandPropertyAssignment(el.name.text, el.initializer);
     const key = el.propertyName ?? (el.name as ts.Identifier);
     return f.createPropertyAssignment(key as ts.PropertyName, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
-  })));
+  }));
 }
 
 function compoundToBinary(ts: TS, op: ts.SyntaxKind): ts.BinaryOperator {
