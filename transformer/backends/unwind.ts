@@ -377,7 +377,7 @@ class UnwindFileLowering {
 
   private refuse(node: ts.Node, what: string): void {
     this.report(node, CODES.UNWIND_UNSUPPORTED,
-      `the unwind backend does not support ${what} yet; use the generator backend (option \`backend: "generator"\`, the default) for this file, or rewrite it (docs/backends.md lists what the unwind backend supports).`);
+      `the unwind backend does not support ${what} yet; build with the generator backend (the default, \`backend: "generator"\`) or rewrite this code (docs/backends.md lists what the unwind backend supports).`);
   }
 
   private report(at: ts.Node, code: number, message: string, category: "error" | "warning" = "error"): void {
