@@ -20,7 +20,7 @@
 import type ts from "typescript";
 import type { TS } from "../typescript.js";
 import type { IrCall, IrStmt } from "../ir.js";
-import { bindingToAssignment } from "./normalise.js";
+import { bindingToAssignment } from "./syntax.js";
 
 export type CopyKind = "fast" | "seek";
 
