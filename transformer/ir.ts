@@ -66,8 +66,8 @@ export type IrStmt =
   /**
    * `try { block } catch … finally { finalizer }`. A handler with a site is
    * `lowered`: its binding is hoisted and assigned from the caught value; one
-   * without stays the original clause. A finalizer never contains a site in
-   * this IR version.
+   * without stays the original clause. A finalizer never contains a site: a
+   * suspending finally is lowered to a completion record before (normalise.ts).
    */
   | { kind: "try"; block: IrStmt[]; handler: IrHandler | undefined; finalizer: ts.Block | undefined; lo: number; hi: number }
   | { kind: "labeled"; label: ts.Identifier; body: IrStmt; lo: number; hi: number };

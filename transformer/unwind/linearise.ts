@@ -344,7 +344,6 @@ export abstract class Lineariser {
     const ts = this.ts;
     if (Array.isArray(n)) return (n as readonly ts.Node[]).some((x) => this.hasSite(x));
     const node = n as ts.Node;
-    if (node.pos < 0) return false; // synthesized (an operand we made)
     let found = false;
     const walk = (x: ts.Node): void => {
       if (found || isFunctionNode(ts, x) || ts.isClassLike(x)) return;

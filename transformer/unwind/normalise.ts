@@ -17,6 +17,9 @@ export type { SiteOracle } from "./linearise.js";
 
 
 
+/** Labels made by suspendingFinally: a jump to one always leaves any inner try (its label is outside). */
+const finLabels = new WeakSet<ts.Identifier>();
+
 export class Normaliser extends Lineariser {
   private readonly locals: ts.Identifier[] = [];
   private readonly localNames = new Set<string>();
@@ -239,7 +242,7 @@ export class Normaliser extends Lineariser {
   }
 
   private tryStatement(s: ts.TryStatement): IrStmt[] {
-    if (s.finallyBlock !== undefined && this.hasSite(s.finallyBlock)) return this.refuse(s.finallyBlock, "a suspending call in a finally block");
+    if (s.finallyBlock !== undefined && this.hasSite(s.finallyBlock)) return this.suspendingFinally(s, s.finallyBlock);
     const block = this.list(s.tryBlock.statements, true);
     const cc = s.catchClause;
     let handler: IrHandler | undefined;
@@ -258,6 +261,82 @@ export class Normaliser extends Lineariser {
     }
     const inner = handler?.kind === "lowered" ? [...block, ...handler.body] : block;
     return [{ kind: "try", block, handler, finalizer: s.finallyBlock, ...range(inner) }];
+  }
+
+  /**
+   * A `finally` that suspends cannot stay a JavaScript `finally` (the resumed
+   * frame would re-enter it without knowing why it ran), so its completion
+   * becomes explicit, as TypeScript's generators.ts does:
+   *
+   *     [source]                          [IR]
+   *     try { B } catch (e) { C }         $ct = 0; $cv = undefined;
+   *     finally { F }                     $fin: { try { try { B' } catch (e) { C' } } catch ($e) { $ct = 1; $cv = $e; } }
+   *                                       F
+   *                                       if ($ct === 1) throw $cv; if ($ct === 2) return $cv; if ($ct === 3) break L; …
+   *
+   * where B' and C' have each `return x` and each break/continue leaving the
+   * try rewritten to `{ $ct = n; $cv = x; break $fin; }`.
+   */
+  private suspendingFinally(s: ts.TryStatement, finallyBlock: ts.Block): IrStmt[] {
+    const ts = this.ts;
+    const f = this.f;
+    const ct = this.temp();
+    const cv = this.temp();
+    const fin = f.createUniqueName("fin");
+    finLabels.add(fin);
+    const jumps: Array<ts.BreakStatement | ts.ContinueStatement> = [];
+    const exit = (code: number, value: ts.Expression | undefined): ts.Statement => f.createBlock([
+      f.createExpressionStatement(f.createAssignment(ct, f.createNumericLiteral(code))),
+      f.createExpressionStatement(f.createAssignment(cv, value ?? f.createVoidZero())),
+      f.createBreakStatement(fin),
+    ], true);
+    let loops = 0;
+    let breakables = 0;
+    const labels: string[] = [];
+    const rewrite = (n: ts.Node): ts.Node => {
+      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
+      if (ts.isReturnStatement(n)) return exit(2, n.expression);
+      if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
+        const label = n.label;
+        const inside = label !== undefined ? !finLabels.has(label) && labels.includes(label.text) : ts.isBreakStatement(n) ? breakables > 0 : loops > 0;
+        if (inside) return n;
+        jumps.push(n);
+        return exit(2 + jumps.length, undefined);
+      }
+      const isLoop = ts.isIterationStatement(n, /*lookInLabeledStatements*/ false);
+      const isBreakable = isLoop || ts.isSwitchStatement(n);
+      if (ts.isLabeledStatement(n)) labels.push(n.label.text);
+      if (isLoop) loops++;
+      if (isBreakable) breakables++;
+      try {
+        return ts.visitEachChild(n, rewrite, undefined);
+      } finally {
+        if (isLoop) loops--;
+        if (isBreakable) breakables--;
+        if (ts.isLabeledStatement(n)) labels.pop();
+      }
+    };
+    const block = rewrite(s.tryBlock) as ts.Block;
+    const clause = s.catchClause === undefined ? undefined : (rewrite(s.catchClause) as ts.CatchClause);
+    const inner: ts.Statement = clause === undefined ? block : f.createTryStatement(block, clause, undefined);
+    const body = this.list([inner], true);
+    const caught = f.createUniqueName("e");
+    const record = f.createCatchClause(caught, f.createBlock([
+      f.createExpressionStatement(f.createAssignment(ct, f.createNumericLiteral(1))),
+      f.createExpressionStatement(f.createAssignment(cv, caught)),
+    ], true));
+    const tryIr: IrStmt = { kind: "try", block: body, handler: { kind: "plain", clause: record }, finalizer: undefined, ...range(body) };
+    const guarded: IrStmt = { kind: "labeled", label: fin, body: { kind: "block", body: [tryIr], ...range([tryIr]) }, ...range([tryIr]) };
+    const dispatch = (code: number, then: ts.Statement) => this.plain(f.createIfStatement(f.createStrictEquality(ct, f.createNumericLiteral(code)), then));
+    return [
+      this.assign(ct, f.createNumericLiteral(0)),
+      this.assign(cv, f.createVoidZero()),
+      guarded,
+      ...this.list(finallyBlock.statements, true),
+      dispatch(1, f.createThrowStatement(cv)),
+      dispatch(2, f.createReturnStatement(cv)),
+      ...jumps.map((j, i) => dispatch(3 + i, ts.isBreakStatement(j) ? f.createBreakStatement(j.label) : f.createContinueStatement(j.label))),
+    ];
   }
 
   private declarations(list: ts.VariableDeclarationList): IrStmt[] {
