@@ -60,8 +60,7 @@
  *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Suspending calls in do…while tests, for-loop tests and
- * updates, case tests, optional chains and destructuring defaults; loop
+ * Suspending calls in optional chains and destructuring defaults; loop
  * bindings captured by closures when the loop suspends; shadowed names in a
  * suspending scope; `var` in nested statements; `for…in` with a suspending
  * body; suspending `#private` methods, class expressions and object-literal

@@ -103,15 +103,18 @@ export class Normaliser extends Lineariser {
       const body = [...c.pre, exit, ...this.list([s.statement], true)];
       return [{ kind: "while", cond: f.createTrue(), body, post: false, ...range(body) }];
     });
-    if (ts.isDoStatement(s)) return this.loop(() => {
-      if (this.hasSite(s.expression)) return this.refuse(s.expression, "a suspending call in a do…while test");
-      const body = this.list([s.statement], true);
-      return [{ kind: "while", cond: s.expression, body, post: true, ...range(body) }];
-    });
+    if (ts.isDoStatement(s)) return this.doStatement(s, undefined);
     if (ts.isForStatement(s)) return this.forStatement(s, undefined);
     if (ts.isForOfStatement(s)) return this.forOf(s, undefined);
     if (ts.isLabeledStatement(s)) {
       if (ts.isForOfStatement(s.statement)) return this.forOf(s.statement, s.label);
+      // `continue label` of a loop whose test or update suspends is rewritten with the loop: it needs the label.
+      if (ts.isForStatement(s.statement) || ts.isDoStatement(s.statement)) {
+        const inner = ts.isForStatement(s.statement) ? this.forStatement(s.statement, s.label) : this.doStatement(s.statement, s.label);
+        const last = inner[inner.length - 1];
+        if (last === undefined) return inner;
+        return [...inner.slice(0, -1), { kind: "labeled", label: s.label, body: last, ...range([last]) }];
+      }
       // A lowered for loop is [init…, loop]: the label goes on the loop itself (`continue label` needs it there).
       const inner = this.stmt(s.statement);
       const last = inner[inner.length - 1];
@@ -136,12 +139,49 @@ export class Normaliser extends Lineariser {
     return { kind: "block", body, ...range(body) };
   }
 
+  /** `do body while (test)`; with a suspending test: `for (;;) { $body: { body' } pre; if (!test) break; }`. */
+  private doStatement(s: ts.DoStatement, label: ts.Identifier | undefined): IrStmt[] {
+    return this.loop(() => {
+      if (!this.hasSite(s.expression)) {
+        const body = this.list([s.statement], true);
+        return [{ kind: "while", cond: s.expression, body, post: true, ...range(body) }];
+      }
+      const body = this.bodyWithContinue(s.statement, label);
+      const c = this.lin(s.expression);
+      const tail = [...c.pre, this.plain(this.f.createIfStatement(this.f.createLogicalNot(this.f.createParenthesizedExpression(c.value)), this.f.createBreakStatement()))];
+      const all = [body, ...tail];
+      return [{ kind: "for", cond: undefined, update: undefined, body: all, ...range(all) }];
+    });
+  }
+
+  /**
+   * A loop body whose `continue`s (unlabelled ones of this loop, and
+   * `continue label`) become `break $body`, so that code placed after the
+   * body (a suspending test or update) still runs on `continue`.
+   */
+  private bodyWithContinue(body: ts.Statement, label: ts.Identifier | undefined): IrStmt {
+    const ts = this.ts;
+    const f = this.f;
+    const target = f.createUniqueName("body");
+    let loops = 0;
+    const rewrite = (n: ts.Node): ts.Node => {
+      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
+      if (ts.isContinueStatement(n) && (n.label === undefined ? loops === 0 : label !== undefined && n.label.text === label.text && !finLabels.has(n.label))) return f.createBreakStatement(target);
+      const isLoop = ts.isIterationStatement(n, /*lookInLabeledStatements*/ false);
+      if (isLoop) loops++;
+      try {
+        return ts.visitEachChild(n, rewrite, undefined);
+      } finally {
+        if (isLoop) loops--;
+      }
+    };
+    const list = this.list([rewrite(body) as ts.Statement], true);
+    const block: IrStmt = { kind: "block", body: list, ...range(list) };
+    return { kind: "labeled", label: target, body: block, ...range([block]) };
+  }
+
   private forStatement(s: ts.ForStatement, label: ts.Identifier | undefined): IrStmt[] {
     const ts = this.ts;
-    void label;
-    if ((s.condition !== undefined && this.hasSite(s.condition)) || (s.incrementor !== undefined && this.hasSite(s.incrementor))) {
-      return this.refuse(s, "a suspending call in a for loop's test or update");
-    }
     const pre: IrStmt[] = [];
     if (s.initializer !== undefined) {
       if (ts.isVariableDeclarationList(s.initializer)) {
@@ -155,8 +195,26 @@ export class Normaliser extends Lineariser {
       }
     }
     return this.loop(() => {
-      const body = this.list([s.statement], true);
-      return [...pre, { kind: "for", cond: s.condition, update: s.incrementor, body, ...range(body) }];
+      if ((s.condition === undefined || !this.hasSite(s.condition)) && (s.incrementor === undefined || !this.hasSite(s.incrementor))) {
+        const body = this.list([s.statement], true);
+        return [...pre, { kind: "for", cond: s.condition, update: s.incrementor, body, ...range(body) }];
+      }
+      // A suspending test or update: `for (;;) { pre; if (!test) break; $body: { body' } pre; update; }`.
+      const f = this.f;
+      const head: IrStmt[] = [];
+      if (s.condition !== undefined) {
+        const c = this.lin(s.condition);
+        head.push(...c.pre, this.plain(f.createIfStatement(f.createLogicalNot(f.createParenthesizedExpression(c.value)), f.createBreakStatement())));
+      }
+      const body = this.bodyWithContinue(s.statement, label);
+      const tail: IrStmt[] = [];
+      if (s.incrementor !== undefined) {
+        const u = this.lin(s.incrementor, true);
+        tail.push(...u.pre);
+        if (u.value !== undefined) tail.push(this.plain(f.createExpressionStatement(u.value)));
+      }
+      const all = [...head, body, ...tail];
+      return [...pre, { kind: "for", cond: undefined, update: undefined, body: all, ...range(all) }];
     });
   }
 
@@ -226,17 +284,26 @@ export class Normaliser extends Lineariser {
     clauses.forEach((c, i) => {
       if (ts.isDefaultClause(c)) chain = f.createNumericLiteral(i);
     });
+    const suspendingTests = clauses.some((c) => ts.isCaseClause(c) && this.hasSite(c.expression));
+    // Case tests run in order until one matches: a chain of conditionals, or of `if`s when a test suspends.
+    let select: IrStmt[] = [this.assign(sel, chain)];
     for (let i = clauses.length - 1; i >= 0; i--) {
       const c = clauses[i]!;
       if (!ts.isCaseClause(c)) continue;
-      if (this.hasSite(c.expression)) return this.refuse(c.expression, "a suspending call in a case test");
-      chain = f.createConditionalExpression(f.createStrictEquality(dv, c.expression), undefined, f.createNumericLiteral(i), undefined, chain);
+      if (!suspendingTests) {
+        chain = f.createConditionalExpression(f.createStrictEquality(dv, c.expression), undefined, f.createNumericLiteral(i), undefined, chain);
+        continue;
+      }
+      const t = this.lin(c.expression);
+      const then = [this.assign(sel, f.createNumericLiteral(i))];
+      select = [...t.pre, { kind: "if", cond: f.createStrictEquality(dv, t.value), then, else: select, ...range([...then, ...select]) }];
     }
+    if (!suspendingTests) select = [this.assign(sel, chain)];
     const bodies = clauses.map((c, i) => ({ index: i, body: this.list(c.statements, true) }));
     return [
       ...d.pre,
       this.plain(f.createExpressionStatement(f.createAssignment(dv, d.value))),
-      this.plain(f.createExpressionStatement(f.createAssignment(sel, chain))),
+      ...select,
       { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) },
     ];
   }
