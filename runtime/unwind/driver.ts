@@ -33,7 +33,7 @@ import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY } from "../emitted.js";
-import * as hofs from "../hofs.js";
+import * as hofs from "../hofs-dispatch.js";
 
 export { S, compiled } from "./state.js";
 
