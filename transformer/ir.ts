@@ -74,7 +74,8 @@ export type IrStmt =
 
 export type IrHandler =
   | { kind: "plain"; clause: ts.CatchClause }
-  | { kind: "lowered"; param: ts.BindingName | undefined; body: IrStmt[]; lo: number; hi: number };
+  /** `param`: the hoisted catch binding as an assignment target. */
+  | { kind: "lowered"; param: ts.Expression | undefined; body: IrStmt[]; lo: number; hi: number };
 
 /** A normalised function body. */
 export interface IrFunction {
@@ -87,6 +88,12 @@ export interface IrFunction {
   functions: ts.FunctionDeclaration[];
   /** Number of sites. */
   sites: number;
+  /**
+   * Hoisted bindings renamed because another binding of the function has the
+   * same name (two sibling blocks' `x`): every reference to the symbol, in
+   * the function and its closures, is emitted with the new name.
+   */
+  renames: ReadonlyMap<ts.Symbol, string>;
 }
 
 /** A construct the normalisation cannot express yet: reported as CL1011 with its node. */

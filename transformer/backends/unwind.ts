@@ -61,8 +61,7 @@
  * ## What it does not support yet (CL1011, never an approximation)
  *
  * Suspending calls in optional chains and destructuring defaults; loop
- * bindings captured by closures when the loop suspends; shadowed names in a
- * suspending scope; `var` in nested statements; `for…in` with a suspending
+ * bindings captured by closures when the loop suspends; `var` in nested statements; `for…in` with a suspending
  * body; suspending `#private` methods, class expressions and object-literal
  * methods with computed names; async functions, generators, constructors and
  * accessors that would suspend; suspending top-level statements. The stress
@@ -75,6 +74,7 @@ import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
+import { isValueReference } from "../unwind/syntax.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -143,6 +143,10 @@ class UnwindFileLowering {
 
   private readonly visit = (node: ts.Node): ts.VisitResult<ts.Node | undefined> => {
     const ts = this.ts;
+    if (this.renames.size > 0) {
+      const renamed = this.renamed(node);
+      if (renamed !== undefined) return renamed;
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -157,6 +161,27 @@ class UnwindFileLowering {
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   };
+
+  /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
+  private readonly renames = new Map<ts.Symbol, string>();
+
+  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`). */
+  private renamed(node: ts.Node): ts.Node | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const checker = this.lc.checker;
+    if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
+      const symbol = checker.getShorthandAssignmentValueSymbol(node);
+      const name = symbol === undefined ? undefined : this.renames.get(symbol);
+      return name === undefined ? undefined : f.createPropertyAssignment(node.name.text, f.createIdentifier(name));
+    }
+    if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
+      const symbol = checker.getSymbolAtLocation(node);
+      const name = symbol === undefined ? undefined : this.renames.get(symbol);
+      return name === undefined ? undefined : f.createIdentifier(name);
+    }
+    return undefined;
+  }
 
   private visitStatementList(list: readonly ts.Statement[]): ts.Statement[] {
     const ts = this.ts;
@@ -272,6 +297,7 @@ class UnwindFileLowering {
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
     this.usesRuntime = true;
+    for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;
     if (ts.isFunctionDeclaration(node)) {

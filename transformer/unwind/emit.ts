@@ -20,7 +20,6 @@
 import type ts from "typescript";
 import type { TS } from "../typescript.js";
 import type { IrCall, IrStmt } from "../ir.js";
-import { bindingToAssignment } from "./syntax.js";
 
 export type CopyKind = "fast" | "seek";
 
@@ -119,7 +118,7 @@ export class BodyEmitter {
         if (h?.kind === "plain") clause = h.clause;
         else if (h !== undefined) {
           const caught = f.createUniqueName("e");
-          const bind = h.param === undefined ? [] : [f.createExpressionStatement(f.createAssignment(bindingTarget(ts, f, h.param), caught))];
+          const bind = h.param === undefined ? [] : [f.createExpressionStatement(f.createAssignment(h.param, caught))];
           const handler = this.list(h.body);
           if (seek) {
             // Seeking into the handler: enter it by throwing a marker the handler does not bind.
@@ -211,9 +210,4 @@ function rangeOfList(list: readonly IrStmt[]): { lo: number; hi: number } | unde
     hi = Math.max(hi, r.hi);
   }
   return lo === Infinity ? undefined : { lo, hi };
-}
-
-/** A catch binding as an assignment target. */
-function bindingTarget(ts: TS, f: ts.NodeFactory, name: ts.BindingName): ts.Expression {
-  return bindingToAssignment(ts, f, name);
 }

@@ -24,6 +24,8 @@ export class Normaliser extends Lineariser {
   private readonly locals: ts.Identifier[] = [];
   private readonly localNames = new Set<string>();
   private readonly functions: ts.FunctionDeclaration[] = [];
+  /** Hoisted bindings renamed because another binding of the function has their name. */
+  private readonly renames = new Map<ts.Symbol, string>();
   private loopDepth = 0;
 
   constructor(ts: TS, factory: ts.NodeFactory, checker: ts.TypeChecker, oracle: SiteOracle, fn: ts.FunctionLikeDeclaration) {
@@ -35,7 +37,7 @@ export class Normaliser extends Lineariser {
     const ts = this.ts;
     const body = this.fn.body!;
     const list: IrStmt[] = ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body);
-    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites };
+    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames };
   }
 
   // ── statements ───────────────────────────────────────────────────────
@@ -245,7 +247,7 @@ export class Normaliser extends Lineariser {
         const decl = s.initializer.declarations[0]!;
         if (this.hasSite(decl.name)) return this.refuse(decl.name, "a suspending destructuring default");
         for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
-        bind = [assign(bindingToAssignment(ts, f, decl.name), value)];
+        bind = [assign(this.target(decl.name), value)];
       } else {
         if (this.hasSite(s.initializer)) return this.refuse(s.initializer, "a suspending for…of target");
         bind = [assign(s.initializer as ts.Expression, value)];
@@ -320,7 +322,7 @@ export class Normaliser extends Lineariser {
         for (const id of boundIdentifiers(this.ts, decl.name)) this.hoistName(id, decl);
       }
       const body = this.list(cc.block.statements, true);
-      handler = { kind: "lowered", param: decl?.name, body, ...range(body) };
+      handler = { kind: "lowered", param: decl === undefined ? undefined : this.target(decl.name), body, ...range(body) };
     } else if (cc !== undefined) {
       // A handler with no site never resumes inside: it keeps its own binding, as written.
       this.checkNoVar(cc.block);
@@ -416,11 +418,11 @@ export class Normaliser extends Lineariser {
       for (const id of boundIdentifiers(ts, d.name)) this.hoistName(id, d);
       if (d.initializer === undefined) {
         // `let x;` in a loop body starts each iteration undefined.
-        if (!isVar) for (const id of boundIdentifiers(ts, d.name)) out.push(this.plain(f.createExpressionStatement(f.createAssignment(f.createIdentifier(id.text), f.createVoidZero()))));
+        if (!isVar) for (const id of boundIdentifiers(ts, d.name)) out.push(this.plain(f.createExpressionStatement(f.createAssignment(this.target(id), f.createVoidZero()))));
         continue;
       }
       const l = this.lin(d.initializer);
-      out.push(...l.pre, this.plain(f.createExpressionStatement(f.createAssignment(bindingToAssignment(ts, f, d.name), l.value))));
+      out.push(...l.pre, this.plain(f.createExpressionStatement(f.createAssignment(this.target(d.name), l.value))));
     }
     return out;
   }
@@ -428,24 +430,56 @@ export class Normaliser extends Lineariser {
   /** Declare `id` at the function's top; refuse what hoisting would change. */
   private hoistName(id: ts.Identifier, decl: ts.Node, declare = true): void {
     const ts = this.ts;
-    const name = id.text;
-    if (this.localNames.has(name)) {
-      this.refuse(id, `a second declaration of \`${name}\` in the same function (shadowing)`);
-      return;
-    }
+    let name = id.text;
     const symbol = this.checker.getSymbolAtLocation(id);
-    // Another binding of the same name used in this function would be captured by the hoisted one.
-    if (symbol !== undefined && this.usesOtherBinding(name, symbol)) {
-      this.refuse(id, `\`${name}\` also names another binding used in this function (shadowing)`);
-      return;
-    }
     // A per-iteration binding captured by a closure would become one binding for all iterations.
     if (this.loopDepth > 0 && symbol !== undefined && !ts.isFunctionDeclaration(decl) && this.capturedByClosure(symbol)) {
       this.refuse(id, `the loop binding \`${name}\` is captured by a closure (one binding per iteration)`);
       return;
     }
+    // Hoisted next to another binding of the same name (a sibling block's, an outer one used here): rename it.
+    if (this.localNames.has(name) || (symbol !== undefined && this.usesOtherBinding(name, symbol))) {
+      const init = ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
+      if (symbol === undefined || !declare || (init !== undefined && (isFunctionNode(ts, init) || ts.isClassExpression(init)))) {
+        // A function's name is observable (`.name`), so is the name a function expression infers from its variable.
+        this.refuse(id, `a second binding named \`${name}\` in this function (shadowing a function or a named function value)`);
+        return;
+      }
+      name = this.freshName(name);
+      this.renames.set(symbol, name);
+    }
     this.localNames.add(name);
     if (declare) this.locals.push(this.f.createIdentifier(name));
+  }
+
+  /** A name no identifier of this function uses. */
+  private freshName(base: string): string {
+    if (this.usedNames === undefined) {
+      const used = new Set<string>();
+      const walk = (n: ts.Node): void => {
+        if (this.ts.isIdentifier(n)) used.add(n.text);
+        this.ts.forEachChild(n, walk);
+      };
+      walk(this.fn);
+      this.usedNames = used;
+    }
+    for (let i = 1; ; i++) {
+      const candidate = `${base}_${i}`;
+      if (!this.usedNames.has(candidate) && !this.localNames.has(candidate)) {
+        this.usedNames.add(candidate);
+        return candidate;
+      }
+    }
+  }
+
+  private usedNames: Set<string> | undefined;
+
+  /** A binding name as an assignment target, with hoisted renames applied. */
+  private target(name: ts.BindingName): ts.Expression {
+    return bindingToAssignment(this.ts, this.f, name, (id) => {
+      const symbol = this.checker.getSymbolAtLocation(id);
+      return (symbol !== undefined ? this.renames.get(symbol) : undefined) ?? id.text;
+    });
   }
 
   private usesOtherBinding(name: string, symbol: ts.Symbol): boolean {
@@ -468,7 +502,10 @@ export class Normaliser extends Lineariser {
     let found = false;
     const walk = (n: ts.Node, inClosure: boolean): void => {
       if (found) return;
-      if (inClosure && ts.isIdentifier(n) && this.checker.getSymbolAtLocation(n) === symbol) found = true;
+      if (inClosure && ts.isIdentifier(n)) {
+        const s = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
+        if (s === symbol) found = true;
+      }
       const nested = inClosure || isFunctionNode(ts, n) || ts.isClassLike(n);
       ts.forEachChild(n, (c) => walk(c, nested));
     };

@@ -29,21 +29,25 @@ export function isValueReference(ts: TS, n: ts.Identifier): boolean {
   return true;
 }
 
-/** `{ a, b: [c = 1] }` (a binding) → the same shape as an assignment target. */
-export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName): ts.Expression {
-  if (ts.isIdentifier(name)) return f.createIdentifier(name.text);
+/** `{ a, b: [c = 1] }` (a binding) → the same shape as an assignment target; `nameOf` renames bound identifiers. */
+export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName, nameOf: (id: ts.Identifier) => string = (id) => id.text): ts.Expression {
+  if (ts.isIdentifier(name)) return f.createIdentifier(nameOf(name));
   if (ts.isArrayBindingPattern(name)) {
     return f.createArrayLiteralExpression(name.elements.map((el) => {
       if (ts.isOmittedExpression(el)) return f.createOmittedExpression();
-      const target = bindingToAssignment(ts, f, el.name);
+      const target = bindingToAssignment(ts, f, el.name, nameOf);
       if (el.dotDotDotToken !== undefined) return f.createSpreadElement(target);
       return el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target;
     }));
   }
   return f.createObjectLiteralExpression(name.elements.map((el) => {
-    const target = bindingToAssignment(ts, f, el.name);
+    const target = bindingToAssignment(ts, f, el.name, nameOf);
     if (el.dotDotDotToken !== undefined) return f.createSpreadAssignment(target);
-    if (el.propertyName === undefined && ts.isIdentifier(el.name)) return f.createShorthandPropertyAssignment(el.name.text, el.initializer);
+    if (el.propertyName === undefined && ts.isIdentifier(el.name)) {
+      const renamed = nameOf(el.name);
+      if (renamed === el.name.text) return f.createShorthandPropertyAssignment(renamed, el.initializer);
+      return f.createPropertyAssignment(el.name.text, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
+    }
     const key = el.propertyName ?? (el.name as ts.Identifier);
     return f.createPropertyAssignment(key as ts.PropertyName, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
   }));
