@@ -76,6 +76,7 @@ const plainFibCode = transformOne(join(srcDir, "fib-plain.ts"));
 const unchanged = plainFibCode.trim() === tscOne(join(srcDir, "fib-plain.ts")).trim();
 const plainFibCompiled = await load("fib-plain-colorless", plainFibCode);
 const suspFib = await load("fib-suspending", transformOne(join(srcDir, "fib-suspending.ts")));
+const suspFibUnwind = await load("fib-suspending-unwind", transformOne(join(srcDir, "fib-suspending.ts"), { backend: "unwind" }));
 async function asyncFib(n) {
   return n < 2 ? n : (await asyncFib(n - 1)) + (await asyncFib(n - 2));
 }
@@ -85,29 +86,54 @@ const syncMs = await median(reps, () => msOf(() => plainFib.fib(27)));
 const unchangedMs = await median(reps, () => msOf(() => plainFibCompiled.fib(27)));
 const suspMs = await median(reps, () => msOf(() => runtime.run(suspFib.fib27)));
 const asyncMs = await median(reps, () => msOf(() => asyncFib(27)));
+const unwindMs = await median(reps, () => msOf(() => runtime.run(suspFibUnwind.fib27)));
+const unwindBlockingMs = await median(reps, () => msOf(() => suspFibUnwind.fib27()));
 rows.push(
   { benchmark: "fib(27), plain sync (tsc)", value: syncMs, unit: "ms", ratio: 1, target: "baseline" },
   { benchmark: "fib(27), cannot suspend, compiled by colorless", value: unchangedMs, unit: "ms", ratio: unchangedMs / syncMs, target: `1.0× (emitted ${unchanged ? "byte-identical to" : "DIFFERENT from"} tsc)` },
-  { benchmark: "fib(27), suspending-coloured, never suspends (fiber)", value: suspMs, unit: "ms", ratio: suspMs / syncMs, target: "≤ 10×" },
+  { benchmark: "fib(27), suspending-coloured, never suspends (fiber), generator backend", value: suspMs, unit: "ms", ratio: suspMs / syncMs, target: "≤ 10×" },
+  { benchmark: "fib(27), suspending-coloured, never suspends (fiber), unwind backend", value: unwindMs, unit: "ms", ratio: unwindMs / syncMs, target: "≤ 1.5× (issue 12)" },
+  { benchmark: "fib(27), suspending-coloured, called from uncompiled code, unwind backend", value: unwindBlockingMs, unit: "ms", ratio: unwindBlockingMs / syncMs, target: "—" },
   { benchmark: "fib(27), async/await", value: asyncMs, unit: "ms", ratio: asyncMs / syncMs, target: "reference" },
 );
 if (!unchanged) notes.push("fib that cannot suspend was NOT emitted byte-identical to tsc output.");
 
+// ------------------------------------------------- ping-pong at depth
+// Two fibers exchanging a value over unbuffered channels, the player parked
+// `depth` calls deep; ns per fiber switch (two per round trip), each backend.
+const ppSrc = join(srcDir, "pingpong.ts");
+const ppBuilds = [["generator", await load("pingpong-generator", transformOne(ppSrc))], ["unwind", await load("pingpong-unwind", transformOne(ppSrc, { backend: "unwind" }))]];
+const ROUNDS = 20_000;
+for (const depth of [1, 10, 10_000]) {
+  for (const [backend, mod] of ppBuilds) {
+    const nsPerSwitch = await median(5, async () => {
+      const t0 = nowNs();
+      const v = await runtime.run(mod[`pingpong${depth}`]);
+      if (v !== ROUNDS) throw new Error(`ping-pong returned ${v}`);
+      return Number(nowNs() - t0) / (2 * ROUNDS);
+    });
+    rows.push({ benchmark: `channel ping-pong, player ${depth} calls deep, ${backend} backend`, value: nsPerSwitch, unit: "ns/switch", ratio: undefined, target: "≤ 40 ns, flat in depth (issue 12)" });
+  }
+}
+
 // ------------------------------------------------------------ pipeline
-const ITEMS = 20_000, STAGES = 10, ROUNDS = 200;
+const ITEMS = 20_000, STAGES = 10, HASH_ROUNDS = 200;
 if (typeof runtime.Channel === "function") {
   const pipe = await load("pipeline", transformOne(join(srcDir, "pipeline.ts")));
-  const expected = await asyncPipeline.pipeline(ITEMS, STAGES, ROUNDS);
+  const expected = await asyncPipeline.pipeline(ITEMS, STAGES, HASH_ROUNDS);
   const time = async (fn) => {
     const t0 = nowNs();
     const sum = await fn();
     if (sum !== expected) throw new Error(`pipeline checksum ${sum} ≠ ${expected}`);
     return Number(nowNs() - t0) / 1e9;
   };
-  const clS = await median(5, () => time(() => runtime.run(() => pipe.pipeline(ITEMS, STAGES, ROUNDS))));
-  const asS = await median(5, () => time(() => asyncPipeline.pipeline(ITEMS, STAGES, ROUNDS)));
+  const clS = await median(5, () => time(() => runtime.run(pipe.pipelineBench)));
+  const asS = await median(5, () => time(() => asyncPipeline.pipeline(ITEMS, STAGES, HASH_ROUNDS)));
+  const pipeUnwind = await load("pipeline-unwind", transformOne(join(srcDir, "pipeline.ts"), { backend: "unwind" }));
+  const uwS = await median(5, () => time(() => runtime.run(pipeUnwind.pipelineBench)));
   rows.push(
-    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers`, value: ITEMS / clS, unit: "items/s", ratio: asS / clS, target: "vs async (higher is better)" },
+    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers, generator backend`, value: ITEMS / clS, unit: "items/s", ratio: asS / clS, target: "vs async (higher is better)" },
+    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers, unwind backend`, value: ITEMS / uwS, unit: "items/s", ratio: asS / uwS, target: "vs async (higher is better)" },
     { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, async/await`, value: ITEMS / asS, unit: "items/s", ratio: 1, target: "reference" },
   );
 } else {
@@ -156,8 +182,9 @@ rows.push(
 
 rmSync(work, { recursive: true, force: true });
 const md = writeReport("transformer", "Transformer", ["benchmark", "value", "unit", "ratio", "target"], rows, [
-  "fib rows: median of 7 runs; the suspending fib runs as the root fiber (`run(fib27)`), one generator frame per call through the trampoline.",
-  "pipeline: buffered channels (capacity 64), 200 rounds of integer hashing per item per stage; ratio = colorless throughput / async throughput.",
+  "fib rows: median of 7 runs; the suspending fib runs as the root fiber (`run(fib27)`): with the generator backend one generator frame per call through the trampoline, with the unwind backend (`backend: \"unwind\"`, opt-in) a plain call plus a flag check per site.",
+  "ping-pong: 20,000 round trips over unbuffered channels, median of 5; ns per fiber switch = time / 40,000, including the descent to the player's depth.",
+  "pipeline: buffered channels (capacity 64), 200 rounds of integer hashing per item per stage; ratio = colorless throughput / async throughput. Both backends run the compiled entry `pipelineBench` as the root fiber (earlier runs called `pipeline` through an uncompiled arrow, i.e. on the blocking-mode driver).",
   "transform: both sides type-check and emit the same in-memory project; median of 3.",
   ...notes,
 ]);

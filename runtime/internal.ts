@@ -9,3 +9,4 @@ export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
 export { fn, bind, bindMethod, stress, at, iter, next, close, coKey, propertyKey, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
+export * as uw from "./unwind/driver.js";

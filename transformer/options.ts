@@ -16,6 +16,13 @@ export interface ColorlessOptions {
   stress?: boolean;
   /** Emit source maps (default true). */
   sourceMap?: boolean;
+  /**
+   * How suspending functions are lowered: `"generator"` (the default: native
+   * generators, docs/calling-convention.md) or `"unwind"` (opt-in, a subset:
+   * plain functions that unwind and rewind only when a suspension happens,
+   * docs/backends.md).
+   */
+  backend?: "generator" | "unwind";
 }
 
 /** A configuration error: the message names the bad key, its value and what was expected. */
@@ -40,6 +47,7 @@ const KNOWN: Record<keyof ColorlessOptions, string> = {
   redirect: '"node" or an object mapping module names to module names',
   stress: "a boolean",
   sourceMap: "a boolean",
+  backend: '"generator" or "unwind"',
 };
 
 /**
@@ -77,6 +85,10 @@ export function validateOptions(raw: unknown, where = "colorless options"): Colo
         else if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string")) {
           out.redirect = value as Record<string, string>;
         } else throw bad();
+        break;
+      case "backend":
+        if (value !== "generator" && value !== "unwind") throw bad();
+        out.backend = value;
         break;
       case "stress":
       case "sourceMap":

@@ -12,6 +12,7 @@ import type ts from "typescript";
 import { checkTypeScript, type TS } from "./typescript.js";
 import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
+import { unwindBackend } from "./backends/unwind.js";
 import type { Backend, LoweringContext } from "./backend.js";
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
 import type { ColorlessDiagnostic } from "./diagnostics.js";
@@ -52,7 +53,9 @@ export class ColorlessProject {
   private readonly parsed = new Map<string, ts.SourceFile>();
   private program!: ts.Program;
   private colourMap: ColourMap | undefined;
-  private readonly backend: Backend = generatorBackend;
+  private get backend(): Backend {
+    return backendFor(this.options);
+  }
   /** Is a file ours to transform (include/exclude, not a declaration file)? */
   private readonly isTransformed: (sf: ts.SourceFile) => boolean;
   /** `file:line:col` of a node, relative to rootDir: the positions call sites record. */
@@ -407,7 +410,7 @@ export function transformersForProgram(
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
-  const lower = generatorBackend.transformer({
+  const lower = backendFor(options).transformer({
     ts,
     checker: program.getTypeChecker(),
     get colours() {
@@ -493,4 +496,9 @@ export function isEsm(ts: TS, sf: ts.SourceFile, options: ts.CompilerOptions): b
   const module = options.module ?? (options.target !== undefined && options.target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
   if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext && implied !== undefined) return implied === ts.ModuleKind.ESNext;
   return module >= ts.ModuleKind.ES2015;
+}
+
+/** The backend an option set selects (generator unless `backend: "unwind"`). */
+function backendFor(options: ColorlessOptions): Backend {
+  return options.backend === "unwind" ? unwindBackend : generatorBackend;
 }

@@ -45,3 +45,8 @@ export function pipeline(items: number, stages: number, rounds: number): number 
   }
   return sum;
 }
+
+/** The benchmark's entry, run as the root fiber (`run(pipelineBench)`): compiled code all the way down. */
+export function pipelineBench(): number {
+  return pipeline(20_000, 10, 200);
+}

@@ -24,7 +24,7 @@ const fixture = (...p: string[]) => join(repoRoot, "fixtures", ...p);
 describe("options", () => {
   test("unknown keys are rejected with a suggestion", () => {
     expect(() => validateOptions({ redirects: "node" }, "vite.config.ts")).toThrow(
-      new ColorlessConfigError('vite.config.ts: unknown option "redirects" (did you mean "redirect"?); known options: include, exclude, redirect, stress, sourceMap'),
+      new ColorlessConfigError('vite.config.ts: unknown option "redirects" (did you mean "redirect"?); known options: include, exclude, redirect, stress, sourceMap, backend'),
     );
   });
   test("wrong types name the key, the value and what was expected", () => {

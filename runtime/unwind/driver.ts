@@ -1,0 +1,236 @@
+/**
+ * The unwind backend's runtime: leaf calls that start an unwind, the driver
+ * that turns unwound frames into a frame of the existing fiber trampoline,
+ * and blocking mode for functions entered from uncompiled code.
+ *
+ * ## The protocol (transformer/backends/unwind.ts emits its other half)
+ *
+ * A compiled function is an ordinary function. After each suspending call
+ * site it checks `S.u`. A *leaf* call (a runtime operation, or any function
+ * with a generator-convention `$co` twin) does not suspend on the spot: it
+ * records the operation in `S.op`, sets `S.u = 1` and returns. Each compiled
+ * frame on the way out pushes its continuation (`save`) and returns, so
+ * nothing is committed before the whole chain has agreed to unwind. Where the
+ * unwind stops decides what happens to the operation:
+ *
+ * - at a generator-convention boundary (`call` in calls.ts, which is how
+ *   `go`, `run`, `scope` and generator-compiled code call a function), the
+ *   frames are *adopted* by a {@link Driver}: a frame of the fiber's
+ *   trampoline that performs the operation through its twin (parking the
+ *   fiber) and, when resumed, resumes the saved continuations innermost
+ *   first, each with its callee's outcome;
+ * - at a compiled frame entered from uncompiled code (its entry token was 0),
+ *   `block` runs the same driver to completion on a blocking scheduler
+ *   (`drive`, calling-convention §5), so the uncompiled caller gets a value.
+ *
+ * A resumed continuation stays resumable: when it unwinds again it pushes
+ * itself, and only the frames entered since join it on the driver's stack.
+ * A fiber parked 10,000 frames deep resumes and re-parks by touching the
+ * innermost frames only; the JavaScript stack holds only the frames entered
+ * since the last resume.
+ */
+import { S, compiled, type Continuation, type PendingOp } from "./state.js";
+import { drive } from "../blocking-scheduler.js";
+import { describeValue } from "../calls.js";
+import { NOT_READY } from "../emitted.js";
+import * as hofs from "../hofs-dispatch.js";
+
+export { S, compiled } from "./state.js";
+
+/**
+ * Called by a compiled frame that sees `S.u` after a call site: save its
+ * continuation and let the caller see `undefined` (the caller checks `S.u`
+ * too, never the value).
+ */
+export function save(k: Continuation): undefined {
+  S.saved.push(k);
+  return undefined;
+}
+
+/**
+ * A call whose callee the compiler could not resolve to a function it
+ * compiled: `__uw.call(fn, thisArg, [args])`. A compiled callee is called
+ * with the entry token set; a generator-convention callee (`fn.$co`: the
+ * runtime's operations, generator-compiled libraries) starts an unwind; any
+ * other function is just called.
+ */
+export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
+  if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
+  if (compiled.has(fn)) {
+    S.k = 1;
+    return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  }
+  const twin = (fn as { $co?: unknown }).$co;
+  if (typeof twin === "function") return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], thisArg, args);
+  return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+}
+
+/**
+ * `obj[key](...args)` when the method's colour is not known statically. The
+ * method is read once, as the original expression reads it. Runtime objects'
+ * operations (`ch.receive`, `mutex.lock`) have a `key$co` twin and maybe a
+ * `key$try` fast path, tried first so that an operation that can complete at
+ * once starts no unwind.
+ */
+export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[]): unknown {
+  const target = obj as Record<PropertyKey, unknown>;
+  const fn = target[key];
+  if (typeof fn === "function" && !compiled.has(fn) && typeof key === "string") {
+    const twin = target[`${key}$co`];
+    if (typeof twin === "function") {
+      const fast = target[`${key}$try`];
+      if (typeof fast === "function") {
+        const r = (fast as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
+        if (r !== NOT_READY) return r;
+      }
+      return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], obj, args);
+    }
+  }
+  if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
+  return call(fn, obj, args);
+}
+
+function defer(entry: PendingOp["entry"], twin: PendingOp["twin"], thisArg: unknown, args: readonly unknown[]): undefined {
+  S.op = { entry, twin, thisArg, args };
+  S.u = 1;
+  return undefined;
+}
+
+/**
+ * A compiled frame entered from uncompiled code saw an unwind start below it:
+ * finish it here in blocking mode (its caller would not check `S.u`) and
+ * return the outcome of the call that unwound.
+ */
+export function block(description: string): unknown {
+  return drive(adopt(), description);
+}
+
+/**
+ * Register a suspending function expression or arrow as compiled and give it
+ * the name JavaScript would have inferred for the bare expression
+ * (`const f = () => …` names it "f").
+ *
+ * @example
+ * const f = __uw.fn(() => { … }, "f");
+ */
+export function fn<F extends (...args: never[]) => unknown>(f: F, name?: string): F {
+  compiled.add(f);
+  if (name !== undefined) Object.defineProperty(f, "name", { value: name, configurable: true });
+  return f;
+}
+
+/** Register function declarations or methods as compiled (emitted at the top of their scope or after their class). */
+export function reg(...fns: unknown[]): void {
+  for (const f of fns) if (typeof f === "function") compiled.add(f);
+}
+
+/**
+ * Register an object literal's suspending methods as compiled and return the
+ * object: `__uw.obj({ m() {…} }, ["m"])`.
+ */
+export function obj<O extends object>(o: O, keys: readonly string[]): O {
+  for (const k of keys) {
+    const m = (o as Record<string, unknown>)[k];
+    if (typeof m === "function") compiled.add(m);
+  }
+  return o;
+}
+
+/**
+ * A built-in higher-order method whose callback suspends (`xs.map(cb)`,
+ * `m.forEach(cb)`, `Array.from(xs, cb)`): a leaf whose twin is the runtime's
+ * suspending version in runtime/hofs.ts, and whose blocking-mode entry is the
+ * built-in itself. `receiver` is undefined for `Array.from`.
+ */
+export function hof(twin: string, receiver: unknown, args: readonly unknown[]): undefined {
+  const impl = (hofs as unknown as Record<string, (...a: unknown[]) => unknown>)[twin]!;
+  if (receiver === undefined) return defer(Array.from as PendingOp["entry"], impl, Array, args);
+  const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
+  if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
+  return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+}
+
+/** Thrown into a `try` block by a seek copy to enter its `catch` handler; never bound by the handler. */
+export const SEEK: unique symbol = Symbol("colorless.unwind.seek");
+
+/** Turn the unwind that just finished into a driver holding its frames and operation. */
+function adopt(): Driver {
+  const d = new Driver(S.op!);
+  d.take();
+  return d;
+}
+S.adopt = adopt;
+
+/**
+ * A fiber-trampoline frame (the generator convention: `next`/`throw` return
+ * `{ done, value }`, a value being a callee frame or undefined after a park)
+ * standing for a chain of unwound compiled frames.
+ */
+export class Driver {
+  /** Saved continuations, outermost first. */
+  private readonly frames: Continuation[] = [];
+
+  constructor(private op: PendingOp | null) {}
+
+  /** Move the continuations saved by the unwind that just ended onto this driver (innermost last). */
+  take(): void {
+    const saved = S.saved;
+    for (let i = saved.length - 1; i >= 0; i--) this.frames.push(saved[i]!);
+    saved.length = 0;
+    S.u = 0;
+    S.op = null;
+  }
+
+  next(value?: unknown): IteratorResult<unknown, unknown> {
+    return this.step(value, false);
+  }
+
+  throw(error: unknown): IteratorResult<unknown, unknown> {
+    return this.step(error, true);
+  }
+
+  return(value?: unknown): IteratorResult<unknown, unknown> {
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): Driver {
+    return this;
+  }
+
+  private step(value: unknown, isError: boolean): IteratorResult<unknown, unknown> {
+    for (;;) {
+      const op = this.op;
+      if (op !== null) {
+        // Perform the operation the unwind was started for, as a generator-convention twin call.
+        this.op = null;
+        try {
+          return { done: false, value: op.twin.apply(op.thisArg, op.args as unknown[]) };
+        } catch (e) {
+          value = e;
+          isError = true;
+        }
+      }
+      const frames = this.frames;
+      while (frames.length > 0) {
+        const k = frames.pop()!;
+        try {
+          value = k(value, isError);
+          isError = false;
+        } catch (e) {
+          value = e;
+          isError = true;
+          continue;
+        }
+        if (S.u !== 0) break;
+      }
+      if (S.u !== 0) {
+        // A resumed frame unwound again: it saved itself, plus whatever it entered since.
+        this.op = S.op;
+        this.take();
+        continue;
+      }
+      if (isError) throw value;
+      return { done: true, value };
+    }
+  }
+}

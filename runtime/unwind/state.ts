@@ -1,0 +1,58 @@
+/**
+ * The unwind backend's global registers (docs/backends.md, "unwind"). Kept in
+ * a module with no imports so that calls.ts (the generator convention's
+ * `call`) can hand an unwinding callee over to a driver without an import
+ * cycle: the driver module installs itself in {@link S.adopt} when loaded.
+ *
+ * Why globals and not return values: a compiled caller checks one field
+ * (`S.u`) after each suspending call site, a predictable branch on the fast
+ * path; a sentinel return value would have to be compared at every site too,
+ * and could leak into uncompiled code as a value.
+ */
+
+/**
+ * A saved frame: the resumption closure a compiled function creates the first
+ * time it unwinds. Calling it resumes the function at its saved call site
+ * with the callee's outcome; it returns the function's own result (or throws),
+ * or unwinds again.
+ */
+export type Continuation = (value: unknown, isError: boolean) => unknown;
+
+/** An operation a leaf call deferred until the unwind reaches a driver. */
+export interface PendingOp {
+  /** The sync entry (blocking mode). */
+  entry: (...args: unknown[]) => unknown;
+  /** The generator-convention twin (inside a fiber): returns a frame, or undefined once it parked/woke the fiber. */
+  twin: (...args: unknown[]) => unknown;
+  thisArg: unknown;
+  args: readonly unknown[];
+}
+
+export interface UnwindState {
+  /** 1 while frames are unwinding (set by a leaf, cleared by the driver that adopts the frames). */
+  u: number;
+  /**
+   * 1 right before a compiled call site calls a compiled function; the
+   * callee's prologue reads and clears it. A function entered with 0 was
+   * called by uncompiled code, which would not check `u`: it drives an
+   * unwind from below itself in blocking mode instead of propagating it.
+   */
+  k: number;
+  /** Continuations saved during the current unwind, innermost first. */
+  saved: Continuation[];
+  /** The operation that started the current unwind. */
+  op: PendingOp | null;
+  /** Installed by runtime/unwind/driver.ts: turn the finished unwind into a generator-convention frame. */
+  adopt: (() => unknown) | null;
+}
+
+/** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
+export const S: UnwindState = { u: 0, k: 0, saved: [], op: null, adopt: null };
+
+/**
+ * Functions compiled by the unwind backend. A WeakSet instead of a marker
+ * property: compiled functions carry nothing `$co`-like (invariant 3), and a
+ * runtime check (`call`, `callMethod`) still knows whether its callee will
+ * clear the entry token and check `S.u` after its own calls.
+ */
+export const compiled = new WeakSet<object>();

@@ -1,0 +1,431 @@
+/**
+ * The unwind/rewind backend (opt-in: option `backend: "unwind"`; issue 12).
+ *
+ * ## Why
+ *
+ * The generator backend makes every call of a suspending-coloured function
+ * allocate a generator and go through the fiber trampoline, even when nothing
+ * suspends (fib(27): ~17× plain). This backend, after binaryen's Asyncify and
+ * Stopify, keeps a suspending function an ordinary function called the
+ * ordinary way, and pays only when a suspension really happens.
+ *
+ * ## States
+ *
+ * A call site is in one of three states, read from the registers of
+ * runtime/unwind/state.ts:
+ *
+ * - **normal** (`S.u === 0`, the frame's `$s === 0`): the call runs; after it
+ *   returns, one check `S.u !== 0` (false: carry on). Nothing else.
+ * - **unwinding** (`S.u === 1`): a leaf below (a runtime operation, anything
+ *   with a generator-convention twin) recorded the operation and set `S.u`.
+ *   The site stores its index in `$s`, creates the frame's *continuation*
+ *   (once per invocation) and returns it to the runtime (`save`); `finally`
+ *   blocks on the way out are skipped (guarded by `S.u === 0`), and no
+ *   `catch` sees anything, since an unwind is a return, not a throw. A frame
+ *   entered from uncompiled code (its entry token `$d` is 0) does not
+ *   propagate: its caller would not check. It finishes the unwind below it in
+ *   blocking mode (`__uw.block`) and carries on with the value.
+ * - **rewinding**: the continuation is called with the callee's outcome. It
+ *   is a closure over the frame's own variables (so closures created before
+ *   the suspension keep seeing the same variables) whose body is the seek
+ *   copy of the function (unwind/emit.ts): guards skip every statement until
+ *   site `$s`, which takes the outcome (returns it, or throws it) instead of
+ *   calling again. The driver (runtime/unwind/driver.ts) resumes frames
+ *   innermost first and passes each one's result to the next, so a rewind
+ *   never re-enters the outer frames' JavaScript: a fiber parked 10,000 deep
+ *   re-parks by unwinding only the frames entered since it resumed.
+ *
+ * ## What is instrumented
+ *
+ * Only functions colour inference marked suspending (or polymorphic with a
+ * suspending use); everything else is emitted as tsc emits it. In a
+ * suspending function, every call site colour inference did not prove plain
+ * becomes an IR site (transformer/ir.ts): a call to a function of this file
+ * the backend compiled is a plain call preceded by `S.k = 1` (the entry
+ * token that tells the callee its caller handles an unwind); anything else
+ * goes through `__uw.call` / `__uw.callMethod`, which set the token only for
+ * functions registered as compiled (a WeakSet: no property on user objects)
+ * and start an unwind for generator-convention twins.
+ *
+ * ## Cost model
+ *
+ * Normal path, per call of a suspending function: a load and a store of the
+ * token in the prologue, a store before and a load + branch after each site,
+ * and the frame's variables living in a heap context (the continuation
+ * closes over them). A suspension costs, per frame entered since the last
+ * resume, one closure allocation (first unwind of that invocation only) and
+ * one push; a resume costs one call per frame resumed, each skipping to its
+ * site through at most one guard per enclosing statement. Code size: the
+ * body twice.
+ *
+ * ## What it does not support yet (CL1011, never an approximation)
+ *
+ * Suspending calls in optional chains and destructuring defaults; loop
+ * bindings captured by closures when the loop suspends; `var` in nested statements; `for…in` with a suspending
+ * body; suspending `#private` methods, class expressions and object-literal
+ * methods with computed names; async functions, generators, constructors and
+ * accessors that would suspend; suspending top-level statements. The stress
+ * option is ignored. docs/backends.md has the plan for each.
+ */
+import type ts from "typescript";
+import type { Backend, LoweringContext } from "../backend.js";
+import { isFunctionNode, type FunctionNode } from "../colour.js";
+import { CODES } from "../diagnostics.js";
+import type { TS } from "../typescript.js";
+import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
+import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
+import { isValueReference } from "../unwind/syntax.js";
+
+export const unwindBackend: Backend = {
+  name: "unwind",
+  transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
+    return (tctx) => (sf) => new UnwindFileLowering(lc, tctx, sf).run();
+  },
+};
+
+class UnwindFileLowering {
+  private readonly ts: TS;
+  private readonly f: ts.NodeFactory;
+  private usesRuntime = false;
+  /** Registrations to put at the top of the statement list being visited. */
+  private hoisted: ts.Statement[][] = [];
+  private readonly uw: ts.Identifier;
+  private readonly uws: ts.Identifier;
+  private readonly oracle: SiteOracle;
+
+  constructor(
+    private readonly lc: LoweringContext,
+    private readonly tctx: ts.TransformationContext,
+    private readonly sf: ts.SourceFile,
+  ) {
+    this.ts = lc.ts;
+    this.f = tctx.factory;
+    this.uw = this.f.createUniqueName("__uw");
+    this.uws = this.f.createUniqueName("__uws");
+    const ts = this.ts;
+    const colours = lc.colours;
+    this.oracle = {
+      isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
+      isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
+      hofOf: (call) => {
+        const t = colours.target(call);
+        return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
+      },
+      isDirect: (call) => {
+        const t = colours.target(call);
+        return t?.kind === "functions" && t.viaValue !== true && t.fns.length > 0 &&
+          t.fns.every((fn) => ts.isFunctionDeclaration(fn) && fn.getSourceFile() === sf && colours.emitted(fn) !== "plain" && !this.refusedFunction(fn));
+      },
+    };
+  }
+
+  run(): ts.SourceFile {
+    const ts = this.ts;
+    const f = this.f;
+    const topLevel = this.lc.colours.suspendingTopLevel.get(this.sf);
+    if (topLevel !== undefined) this.refuse(topLevel.site, "suspending statements at the top level of a module");
+    const statements = this.visitStatementList(this.sf.statements);
+    if (!this.usesRuntime) return this.sf;
+    const co = f.createIdentifier("__co");
+    const importRuntime = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(co)), f.createStringLiteral("colorless/internal"));
+    // Module-level aliases: the registers are read after every site, so one context load instead of a namespace chain.
+    const aliases = f.createVariableStatement(undefined, f.createVariableDeclarationList([
+      f.createVariableDeclaration(this.uw, undefined, undefined, f.createPropertyAccessExpression(co, "uw")),
+      f.createVariableDeclaration(this.uws, undefined, undefined, f.createPropertyAccessExpression(f.createPropertyAccessExpression(co, "uw"), "S")),
+    ], ts.NodeFlags.Const));
+    let at = 0;
+    while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...statements.slice(at)];
+    return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
+  }
+
+  // ── traversal ─────────────────────────────────────────────────────────
+
+  private readonly visit = (node: ts.Node): ts.VisitResult<ts.Node | undefined> => {
+    const ts = this.ts;
+    if (this.renames.size > 0) {
+      const renamed = this.renamed(node);
+      if (renamed !== undefined) return renamed;
+    }
+    if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
+    if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
+    if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
+    if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
+    if (ts.isClassDeclaration(node)) return this.visitClass(node);
+    if (ts.isClassExpression(node) && this.hasSuspendingMember(node)) this.refuse(node, "a class expression with suspending methods");
+    if (ts.isObjectLiteralExpression(node)) return this.visitObjectLiteral(node);
+    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
+      const reason = this.lc.colours.suspendingInitializers.get(node);
+      if (reason !== undefined) this.report(reason.site, CODES.SUSPENDING_INITIALIZER, `a field initialiser or static block calls \`${reason.callee}\`, which suspends; field initialisers cannot suspend.`);
+    }
+    return ts.visitEachChild(node, this.visit, this.tctx);
+  };
+
+  /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
+  private readonly renames = new Map<ts.Symbol, string>();
+
+  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`). */
+  private renamed(node: ts.Node): ts.Node | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const checker = this.lc.checker;
+    if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
+      const symbol = checker.getShorthandAssignmentValueSymbol(node);
+      const name = symbol === undefined ? undefined : this.renames.get(symbol);
+      return name === undefined ? undefined : f.createPropertyAssignment(node.name.text, f.createIdentifier(name));
+    }
+    if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
+      const symbol = checker.getSymbolAtLocation(node);
+      const name = symbol === undefined ? undefined : this.renames.get(symbol);
+      return name === undefined ? undefined : f.createIdentifier(name);
+    }
+    return undefined;
+  }
+
+  private visitStatementList(list: readonly ts.Statement[]): ts.Statement[] {
+    const ts = this.ts;
+    const hoisted: ts.Statement[] = [];
+    this.hoisted.push(hoisted);
+    const out: ts.Statement[] = [];
+    for (const s of list) {
+      const r = this.visit(s) as ts.Statement | ts.Statement[] | undefined;
+      if (r === undefined) continue;
+      out.push(...(Array.isArray(r) ? r : [r]));
+    }
+    this.hoisted.pop();
+    let at = 0;
+    while (at < out.length && (ts.isImportDeclaration(out[at]!) || ts.isImportEqualsDeclaration(out[at]!))) at++;
+    return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
+  }
+
+  private hasSuspendingMember(node: ts.ClassLikeDeclaration): boolean {
+    return node.members.some((m) => isFunctionNode(this.ts, m) && this.lc.colours.emitted(m) !== "plain");
+  }
+
+  /** Class methods are registered after the class: `__uw.reg(C.prototype.m, C.s)`. */
+  private visitClass(node: ts.ClassDeclaration): ts.Statement[] {
+    const ts = this.ts;
+    const f = this.f;
+    const visited = ts.visitEachChild(node, this.visit, this.tctx);
+    const refs: ts.Expression[] = [];
+    for (const m of node.members) {
+      if (!ts.isMethodDeclaration(m) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) continue;
+      if (node.name === undefined) continue;
+      const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+      const owner = isStatic ? f.createIdentifier(node.name.text) : f.createPropertyAccessExpression(f.createIdentifier(node.name.text), "prototype");
+      const key = m.name;
+      if (ts.isIdentifier(key)) refs.push(f.createPropertyAccessExpression(owner, key.text));
+      else if (ts.isStringLiteral(key) || ts.isNumericLiteral(key)) refs.push(f.createElementAccessExpression(owner, f.createStringLiteral(key.text)));
+    }
+    if (refs.length === 0) return [visited];
+    return [visited, f.createExpressionStatement(this.uwCall("reg", refs))];
+  }
+
+  /** Object-literal methods are registered on the object: `__uw.obj({ m() {…} }, ["m"])`. */
+  private visitObjectLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const visited = ts.visitEachChild(node, this.visit, this.tctx);
+    const keys: ts.Expression[] = [];
+    for (const p of node.properties) {
+      if (!ts.isMethodDeclaration(p) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) continue;
+      if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) keys.push(f.createStringLiteral(p.name.text));
+    }
+    if (keys.length === 0) return visited;
+    return this.uwCall("obj", [visited, f.createArrayLiteralExpression(keys)]);
+  }
+
+  // ── functions ─────────────────────────────────────────────────────────
+
+  private readonly normalised = new Map<FunctionNode, Normaliser & { result: ReturnType<Normaliser["run"]> }>();
+
+  /** Would this function be refused (so callers must not call it as compiled)? */
+  private refusedFunction(fn: FunctionNode): boolean {
+    if (this.shapeProblem(fn) !== undefined) return true;
+    // A recursive call asks while its own function is being normalised: that answer comes with the whole function's.
+    if (this.normalising.has(fn)) return false;
+    return this.normalise(fn).unsupported.length > 0;
+  }
+
+  private readonly normalising = new Set<FunctionNode>();
+
+  /** The IR of a function, computed once (callers ask whether it compiles before it is lowered). */
+  private normalise(fn: FunctionNode): Normaliser & { result: ReturnType<Normaliser["run"]> } {
+    let n = this.normalised.get(fn);
+    if (n === undefined) {
+      const fresh = new Normaliser(this.ts, this.f, this.lc.checker, this.oracle, fn as ts.FunctionLikeDeclaration);
+      this.normalising.add(fn);
+      try {
+        n = Object.assign(fresh, { result: fresh.run() });
+      } finally {
+        this.normalising.delete(fn);
+      }
+      this.normalised.set(fn, n);
+    }
+    return n;
+  }
+
+  /** Function shapes the backend does not compile yet. */
+  private shapeProblem(node: FunctionNode): string | undefined {
+    const ts = this.ts;
+    if (ts.isMethodDeclaration(node)) {
+      if (ts.isPrivateIdentifier(node.name)) return "a suspending #private method";
+      if (ts.isComputedPropertyName(node.name)) return "a suspending method with a computed name";
+      if (ts.isClassLike(node.parent) && node.parent.name === undefined) return "a suspending method of an anonymous class";
+    }
+    if (ts.isFunctionDeclaration(node) && node.name === undefined) return "an anonymous suspending function declaration (`export default function`)";
+    return this.parameterProblem(node)?.what;
+  }
+
+  private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const info = colours.info(node);
+    if (info?.restricted !== undefined && info.wouldSuspend === true) {
+      this.refuse(node.getFirstToken() ?? node, `a suspending ${info.restricted === "captures" ? "arrow function using its surroundings' `super` or `arguments`" : info.restricted === "accessor" ? "getter or setter" : info.restricted} (\`${info.name}\`)`);
+    }
+    if (colours.emitted(node) === "plain") return ts.visitEachChild(node, this.visit, this.tctx);
+    const shape = this.shapeProblem(node);
+    if (shape !== undefined) {
+      this.refuse(node.getFirstToken() ?? node, shape);
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
+    const n = this.normalise(node);
+    if (n.unsupported.length > 0) {
+      for (const u of n.unsupported) this.refuse(u.node, u.what);
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
+    this.usesRuntime = true;
+    for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
+    const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
+    const f = this.f;
+    if (ts.isFunctionDeclaration(node)) {
+      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name!.text)])));
+      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body);
+    }
+    if (ts.isMethodDeclaration(node)) {
+      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node), node.type, body);
+    }
+    if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
+      const lowered = ts.isFunctionExpression(node)
+        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body)
+        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node), node.type, node.equalsGreaterThanToken, body);
+      const name = inferredName(ts, node);
+      return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
+    }
+    return ts.visitEachChild(node, this.visit, this.tctx);
+  }
+
+  private params(node: FunctionNode): ts.NodeArray<ts.ParameterDeclaration> {
+    const ts = this.ts;
+    return ts.visitNodes(node.parameters, this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
+  }
+
+  /**
+   * Parameter defaults run before the prologue reads the entry token, so a
+   * compiled function they call would take the caller's token as its own.
+   */
+  private parameterProblem(node: FunctionNode): { node: ts.Node; what: string } | undefined {
+    const n = new Normaliser(this.ts, this.f, this.lc.checker, this.oracle, node as ts.FunctionLikeDeclaration);
+    for (const p of node.parameters) {
+      if (n.hasSite(p)) return { node: p, what: "a parameter default value that calls suspending code (move it into the body: `if (x === undefined) x = …`)" };
+    }
+    return undefined;
+  }
+
+  /**
+   * [source]  function f(a) { const x = g(a); return x + 1; }
+   * [emitted] function f(a) {
+   *             const $d = S.k; S.k = 0;
+   *             let $s = 0, $k, x, $t1;
+   *             $u: { S.k = 1; $t1 = g(a); if (S.u !== 0) { … break $u; } x = $t1; return x + 1; }
+   *             return __uw.save($k = ($rv, $re) => { $u2: { …seek copy… } return __uw.save($k); });
+   *           }
+   */
+  private lowerBody(node: FunctionNode, ir: ReturnType<Normaliser["run"]>, description: string): ts.Block {
+    const ts = this.ts;
+    const f = this.f;
+    const names: FrameNames = {
+      s: f.createUniqueName("s"), d: f.createUniqueName("d"), rv: f.createUniqueName("rv"), re: f.createUniqueName("re"),
+      u: f.createUniqueName("u"), uw: this.uw, uws: this.uws, description,
+    };
+    const k = f.createUniqueName("k");
+    // Nested functions are lowered after the copies are built (they keep their original nodes).
+    const visitAll = (stmts: ts.Statement[]) => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement);
+    const fast = visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body));
+    const seekNames = { ...names, u: f.createUniqueName("u") };
+    const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));
+    const save = (e: ts.Expression) => f.createReturnStatement(this.uwCall("save", [e]));
+    const cont = f.createArrowFunction(undefined, undefined,
+      [f.createParameterDeclaration(undefined, undefined, names.rv), f.createParameterDeclaration(undefined, undefined, names.re)], undefined,
+      f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+      f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
+    const hoistedFns = this.inHoistScope(() => visitAll(ir.functions));
+    const statements: ts.Statement[] = [
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(this.uws, "k"))], ts.NodeFlags.Const)),
+      f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(this.uws, "k"), f.createNumericLiteral(0))),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([
+        f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
+        f.createVariableDeclaration(k),
+        ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
+      ], ts.NodeFlags.Let)),
+      ...hoistedFns.hoisted,
+      ...hoistedFns.value,
+      f.createLabeledStatement(names.u, f.createBlock([...fast, f.createReturnStatement()], true)),
+      save(f.createAssignment(k, cont)),
+    ];
+    void node;
+    return f.createBlock(statements, true);
+  }
+
+  private inHoistScope<T>(body: () => T): { value: T; hoisted: ts.Statement[] } {
+    const hoisted: ts.Statement[] = [];
+    this.hoisted.push(hoisted);
+    try {
+      return { value: body(), hoisted };
+    } finally {
+      this.hoisted.pop();
+    }
+  }
+
+  private hoist(s: ts.Statement): void {
+    this.hoisted[this.hoisted.length - 1]?.push(s);
+  }
+
+  // ── runtime references and diagnostics ────────────────────────────────
+
+  private uwCall(name: string, args: ts.Expression[]): ts.CallExpression {
+    this.usesRuntime = true;
+    return this.f.createCallExpression(this.f.createPropertyAccessExpression(this.uw, name), undefined, args);
+  }
+
+  private refuse(node: ts.Node, what: string): void {
+    this.report(node, CODES.UNWIND_UNSUPPORTED,
+      `the unwind backend does not support ${what} yet; build with the generator backend (the default, \`backend: "generator"\`) or rewrite this code (docs/backends.md lists what the unwind backend supports).`);
+  }
+
+  private report(at: ts.Node, code: number, message: string, category: "error" | "warning" = "error"): void {
+    let node = this.ts.getOriginalNode(at);
+    while (node.pos < 0 && node.parent !== undefined) node = node.parent;
+    const sf = node.getSourceFile() ?? this.sf;
+    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    this.lc.report({ code, category, file: sf.fileName, line: line + 1, column: character + 1, message });
+  }
+}
+
+/** The name JavaScript infers for an anonymous function expression from where it stands (`const f = () => …`). */
+function inferredName(ts: TS, node: ts.FunctionExpression | ts.ArrowFunction): string | undefined {
+  if (ts.isFunctionExpression(node) && node.name !== undefined) return undefined;
+  let p: ts.Node = node.parent;
+  let child: ts.Node = node;
+  while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isNonNullExpression(p)) {
+    // Parentheses keep the inference; type assertions are erased.
+    child = p;
+    p = p.parent;
+  }
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === child && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyAssignment(p) && p.initializer === child && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))) return p.name.text;
+  if (ts.isBinaryExpression(p) && p.right === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
+  return "";
+}

@@ -1,0 +1,377 @@
+/**
+ * Expression linearisation for the normalisation pass (normalise.ts,
+ * docs/ir.md): a site-containing expression becomes statements to run first
+ * plus a site-free value, keeping JavaScript's evaluation order with
+ * temporaries. Shared state (temporaries, site numbering, refusals) lives
+ * here; the statement half of the pass extends this class.
+ */
+import type ts from "typescript";
+import { isFunctionNode, skipOuter } from "../colour.js";
+import type { TS } from "../typescript.js";
+import type { IrCall, IrStmt, IrUnsupported } from "../ir.js";
+import { compoundToBinary, range } from "./syntax.js";
+
+/** What the pass asks of the colour map. */
+export interface SiteOracle {
+  /** Is this call a suspending (or maybe-suspending) call site? */
+  isSite(call: ts.CallExpression): boolean;
+  /** Is this `for…of` over a suspending iterator? */
+  isSuspendingIteration(node: ts.ForOfStatement): boolean;
+  /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
+  isDirect(call: ts.CallExpression): boolean;
+  /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
+  hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
+}
+
+export interface Lin {
+  pre: IrStmt[];
+  value: ts.Expression;
+}
+
+export abstract class Lineariser {
+  protected readonly f: ts.NodeFactory;
+  protected readonly temps: ts.Identifier[] = [];
+  protected sites = 0;
+  readonly unsupported: IrUnsupported[] = [];
+
+  constructor(
+    protected readonly ts: TS,
+    factory: ts.NodeFactory,
+    protected readonly checker: ts.TypeChecker,
+    protected readonly oracle: SiteOracle,
+    protected readonly fn: ts.FunctionLikeDeclaration,
+  ) {
+    this.f = factory;
+  }
+
+  // ── expressions ──────────────────────────────────────────────────────
+
+  /** Linearise `e`: statements to run first, then a site-free value. With `discard`, the value may be undefined. */
+  protected lin(e: ts.Expression, discard: true): { pre: IrStmt[]; value: ts.Expression | undefined };
+  protected lin(e: ts.Expression): Lin;
+  protected lin(e: ts.Expression, discard = false): { pre: IrStmt[]; value: ts.Expression | undefined } {
+    const ts = this.ts;
+    const f = this.f;
+    if (!this.hasSite(e)) return { pre: [], value: e };
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
+      const l = this.lin(e.expression);
+      return { pre: l.pre, value: f.createParenthesizedExpression(l.value) };
+    }
+    if (ts.isCallExpression(e)) return this.call(e, discard);
+    if (ts.isBinaryExpression(e)) return this.binary(e, discard);
+    if (ts.isConditionalExpression(e)) {
+      const c = this.lin(e.condition);
+      if (!this.hasSite(e.whenTrue) && !this.hasSite(e.whenFalse)) return { pre: c.pre, value: f.createConditionalExpression(c.value, undefined, e.whenTrue, undefined, e.whenFalse) };
+      const t = this.temp();
+      const a = this.lin(e.whenTrue);
+      const b = this.lin(e.whenFalse);
+      const then = [...a.pre, this.assign(t, a.value)];
+      const els = [...b.pre, this.assign(t, b.value)];
+      return { pre: [...c.pre, { kind: "if", cond: c.value, then, else: els, ...range([...then, ...els]) }], value: t };
+    }
+    if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
+      const op = e.operator;
+      if (op === ts.SyntaxKind.PlusPlusToken || op === ts.SyntaxKind.MinusMinusToken) {
+        const target = this.lvalue(e.operand);
+        if (target === undefined) return this.refuse(e, "this update expression");
+        const value = ts.isPrefixUnaryExpression(e) ? f.createPrefixUnaryExpression(op, target.value) : f.createPostfixUnaryExpression(target.value, op as ts.PostfixUnaryOperator);
+        return { pre: target.pre, value };
+      }
+      const l = this.lin(e.operand);
+      return { pre: l.pre, value: f.createPrefixUnaryExpression(op as ts.PrefixUnaryOperator, l.value) };
+    }
+    if (ts.isTypeOfExpression(e) || ts.isVoidExpression(e)) {
+      const l = this.lin(e.expression);
+      return { pre: l.pre, value: ts.isTypeOfExpression(e) ? f.createTypeOfExpression(l.value) : f.createVoidExpression(l.value) };
+    }
+    if (ts.isDeleteExpression(e)) {
+      const target = this.lvalue(e.expression);
+      if (target === undefined) return this.refuse(e, "this delete expression");
+      return { pre: target.pre, value: f.createDeleteExpression(target.value) };
+    }
+    if ((ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && !ts.isOptionalChain(e)) {
+      const target = this.lvalue(e);
+      if (target !== undefined) return target;
+    }
+    if (ts.isTemplateExpression(e)) {
+      const ops = this.operands(e.templateSpans.map((s) => s.expression));
+      return { pre: ops.pre, value: f.createTemplateExpression(e.head, e.templateSpans.map((s, i) => f.createTemplateSpan(ops.values[i]!, s.literal))) };
+    }
+    if (ts.isArrayLiteralExpression(e)) {
+      const ops = this.operands(e.elements.map((x) => (ts.isSpreadElement(x) ? x.expression : x)));
+      return { pre: ops.pre, value: f.createArrayLiteralExpression(e.elements.map((x, i) => (ts.isSpreadElement(x) ? f.createSpreadElement(ops.values[i]!) : ops.values[i]!)), e.elements.hasTrailingComma) };
+    }
+    if (ts.isObjectLiteralExpression(e)) return this.objectLiteral(e);
+    if (ts.isNewExpression(e)) {
+      const args = e.arguments ?? f.createNodeArray();
+      if (args.some((a) => ts.isSpreadElement(a))) return this.refuse(e, "a spread argument around a suspending call");
+      const ops = this.operands([e.expression, ...args]);
+      return { pre: ops.pre, value: f.createNewExpression(ops.values[0]!, e.typeArguments, ops.values.slice(1)) };
+    }
+    return this.refuse(e, `a suspending call inside a ${ts.SyntaxKind[e.kind]}`);
+  }
+
+  /** A site or a call with suspending parts. */
+  protected call(e: ts.CallExpression, discard: boolean): { pre: IrStmt[]; value: ts.Expression | undefined } {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isOptionalChain(e) || e.questionDotToken !== undefined) return this.refuse(e, "an optional call around a suspending call");
+    const callee = skipOuter(ts, e.expression);
+    const spread = e.arguments.some((a) => ts.isSpreadElement(a));
+    const argExprs = e.arguments.map((a) => (ts.isSpreadElement(a) ? a.expression : a));
+    const rebuildArgs = (values: ts.Expression[]) => e.arguments.map((a, i) => (ts.isSpreadElement(a) ? f.createSpreadElement(values[i]!) : values[i]!));
+    const isMember = ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee);
+    const isSuper = isMember && callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+    if (!this.oracle.isSite(e)) {
+      // An ordinary call whose callee or arguments suspend: read the function before the arguments, then call it.
+      if (isMember && !isSuper && !ts.isPrivateIdentifier((callee as ts.PropertyAccessExpression).name ?? callee)) {
+        const obj = this.lin((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
+        const objT = this.stable(obj, [callee, ...argExprs]);
+        const key = ts.isPropertyAccessExpression(callee) ? undefined : this.lin(callee.argumentExpression);
+        const fnRead = ts.isPropertyAccessExpression(callee) ? f.createPropertyAccessExpression(objT.value, callee.name) : f.createElementAccessExpression(objT.value, key!.value);
+        const fnT = this.temp();
+        const ops = this.operands(argExprs);
+        const value = f.createCallExpression(f.createPropertyAccessExpression(fnT, "call"), undefined, [objT.value, ...rebuildArgs(ops.values)]);
+        return { pre: [...objT.pre, ...(key?.pre ?? []), this.assign(fnT, fnRead), ...ops.pre], value };
+      }
+      if (isMember) return this.refuse(e, "a call of a super or private method with suspending arguments");
+      const ops = this.operands([callee, ...argExprs]);
+      return { pre: ops.pre, value: f.createCallExpression(ops.values[0]!, undefined, rebuildArgs(ops.values.slice(1))) };
+    }
+    // A site: receiver and arguments become operands, then the call is one statement.
+    let irCall: IrCall;
+    let pre: IrStmt[];
+    const hof = this.oracle.hofOf(e);
+    if (hof !== undefined && !spread) {
+      // A built-in higher-order method with a suspending callback: the runtime's suspending version (runtime/hofs.ts).
+      if (hof.receiver === "arrayFrom") {
+        const ops = this.operands(argExprs);
+        pre = ops.pre;
+        irCall = { kind: "hof", twin: "from", receiver: undefined, args: ops.values };
+      } else {
+        if (!ts.isPropertyAccessExpression(callee)) return this.refuse(e, "this higher-order call");
+        const ops = this.operands([callee.expression, ...argExprs]);
+        pre = ops.pre;
+        irCall = { kind: "hof", twin: hof.receiver === "collection" ? "forEachEntry" : hof.method, receiver: ops.values[0]!, args: ops.values.slice(1) };
+      }
+    } else if (ts.isIdentifier(callee) && this.oracle.isDirect(e)) {
+      const ops = this.operands(argExprs);
+      pre = ops.pre;
+      irCall = { kind: "direct", callee, args: rebuildArgs(ops.values) };
+    } else if (isSuper) {
+      const ops = this.operands(argExprs);
+      pre = ops.pre;
+      irCall = { kind: "dynamic", fn: callee, thisArg: f.createThis(), args: rebuildArgs(ops.values) };
+    } else if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) {
+      return this.refuse(e, "a call of a suspending #private method");
+    } else if (ts.isPropertyAccessExpression(callee) && callee.name.text === "call" && !spread && e.arguments.length > 0 && this.isFunctionTyped(callee.expression)) {
+      // `fn.call(t, a)`: call fn itself, so a compiled fn knows its caller handles an unwind.
+      const ops = this.operands([callee.expression, ...argExprs]);
+      pre = ops.pre;
+      irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: ops.values.slice(2) };
+    } else if (isMember) {
+      const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+      const keyExpr = ts.isPropertyAccessExpression(m) ? f.createStringLiteral(m.name.text) : m.argumentExpression;
+      const ops = this.operands([m.expression, keyExpr, ...argExprs]);
+      pre = ops.pre;
+      irCall = { kind: "method", obj: ops.values[0]!, key: ops.values[1]!, args: rebuildArgs(ops.values.slice(2)) };
+    } else {
+      const ops = this.operands([callee, ...argExprs]);
+      pre = ops.pre;
+      irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: f.createVoidZero(), args: rebuildArgs(ops.values.slice(1)) };
+    }
+    const index = ++this.sites;
+    const target = discard ? undefined : this.temp();
+    pre.push({ kind: "site", index, target, call: irCall, node: e });
+    return { pre, value: target };
+  }
+
+  protected isFunctionTyped(e: ts.Expression): boolean {
+    return this.checker.getTypeAtLocation(e).getCallSignatures().length > 0;
+  }
+
+  protected binary(e: ts.BinaryExpression, discard: boolean): { pre: IrStmt[]; value: ts.Expression | undefined } {
+    const ts = this.ts;
+    const f = this.f;
+    const op = e.operatorToken.kind;
+    if (op === ts.SyntaxKind.CommaToken) {
+      const l = this.lin(e.left, true);
+      const r = this.lin(e.right, discard as true);
+      const pre = [...l.pre];
+      if (l.value !== undefined) pre.push(this.plain(f.createExpressionStatement(l.value)));
+      return { pre: [...pre, ...r.pre], value: r.value };
+    }
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+      const l = this.lin(e.left);
+      if (!this.hasSite(e.right)) return { pre: l.pre, value: f.createBinaryExpression(l.value, op, e.right) };
+      const t = this.temp();
+      const r = this.lin(e.right);
+      const test = op === ts.SyntaxKind.AmpersandAmpersandToken ? t : op === ts.SyntaxKind.BarBarToken ? f.createLogicalNot(t) : f.createEquality(t, f.createNull());
+      const then = [...r.pre, this.assign(t, r.value)];
+      return { pre: [...l.pre, this.assign(t, l.value), { kind: "if", cond: test, then, else: undefined, ...range(then) }], value: t };
+    }
+    if (op === ts.SyntaxKind.EqualsToken) {
+      if (ts.isIdentifier(e.left)) {
+        const r = this.lin(e.right);
+        return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+      }
+      if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
+        if (this.hasSite(e.left)) return this.refuse(e.left, "a suspending destructuring target");
+        const r = this.lin(e.right);
+        return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+      }
+      const target = this.lvalue(e.left, [e.right]);
+      if (target === undefined) return this.refuse(e.left, "this assignment target");
+      const r = this.lin(e.right);
+      return { pre: [...target.pre, ...r.pre], value: f.createAssignment(target.value as ts.LeftHandSideExpression, r.value) };
+    }
+    if (op >= ts.SyntaxKind.FirstCompoundAssignment && op <= ts.SyntaxKind.LastCompoundAssignment) {
+      const logical = op === ts.SyntaxKind.AmpersandAmpersandEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken;
+      const target = this.lvalue(e.left, [e.right]);
+      if (target === undefined) return this.refuse(e.left, "this compound assignment target");
+      if (logical) {
+        if (!this.hasSite(e.right)) return { pre: target.pre, value: f.createBinaryExpression(target.value, op, e.right) };
+        // `x ??= f()`: f runs only when the test passes, and x is assigned only then.
+        const r = this.lin(e.right);
+        const test = op === ts.SyntaxKind.AmpersandAmpersandEqualsToken ? target.value : op === ts.SyntaxKind.BarBarEqualsToken ? f.createLogicalNot(target.value) : f.createEquality(target.value, f.createNull());
+        const then = [...r.pre, this.plain(f.createExpressionStatement(f.createAssignment(target.value as ts.LeftHandSideExpression, r.value)))];
+        return { pre: [...target.pre, { kind: "if", cond: test, then, else: undefined, ...range(then) }], value: target.value };
+      }
+      if (!this.hasSite(e.right)) return { pre: target.pre, value: f.createBinaryExpression(target.value, op, e.right) };
+      // `x += f()`: x is read before f runs.
+      const old = this.temp();
+      const r = this.lin(e.right);
+      const binOp = compoundToBinary(ts, op);
+      return {
+        pre: [...target.pre, this.assign(old, target.value), ...r.pre],
+        value: f.createAssignment(target.value as ts.LeftHandSideExpression, f.createBinaryExpression(old, binOp, r.value)),
+      };
+    }
+    const ops = this.operands([e.left, e.right]);
+    return { pre: ops.pre, value: f.createBinaryExpression(ops.values[0]!, op, ops.values[1]!) };
+  }
+
+  /** An assignable reference with its object (and key) evaluated first; `later` are expressions evaluated after it. */
+  protected lvalue(e: ts.Expression, later: ts.Expression[] = []): Lin | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const x = skipOuter(ts, e);
+    if (ts.isIdentifier(x)) return { pre: [], value: x };
+    if (ts.isPropertyAccessExpression(x) && !ts.isOptionalChain(x)) {
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return this.hasSite(later) ? undefined : { pre: [], value: x };
+      const obj = this.stable(this.lin(x.expression), later);
+      return { pre: obj.pre, value: f.createPropertyAccessExpression(obj.value, x.name) };
+    }
+    if (ts.isElementAccessExpression(x) && !ts.isOptionalChain(x)) {
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return undefined;
+      const ops = this.operands([x.expression, x.argumentExpression], later);
+      return { pre: ops.pre, value: f.createElementAccessExpression(ops.values[0]!, ops.values[1]!) };
+    }
+    return undefined;
+  }
+
+  protected objectLiteral(e: ts.ObjectLiteralExpression): Lin {
+    const ts = this.ts;
+    const f = this.f;
+    // Operands in evaluation order: each computed key, then its value.
+    const exprs: ts.Expression[] = [];
+    for (const p of e.properties) {
+      if (p.name !== undefined && ts.isComputedPropertyName(p.name)) exprs.push(p.name.expression);
+      if (ts.isPropertyAssignment(p)) exprs.push(p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) exprs.push(f.createIdentifier(p.name.text));
+      else if (ts.isSpreadAssignment(p)) exprs.push(p.expression);
+    }
+    const ops = this.operands(exprs);
+    let i = 0;
+    const props = e.properties.map((p): ts.ObjectLiteralElementLike => {
+      const name = p.name !== undefined && ts.isComputedPropertyName(p.name) ? f.createComputedPropertyName(ops.values[i++]!) : p.name;
+      if (ts.isPropertyAssignment(p)) return f.createPropertyAssignment(name as ts.PropertyName, ops.values[i++]!);
+      if (ts.isShorthandPropertyAssignment(p)) return f.createPropertyAssignment(p.name, ops.values[i++]!);
+      if (ts.isSpreadAssignment(p)) return f.createSpreadAssignment(ops.values[i++]!);
+      return p;
+    });
+    return { pre: ops.pre, value: f.createObjectLiteralExpression(props, true) };
+  }
+
+  /**
+   * Operands evaluated left to right: each one before the last suspending
+   * operand (or before a suspending expression in `later`) is stored in a
+   * temporary, so a suspending call that changes it cannot change what was
+   * already evaluated.
+   */
+  protected operands(exprs: readonly ts.Expression[], later: readonly ts.Expression[] = []): { pre: IrStmt[]; values: ts.Expression[] } {
+    let last = -1;
+    exprs.forEach((x, i) => {
+      if (this.hasSite(x)) last = i;
+    });
+    if (later.some((x) => this.hasSite(x))) last = exprs.length;
+    const pre: IrStmt[] = [];
+    const values: ts.Expression[] = [];
+    exprs.forEach((x, i) => {
+      if (i > last) {
+        values.push(x);
+        return;
+      }
+      const l = this.lin(x);
+      pre.push(...l.pre);
+      if (i < last && !this.isStable(l.value)) {
+        const t = this.temp();
+        pre.push(this.assign(t, l.value));
+        values.push(t);
+      } else values.push(l.value);
+    });
+    return { pre, values };
+  }
+
+  protected stable(l: Lin, later: readonly ts.Expression[]): Lin {
+    if (!later.some((x) => this.hasSite(x)) || this.isStable(l.value)) return l;
+    const t = this.temp();
+    return { pre: [...l.pre, this.assign(t, l.value)], value: t };
+  }
+
+  /** Values a later call cannot change: literals, `this`, and our temporaries. */
+  protected isStable(e: ts.Expression): boolean {
+    const ts = this.ts;
+    if (this.temps.includes(e as ts.Identifier)) return true;
+    return ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.SuperKeyword;
+  }
+
+
+  // ── helpers ──────────────────────────────────────────────────────────
+
+  /** Does `n` contain a suspending call (not counting nested functions, which are lowered on their own)? */
+  hasSite(n: ts.Node | readonly ts.Node[]): boolean {
+    const ts = this.ts;
+    if (Array.isArray(n)) return (n as readonly ts.Node[]).some((x) => this.hasSite(x));
+    const node = n as ts.Node;
+    let found = false;
+    const walk = (x: ts.Node): void => {
+      if (found || isFunctionNode(ts, x) || ts.isClassLike(x)) return;
+      if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
+      else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
+      else ts.forEachChild(x, walk);
+    };
+    walk(node);
+    return found;
+  }
+
+  protected temp(): ts.Identifier {
+    const t = this.f.createUniqueName("t");
+    this.temps.push(t);
+    return t;
+  }
+
+  protected assign(t: ts.Expression, v: ts.Expression): IrStmt {
+    return this.plain(this.f.createExpressionStatement(this.f.createAssignment(t as ts.LeftHandSideExpression, v)));
+  }
+
+  protected plain(node: ts.Statement): IrStmt {
+    return { kind: "plain", node };
+  }
+
+  protected refuse(node: ts.Node, what: string): never[] & Lin & { pre: IrStmt[]; value: ts.Expression } {
+    this.unsupported.push({ node, what });
+    const out = Object.assign([] as never[], { pre: [] as IrStmt[], value: this.f.createVoidZero() as ts.Expression });
+    return out;
+  }
+}

@@ -1,0 +1,72 @@
+/** Syntax helpers shared by the normalisation pass and the unwind emitter. */
+import type ts from "typescript";
+import type { TS } from "../typescript.js";
+import { rangeOf, type IrStmt } from "../ir.js";
+
+/** The site range of a list, or an empty one (`hi < lo`). */
+export function range(list: readonly IrStmt[]): { lo: number; hi: number } {
+  return rangeOf(list) ?? { lo: 0, hi: -1 };
+}
+
+/** The identifiers a binding name declares. */
+export function boundIdentifiers(ts: TS, name: ts.BindingName): ts.Identifier[] {
+  if (ts.isIdentifier(name)) return [name];
+  const out: ts.Identifier[] = [];
+  for (const el of name.elements) {
+    if (ts.isOmittedExpression(el)) continue;
+    out.push(...boundIdentifiers(ts, el.name));
+  }
+  return out;
+}
+
+/** Is this identifier a reference to a binding (not a property name, label or key)? */
+export function isValueReference(ts: TS, n: ts.Identifier): boolean {
+  const p = n.parent;
+  if ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n)) return false;
+  if ((ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertySignature(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p)) && p.name === n) return false;
+  if (ts.isBindingElement(p) && p.propertyName === n) return false;
+  if (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p) || ts.isQualifiedName(p)) return false;
+  return true;
+}
+
+/** `{ a, b: [c = 1] }` (a binding) → the same shape as an assignment target; `nameOf` renames bound identifiers. */
+export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName, nameOf: (id: ts.Identifier) => string = (id) => id.text): ts.Expression {
+  if (ts.isIdentifier(name)) return f.createIdentifier(nameOf(name));
+  if (ts.isArrayBindingPattern(name)) {
+    return f.createArrayLiteralExpression(name.elements.map((el) => {
+      if (ts.isOmittedExpression(el)) return f.createOmittedExpression();
+      const target = bindingToAssignment(ts, f, el.name, nameOf);
+      if (el.dotDotDotToken !== undefined) return f.createSpreadElement(target);
+      return el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target;
+    }));
+  }
+  return f.createObjectLiteralExpression(name.elements.map((el) => {
+    const target = bindingToAssignment(ts, f, el.name, nameOf);
+    if (el.dotDotDotToken !== undefined) return f.createSpreadAssignment(target);
+    if (el.propertyName === undefined && ts.isIdentifier(el.name)) {
+      const renamed = nameOf(el.name);
+      if (renamed === el.name.text) return f.createShorthandPropertyAssignment(renamed, el.initializer);
+      return f.createPropertyAssignment(el.name.text, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
+    }
+    const key = el.propertyName ?? (el.name as ts.Identifier);
+    return f.createPropertyAssignment(key as ts.PropertyName, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
+  }));
+}
+
+export function compoundToBinary(ts: TS, op: ts.SyntaxKind): ts.BinaryOperator {
+  const map: Partial<Record<ts.SyntaxKind, ts.BinaryOperator>> = {
+    [ts.SyntaxKind.PlusEqualsToken]: ts.SyntaxKind.PlusToken,
+    [ts.SyntaxKind.MinusEqualsToken]: ts.SyntaxKind.MinusToken,
+    [ts.SyntaxKind.AsteriskEqualsToken]: ts.SyntaxKind.AsteriskToken,
+    [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: ts.SyntaxKind.AsteriskAsteriskToken,
+    [ts.SyntaxKind.SlashEqualsToken]: ts.SyntaxKind.SlashToken,
+    [ts.SyntaxKind.PercentEqualsToken]: ts.SyntaxKind.PercentToken,
+    [ts.SyntaxKind.LessThanLessThanEqualsToken]: ts.SyntaxKind.LessThanLessThanToken,
+    [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken]: ts.SyntaxKind.GreaterThanGreaterThanToken,
+    [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken]: ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+    [ts.SyntaxKind.AmpersandEqualsToken]: ts.SyntaxKind.AmpersandToken,
+    [ts.SyntaxKind.BarEqualsToken]: ts.SyntaxKind.BarToken,
+    [ts.SyntaxKind.CaretEqualsToken]: ts.SyntaxKind.CaretToken,
+  };
+  return map[op]!;
+}
