@@ -118,8 +118,14 @@ export function writeOracle(dir: string, tests: Selected[]): void {
 export function writeTsc(dir: string, tests: Selected[]): void {
   const out = join(dir, "tsc");
   mkdirSync(out, { recursive: true });
-  const emit = (text: string, name: string) =>
-    ts.transpileModule(`// @ts-nocheck\n${text}`, { compilerOptions, fileName: `${name}.ts`, reportDiagnostics: false }).outputText;
+  const emit = (text: string, name: string): string => {
+    try {
+      return ts.transpileModule(`// @ts-nocheck\n${text}`, { compilerOptions, fileName: `${name}.ts`, reportDiagnostics: false }).outputText;
+    } catch (e) {
+      // TypeScript's emitter can throw on JavaScript it parses differently (a Debug Failure): the module reports it when run.
+      return `throw new Error(${JSON.stringify(`TypeScript's emit threw: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`)});\n`;
+    }
+  };
   for (const h of uniqueHarnesses(tests)) writeFileSync(join(out, `${h.name}.js`), emit(h.source, h.name));
   for (const t of tests) writeFileSync(join(out, `${t.name}.js`), `${STARTED}${emit(t.module, t.name)}`);
 }
