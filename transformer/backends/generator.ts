@@ -41,6 +41,12 @@ interface Frame {
   name: string;
   /** Temporaries declared at the top of the generator body. */
   temps: ts.Identifier[];
+  /**
+   * What `new.target` reads here when a generator would lose it: the twin of
+   * a function declaration gets it from its sync entry, arrows share their
+   * enclosing function's (newTargetOf).
+   */
+  newTarget?: ts.Identifier;
 }
 
 export const generatorBackend: Backend = {
@@ -62,6 +68,8 @@ class FileLowering {
   private moduleFrame: Frame | undefined;
   /** A top-level `await` became a suspension on `wait`: import it. */
   private usesWait = false;
+  /** A sync entry hands `new.target` to its twin through the module variable `__co_newTarget`: declare it. */
+  private usesNewTarget = false;
 
   constructor(
     private readonly lc: LoweringContext,
@@ -92,10 +100,13 @@ class FileLowering {
       this.f.createImportClause(false, undefined, this.f.createNamespaceImport(this.f.createIdentifier("__co"))),
       this.f.createStringLiteral("colorless/internal"),
     );
-    const imports = [importRuntime];
+    const imports: ts.Statement[] = [importRuntime];
     if (this.usesWait) {
       const spec = this.f.createImportSpecifier(false, this.f.createIdentifier("wait"), this.f.createIdentifier("__co_wait"));
       imports.push(this.f.createImportDeclaration(undefined, this.f.createImportClause(false, undefined, this.f.createNamedImports([spec])), this.f.createStringLiteral("colorless")));
+    }
+    if (this.usesNewTarget) {
+      imports.push(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList([this.f.createVariableDeclaration("__co_newTarget")], ts.NodeFlags.Let)));
     }
     return this.f.updateSourceFile(this.sf, ts.setTextRange(this.f.createNodeArray([...imports, ...statements]), this.sf.statements));
   }
@@ -119,6 +130,7 @@ class FileLowering {
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isCallExpression(node)) return this.visitCall(node);
     if (ts.isAwaitExpression(node) && this.frame === this.moduleFrame) return this.topLevelAwait(node);
+    if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.NewKeyword && this.frame.newTarget !== undefined) return this.frame.newTarget;
     if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(node.statement) && this.lowersForOf(node.statement)) {
       return this.stressed(node, this.lowerForOf(node.statement, node.label));
@@ -187,15 +199,18 @@ class FileLowering {
     if (info?.restricted !== undefined && info.wouldSuspend === true) this.reportRestricted(node, info.restricted);
     if (colour === "plain") {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
-      return this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      const { newTarget, prologue } = this.newTargetOf(node, "plain");
+      const out = this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [], newTarget }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      return prologue === undefined ? out : this.withPrologue(out as FunctionNode, prologue);
     }
     this.usesRuntime = true;
     const name = info!.name;
     const twinParams = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
     const twinBody = this.twinBody(node, colour === "suspending" ? "suspending" : "twin", name);
+    const entryNewTarget = ts.isFunctionDeclaration(node) && this.newTargetOf(node, "twin").newTarget !== undefined;
     const plain = colour === "polymorphic" ? (this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as FunctionNode) : undefined;
 
-    if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name);
+    if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name, entryNewTarget);
     if (ts.isMethodDeclaration(node)) return this.lowerMethod(node, twinParams, twinBody, plain as ts.MethodDeclaration | undefined, name);
     return this.lowerFunctionExpression(node as ts.ArrowFunction | ts.FunctionExpression, twinParams, twinBody, plain as ts.Expression | undefined, name);
   }
@@ -226,7 +241,8 @@ class FileLowering {
   /** The generator body of a twin: lowered statements, temporaries first. */
   private twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
     const ts = this.ts;
-    const frame: Frame = { mode, name, temps: [] };
+    const { newTarget, prologue } = this.newTargetOf(node, "twin");
+    const frame: Frame = { mode, name, temps: [], newTarget };
     return this.inFrame(frame, () => {
       const body = node.body!;
       let statements: ts.Statement[];
@@ -239,8 +255,64 @@ class FileLowering {
       if (frame.temps.length > 0) {
         statements.unshift(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList(frame.temps.map((t) => this.f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
       }
+      if (prologue !== undefined) statements.unshift(...prologue);
       return ts.setTextRange(this.f.createBlock(statements, true), body);
     });
+  }
+
+  /**
+   * `new.target` where a generator would change it. A generator has its own
+   * `new.target` (always undefined), so:
+   * - the twin of a function declaration reads it from its sync entry, which
+   *   stores it in `__co_newTarget` just before creating the generator (the
+   *   generator's first step, run at once by `drive`, takes and clears it);
+   * - an arrow shares its enclosing function's: a plain function whose
+   *   arrows use it saves it first (`const newTarget = new.target`), and an
+   *   arrow's frame inherits the enclosing frame's identifier.
+   * Function expressions lowered with a direct `new.target` keep the
+   * generator's (their sync entry is built by the runtime): a known gap.
+   */
+  private newTargetOf(node: FunctionNode, kind: "plain" | "twin"): { newTarget?: ts.Identifier; prologue?: ts.Statement[] } {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isArrowFunction(node)) return { newTarget: this.frame.newTarget };
+    if (kind === "twin" && !ts.isFunctionDeclaration(node)) return {};
+    const uses = kind === "twin" ? usesNewTarget(ts, node, false) : usesNewTarget(ts, node, true);
+    if (!uses) return {};
+    const id = f.createUniqueName("newTarget");
+    if (kind === "plain") {
+      return { newTarget: id, prologue: [f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(id, undefined, undefined, f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")))], ts.NodeFlags.Const))] };
+    }
+    this.usesNewTarget = true;
+    const slot = f.createIdentifier("__co_newTarget");
+    return {
+      newTarget: id,
+      prologue: [
+        f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(id, undefined, undefined, slot)], ts.NodeFlags.Const)),
+        f.createExpressionStatement(f.createAssignment(f.createIdentifier("__co_newTarget"), f.createVoidZero())),
+      ],
+    };
+  }
+
+  /** `(__co_newTarget = new.target, frame)`: the sync entry hands its `new.target` to the twin. */
+  private handNewTarget(frame: ts.Expression): ts.Expression {
+    const f = this.f;
+    this.usesNewTarget = true;
+    return f.createComma(f.createAssignment(f.createIdentifier("__co_newTarget"), f.createMetaProperty(this.ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))), frame);
+  }
+
+  /** The same function with `prologue` first in its body (after directives). */
+  private withPrologue(fn: FunctionNode, prologue: ts.Statement[]): FunctionNode {
+    const ts = this.ts;
+    const f = this.f;
+    const body = fn.body;
+    if (body === undefined || !ts.isBlock(body)) return fn;
+    let at = 0;
+    while (at < body.statements.length && ts.isExpressionStatement(body.statements[at]) && ts.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
+    const block = f.updateBlock(body, [...body.statements.slice(0, at), ...prologue, ...body.statements.slice(at)]);
+    if (ts.isFunctionDeclaration(fn)) return f.updateFunctionDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+    if (ts.isFunctionExpression(fn)) return f.updateFunctionExpression(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+    return fn;
   }
 
   /** Parameters of a sync entry: as many plain names as the original's `length`, so `f.length` is unchanged. */
@@ -267,7 +339,7 @@ class FileLowering {
     return this.f.createCallExpression(this.f.createPropertyAccessExpression(fn, "apply"), undefined, [this.f.createThis(), this.f.createIdentifier("arguments")]);
   }
 
-  private lowerFunctionDeclaration(node: ts.FunctionDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.FunctionDeclaration | undefined, name: string): ts.Statement[] {
+  private lowerFunctionDeclaration(node: ts.FunctionDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.FunctionDeclaration | undefined, name: string, passNewTarget: boolean): ts.Statement[] {
     const ts = this.ts;
     const f = this.f;
     const id = node.name ?? f.createUniqueName("default");
@@ -279,7 +351,7 @@ class FileLowering {
     const entry =
       plain !== undefined
         ? f.updateFunctionDeclaration(plain, plain.modifiers, plain.asteriskToken, id, plain.typeParameters, plain.parameters, plain.type, plain.body)
-        : f.updateFunctionDeclaration(node, node.modifiers, undefined, id, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(coId), `${name}()`));
+        : f.updateFunctionDeclaration(node, node.modifiers, undefined, id, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(passNewTarget ? this.handNewTarget(this.applyThisArguments(coId)) : this.applyThisArguments(coId), `${name}()`));
     this.hoist(f.createExpressionStatement(this.runtime("twin", [id, coId])));
     return [entry, twinDecl];
   }
@@ -1010,6 +1082,27 @@ function isGoCall(ts: TS, node: ts.CallExpression, decl: ts.Declaration): boolea
   const c = node.expression;
   const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : undefined;
   return name === "go" && hasTag(ts, decl, "suspendingCallbacks");
+}
+
+/**
+ * Does `fn` read `new.target` for itself (in its parameters or body, arrows
+ * included, nested functions and classes excluded)? With `onlyInArrows`,
+ * only reads from inside its arrows count (those a lowered arrow would lose).
+ */
+function usesNewTarget(ts: TS, fn: FunctionNode, onlyInArrows: boolean): boolean {
+  let found = false;
+  const walk = (n: ts.Node, inArrow: boolean): void => {
+    if (found) return;
+    if (ts.isMetaProperty(n) && n.keywordToken === ts.SyntaxKind.NewKeyword && (inArrow || !onlyInArrows)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return;
+    ts.forEachChild(n, (c) => walk(c, inArrow || ts.isArrowFunction(n)));
+  };
+  for (const p of fn.parameters) walk(p, false);
+  if (fn.body !== undefined) walk(fn.body, false);
+  return found;
 }
 
 /** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
