@@ -47,6 +47,12 @@ interface Frame {
    * enclosing function's (newTargetOf).
    */
   newTarget?: ts.Identifier;
+  /**
+   * The object literal whose methods' twins read `super` here (a generator
+   * function expression has no home object, so `super.x` is spelled
+   * `Reflect.get(Object.getPrototypeOf(home), "x", this)`); arrows inherit it.
+   */
+  home?: ts.Identifier;
 }
 
 export const generatorBackend: Backend = {
@@ -70,6 +76,8 @@ class FileLowering {
   private usesWait = false;
   /** A sync entry hands `new.target` to its twin through the module variable `__co_newTarget`: declare it. */
   private usesNewTarget = false;
+  /** Object literals with a lowered method using `super` → the binding their twins reach the literal through. */
+  private readonly homes = new Map<ts.ObjectLiteralExpression, ts.Identifier>();
 
   constructor(
     private readonly lc: LoweringContext,
@@ -128,9 +136,12 @@ class FileLowering {
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    const superRef = this.visitSuper(node);
+    if (superRef !== undefined) return superRef;
     if (ts.isCallExpression(node)) return this.visitCall(node);
     if (ts.isAwaitExpression(node) && this.frame === this.moduleFrame) return this.topLevelAwait(node);
     if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.NewKeyword && this.frame.newTarget !== undefined) return this.frame.newTarget;
+    if (ts.isObjectLiteralExpression(node) && this.needsHome(node)) return this.withHome(node);
     if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(node.statement) && this.lowersForOf(node.statement)) {
       return this.stressed(node, this.lowerForOf(node.statement, node.label));
@@ -200,7 +211,8 @@ class FileLowering {
     if (colour === "plain") {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
       const { newTarget, prologue } = this.newTargetOf(node, "plain");
-      const out = this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [], newTarget }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      const home = ts.isArrowFunction(node) ? this.frame.home : undefined;
+      const out = this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [], newTarget, home }, () => ts.visitEachChild(node, this.visit, this.tctx));
       return prologue === undefined ? out : this.withPrologue(out as FunctionNode, prologue);
     }
     this.usesRuntime = true;
@@ -242,7 +254,8 @@ class FileLowering {
   private twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
     const ts = this.ts;
     const { newTarget, prologue } = this.newTargetOf(node, "twin");
-    const frame: Frame = { mode, name, temps: [], newTarget };
+    const home = ts.isArrowFunction(node) ? this.frame.home : ts.isMethodDeclaration(node) && ts.isObjectLiteralExpression(node.parent) ? this.homes.get(node.parent) : undefined;
+    const frame: Frame = { mode, name, temps: [], newTarget, home };
     return this.inFrame(frame, () => {
       const body = node.body!;
       let statements: ts.Statement[];
@@ -292,6 +305,87 @@ class FileLowering {
         f.createExpressionStatement(f.createAssignment(f.createIdentifier("__co_newTarget"), f.createVoidZero())),
       ],
     };
+  }
+
+  // ── super ────────────────────────────────────────────────────────────
+
+  /** Does an object literal have a method lowered to a generator expression that uses `super`? */
+  private needsHome(node: ts.ObjectLiteralExpression): boolean {
+    const ts = this.ts;
+    if (this.homes.has(node)) return false;
+    return node.properties.some((p) => ts.isMethodDeclaration(p) && this.lc.colours.emitted(p) !== "plain" && usesSuper(ts, p));
+  }
+
+  /**
+   * `{ m() { …super.x… } }` with `m` lowered: the literal is bound to a
+   * fresh `home` per evaluation, `(home => home = { … })()` (an arrow keeps
+   * `this`, `arguments` and `super`), and the twins read `super` through it.
+   * Where the literal itself suspends (a `yield` cannot cross the arrow),
+   * `home` is a temporary of the enclosing generator instead (shared by the
+   * evaluations of one generator run: a known gap), and an `await` in it
+   * makes the arrow async.
+   */
+  private withHome(node: ts.ObjectLiteralExpression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const home = f.createUniqueName("home");
+    this.homes.set(node, home);
+    const literal = this.visitExpr(node);
+    if (containsYield(ts, literal) && (this.frame.mode === "suspending" || this.frame.mode === "twin")) {
+      this.frame.temps.push(home);
+      return f.createParenthesizedExpression(f.createAssignment(home, literal));
+    }
+    const param = f.createParameterDeclaration(undefined, undefined, home);
+    if (containsAwait(ts, literal)) {
+      const asyncArrow = f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [param], undefined, undefined, f.createAssignment(home, literal));
+      return f.createParenthesizedExpression(f.createAwaitExpression(f.createCallExpression(f.createParenthesizedExpression(asyncArrow), undefined, [])));
+    }
+    const arrow = f.createArrowFunction(undefined, undefined, [param], undefined, undefined, f.createAssignment(home, literal));
+    return f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
+  }
+
+  /**
+   * `super` where a generator cannot have it:
+   * - in the twin of an object-literal method (and arrows in it): reads and
+   *   calls go through the home object;
+   * - `super[k](…)` in a class method's twin: the runtime's `call` with
+   *   `this` (a bare `super` is not a value).
+   * Undefined for anything else (visited as usual).
+   */
+  private visitSuper(node: ts.Node): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const isSuperMember = (e: ts.Node): e is ts.PropertyAccessExpression | ts.ElementAccessExpression =>
+      (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && e.expression.kind === ts.SyntaxKind.SuperKeyword;
+    const home = this.frame.home;
+    const suspends = this.frame.mode === "suspending" || this.frame.mode === "twin";
+    const keyOf = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
+      ts.isPropertyAccessExpression(e) ? f.createStringLiteral(e.name.text) : this.visitExpr(e.argumentExpression);
+    const read = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
+      home === undefined
+        ? this.visitExpr(e)
+        : f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Reflect"), "get"), undefined, [
+            f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [home]),
+            keyOf(e),
+            f.createThis(),
+          ]);
+    if (ts.isCallExpression(node) && isSuperMember(skipOuter(ts, node.expression))) {
+      const callee = skipOuter(ts, node.expression) as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+      if (home === undefined && !(suspends && ts.isElementAccessExpression(callee))) return undefined;
+      if (node.questionDotToken !== undefined && home !== undefined) return undefined;
+      const fn = read(callee);
+      const args = f.createArrayLiteralExpression(node.arguments.map((a) => this.visitExpr(a)));
+      if (suspends) return this.yieldOf(f.createComma(this.siteStore(node), this.runtime("call", [fn, f.createThis(), args])));
+      return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Reflect"), "apply"), undefined, [fn, f.createThis(), args]);
+    }
+    if (home !== undefined && isSuperMember(node)) {
+      const parent = node.parent;
+      // Assignment targets (`super.x = v`, `super.x++`, `delete super.x`) keep their spelling: a known gap.
+      const target = (ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
+        ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent) || ts.isDeleteExpression(parent);
+      if (!target) return read(node);
+    }
+    return undefined;
   }
 
   /** `(__co_newTarget = new.target, frame)`: the sync entry hands its `new.target` to the twin. */
@@ -461,6 +555,27 @@ class FileLowering {
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
 
+  /**
+   * The function and `this` of `callee?.(…)`: `a.m?.()` and `super.m?.()`
+   * call `m` with `this` = `a` (evaluated once) or the current `this`.
+   */
+  private optionalCallee(callee: ts.Expression): { fn: ts.Expression; thisArg: ts.Expression } {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return { fn: this.visitExpr(callee), thisArg: f.createThis() };
+      const receiver = this.temp();
+      const obj = f.createParenthesizedExpression(f.createAssignment(receiver, this.visitExpr(callee.expression)));
+      // `a?.m?.()`: the member read keeps its own `?.` (a nullish `a` makes fn undefined, so nothing is called).
+      const q = callee.questionDotToken;
+      const fn = ts.isPropertyAccessExpression(callee)
+        ? q !== undefined ? f.createPropertyAccessChain(obj, q, callee.name) : f.createPropertyAccessExpression(obj, callee.name)
+        : q !== undefined ? f.createElementAccessChain(obj, q, this.visitExpr(callee.argumentExpression)) : f.createElementAccessExpression(obj, this.visitExpr(callee.argumentExpression));
+      return { fn, thisArg: receiver };
+    }
+    return { fn: this.visitExpr(callee), thisArg: f.createVoidZero() };
+  }
+
   /** `(yield callee$co(args))` for a suspending (or maybe-suspending) call; undefined to leave it alone. */
   private lowerCall(node: ts.CallExpression, target: CallTarget): ts.Expression | undefined {
     const ts = this.ts;
@@ -490,8 +605,9 @@ class FileLowering {
     if (optionalCall) {
       // `fn?.(args)`: evaluate fn once; nothing to call means undefined, no suspension.
       const temp = this.temp();
-      const fnValue = f.createAssignment(temp, this.visitExpr(callee));
-      call = viaCall(temp, f.createVoidZero());
+      const { fn, thisArg } = this.optionalCallee(callee);
+      const fnValue = f.createAssignment(temp, fn);
+      call = viaCall(temp, thisArg);
       return this.guarded(fnValue, this.withSite(node, call, args));
     }
 
@@ -1105,6 +1221,23 @@ function usesNewTarget(ts: TS, fn: FunctionNode, onlyInArrows: boolean): boolean
   return found;
 }
 
+/** Does method `m` use `super` for itself (arrows included, nested functions and classes excluded)? */
+function usesSuper(ts: TS, m: ts.MethodDeclaration): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (n.kind === ts.SyntaxKind.SuperKeyword) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  for (const p of m.parameters) walk(p);
+  if (m.body !== undefined) walk(m.body);
+  return found;
+}
+
 /** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
 function usesThis(ts: TS, body: ts.Node): boolean {
   let found = false;
@@ -1118,6 +1251,21 @@ function usesThis(ts: TS, body: ts.Node): boolean {
     ts.forEachChild(n, walk);
   };
   walk(body);
+  return found;
+}
+
+function containsAwait(ts: TS, n: ts.Node): boolean {
+  let found = false;
+  const walk = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isAwaitExpression(x)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(x)) return;
+    ts.forEachChild(x, walk);
+  };
+  walk(n);
   return found;
 }
 
