@@ -150,10 +150,28 @@ class FileLowering {
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, this.visitExpr(node.expression), this.visitStatementList(node.statements));
     if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
     if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
-    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) this.checkInitializer(node);
+    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
+      this.checkInitializer(node);
+      return this.visitInitializer(node);
+    }
     const out = ts.visitEachChild(node, this.visit, this.tctx);
     return ts.isStatement(node) ? this.stressed(node, out as ts.Statement) : out;
   };
+
+  /**
+   * A field initialiser or static block is its own function (no `yield`,
+   * its own `new.target`, `super` of the class), even inside a generator:
+   * visit it in a plain frame. A computed field name belongs to the
+   * enclosing code and keeps its frame.
+   */
+  private visitInitializer(node: ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration): ts.Node {
+    const ts = this.ts;
+    const plain: Frame = { mode: "plain", name: this.frame.name, temps: [] };
+    if (ts.isClassStaticBlockDeclaration(node)) return this.inFrame(plain, () => ts.visitEachChild(node, this.visit, this.tctx));
+    const name = ts.visitNode(node.name, this.visit) as ts.PropertyName;
+    const init = this.inFrame(plain, () => this.visitExpr(node.initializer!));
+    return this.f.updatePropertyDeclaration(node, node.modifiers, name, node.questionToken ?? node.exclamationToken, node.type, init);
+  }
 
   private visitExpr(e: ts.Expression): ts.Expression {
     return this.ts.visitNode(e, this.visit, this.ts.isExpression) as ts.Expression;
@@ -290,6 +308,8 @@ class FileLowering {
     const f = this.f;
     if (ts.isArrowFunction(node)) return { newTarget: this.frame.newTarget };
     if (kind === "twin" && !ts.isFunctionDeclaration(node)) return {};
+    // A method's (and accessor's) new.target is always undefined, as is a generator's: nothing to carry.
+    if (kind === "plain" && !ts.isFunctionDeclaration(node) && !ts.isFunctionExpression(node)) return {};
     const uses = kind === "twin" ? usesNewTarget(ts, node, false) : usesNewTarget(ts, node, true);
     if (!uses) return {};
     const id = f.createUniqueName("newTarget");
