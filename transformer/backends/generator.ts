@@ -41,6 +41,18 @@ interface Frame {
   name: string;
   /** Temporaries declared at the top of the generator body. */
   temps: ts.Identifier[];
+  /**
+   * What `new.target` reads here when a generator would lose it: the twin of
+   * a function declaration gets it from its sync entry, arrows share their
+   * enclosing function's (newTargetOf).
+   */
+  newTarget?: ts.Identifier;
+  /**
+   * The object literal whose methods' twins read `super` here (a generator
+   * function expression has no home object, so `super.x` is spelled
+   * `Reflect.get(Object.getPrototypeOf(home), "x", this)`); arrows inherit it.
+   */
+  home?: ts.Identifier;
 }
 
 export const generatorBackend: Backend = {
@@ -58,6 +70,14 @@ class FileLowering {
   private hoisted: ts.Statement[][] = [];
   /** Set once anything references `__co`: the import is added only then. */
   private usesRuntime = false;
+  /** The root fiber's frame when the ES module top level suspends (lowerTopLevel). */
+  private moduleFrame: Frame | undefined;
+  /** A top-level `await` became a suspension on `wait`: import it. */
+  private usesWait = false;
+  /** A sync entry hands `new.target` to its twin through the module variable `__co_newTarget`: declare it. */
+  private usesNewTarget = false;
+  /** Object literals with a lowered method using `super` → the binding their twins reach the literal through. */
+  private readonly homes = new Map<ts.ObjectLiteralExpression, ts.Identifier>();
 
   constructor(
     private readonly lc: LoweringContext,
@@ -88,7 +108,15 @@ class FileLowering {
       this.f.createImportClause(false, undefined, this.f.createNamespaceImport(this.f.createIdentifier("__co"))),
       this.f.createStringLiteral("colorless/internal"),
     );
-    return this.f.updateSourceFile(this.sf, ts.setTextRange(this.f.createNodeArray([importRuntime, ...statements]), this.sf.statements));
+    const imports: ts.Statement[] = [importRuntime];
+    if (this.usesWait) {
+      const spec = this.f.createImportSpecifier(false, this.f.createIdentifier("wait"), this.f.createIdentifier("__co_wait"));
+      imports.push(this.f.createImportDeclaration(undefined, this.f.createImportClause(false, undefined, this.f.createNamedImports([spec])), this.f.createStringLiteral("colorless")));
+    }
+    if (this.usesNewTarget) {
+      imports.push(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList([this.f.createVariableDeclaration("__co_newTarget")], ts.NodeFlags.Let)));
+    }
+    return this.f.updateSourceFile(this.sf, ts.setTextRange(this.f.createNodeArray([...imports, ...statements]), this.sf.statements));
   }
 
   // ── traversal ─────────────────────────────────────────────────────────
@@ -108,7 +136,12 @@ class FileLowering {
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    const superRef = this.visitSuper(node);
+    if (superRef !== undefined) return superRef;
     if (ts.isCallExpression(node)) return this.visitCall(node);
+    if (ts.isAwaitExpression(node) && this.frame === this.moduleFrame) return this.topLevelAwait(node);
+    if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.NewKeyword && this.frame.newTarget !== undefined) return this.frame.newTarget;
+    if (ts.isObjectLiteralExpression(node) && this.needsHome(node)) return this.withHome(node);
     if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(node.statement) && this.lowersForOf(node.statement)) {
       return this.stressed(node, this.lowerForOf(node.statement, node.label));
@@ -117,10 +150,28 @@ class FileLowering {
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, this.visitExpr(node.expression), this.visitStatementList(node.statements));
     if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
     if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
-    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) this.checkInitializer(node);
+    if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
+      this.checkInitializer(node);
+      return this.visitInitializer(node);
+    }
     const out = ts.visitEachChild(node, this.visit, this.tctx);
     return ts.isStatement(node) ? this.stressed(node, out as ts.Statement) : out;
   };
+
+  /**
+   * A field initialiser or static block is its own function (no `yield`,
+   * its own `new.target`, `super` of the class), even inside a generator:
+   * visit it in a plain frame. A computed field name belongs to the
+   * enclosing code and keeps its frame.
+   */
+  private visitInitializer(node: ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration): ts.Node {
+    const ts = this.ts;
+    const plain: Frame = { mode: "plain", name: this.frame.name, temps: [] };
+    if (ts.isClassStaticBlockDeclaration(node)) return this.inFrame(plain, () => ts.visitEachChild(node, this.visit, this.tctx));
+    const name = ts.visitNode(node.name, this.visit) as ts.PropertyName;
+    const init = this.inFrame(plain, () => this.visitExpr(node.initializer!));
+    return this.f.updatePropertyDeclaration(node, node.modifiers, name, node.questionToken ?? node.exclamationToken, node.type, init);
+  }
 
   private visitExpr(e: ts.Expression): ts.Expression {
     return this.ts.visitNode(e, this.visit, this.ts.isExpression) as ts.Expression;
@@ -177,15 +228,19 @@ class FileLowering {
     if (info?.restricted !== undefined && info.wouldSuspend === true) this.reportRestricted(node, info.restricted);
     if (colour === "plain") {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
-      return this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      const { newTarget, prologue } = this.newTargetOf(node, "plain");
+      const home = ts.isArrowFunction(node) ? this.frame.home : undefined;
+      const out = this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [], newTarget, home }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      return prologue === undefined ? out : this.withPrologue(out as FunctionNode, prologue);
     }
     this.usesRuntime = true;
     const name = info!.name;
     const twinParams = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
     const twinBody = this.twinBody(node, colour === "suspending" ? "suspending" : "twin", name);
+    const entryNewTarget = ts.isFunctionDeclaration(node) && this.newTargetOf(node, "twin").newTarget !== undefined;
     const plain = colour === "polymorphic" ? (this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as FunctionNode) : undefined;
 
-    if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name);
+    if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name, entryNewTarget);
     if (ts.isMethodDeclaration(node)) return this.lowerMethod(node, twinParams, twinBody, plain as ts.MethodDeclaration | undefined, name);
     return this.lowerFunctionExpression(node as ts.ArrowFunction | ts.FunctionExpression, twinParams, twinBody, plain as ts.Expression | undefined, name);
   }
@@ -216,7 +271,9 @@ class FileLowering {
   /** The generator body of a twin: lowered statements, temporaries first. */
   private twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
     const ts = this.ts;
-    const frame: Frame = { mode, name, temps: [] };
+    const { newTarget, prologue } = this.newTargetOf(node, "twin");
+    const home = ts.isArrowFunction(node) ? this.frame.home : ts.isMethodDeclaration(node) && ts.isObjectLiteralExpression(node.parent) ? this.homes.get(node.parent) : undefined;
+    const frame: Frame = { mode, name, temps: [], newTarget, home };
     return this.inFrame(frame, () => {
       const body = node.body!;
       let statements: ts.Statement[];
@@ -229,8 +286,147 @@ class FileLowering {
       if (frame.temps.length > 0) {
         statements.unshift(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList(frame.temps.map((t) => this.f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
       }
+      if (prologue !== undefined) statements.unshift(...prologue);
       return ts.setTextRange(this.f.createBlock(statements, true), body);
     });
+  }
+
+  /**
+   * `new.target` where a generator would change it. A generator has its own
+   * `new.target` (always undefined), so:
+   * - the twin of a function declaration reads it from its sync entry, which
+   *   stores it in `__co_newTarget` just before creating the generator (the
+   *   generator's first step, run at once by `drive`, takes and clears it);
+   * - an arrow shares its enclosing function's: a plain function whose
+   *   arrows use it saves it first (`const newTarget = new.target`), and an
+   *   arrow's frame inherits the enclosing frame's identifier.
+   * Function expressions lowered with a direct `new.target` keep the
+   * generator's (their sync entry is built by the runtime): a known gap.
+   */
+  private newTargetOf(node: FunctionNode, kind: "plain" | "twin"): { newTarget?: ts.Identifier; prologue?: ts.Statement[] } {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isArrowFunction(node)) return { newTarget: this.frame.newTarget };
+    if (kind === "twin" && !ts.isFunctionDeclaration(node)) return {};
+    // A method's (and accessor's) new.target is always undefined, as is a generator's: nothing to carry.
+    if (kind === "plain" && !ts.isFunctionDeclaration(node) && !ts.isFunctionExpression(node)) return {};
+    const uses = kind === "twin" ? usesNewTarget(ts, node, false) : usesNewTarget(ts, node, true);
+    if (!uses) return {};
+    const id = f.createUniqueName("newTarget");
+    if (kind === "plain") {
+      return { newTarget: id, prologue: [f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(id, undefined, undefined, f.createMetaProperty(ts.SyntaxKind.NewKeyword, f.createIdentifier("target")))], ts.NodeFlags.Const))] };
+    }
+    this.usesNewTarget = true;
+    const slot = f.createIdentifier("__co_newTarget");
+    return {
+      newTarget: id,
+      prologue: [
+        f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(id, undefined, undefined, slot)], ts.NodeFlags.Const)),
+        f.createExpressionStatement(f.createAssignment(f.createIdentifier("__co_newTarget"), f.createVoidZero())),
+      ],
+    };
+  }
+
+  // ── super ────────────────────────────────────────────────────────────
+
+  /** Does an object literal have a method lowered to a generator expression that uses `super`? */
+  private needsHome(node: ts.ObjectLiteralExpression): boolean {
+    const ts = this.ts;
+    if (this.homes.has(node)) return false;
+    return node.properties.some((p) => ts.isMethodDeclaration(p) && this.lc.colours.emitted(p) !== "plain" && usesSuper(ts, p));
+  }
+
+  /**
+   * `{ m() { …super.x… } }` with `m` lowered: the literal is bound to a
+   * fresh `home` per evaluation, `(home => home = { … })()` (an arrow keeps
+   * `this`, `arguments` and `super`), and the twins read `super` through it.
+   * Where the literal itself suspends (a `yield` cannot cross the arrow),
+   * `home` is a temporary of the enclosing generator instead (shared by the
+   * evaluations of one generator run: a known gap), and an `await` in it
+   * makes the arrow async.
+   */
+  private withHome(node: ts.ObjectLiteralExpression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const home = f.createUniqueName("home");
+    this.homes.set(node, home);
+    const literal = this.visitExpr(node);
+    if (containsYield(ts, literal) && (this.frame.mode === "suspending" || this.frame.mode === "twin")) {
+      this.frame.temps.push(home);
+      return f.createParenthesizedExpression(f.createAssignment(home, literal));
+    }
+    const param = f.createParameterDeclaration(undefined, undefined, home);
+    if (containsAwait(ts, literal)) {
+      const asyncArrow = f.createArrowFunction([f.createModifier(ts.SyntaxKind.AsyncKeyword)], undefined, [param], undefined, undefined, f.createAssignment(home, literal));
+      return f.createParenthesizedExpression(f.createAwaitExpression(f.createCallExpression(f.createParenthesizedExpression(asyncArrow), undefined, [])));
+    }
+    const arrow = f.createArrowFunction(undefined, undefined, [param], undefined, undefined, f.createAssignment(home, literal));
+    return f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
+  }
+
+  /**
+   * `super` where a generator cannot have it:
+   * - in the twin of an object-literal method (and arrows in it): reads and
+   *   calls go through the home object;
+   * - `super[k](…)` in a class method's twin: the runtime's `call` with
+   *   `this` (a bare `super` is not a value).
+   * Undefined for anything else (visited as usual).
+   */
+  private visitSuper(node: ts.Node): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const isSuperMember = (e: ts.Node): e is ts.PropertyAccessExpression | ts.ElementAccessExpression =>
+      (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && e.expression.kind === ts.SyntaxKind.SuperKeyword;
+    const home = this.frame.home;
+    const suspends = this.frame.mode === "suspending" || this.frame.mode === "twin";
+    const keyOf = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
+      ts.isPropertyAccessExpression(e) ? f.createStringLiteral(e.name.text) : this.visitExpr(e.argumentExpression);
+    const read = (e: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
+      home === undefined
+        ? this.visitExpr(e)
+        : f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Reflect"), "get"), undefined, [
+            f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [home]),
+            keyOf(e),
+            f.createThis(),
+          ]);
+    if (ts.isCallExpression(node) && isSuperMember(skipOuter(ts, node.expression))) {
+      const callee = skipOuter(ts, node.expression) as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+      if (home === undefined && !(suspends && ts.isElementAccessExpression(callee))) return undefined;
+      if (node.questionDotToken !== undefined && home !== undefined) return undefined;
+      const fn = read(callee);
+      const args = f.createArrayLiteralExpression(node.arguments.map((a) => this.visitExpr(a)));
+      if (suspends) return this.yieldOf(f.createComma(this.siteStore(node), this.runtime("call", [fn, f.createThis(), args])));
+      return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Reflect"), "apply"), undefined, [fn, f.createThis(), args]);
+    }
+    if (home !== undefined && isSuperMember(node)) {
+      const parent = node.parent;
+      // Assignment targets (`super.x = v`, `super.x++`, `delete super.x`) keep their spelling: a known gap.
+      const target = (ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
+        ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent) || ts.isDeleteExpression(parent);
+      if (!target) return read(node);
+    }
+    return undefined;
+  }
+
+  /** `(__co_newTarget = new.target, frame)`: the sync entry hands its `new.target` to the twin. */
+  private handNewTarget(frame: ts.Expression): ts.Expression {
+    const f = this.f;
+    this.usesNewTarget = true;
+    return f.createComma(f.createAssignment(f.createIdentifier("__co_newTarget"), f.createMetaProperty(this.ts.SyntaxKind.NewKeyword, f.createIdentifier("target"))), frame);
+  }
+
+  /** The same function with `prologue` first in its body (after directives). */
+  private withPrologue(fn: FunctionNode, prologue: ts.Statement[]): FunctionNode {
+    const ts = this.ts;
+    const f = this.f;
+    const body = fn.body;
+    if (body === undefined || !ts.isBlock(body)) return fn;
+    let at = 0;
+    while (at < body.statements.length && ts.isExpressionStatement(body.statements[at]) && ts.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
+    const block = f.updateBlock(body, [...body.statements.slice(0, at), ...prologue, ...body.statements.slice(at)]);
+    if (ts.isFunctionDeclaration(fn)) return f.updateFunctionDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+    if (ts.isFunctionExpression(fn)) return f.updateFunctionExpression(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+    return fn;
   }
 
   /** Parameters of a sync entry: as many plain names as the original's `length`, so `f.length` is unchanged. */
@@ -257,7 +453,7 @@ class FileLowering {
     return this.f.createCallExpression(this.f.createPropertyAccessExpression(fn, "apply"), undefined, [this.f.createThis(), this.f.createIdentifier("arguments")]);
   }
 
-  private lowerFunctionDeclaration(node: ts.FunctionDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.FunctionDeclaration | undefined, name: string): ts.Statement[] {
+  private lowerFunctionDeclaration(node: ts.FunctionDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.FunctionDeclaration | undefined, name: string, passNewTarget: boolean): ts.Statement[] {
     const ts = this.ts;
     const f = this.f;
     const id = node.name ?? f.createUniqueName("default");
@@ -269,7 +465,7 @@ class FileLowering {
     const entry =
       plain !== undefined
         ? f.updateFunctionDeclaration(plain, plain.modifiers, plain.asteriskToken, id, plain.typeParameters, plain.parameters, plain.type, plain.body)
-        : f.updateFunctionDeclaration(node, node.modifiers, undefined, id, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(coId), `${name}()`));
+        : f.updateFunctionDeclaration(node, node.modifiers, undefined, id, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(passNewTarget ? this.handNewTarget(this.applyThisArguments(coId)) : this.applyThisArguments(coId), `${name}()`));
     this.hoist(f.createExpressionStatement(this.runtime("twin", [id, coId])));
     return [entry, twinDecl];
   }
@@ -379,6 +575,27 @@ class FileLowering {
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
 
+  /**
+   * The function and `this` of `callee?.(…)`: `a.m?.()` and `super.m?.()`
+   * call `m` with `this` = `a` (evaluated once) or the current `this`.
+   */
+  private optionalCallee(callee: ts.Expression): { fn: ts.Expression; thisArg: ts.Expression } {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) return { fn: this.visitExpr(callee), thisArg: f.createThis() };
+      const receiver = this.temp();
+      const obj = f.createParenthesizedExpression(f.createAssignment(receiver, this.visitExpr(callee.expression)));
+      // `a?.m?.()`: the member read keeps its own `?.` (a nullish `a` makes fn undefined, so nothing is called).
+      const q = callee.questionDotToken;
+      const fn = ts.isPropertyAccessExpression(callee)
+        ? q !== undefined ? f.createPropertyAccessChain(obj, q, callee.name) : f.createPropertyAccessExpression(obj, callee.name)
+        : q !== undefined ? f.createElementAccessChain(obj, q, this.visitExpr(callee.argumentExpression)) : f.createElementAccessExpression(obj, this.visitExpr(callee.argumentExpression));
+      return { fn, thisArg: receiver };
+    }
+    return { fn: this.visitExpr(callee), thisArg: f.createVoidZero() };
+  }
+
   /** `(yield callee$co(args))` for a suspending (or maybe-suspending) call; undefined to leave it alone. */
   private lowerCall(node: ts.CallExpression, target: CallTarget): ts.Expression | undefined {
     const ts = this.ts;
@@ -408,8 +625,9 @@ class FileLowering {
     if (optionalCall) {
       // `fn?.(args)`: evaluate fn once; nothing to call means undefined, no suspension.
       const temp = this.temp();
-      const fnValue = f.createAssignment(temp, this.visitExpr(callee));
-      call = viaCall(temp, f.createVoidZero());
+      const { fn, thisArg } = this.optionalCallee(callee);
+      const fnValue = f.createAssignment(temp, fn);
+      call = viaCall(temp, thisArg);
       return this.guarded(fnValue, this.withSite(node, call, args));
     }
 
@@ -751,36 +969,87 @@ class FileLowering {
    * Suspending statements at the top level of an ES module: everything that
    * executes moves into a generator run as the module's root fiber under
    * top-level await, so `go`, channels and `sleep` at the top level behave
-   * as inside `run(main)`. Declarations stay at the top level (variables
-   * are declared there and assigned inside), so exports are unchanged.
+   * as inside `run(main)`.
+   *
+   * Declarations move inside too, in source order, so `let`/`const` keep
+   * their temporal dead zone, `const` stays read-only and a class is
+   * evaluated where it stands (its computed keys, `extends` and static parts
+   * see what was assigned above it). Only what must be a module-level
+   * binding stays outside: imports, exports, exported functions and every
+   * top-level declaration a function left outside mentions (found
+   * syntactically, so over-approximated). Such a variable or class is
+   * declared outside (`let x;`, `export let C;`) and assigned inside.
+   * Top-level `await e` becomes a suspension on the promise (`wait`).
    */
   private lowerTopLevel(): ts.Statement[] {
     const ts = this.ts;
     const f = this.f;
+    const outsideNames = this.moduleLevelNames();
     const hoisted: ts.Statement[] = [];
-    this.hoisted.push(hoisted);
+    const insideHoisted: ts.Statement[] = [];
     const outside: ts.Statement[] = [];
     const inside: ts.Statement[] = [];
     const frame: Frame = { mode: "suspending", name: "<module>", temps: [] };
+    this.moduleFrame = frame;
+    const isExported = (s: ts.Statement) => ts.canHaveModifiers(s) && (ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false);
+    const inFrameInside = <T>(body: () => T): T => {
+      this.hoisted.push(insideHoisted);
+      try {
+        return this.inFrame(frame, body);
+      } finally {
+        this.hoisted.pop();
+      }
+    };
     for (const s of this.sf.statements) {
-      if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s) || ts.isFunctionDeclaration(s) ||
-          ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s) ||
-          // `export default …` must stay a module-level statement (its expression then runs before the suspending ones).
-          ts.isExportAssignment(s) ||
-          (ts.isVariableStatement(s) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword))) {
+      const keepOutside =
+        ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s) ||
+        ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s) ||
+        // `export default …` must stay a module-level statement (its expression then runs before the suspending ones).
+        ts.isExportAssignment(s) ||
+        (ts.isFunctionDeclaration(s) && (s.name === undefined || isExported(s) || outsideNames.has(s.name.text))) ||
+        (ts.isClassDeclaration(s) && s.name === undefined) ||
+        (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) === true);
+      if (keepOutside) {
+        this.hoisted.push(hoisted);
         const r = this.visit(s) as ts.Statement | ts.Statement[];
+        this.hoisted.pop();
         outside.push(...(Array.isArray(r) ? r : [r]));
         continue;
       }
-      if (ts.isVariableStatement(s)) {
+      if (ts.isClassDeclaration(s) && (isExported(s) || outsideNames.has(s.name!.text))) {
+        const name = s.name!.text;
+        const exportMod = isExported(s) ? [f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
+        outside.push(f.createVariableStatement(exportMod, f.createVariableDeclarationList([f.createVariableDeclaration(name)], ts.NodeFlags.Let)));
+        inFrameInside(() => {
+          const r = this.visit(s) as ts.Statement | ts.Statement[];
+          for (const x of Array.isArray(r) ? r : [r]) {
+            if (!ts.isClassDeclaration(x)) {
+              inside.push(x);
+              continue;
+            }
+            const mods = ts.getModifiers(x)?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword);
+            const expr = f.createClassExpression(mods, x.name, x.typeParameters, x.heritageClauses, x.members);
+            inside.push(ts.setTextRange(f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), expr)), s));
+          }
+        });
+        continue;
+      }
+      if (ts.isVariableStatement(s) && (isExported(s) || s.declarationList.declarations.some((d) => boundNames(ts, d.name).some((n) => outsideNames.has(n))))) {
         const isVar = (s.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
         const names = s.declarationList.declarations.flatMap((d) => boundNames(ts, d.name));
-        outside.push(f.createVariableStatement(s.modifiers, f.createVariableDeclarationList(names.map((n) => f.createVariableDeclaration(f.createIdentifier(n))), isVar ? ts.NodeFlags.None : ts.NodeFlags.Let)));
-        this.inFrame(frame, () => {
+        // `const [] = xs` binds nothing: nothing to declare, but the pattern still runs inside (it iterates `xs`).
+        if (names.length > 0) outside.push(f.createVariableStatement(s.modifiers, f.createVariableDeclarationList(names.map((n) => f.createVariableDeclaration(f.createIdentifier(n))), isVar ? ts.NodeFlags.None : ts.NodeFlags.Let)));
+        inFrameInside(() => {
           for (const d of s.declarationList.declarations) {
-            if (d.initializer === undefined) continue;
+            if (d.initializer === undefined) {
+              // `let x;` runs: it (re)sets x to undefined where it stands.
+              if (!isVar && ts.isIdentifier(d.name)) inside.push(f.createExpressionStatement(f.createAssignment(f.createIdentifier(d.name.text), f.createVoidZero())));
+              continue;
+            }
             const value = this.visitExpr(d.initializer);
-            const assign = f.createExpressionStatement(f.createAssignment(bindingToAssignment(ts, f, d.name), value));
+            const target = bindingToAssignment(ts, f, d.name);
+            // `[] = v` and `({} = v)` are valid assignments only when parenthesised as expressions.
+            const assign = f.createExpressionStatement(f.createParenthesizedExpression(f.createAssignment(target, value)));
             ts.setTextRange(assign, d);
             if (this.lc.stress) inside.push(f.createExpressionStatement(this.yieldOf(this.runtime("stress", []))));
             inside.push(assign);
@@ -788,16 +1057,77 @@ class FileLowering {
         });
         continue;
       }
-      this.inFrame(frame, () => {
+      inFrameInside(() => {
         const r = this.visit(s) as ts.Statement | ts.Statement[];
         inside.push(...(Array.isArray(r) ? r : [r]));
       });
     }
-    this.hoisted.pop();
+    inside.unshift(...insideHoisted);
     if (frame.temps.length > 0) inside.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
     const main = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), f.createIdentifier("__main"), undefined, [], undefined, f.createBlock(inside, true));
     const runMain = f.createExpressionStatement(f.createAwaitExpression(this.runtime("spawnFrame", [main, f.createVoidZero()])));
     return [...hoisted, ...outside, runMain];
+  }
+
+  /** `await e` in the root fiber (a generator, where `await` is a SyntaxError): suspend on the promise with `wait(e)`. */
+  private topLevelAwait(node: ts.AwaitExpression): ts.Expression {
+    const f = this.f;
+    this.usesWait = true;
+    const call = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co_wait"), "$co"), undefined, [this.visitExpr(node.expression)]);
+    return this.yieldOf(f.createComma(this.siteStore(node), call));
+  }
+
+  /**
+   * Top-level names that must stay module-level bindings: exported ones, and
+   * (transitively) every top-level declaration mentioned by a function
+   * declaration that stays outside (an exported function, or one those
+   * mention). Mentions are identifier texts, so shadowing over-approximates.
+   */
+  private moduleLevelNames(): Set<string> {
+    const ts = this.ts;
+    const declared = new Map<string, ts.Statement>();
+    const out = new Set<string>();
+    const exportedFns: ts.Node[] = [];
+    for (const s of this.sf.statements) {
+      const exported = ts.canHaveModifiers(s) && (ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false);
+      if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name !== undefined) {
+        declared.set(s.name.text, s);
+        if (exported) out.add(s.name.text);
+        if (ts.isFunctionDeclaration(s) && exported) exportedFns.push(s);
+      } else if (ts.isFunctionDeclaration(s)) exportedFns.push(s);
+      else if (ts.isVariableStatement(s)) {
+        for (const d of s.declarationList.declarations) for (const n of boundNames(ts, d.name)) {
+          declared.set(n, s);
+          if (exported) out.add(n);
+        }
+      } else if (ts.isExportDeclaration(s) && s.moduleSpecifier === undefined && s.exportClause !== undefined && ts.isNamedExports(s.exportClause)) {
+        for (const e of s.exportClause.elements) out.add((e.propertyName ?? e.name).text);
+      } else if (ts.isExportAssignment(s)) {
+        // `export default expr` runs outside: what it mentions must be bound there.
+        exportedFns.push(s);
+      }
+    }
+    const queue: ts.Node[] = [...exportedFns];
+    for (const n of out) {
+      const d = declared.get(n);
+      if (d !== undefined && ts.isFunctionDeclaration(d)) queue.push(d);
+    }
+    const seen = new Set<ts.Node>();
+    while (queue.length > 0) {
+      const node = queue.pop()!;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      const walk = (x: ts.Node): void => {
+        if (ts.isIdentifier(x) && declared.has(x.text) && !out.has(x.text)) {
+          out.add(x.text);
+          const d = declared.get(x.text)!;
+          if (ts.isFunctionDeclaration(d)) queue.push(d);
+        }
+        ts.forEachChild(x, walk);
+      };
+      walk(node);
+    }
+    return out;
   }
 
   // ── diagnostics for what cannot suspend ──────────────────────────────
@@ -890,6 +1220,44 @@ function isGoCall(ts: TS, node: ts.CallExpression, decl: ts.Declaration): boolea
   return name === "go" && hasTag(ts, decl, "suspendingCallbacks");
 }
 
+/**
+ * Does `fn` read `new.target` for itself (in its parameters or body, arrows
+ * included, nested functions and classes excluded)? With `onlyInArrows`,
+ * only reads from inside its arrows count (those a lowered arrow would lose).
+ */
+function usesNewTarget(ts: TS, fn: FunctionNode, onlyInArrows: boolean): boolean {
+  let found = false;
+  const walk = (n: ts.Node, inArrow: boolean): void => {
+    if (found) return;
+    if (ts.isMetaProperty(n) && n.keywordToken === ts.SyntaxKind.NewKeyword && (inArrow || !onlyInArrows)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return;
+    ts.forEachChild(n, (c) => walk(c, inArrow || ts.isArrowFunction(n)));
+  };
+  for (const p of fn.parameters) walk(p, false);
+  if (fn.body !== undefined) walk(fn.body, false);
+  return found;
+}
+
+/** Does method `m` use `super` for itself (arrows included, nested functions and classes excluded)? */
+function usesSuper(ts: TS, m: ts.MethodDeclaration): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (n.kind === ts.SyntaxKind.SuperKeyword) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  for (const p of m.parameters) walk(p);
+  if (m.body !== undefined) walk(m.body);
+  return found;
+}
+
 /** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
 function usesThis(ts: TS, body: ts.Node): boolean {
   let found = false;
@@ -903,6 +1271,21 @@ function usesThis(ts: TS, body: ts.Node): boolean {
     ts.forEachChild(n, walk);
   };
   walk(body);
+  return found;
+}
+
+function containsAwait(ts: TS, n: ts.Node): boolean {
+  let found = false;
+  const walk = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isAwaitExpression(x)) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(x)) return;
+    ts.forEachChild(x, walk);
+  };
+  walk(n);
   return found;
 }
 
