@@ -159,6 +159,16 @@ function blankPoint(root, p) {
   return true;
 }
 
+/** The first `__suspend();` at or after line:column (1-based) of `file`, or null. */
+function firstPointAfter(root, file, line, column) {
+  const lines = readFileSync(join(root, file), "utf8").split("\n");
+  for (let l = line - 1, from = column - 1; l < lines.length; l++, from = 0) {
+    const at = lines[l].indexOf("__suspend();", from);
+    if (at !== -1) return { file, line: l + 1, column: at + 1 };
+  }
+  return null;
+}
+
 /**
  * Make the forced copy compilable (see the file comment): blank the points
  * that limit diagnostics reach, record the other errors. Returns what was done.
@@ -169,6 +179,8 @@ async function settle(work, dir) {
   const refusedInSrc = []; // colorless errors in src/ that are not language limits
   const refusedTests = new Map(); // test file → first error
   for (let round = 0; round < MAX_UNFORCE_ROUNDS; round++) {
+    // A fresh project each round: after `updateFile`, a diagnostic whose colour still holds keeps
+    // its old reason chain (pointing at the point just blanked), so the loop would stall.
     const project = ColorlessProject.create({ tsconfig: join(dir, "tsconfig.libsuites.json"), rootDir: dir });
     const errors = project.diagnostics().filter((d) => d.code !== 0 && d.category === "error");
     let changed = false;
@@ -180,7 +192,9 @@ async function settle(work, dir) {
         if (!refusedTests.has(file)) refusedTests.set(file, `${at} CL${d.code}: ${d.message}`);
         continue;
       }
-      const point = suspendPointOf(d.message);
+      // A chain names the `__suspend()` it ends at; a diagnostic without one (CL1005) sits on
+      // the refused callback itself, whose own point is the first one after its start.
+      const point = suspendPointOf(d.message) ?? firstPointAfter(dir, file, d.line, d.column);
       if (!LIMIT_CODES.has(d.code) && !refusedInSrc.some((r) => r.at === at)) refusedInSrc.push({ code: d.code, at, message: d.message });
       if (point !== null && blankPoint(dir, point)) {
         unforced.push({ code: d.code, at, point: `${point.file}:${point.line}:${point.column}` });
@@ -189,7 +203,7 @@ async function settle(work, dir) {
     }
     if (!changed) {
       const stuck = errors.filter((d) => relative(dir, resolve(dir, d.file)).startsWith("src/"));
-      return { unforced, refusedInSrc, refusedTests, stuck: stuck.map((d) => `${d.file}:${d.line}:${d.column} CL${d.code}: ${d.message}`) };
+      return { unforced, refusedInSrc, refusedTests, stuck: stuck.map((d) => `${relative(dir, resolve(dir, d.file))}:${d.line}:${d.column} CL${d.code}: ${d.message}`) };
     }
   }
   throw new Error(`settle: still blanking points after ${MAX_UNFORCE_ROUNDS} rounds in ${dir}`);

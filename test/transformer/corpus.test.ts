@@ -50,7 +50,10 @@ interface Outcome {
   driven: RunResult;
   /** Program name → its transformed JavaScript. */
   code: Map<string, string>;
+  /** Error diagnostics of the transform, as `file:line:col CLnnnn message`. */
   transformErrors: string[];
+  /** Program name → the error diagnostics in its own file (a refusal is a failure of that program). */
+  refused: Map<string, string[]>;
 }
 
 let outcome: Outcome | undefined;
@@ -72,7 +75,13 @@ beforeAll(async () => {
     const emitted = out.files[p.fileName] ?? out.files[p.fileName.replace(/\.ts$/, ".js")];
     if (emitted !== undefined) code.set(p.name, emitted.code);
   }
-  const transformErrors = out.diagnostics.filter((d) => d.category === "error").map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
+  const errors = out.diagnostics.filter((d) => d.category === "error");
+  const transformErrors = errors.map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
+  const refused = new Map<string, string[]>();
+  for (const p of programs) {
+    const own = errors.filter((d) => d.file === p.fileName).map((d) => `${d.line}:${d.column} CL${d.code} ${d.message}`);
+    if (own.length > 0) refused.set(p.name, own);
+  }
   const compiledPrograms = programs.filter((p) => code.has(p.name));
   writeBuild(dir, "compiled", [...compiledPrograms, ...support], (p) => {
     const c = code.get(p.name) ?? out.files[p.fileName]?.code;
@@ -81,7 +90,7 @@ beforeAll(async () => {
   });
   const names = compiledPrograms.map((p) => p.name);
   const [compiled, driven] = await Promise.all([runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
-  outcome = { plain: await plainRun, compiled, driven, code, transformErrors };
+  outcome = { plain: await plainRun, compiled, driven, code, transformErrors, refused };
 }, 600_000);
 
 afterAll(() => {
@@ -108,6 +117,8 @@ function verdict(p: Program): string {
   const o = outcome!;
   const code = o.code.get(p.name);
   if (code === undefined) return "the transform emitted no output for it";
+  const refused = o.refused.get(p.name);
+  if (refused !== undefined) return `the transform refused it:\n${refused.join("\n")}`;
   if (!/function\*\s*main\$co\b/.test(code)) return "its main was not transformed into a generator twin (main$co)";
   for (const [what, r] of [["untransformed", o.plain], ["transformed (fiber)", o.compiled], ["transformed (blocking mode)", o.driven]] as const) {
     const broken = r.broken.get(p.name);
@@ -129,8 +140,11 @@ describe(`differential corpus: ${programs.length} programs (${programs.length - 
     expect(threw.map((p) => `${p.name}: ${o.plain.outputs.get(p.name)!.split("\n").at(-1)}`)).toEqual([]);
   });
 
-  it("the corpus type-checks and transforms without error diagnostics", () => {
-    expect(outcome!.transformErrors).toEqual([]);
+  it("the corpus type-checks and transforms without error diagnostics (but in programs KNOWN_FAILURES.md lists)", () => {
+    // A listed program may be one colorless refuses today (e.g. a library shape from
+    // scripts/library-suites.mjs): its errors make it fail its own test below instead.
+    const listedFiles = new Set(programs.filter((p) => known.has(p.name)).map((p) => p.fileName));
+    expect(outcome!.transformErrors.filter((e) => ![...listedFiles].some((f) => e.startsWith(`${f}:`)))).toEqual([]);
   });
 
   it("every KNOWN_FAILURES.md entry names a program of the corpus", () => {
