@@ -56,7 +56,8 @@ export const LIBRARIES = [
 ];
 
 /** The test toolchain, pinned (this repo's own versions), installed once into the work folder. */
-const DEV_DEPENDENCIES = { vitest: "4.1.12", vite: "7.3.8", typescript: "5.9.3", "@types/node": "20.19.43", lodash: "4.17.21" };
+// lodash: superstruct's tests; zeptomatch: a dependency pathe bundles (its version in pathe's lockfile).
+const DEV_DEPENDENCIES = { vitest: "4.1.12", vite: "7.3.8", typescript: "5.9.3", "@types/node": "20.19.43", lodash: "4.17.21", zeptomatch: "2.0.2" };
 
 /** Codes that are language limits: the function the chain reaches is left plain instead. */
 const LIMIT_CODES = new Set([1001, 1002, 1003]);
@@ -159,14 +160,17 @@ function blankPoint(root, p) {
   return true;
 }
 
-/** The first `__suspend();` at or after line:column (1-based) of `file`, or null. */
-function firstPointAfter(root, file, line, column) {
-  const lines = readFileSync(join(root, file), "utf8").split("\n");
-  for (let l = line - 1, from = column - 1; l < lines.length; l++, from = 0) {
-    const at = lines[l].indexOf("__suspend();", from);
-    if (at !== -1) return { file, line: l + 1, column: at + 1 };
-  }
-  return null;
+/**
+ * The `__suspend();` that makes the function at the diagnostic's position
+ * suspending: the last `__suspend` call of its `explain` chain (a chain gives
+ * a line, not a column: the first point on that line).
+ */
+function chainPoint(project, root, d) {
+  const fn = project.explain(resolve(root, d.file)).functions.find((f) => f.line === d.line && f.column === d.column);
+  const link = fn?.because?.findLast((b) => b.callee === "__suspend");
+  if (link?.file === undefined || link.line === undefined) return null;
+  const at = readFileSync(join(root, link.file), "utf8").split("\n")[link.line - 1]?.indexOf("__suspend();") ?? -1;
+  return at === -1 ? null : { file: link.file, line: link.line, column: at + 1 };
 }
 
 /**
@@ -193,8 +197,8 @@ async function settle(work, dir) {
         continue;
       }
       // A chain names the `__suspend()` it ends at; a diagnostic without one (CL1005) sits on
-      // the refused callback itself, whose own point is the first one after its start.
-      const point = suspendPointOf(d.message) ?? firstPointAfter(dir, file, d.line, d.column);
+      // the refused callback itself: its chain is in `explain`.
+      const point = suspendPointOf(d.message) ?? chainPoint(project, dir, d);
       if (!LIMIT_CODES.has(d.code) && !refusedInSrc.some((r) => r.at === at)) refusedInSrc.push({ code: d.code, at, message: d.message });
       if (point !== null && blankPoint(dir, point)) {
         unforced.push({ code: d.code, at, point: `${point.file}:${point.line}:${point.column}` });
