@@ -14,10 +14,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
-/** Strip ANSI colours and cap the length: messages go into a Markdown table. */
-function clean(text, max = 600) {
+/**
+ * A failure message fit for a Markdown table: ANSI colours stripped, the
+ * message line(s) kept, of the stack only the first frame inside the copy
+ * (the test line), paths made relative to the copy, length capped.
+ */
+function clean(text, root, max = 600) {
   // eslint-disable-next-line no-control-regex
-  const t = String(text).replace(/\u001b\[[0-9;]*m/g, "").trim();
+  const lines = String(text).replace(/\u001b\[[0-9;]*m/g, "").trim().split("\n");
+  const firstFrame = lines.findIndex((l) => /^\s*at /.test(l));
+  const head = firstFrame === -1 ? lines : lines.slice(0, firstFrame);
+  const own = firstFrame === -1 ? undefined : lines.slice(firstFrame).find((l) => l.includes(root) && !l.includes("node_modules"));
+  const t = [...head, ...(own ? [own.trim()] : [])].join("\n").replaceAll(`file://${root}/`, "").replaceAll(`${root}/`, "");
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
@@ -32,11 +40,13 @@ export function readVitestJson(file, root) {
   const files = new Map();
   for (const f of report.testResults) {
     const name = relative(root, f.name);
-    files.set(name, { status: f.status, ...(f.message ? { error: clean(f.message) } : {}) });
+    files.set(name, { status: f.status, ...(f.message ? { error: clean(f.message, root) } : {}) });
     for (const t of f.assertionResults) {
-      const error = t.failureMessages?.length ? clean(t.failureMessages[0]) : undefined;
+      const error = t.failureMessages?.length ? clean(t.failureMessages[0], root) : undefined;
       // Suites may repeat a title (generated cases): number the repeats, in report order.
-      let key = `${name} > ${t.fullName}`;
+      // Titles that embed the copy's own path (pathe tests `relative(process.cwd(), …)`) must
+      // compare equal across copies.
+      let key = `${name} > ${t.fullName.replaceAll(root, "<root>")}`;
       for (let n = 2; tests.has(key); n++) key = `${name} > ${t.fullName} #${n}`;
       tests.set(key, { status: t.status, ...(error ? { error } : {}) });
     }
@@ -69,7 +79,7 @@ export function compareRuns(before, after) {
   return out;
 }
 
-const countsOf = (r) => (r.crashed ? { crashed: clean(r.crashed) } : r.counts);
+const countsOf = (r) => (r.crashed ? { crashed: r.crashed.slice(0, 2000) } : r.counts);
 
 /** Write `<dir>/<base>.json` and `.md`; returns their paths. */
 export function writeReport(results, dir, base) {
