@@ -261,7 +261,9 @@ async function main() {
   const libs = LIBRARIES.filter((l) => args.only === undefined || args.only.includes(l.name));
   const results = [];
   for (const lib of libs) results.push(await runLibrary(args.work, args.cache, lib));
-  const { json, md } = writeReport(results, join(repo, "bench/results"), args.only === undefined ? "library-suites" : `library-suites.${args.only.join("-")}`);
+  const commit = run("git", ["rev-parse", "--short", "HEAD"], repo).trim();
+  const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], repo).trim() === "" ? "" : " (with uncommitted changes)";
+  const { json, md } = writeReport(results, join(repo, "bench/results"), args.only === undefined ? "library-suites" : `library-suites.${args.only.join("-")}`, commit + dirty);
   console.log(`wrote ${relative(repo, json)} and ${relative(repo, md)}`);
 }
 

@@ -94,19 +94,20 @@ describe("library-suites report", () => {
       const t = (fullName: string, status: string, failureMessages: string[] = []) => ({ fullName, status, failureMessages });
       const before = write("b.json", [
         { name: join(dir, "test/a.test.ts"), status: "passed", message: "", assertionResults: [t("x", "passed"), t("x", "passed")] },
-        { name: join(dir, "test/b.test.ts"), status: "passed", message: "", assertionResults: [t("y", "passed"), t(`cwd is ${dir}`, "passed")] },
+        { name: join(dir, "test/b.test.ts"), status: "passed", message: "", assertionResults: [t("y", "passed"), t(`cwd is ${dir}`, "passed"), t(`cwd is ${dir}`, "passed")] },
       ]);
       const after = write("c.json", [
         { name: join(dir, "test/a.test.ts"), status: "failed", message: "", assertionResults: [t("x", "passed"), t("x", "failed", ["\u001b[31mAssertionError\u001b[39m: boom"])] },
         { name: join(dir, "test/b.test.ts"), status: "failed", message: "CL1005 refused", assertionResults: [] },
       ]);
       expect([...before.tests.keys()]).toContain("test/b.test.ts > cwd is <root>");
-      expect(before.counts).toEqual({ passed: 4, failed: 0, skipped: 0, filesFailedToLoad: 0 });
+      expect(before.counts).toEqual({ passed: 5, failed: 0, skipped: 0, filesFailedToLoad: 0 });
       expect(after.counts).toEqual({ passed: 1, failed: 1, skipped: 0, filesFailedToLoad: 1 });
       expect(compareRuns(before, after)).toEqual([
         { test: "test/b.test.ts (file)", before: "passed", after: "failed to load", error: "CL1005 refused" },
         { test: "test/a.test.ts > x #2", before: "passed", after: "failed", error: "AssertionError: boom" },
         { test: "test/b.test.ts > cwd is <root>", before: "passed", after: "missing" },
+        { test: "test/b.test.ts > cwd is <root> #2", before: "passed", after: "missing" },
         { test: "test/b.test.ts > y", before: "passed", after: "missing" },
       ]);
     } finally {
