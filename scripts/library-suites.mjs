@@ -166,7 +166,10 @@ function blankPoint(root, p) {
  * a line, not a column: the first point on that line).
  */
 function chainPoint(project, root, d) {
-  const fn = project.explain(resolve(root, d.file)).functions.find((f) => f.line === d.line && f.column === d.column);
+  const fns = project.explain(resolve(root, d.file)).functions;
+  // The callback itself (an arrow at the position), or a function passed by name (`JSON.parse(t, reviver)`).
+  const named = /^`([\w$.]+)` suspends/.exec(d.message)?.[1];
+  const fn = fns.find((f) => f.line === d.line && f.column === d.column) ?? fns.find((f) => named !== undefined && f.name === named);
   const link = fn?.because?.findLast((b) => b.callee === "__suspend");
   if (link?.file === undefined || link.line === undefined) return null;
   const at = readFileSync(join(root, link.file), "utf8").split("\n")[link.line - 1]?.indexOf("__suspend();") ?? -1;
