@@ -115,7 +115,7 @@ export class ColorlessProject {
     this.isTransformed = transformedFiles(this.options);
     this.position = positionIn(this.rootDir);
     this.host = this.createHost();
-    this.program = ts.createProgram(this.rootNames, this.compilerOptions, this.host);
+    this.program = ts.createProgram([...this.rootNames], this.compilerOptions, this.host);
   }
 
   // ── public API ────────────────────────────────────────────────────────
@@ -294,7 +294,9 @@ export class ColorlessProject {
   }
 
   private rebuild(changed?: Iterable<string>): void {
-    this.program = this.ts.createProgram(this.rootNames, this.compilerOptions, this.host, this.program);
+    // A copy: the program keeps the array it was given as its root names, and TypeScript reuses the old program
+    // whole when the old and new root names compare equal — a pushed entry would then never be read.
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
     if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
     else this.staleColours = undefined;
     this.colourMap = undefined;
