@@ -93,14 +93,17 @@ export function defaultCompilerOptions(): ts.CompilerOptions {
  * tsconfig's `module` says (NodeNext in a package without `"type": "module"`
  * means CommonJS). Bundlers and Node's loader hooks expect ESM from a
  * TypeScript transform, the way esbuild's and Vite's own TypeScript support
- * always produce it.
+ * always produce it. `planProject` applies them to every project, so `run`,
+ * the loader, the plugins, `check` and `explain` resolve imports one way
+ * (bundler-style, with package `exports`) and so agree on every colour.
  */
 export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler };
 
 /**
  * Plan the project for `fileName`. `tsconfig` forces a tsconfig.json (used
  * whole); `options` (when given) replace the tsconfig's plugin entry;
- * `compilerOptions` override the tsconfig's.
+ * `compilerOptions` override the tsconfig's (after {@link ESM_OUTPUT}, which
+ * every plan gets).
  *
  * @example
  * const plan = planProject("/app/examples/demo.ts");
@@ -109,7 +112,7 @@ export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: ts.ModuleKind.
 export function planProject(fileName: string, init: { tsconfig?: string; options?: ColorlessOptions; compilerOptions?: ts.CompilerOptions } = {}): ProjectPlan {
   const file = resolve(fileName);
   const explicit = init.options === undefined ? {} : { options: init.options };
-  const overrides = init.compilerOptions ?? {};
+  const overrides = { ...ESM_OUTPUT, ...init.compilerOptions };
   if (init.tsconfig !== undefined) {
     const tsconfig = resolve(init.tsconfig);
     return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
@@ -127,4 +130,15 @@ export function planProject(fileName: string, init: { tsconfig?: string; options
     key: `${tsconfig}#inferred`,
     create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...parsed.options, ...overrides }, ...(options === undefined ? {} : { options }) }),
   };
+}
+
+/**
+ * The project of a whole tsconfig.json (`colorless check` without files),
+ * compiled the way {@link planProject} compiles its files.
+ *
+ * @example
+ * const diagnostics = tsconfigProject("/app/tsconfig.json").diagnostics();
+ */
+export function tsconfigProject(tsconfig: string): ColorlessProject {
+  return ColorlessProject.create({ tsconfig: resolve(tsconfig), compilerOptions: { ...ESM_OUTPUT } });
 }

@@ -14,7 +14,7 @@ import {
   type ColorlessDiagnostic,
 } from "../transformer/index.js";
 import { configChain, findTsconfig } from "./find-tsconfig.js";
-import { ESM_OUTPUT, planProject } from "./projects.js";
+import { planProject } from "./projects.js";
 
 /** Project key (see projects.ts) → its project, created on first use. */
 const projects = new Map<string, ColorlessProject>();
@@ -22,8 +22,8 @@ const projects = new Map<string, ColorlessProject>();
 const programInputs = new WeakMap<ts.Program, Record<string, string>>();
 
 function projectFor(fileName: string): ColorlessProject {
-  // ES modules whatever the tsconfig says: Node 20 sends the require() calls of CommonJS output past these hooks.
-  const plan = planProject(fileName, { compilerOptions: ESM_OUTPUT });
+  // ES modules whatever the tsconfig says (planProject's ESM_OUTPUT): Node 20 sends the require() calls of CommonJS output past these hooks.
+  const plan = planProject(fileName);
   let project = projects.get(plan.key);
   if (project === undefined) {
     project = plan.create();

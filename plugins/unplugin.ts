@@ -25,7 +25,7 @@ import {
   validateOptions,
   type ColorlessOptions,
 } from "../transformer/index.js";
-import { ESM_OUTPUT, planProject } from "./projects.js";
+import { planProject } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
@@ -113,7 +113,6 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     const projectFor = (id: string): ColorlessProject => {
       project ??= planProject(id, {
         ...(tsconfig === undefined ? {} : { tsconfig: resolvePath(root ?? process.cwd(), tsconfig) }),
-        compilerOptions: ESM_OUTPUT,
         // Without plugin options, the options of the tsconfig's colorless plugin entry apply.
         ...(Object.keys(options).length > 0 ? { options } : {}),
       }).create();

@@ -191,11 +191,21 @@ export class ColorlessProject {
     return [...changed];
   }
 
-  /** Type errors (code 0, with TypeScript's code) plus our diagnostics, for `colorless check`. */
-  diagnostics(): ColorlessDiagnostic[] {
+  /**
+   * Type errors (code 0, with TypeScript's code) plus our diagnostics, for
+   * `colorless check`: of the whole program, or (`fileNames`) of those files
+   * and the program's source files they import, transitively.
+   */
+  diagnostics(fileNames?: readonly string[]): ColorlessDiagnostic[] {
     const ts = this.ts;
+    const scope = fileNames === undefined ? undefined : this.importClosure(fileNames);
+    const inScope = (sf: ts.SourceFile) => scope === undefined || scope.has(sf);
+    const perFile = (get: (sf: ts.SourceFile) => readonly ts.Diagnostic[]) => scope === undefined ? [] : [...scope].flatMap(get);
+    const tsDiagnostics = scope === undefined
+      ? [...this.program.getOptionsDiagnostics(), ...this.program.getSyntacticDiagnostics(), ...this.program.getGlobalDiagnostics(), ...this.program.getSemanticDiagnostics()]
+      : [...this.program.getOptionsDiagnostics(), ...this.program.getGlobalDiagnostics(), ...perFile((sf) => this.program.getSyntacticDiagnostics(sf)), ...perFile((sf) => this.program.getSemanticDiagnostics(sf))];
     const out: ColorlessDiagnostic[] = [];
-    for (const d of [...this.program.getOptionsDiagnostics(), ...this.program.getSyntacticDiagnostics(), ...this.program.getGlobalDiagnostics(), ...this.program.getSemanticDiagnostics()]) {
+    for (const d of tsDiagnostics) {
       if (d.category !== ts.DiagnosticCategory.Error && d.category !== ts.DiagnosticCategory.Warning) continue;
       const pos = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
       out.push({
@@ -208,8 +218,34 @@ export class ColorlessProject {
         message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
       });
     }
-    for (const sf of this.transformedFiles()) out.push(...this.emitFile(sf.fileName).diagnostics);
+    for (const sf of this.transformedFiles()) if (inScope(sf)) out.push(...this.emitFile(sf.fileName).diagnostics);
     return out;
+  }
+
+  /** `fileNames` (added to the program if need be) and the non-declaration source files they import, transitively. */
+  private importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
+    const ts = this.ts;
+    const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
+    if (missing.length > 0) {
+      this.rootNames.push(...missing);
+      this.rebuild();
+    }
+    const checker = this.program.getTypeChecker();
+    const seen = new Set<ts.SourceFile>();
+    const queue = fileNames.map((f) => this.program.getSourceFile(resolve(f))).filter((sf): sf is ts.SourceFile => sf !== undefined);
+    while (queue.length > 0) {
+      const sf = queue.pop()!;
+      if (seen.has(sf) || sf.isDeclarationFile) continue;
+      seen.add(sf);
+      for (const st of sf.statements) {
+        const spec = ts.isImportDeclaration(st) || ts.isExportDeclaration(st) ? st.moduleSpecifier
+          : ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) ? st.moduleReference.expression : undefined;
+        if (spec === undefined || !ts.isStringLiteral(spec)) continue;
+        const target = checker.getSymbolAtLocation(spec)?.valueDeclaration;
+        if (target !== undefined && ts.isSourceFile(target)) queue.push(target);
+      }
+    }
+    return seen;
   }
 
   /** Every function's colour and why, for `colorless explain`. */

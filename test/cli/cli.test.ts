@@ -74,7 +74,7 @@ describe("arguments and help", () => {
     const help = await colorless(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: colorless <command> \[options\]/);
-    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
+    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
     const none = await colorless([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: colorless <command>");
@@ -229,7 +229,7 @@ describe.concurrent("colorless build", () => {
 describe.concurrent("colorless check", () => {
   test("without a tsconfig.json in reach: one line, exit 2", async () => {
     const r = await colorless(["check"], { cwd: dir });
-    expect(r.stderr).toBe("colorless check: no tsconfig.json in this folder or above (usage: colorless check [tsconfig])\n");
+    expect(r.stderr).toBe("colorless check: no tsconfig.json in this folder or above (usage: colorless check [tsconfig | file…])\n");
     expect(r.code).toBe(2);
   });
 
