@@ -41,5 +41,14 @@ export default function colorlessTsPatch(program: ts.Program, config: ColorlessO
       if (d.category === "error") process.exitCode = 1;
     }
   };
-  return transformersForProgram(program, { ts: host, options: config, report });
+  try {
+    return transformersForProgram(program, { ts: host, options: config, report });
+  } catch (error) {
+    // A setup problem (a bad option, a target below ES2015, a TypeScript without the compiler API): one clear line
+    // and a failed build before tsc writes a file, rather than a stack trace from inside ts-patch, or output that
+    // would run wrong.
+    if (!(error instanceof Error) || !["ColorlessConfigError", "UnsupportedTypeScriptError"].includes(error.name)) throw error;
+    process.stderr.write(`error colorless: ${error.message}\n`);
+    process.exit(2);
+  }
 }

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type ts from "typescript";
-import { checkTypeScript, type TS } from "./typescript.js";
+import { checkTypeScript, emitTarget, type TS } from "./typescript.js";
 import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
 import type { Backend, LoweringContext } from "./backend.js";
@@ -110,6 +110,7 @@ export class ColorlessProject {
       inlineSources: this.options.sourceMap !== false,
       outFile: undefined,
     };
+    this.compilerOptions.target = emitTarget(ts, this.compilerOptions, configPath ?? "colorless compiler options");
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
     this.redirects = redirectMap(this.options.redirect);
     this.isTransformed = transformedFiles(this.options);
@@ -442,6 +443,8 @@ export function transformersForProgram(
   const ts = checkTypeScript(init.ts);
   const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
   const compilerOptions = program.getCompilerOptions();
+  // tsc's program is not ours to retarget: below ES2015 its emit would turn for…of over a channel into an index loop.
+  emitTarget(ts, compilerOptions, (compilerOptions.configFilePath as string | undefined) ?? "tsconfig.json", false);
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
