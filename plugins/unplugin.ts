@@ -25,7 +25,7 @@ import {
   validateOptions,
   type ColorlessOptions,
 } from "../transformer/index.js";
-import { planProject } from "./projects.js";
+import { isOwnFile, planProject } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
@@ -51,6 +51,11 @@ export function createFilter(include: string[] = DEFAULT_INCLUDE, exclude: strin
     const path = id.replace(/\\/g, "/");
     return inc.some((r) => r.test(path)) && !exc.some((r) => r.test(path));
   };
+}
+
+/** Does an `include` list name JavaScript files (`**\/*.js`, `src/**\/*.{ts,mjs}`…)? */
+function includesJavaScript(include: readonly string[] | undefined): boolean {
+  return (include ?? DEFAULT_INCLUDE).some((glob) => /(^|[^a-z])[cm]?jsx?([^a-z]|$)/i.test(glob));
 }
 
 const JS_TO_TS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
@@ -90,7 +95,8 @@ export function pluginOptions(raw: unknown, where: string): { options: Colorless
 export function colorlessFactory(where: string): UnpluginFactory<ColorlessPluginOptions | undefined, false> {
   return (raw) => {
     const { options, tsconfig } = pluginOptions(raw, where);
-    const filter = createFilter(options.include, options.exclude);
+    const userFilter = createFilter(options.include, options.exclude);
+    const filter = (id: string) => userFilter(id) && !isOwnFile(id);
     let project: ColorlessProject | undefined;
     /** True once a watcher reported a change: the next build reuses the updated project. */
     let watching = false;
@@ -157,6 +163,11 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       },
       transform(_code, id) {
         stale.delete(id);
+        if (/\.cjs$/.test(id)) {
+          // CommonJS is the bundler's to convert, and colorless lowers to ES modules: as written, or refused if it suspends.
+          if (projectFor(id).suspendsIn(id)) this.error(`${id}: this CommonJS module has suspending code, but colorless compiles ES modules only: rename it .mjs (or .js in a "type": "module" package) and use import/export`);
+          return null;
+        }
         const out = projectFor(id).emitFile(id);
         for (const d of out.diagnostics) {
           if (d.code === 0) continue; // type errors are `colorless check`'s (and tsc's) business, as with every bundler
@@ -181,7 +192,8 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         // esbuild maps `./x.js` to `./x.ts` itself, and only TypeScript files are ours: narrow the filters so
         // esbuild does not round-trip every import and every file through this process on each (re)build.
         onResolveFilter: /$^/,
-        onLoadFilter: /\.[cm]?tsx?$/,
+        // JavaScript only when `include` asks for it (by default esbuild loads .js without this plugin).
+        onLoadFilter: includesJavaScript(options.include) ? /\.[cm]?[jt]sx?$/ : /\.[cm]?tsx?$/,
       },
       vite: {
         configResolved(config: { root: string }) {

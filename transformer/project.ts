@@ -31,6 +31,8 @@ export interface ProjectInit {
   files?: Record<string, string>;
   /** The directory call-site positions are printed relative to (default: the tsconfig's folder, or cwd). */
   rootDir?: string;
+  /** The files transformed when the options give no `include` (default: TypeScript files; the Node loader adds JavaScript). */
+  defaultInclude?: readonly string[];
 }
 
 export interface EmitResult {
@@ -109,11 +111,15 @@ export class ColorlessProject {
       inlineSourceMap: false,
       inlineSources: this.options.sourceMap !== false,
       outFile: undefined,
+      // JavaScript sources (allowJs) are compiled like TypeScript when an entry point asks for them. Their output
+      // must not be "the input file" (TypeScript would silently emit nothing): point it at a folder never written.
+      allowJs: true,
+      outDir: join(this.rootDir, ".colorless-emit"),
     };
     this.compilerOptions.target = emitTarget(ts, this.compilerOptions, configPath ?? "colorless compiler options");
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
     this.redirects = redirectMap(this.options.redirect);
-    this.isTransformed = transformedFiles(this.options);
+    this.isTransformed = transformedFiles(this.options, init.defaultInclude);
     this.position = positionIn(this.rootDir);
     this.host = this.createHost();
     this.program = ts.createProgram([...this.rootNames], this.compilerOptions, this.host);
@@ -143,6 +149,8 @@ export class ColorlessProject {
       else if (/\.(m|c)?jsx?$/.test(name)) code = text;
     }, undefined, false, transformers);
     code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    // Never hand a bundler or the loader an empty module for a file that has code: that is a program silently missing.
+    if (code === "" && sf.text.trim() !== "") throw new Error(`colorless: TypeScript emitted nothing for ${fileName}`);
     const result = { code, map, diagnostics };
     this.emitted.set(file, result);
     return result;
@@ -253,6 +261,27 @@ export class ColorlessProject {
   explain(fileName?: string): ColourReport {
     const only = fileName === undefined ? undefined : resolve(fileName);
     return colourReport(this.ts, this.colours(), (n) => this.position(n), only);
+  }
+
+  /**
+   * Does `fileName` hold code the transformer lowers (a function that
+   * suspends, or suspending top-level statements)? A CommonJS source can be
+   * loaded as written only when it does not.
+   */
+  suspendsIn(fileName: string): boolean {
+    const file = resolve(fileName);
+    if (this.program.getSourceFile(file) === undefined) {
+      this.rootNames.push(file);
+      this.rebuild();
+    }
+    const sf = this.program.getSourceFile(file);
+    if (sf === undefined || !this.isTransformed(sf)) return false;
+    const colours = this.colours();
+    if (colours.suspendingTopLevel.has(sf)) return true;
+    for (const info of colours.functions.values()) {
+      if (info.node.getSourceFile() === sf && colours.emitted(info.node as FunctionNode) !== "plain") return true;
+    }
+    return false;
   }
 
   /** The files this project transforms. */
@@ -399,8 +428,8 @@ export class ColorlessProject {
 }
 
 /** Which files the options transform: matched by include, not by exclude, and not declaration files. */
-function transformedFiles(options: ColorlessOptions): (sf: ts.SourceFile) => boolean {
-  const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
+function transformedFiles(options: ColorlessOptions, defaultInclude: readonly string[] = DEFAULT_INCLUDE): (sf: ts.SourceFile) => boolean {
+  const included = globMatcher(options.include ?? defaultInclude);
   const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
   return (sf) => !sf.isDeclarationFile && !isOwnRuntimeSource(sf.fileName) && included(sf.fileName) && !excluded(sf.fileName);
 }
