@@ -209,9 +209,9 @@ describe.concurrent("colorless build", () => {
   test("bundles an entry for node (esm, source maps) that runs without colorless at hand", async () => {
     const out = join(dir, "build-out");
     const b = await colorless(["build", "examples/hello.ts", "--outdir", out]);
-    expect(b.stderr).toBe("");
+    expect(b.stderr).toBe('colorless build: ES module output ("type": "module" in package.json)\n');
     expect(b.code).toBe(0);
-    expect(b.stdout.split("\n").filter(Boolean).map((p) => resolve(repo, p)).sort()).toEqual([join(out, "hello.js"), join(out, "hello.js.map")]);
+    expect(b.stdout.split("\n").filter(Boolean).map((p) => resolve(repo, p)).sort()).toEqual([join(out, "hello.bundle.js"), join(out, "hello.bundle.js.map"), join(out, "hello.js")]);
     const r = await node([join(out, "hello.js"), "bundle"], { cwd: dir });
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")[0]).toBe("main: hello, bundle! waiting for 4 words");
