@@ -27,6 +27,7 @@ import {
 } from "../transformer/index.js";
 import { isOwnFile, planProject } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
+import { typeScript7Note } from "./user-typescript.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
 export interface ColorlessPluginOptions extends ColorlessOptions {
@@ -108,6 +109,9 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     /** Per emitted result: what the bundler gets (code without the map comment, the normalised map). */
     const bundlerResults = new WeakMap<object, { code: string; map: ReturnType<typeof normalizeSourceMap> | null }>();
 
+    /** Whether the project's own TypeScript was looked at (once per plugin instance). */
+    let typeScriptChecked = false;
+
     /** The bundler's project root (Vite's `root`, esbuild's `absWorkingDir`, webpack's `context`): a relative `tsconfig` option is relative to it. */
     let root: string | undefined;
 
@@ -163,6 +167,12 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       },
       transform(_code, id) {
         stale.delete(id);
+        if (!typeScriptChecked) {
+          // The build itself runs on colorless's own TypeScript; the project's tsc/tspc would not run colorless at all.
+          typeScriptChecked = true;
+          const note = typeScript7Note(root ?? dirname(id));
+          if (note !== undefined) this.warn(note);
+        }
         if (/\.cjs$/.test(id)) {
           // CommonJS is the bundler's to convert, and colorless lowers to ES modules: as written, or refused if it suspends.
           if (projectFor(id).suspendsIn(id)) this.error(`${id}: this CommonJS module has suspending code, but colorless compiles ES modules only: rename it .mjs (or .js in a "type": "module" package) and use import/export`);

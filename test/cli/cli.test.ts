@@ -89,7 +89,7 @@ describe("arguments and help", () => {
 
   test("unknown command, unknown flag, bad flag value, missing file: one line on stderr, exit 2", async () => {
     const cases: Array<[string[], string]> = [
-      [["frobnicate"], 'colorless: unknown command "frobnicate" (commands: run, build, check, explain)'],
+      [["frobnicate"], 'colorless: unknown command "frobnicate" (commands: run, build, check, explain, tspc)'],
       [["--frob"], "colorless: unknown flag --frob (see colorless --help)"],
       [["build", "examples/hello.ts", "--out", "x"], "colorless build: unknown flag --out (see colorless build --help)"],
       [["explain", "examples/hello.ts", "--format", "svg"], 'colorless explain: --format must be one of text, dot, json (got "svg")'],
