@@ -21,6 +21,7 @@ import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadHook, ResolveHook } from "node:module";
 import { EmitCache, type CachedOutput } from "../transformer/cache.js";
+import { isColorlessOutput } from "./compiled-output.js";
 import { findTsconfig } from "./find-tsconfig.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 
@@ -160,7 +161,7 @@ export const load: LoadHook = async (url, context, nextLoad) => {
       checkCommonJs(fileName);
       return loaded;
     }
-    if (loaded.format !== "module") return loaded;
+    if (loaded.format !== "module" || isColorlessOutput(String(loaded.source))) return loaded;
   }
   const cache = cacheEnabled ? cacheFor(fileName) : undefined;
   let output: CachedOutput | undefined = cache?.get(fileName);

@@ -28,6 +28,7 @@ import {
 import { isOwnFile, planProject } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 import { typeScript7Note } from "./user-typescript.js";
+import { isColorlessOutput } from "./compiled-output.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
 export interface ColorlessPluginOptions extends ColorlessOptions {
@@ -165,8 +166,10 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       transformInclude(id) {
         return filter(id);
       },
-      transform(_code, id) {
+      transform(code, id) {
         stale.delete(id);
+        // JavaScript that colorless already compiled (a linked library's build output) is left as it is.
+        if (/\.[cm]?jsx?$/.test(id) && isColorlessOutput(code)) return null;
         if (!typeScriptChecked) {
           // The build itself runs on colorless's own TypeScript; the project's tsc/tspc would not run colorless at all.
           typeScriptChecked = true;

@@ -41,6 +41,8 @@ export const CODES = {
   SUSPENDING_PARAMETER_DEFAULT: 1009,
   /** A suspending arrow function uses its surroundings' `super` or `arguments`. */
   ARROW_CAPTURES: 1010,
+  /** An import of JavaScript compiled with colorless whose declarations carry no `@suspends` tags. */
+  UNTAGGED_COMPILED_IMPORT: 1011,
 } as const;
 
 /** tsc style: `src/a.ts:3:5 - error CL1002: message`. */

@@ -14,9 +14,10 @@ import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
 import type { Backend, LoweringContext } from "./backend.js";
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
-import type { ColorlessDiagnostic } from "./diagnostics.js";
+import { CODES, type ColorlessDiagnostic } from "./diagnostics.js";
 import { redirectTransformer } from "./redirect.js";
 import { colourReport, type ColourReport } from "./explain.js";
+import { suspendsTags, untaggedCompiledImports } from "./declaration-tags.js";
 
 export interface ProjectInit {
   /** Path to tsconfig.json; searched upwards from the first root name (or cwd) when omitted. Pass `false` for none. */
@@ -144,6 +145,7 @@ export class ColorlessProject {
     let code = "";
     let map: string | undefined;
     const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly() };
+    if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
     this.program.emit(sf, (name, text) => {
       if (name.endsWith(".map")) map = text;
       else if (/\.(m|c)?jsx?$/.test(name)) code = text;
@@ -342,6 +344,24 @@ export class ColorlessProject {
 
   // ── internals ─────────────────────────────────────────────────────────
 
+  /** CL1011 for each import of colorless-compiled JavaScript whose declarations lack `@suspends` tags. */
+  private untaggedImports(sf: ts.SourceFile): ColorlessDiagnostic[] {
+    return untaggedCompiledImports(this.ts, this.program, sf).map(({ specifier, declarations, js }) => {
+      const { line, character } = sf.getLineAndCharacterOfPosition(specifier.getStart(sf));
+      return {
+        code: CODES.UNTAGGED_COMPILED_IMPORT,
+        category: "warning",
+        file: sf.fileName,
+        line: line + 1,
+        column: character + 1,
+        message:
+          `"${specifier.text}" is JavaScript compiled with colorless (${relative(this.rootDir, js).replace(/\\/g, "/")} imports colorless/internal), ` +
+          `but its declarations (${relative(this.rootDir, declarations).replace(/\\/g, "/")}) carry no @suspends tags, so its suspending functions are called here as plain ones: in blocking mode, serially. ` +
+          'Rebuild the library\'s declarations with colorless (tspc: add { "transform": "colorless/ts-patch", "afterDeclarations": true } to its tsconfig plugins).',
+      };
+    });
+  }
+
   private redirectOnly(): Array<ts.TransformerFactory<ts.SourceFile>> {
     return Object.keys(this.redirects).length === 0 ? [] : [redirectTransformer(this.ts, this.redirects)];
   }
@@ -477,11 +497,12 @@ export function transformersForProgram(
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
+  const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
   const lower = generatorBackend.transformer({
     ts,
     checker: program.getTypeChecker(),
     get colours() {
-      return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
+      return getColours();
     },
     stress: options.stress === true,
     position: positionIn(rootDir),
@@ -494,7 +515,9 @@ export function transformersForProgram(
     return (sf) => (isTransformed(sf) ? t(sf) : sf);
   }];
   if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
-  return { before };
+  // With `declaration: true`, the .d.ts files say which exports suspend, as the JavaScript does.
+  const afterDeclarations = [suspendsTags(ts, getColours)];
+  return { before, afterDeclarations };
 }
 
 /**
