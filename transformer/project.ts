@@ -5,7 +5,7 @@
  * `updateFile` reports which other files' output changed because a colour
  * changed.
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, parse, relative, resolve } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type ts from "typescript";
@@ -114,8 +114,11 @@ export class ColorlessProject {
       outFile: undefined,
       // JavaScript sources (allowJs) are compiled like TypeScript when an entry point asks for them. Their output
       // must not be "the input file" (TypeScript would silently emit nothing): point it at a folder never written.
+      // rootDir at the file system's root keeps every input under it, and settles the "project root" TypeScript
+      // needs once outDir is set (TS2209 on a package's self-reference through its exports map).
       allowJs: true,
-      outDir: join(this.rootDir, ".colorless-emit"),
+      rootDir: parse(this.rootDir).root,
+      outDir: join(parse(this.rootDir).root, ".colorless-emit"),
     };
     this.compilerOptions.target = emitTarget(ts, this.compilerOptions, configPath ?? "colorless compiler options");
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
