@@ -34,6 +34,8 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
   /** Names of the positionals, for errors (`missing <entry>`). `?` marks an optional one. */
   positionals: string[];
+  /** When true, the last positional may be given any number of times (`colorless check a.ts b.ts`). */
+  variadic?: boolean;
   /**
    * When true, flag parsing stops at the first positional and everything after
    * it is passed through untouched (`colorless run app.ts --port 80`).
@@ -109,7 +111,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
   if (positionals.length < required.length) {
     throw new UsageError(`colorless ${spec.name}: missing ${required[positionals.length]} (usage: ${spec.usage})`);
   }
-  if (positionals.length > spec.positionals.length) {
+  if (spec.variadic !== true && positionals.length > spec.positionals.length) {
     throw new UsageError(`colorless ${spec.name}: unexpected argument "${positionals[spec.positionals.length]}" (usage: ${spec.usage})`);
   }
   return { flags, positionals, rest, help };

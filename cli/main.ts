@@ -1,5 +1,5 @@
 /**
- * The `colorless` command: dispatch to run, build, check and explain, and
+ * The `colorless` command: dispatch to run, build, check, explain and tspc, and
  * turn user mistakes into one line on stderr with exit code 2.
  *
  * Commands import their heavy dependencies (esbuild, the transformer,
@@ -13,11 +13,14 @@ import { runCommand, runSpec } from "./run.js";
 import { buildCommand, buildSpec } from "./build.js";
 import { checkCommand, checkSpec } from "./check.js";
 import { explainCommand, explainSpec } from "./explain.js";
+import { tspcCommand, tspcSpec } from "./tspc.js";
 
 interface Command {
   spec: CommandSpec;
   /** Resolves with the exit code, or `undefined` when the process should live on (a running program). */
   execute(args: ParsedArgs): Promise<number | undefined>;
+  /** Another tool's arguments, passed through unparsed (only a first `--help` is ours). */
+  raw?: (argv: readonly string[]) => Promise<number>;
 }
 
 const commands: Record<string, Command> = {
@@ -25,6 +28,7 @@ const commands: Record<string, Command> = {
   build: { spec: buildSpec, execute: buildCommand },
   check: { spec: checkSpec, execute: checkCommand },
   explain: { spec: explainSpec, execute: explainCommand },
+  tspc: { spec: tspcSpec, execute: async () => 0, raw: tspcCommand },
 };
 
 /**
@@ -83,6 +87,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     if (command === undefined) {
       throw new UsageError(name.startsWith("-") ? `colorless: unknown flag ${name} (see colorless --help)` : `colorless: unknown command "${name}" (commands: ${Object.keys(commands).join(", ")})`);
     }
+    if (command.raw !== undefined && rest[0] !== "--help" && rest[0] !== "-h") return await command.raw(rest);
     const args = parseArgs(rest, command.spec);
     if (args.help) {
       process.stdout.write(helpText(command.spec) + "\n");

@@ -14,10 +14,11 @@
  *   from a script anywhere on disk.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { ColorlessConfigError, ColorlessProject, validateOptions, type ColorlessOptions } from "../transformer/index.js";
+import { DEFAULT_INCLUDE } from "../transformer/options.js";
 import { findTsconfig } from "./find-tsconfig.js";
 
 export { findTsconfig } from "./find-tsconfig.js";
@@ -54,6 +55,18 @@ function pluginEntryOptions(parsed: ts.ParsedCommandLine, tsconfig: string): Col
 
 /** The colorless package folder (this file is dist/plugins/projects.js). */
 const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Is `path` a file of this package (its compiled runtime)? Never a program
+ * source, even when a workspace or `npm link` puts it outside node_modules:
+ * lowering it again would redeclare its twins.
+ *
+ * @example
+ * isOwnFile(fileURLToPath(import.meta.url)); // true
+ */
+export function isOwnFile(path: string): boolean {
+  return resolve(path).startsWith(join(packageRoot, "dist") + sep);
+}
 
 /** `colorless` and each `colorless/<name>` export → its declaration file, from package.json `exports`. */
 function ownDeclarations(): Record<string, string[]> {
@@ -93,23 +106,29 @@ export function defaultCompilerOptions(): ts.CompilerOptions {
  * tsconfig's `module` says (NodeNext in a package without `"type": "module"`
  * means CommonJS). Bundlers and Node's loader hooks expect ESM from a
  * TypeScript transform, the way esbuild's and Vite's own TypeScript support
- * always produce it.
+ * always produce it. `planProject` applies them to every project, so `run`,
+ * the loader, the plugins, `check` and `explain` resolve imports one way
+ * (bundler-style, with package `exports`) and so agree on every colour.
  */
 export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler };
 
 /**
  * Plan the project for `fileName`. `tsconfig` forces a tsconfig.json (used
  * whole); `options` (when given) replace the tsconfig's plugin entry;
- * `compilerOptions` override the tsconfig's.
+ * `compilerOptions` override the tsconfig's (after {@link ESM_OUTPUT}, which
+ * every plan gets).
  *
  * @example
  * const plan = planProject("/app/examples/demo.ts");
  * const project = projects.get(plan.key) ?? plan.create();
  */
-export function planProject(fileName: string, init: { tsconfig?: string; options?: ColorlessOptions; compilerOptions?: ts.CompilerOptions } = {}): ProjectPlan {
+export function planProject(
+  fileName: string,
+  init: { tsconfig?: string; options?: ColorlessOptions; compilerOptions?: ts.CompilerOptions; defaultInclude?: readonly string[] } = {},
+): ProjectPlan {
   const file = resolve(fileName);
-  const explicit = init.options === undefined ? {} : { options: init.options };
-  const overrides = init.compilerOptions ?? {};
+  const explicit = { ...(init.options === undefined ? {} : { options: init.options }), ...(init.defaultInclude === undefined ? {} : { defaultInclude: init.defaultInclude }) };
+  const overrides = { ...ESM_OUTPUT, ...init.compilerOptions };
   if (init.tsconfig !== undefined) {
     const tsconfig = resolve(init.tsconfig);
     return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
@@ -125,6 +144,25 @@ export function planProject(fileName: string, init: { tsconfig?: string; options
   const options = init.options ?? pluginEntryOptions(parsed, tsconfig);
   return {
     key: `${tsconfig}#inferred`,
-    create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...parsed.options, ...overrides }, ...(options === undefined ? {} : { options }) }),
+    create: () => ColorlessProject.create({ ...explicit, tsconfig: false, rootNames: [file], compilerOptions: { ...parsed.options, ...overrides }, ...(options === undefined ? {} : { options }) }),
   };
 }
+
+/**
+ * The project of a whole tsconfig.json (`colorless check` without files),
+ * compiled the way {@link planProject} compiles its files.
+ *
+ * @example
+ * const diagnostics = tsconfigProject("/app/tsconfig.json").diagnostics();
+ */
+export function tsconfigProject(tsconfig: string): ColorlessProject {
+  return ColorlessProject.create({ tsconfig: resolve(tsconfig), compilerOptions: { ...ESM_OUTPUT } });
+}
+
+/**
+ * What the Node loader (`colorless run`, `colorless/register`) compiles when
+ * the options give no `include`: TypeScript and JavaScript sources alike, so
+ * a `.js` file of the program is never run uncompiled (node_modules and this
+ * package stay out; see register-hooks.ts).
+ */
+export const LOADER_INCLUDE: readonly string[] = [...DEFAULT_INCLUDE, "**/*.js", "**/*.mjs", "**/*.jsx", "**/*.cjs"];

@@ -14,7 +14,7 @@ import {
   type ColorlessDiagnostic,
 } from "../transformer/index.js";
 import { configChain, findTsconfig } from "./find-tsconfig.js";
-import { ESM_OUTPUT, planProject } from "./projects.js";
+import { LOADER_INCLUDE, planProject } from "./projects.js";
 
 /** Project key (see projects.ts) → its project, created on first use. */
 const projects = new Map<string, ColorlessProject>();
@@ -22,8 +22,8 @@ const projects = new Map<string, ColorlessProject>();
 const programInputs = new WeakMap<ts.Program, Record<string, string>>();
 
 function projectFor(fileName: string): ColorlessProject {
-  // ES modules whatever the tsconfig says: Node 20 sends the require() calls of CommonJS output past these hooks.
-  const plan = planProject(fileName, { compilerOptions: ESM_OUTPUT });
+  // ES modules whatever the tsconfig says (planProject's ESM_OUTPUT): Node 20 sends the require() calls of CommonJS output past these hooks.
+  const plan = planProject(fileName, { defaultInclude: LOADER_INCLUDE });
   let project = projects.get(plan.key);
   if (project === undefined) {
     project = plan.create();
@@ -68,6 +68,32 @@ export function compile(fileName: string): Compiled {
   for (const w of warnings) process.stderr.write(formatDiagnostic(w) + "\n");
   if (errors.length > 0) throw compileError(errors);
   return { code: out.code, map: out.map, inputs: warnings.length > 0 ? undefined : inputsOf(project.getProgram(), fileName) };
+}
+
+/**
+ * A CommonJS source (`.cjs`, or `.js` in a package without `"type":
+ * "module"`): Node loads it, and whatever it `require()`s, past these hooks,
+ * so it runs as written. That is right only when it has nothing to lower.
+ *
+ * @throws ColorlessCompileError when the module has suspending code.
+ * @example
+ * checkCommonJs("/app/lib/helper.cjs"); // returns: nothing suspends in it
+ */
+export function checkCommonJs(fileName: string): void {
+  let suspends: boolean;
+  try {
+    suspends = projectFor(fileName).suspendsIn(fileName);
+  } catch (error) {
+    throw portable(error);
+  }
+  if (!suspends) return;
+  const error = new Error(
+    `colorless could not compile this program:\n${fileName}: this CommonJS module has suspending code, but colorless compiles ES modules only ` +
+      `(Node loads CommonJS, and everything it require()s, past the loader). Make it an ES module: rename it .mjs, ` +
+      `or set "type": "module" in its package.json, and use import/export.`,
+  );
+  error.name = "ColorlessCompileError";
+  throw error;
 }
 
 function inputsOf(program: ts.Program, fileName: string): Record<string, string> {

@@ -21,6 +21,7 @@ import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadHook, ResolveHook } from "node:module";
 import { EmitCache, type CachedOutput } from "../transformer/cache.js";
+import { isColorlessOutput } from "./compiled-output.js";
 import { findTsconfig } from "./find-tsconfig.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 
@@ -33,6 +34,16 @@ const JS_TO_TS: Record<string, string[]> = {
   ".mjs": [".mts"],
   ".cjs": [".cts"],
 };
+
+/** JavaScript sources of the program: compiled like TypeScript (ES modules) or checked (CommonJS). */
+const JS_EXTENSIONS = [".js", ".mjs", ".cjs"];
+/** This package's compiled folder (dist/): its own runtime is never a program source, even when it is not under node_modules. */
+const ownDist = fileURLToPath(new URL("../", import.meta.url));
+
+/** A JavaScript file the user wrote, rather than a dependency's (node_modules) or colorless's own. */
+function isProgramSource(fileName: string): boolean {
+  return !/[\\/]node_modules[\\/]/.test(fileName) && !fileName.startsWith(ownDist);
+}
 
 const cacheEnabled = process.env.COLORLESS_CACHE !== "0";
 /** tsconfig.json (or "" for none) → the emit cache of the program run from it. */
@@ -140,7 +151,18 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (!url.startsWith("file:")) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  if (!TS_EXTENSIONS.includes(extname(fileName))) return nextLoad(url, context);
+  const ext = extname(fileName);
+  if (!TS_EXTENSIONS.includes(ext)) {
+    if (!JS_EXTENSIONS.includes(ext) || !isProgramSource(fileName)) return nextLoad(url, context);
+    // Node's own answer says whether this JavaScript is an ES module (compiled like TypeScript) or CommonJS.
+    const loaded = await nextLoad(url, context);
+    if (loaded.format === "commonjs") {
+      const { checkCommonJs } = await import("./register-compile.js");
+      checkCommonJs(fileName);
+      return loaded;
+    }
+    if (loaded.format !== "module" || isColorlessOutput(String(loaded.source))) return loaded;
+  }
   const cache = cacheEnabled ? cacheFor(fileName) : undefined;
   let output: CachedOutput | undefined = cache?.get(fileName);
   if (output === undefined) {

@@ -21,6 +21,21 @@ interface TransformerExtras {
   addDiagnostic?: (d: ts.Diagnostic) => number;
 }
 
+/** Does tsc write declarations that no colorless `afterDeclarations` entry will tag? */
+function declarationsWithoutTags(program: ts.Program): boolean {
+  const options = program.getCompilerOptions();
+  if (options.declaration !== true && options.composite !== true) return false;
+  const raw: unknown = options.plugins;
+  const plugins = Array.isArray(raw) ? (raw as Array<{ transform?: unknown; afterDeclarations?: unknown }>) : [];
+  return !plugins.some((p) => typeof p.transform === "string" && p.transform.includes("colorless") && p.afterDeclarations === true);
+}
+
+/**
+ * The ts-patch plugin factory (ts-patch calls it once per entry).
+ *
+ * @example
+ * // tsconfig.json: "plugins": [{ "transform": "colorless/ts-patch" }, { "transform": "colorless/ts-patch", "afterDeclarations": true }]
+ */
 export default function colorlessTsPatch(program: ts.Program, config: ColorlessOptions & Record<string, unknown>, extras?: TransformerExtras): ts.CustomTransformers {
   const host = extras?.ts;
   const report = (d: ColorlessDiagnostic) => {
@@ -33,7 +48,7 @@ export default function colorlessTsPatch(program: ts.Program, config: ColorlessO
         file,
         start,
         length: start === undefined ? undefined : 1,
-        messageText: `CL${d.code}: ${d.message}`,
+        messageText: d.code === 0 ? d.message : `CL${d.code}: ${d.message}`,
         source: "colorless",
       });
     } else {
@@ -41,5 +56,27 @@ export default function colorlessTsPatch(program: ts.Program, config: ColorlessO
       if (d.category === "error") process.exitCode = 1;
     }
   };
-  return transformersForProgram(program, { ts: host, options: config, report });
+  try {
+    // ts-patch takes one kind from each entry: `before` (lowering) from the plain entry, `afterDeclarations`
+    // (@suspends tags in .d.ts files) from an entry with `"afterDeclarations": true`. Both come from one result.
+    const transformers = transformersForProgram(program, { ts: host, options: config, report });
+    if (config.afterDeclarations !== true && declarationsWithoutTags(program)) {
+      report({
+        code: 0,
+        category: "warning",
+        message:
+          'colorless: "declaration" is on but no colorless entry has "afterDeclarations": true, so the .d.ts files will not say which functions suspend ' +
+          "and consumers will call them serially. Add a second entry to compilerOptions.plugins: " +
+          '{ "transform": "colorless/ts-patch", "afterDeclarations": true }.',
+      });
+    }
+    return transformers;
+  } catch (error) {
+    // A setup problem (a bad option, a target below ES2015, a TypeScript without the compiler API): one clear line
+    // and a failed build before tsc writes a file, rather than a stack trace from inside ts-patch, or output that
+    // would run wrong.
+    if (!(error instanceof Error) || !["ColorlessConfigError", "UnsupportedTypeScriptError"].includes(error.name)) throw error;
+    process.stderr.write(`error colorless: ${error.message}\n`);
+    process.exit(2);
+  }
 }

@@ -25,8 +25,10 @@ import {
   validateOptions,
   type ColorlessOptions,
 } from "../transformer/index.js";
-import { ESM_OUTPUT, planProject } from "./projects.js";
+import { isOwnFile, planProject } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
+import { typeScript7Note } from "./user-typescript.js";
+import { isColorlessOutput } from "./compiled-output.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
 export interface ColorlessPluginOptions extends ColorlessOptions {
@@ -51,6 +53,11 @@ export function createFilter(include: string[] = DEFAULT_INCLUDE, exclude: strin
     const path = id.replace(/\\/g, "/");
     return inc.some((r) => r.test(path)) && !exc.some((r) => r.test(path));
   };
+}
+
+/** Does an `include` list name JavaScript files (`**\/*.js`, `src/**\/*.{ts,mjs}`…)? */
+function includesJavaScript(include: readonly string[] | undefined): boolean {
+  return (include ?? DEFAULT_INCLUDE).some((glob) => /(^|[^a-z])[cm]?jsx?([^a-z]|$)/i.test(glob));
 }
 
 const JS_TO_TS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
@@ -90,7 +97,8 @@ export function pluginOptions(raw: unknown, where: string): { options: Colorless
 export function colorlessFactory(where: string): UnpluginFactory<ColorlessPluginOptions | undefined, false> {
   return (raw) => {
     const { options, tsconfig } = pluginOptions(raw, where);
-    const filter = createFilter(options.include, options.exclude);
+    const userFilter = createFilter(options.include, options.exclude);
+    const filter = (id: string) => userFilter(id) && !isOwnFile(id);
     let project: ColorlessProject | undefined;
     /** True once a watcher reported a change: the next build reuses the updated project. */
     let watching = false;
@@ -101,6 +109,9 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
 
     /** Per emitted result: what the bundler gets (code without the map comment, the normalised map). */
     const bundlerResults = new WeakMap<object, { code: string; map: ReturnType<typeof normalizeSourceMap> | null }>();
+
+    /** Whether the project's own TypeScript was looked at (once per plugin instance). */
+    let typeScriptChecked = false;
 
     /** The bundler's project root (Vite's `root`, esbuild's `absWorkingDir`, webpack's `context`): a relative `tsconfig` option is relative to it. */
     let root: string | undefined;
@@ -113,7 +124,6 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     const projectFor = (id: string): ColorlessProject => {
       project ??= planProject(id, {
         ...(tsconfig === undefined ? {} : { tsconfig: resolvePath(root ?? process.cwd(), tsconfig) }),
-        compilerOptions: ESM_OUTPUT,
         // Without plugin options, the options of the tsconfig's colorless plugin entry apply.
         ...(Object.keys(options).length > 0 ? { options } : {}),
       }).create();
@@ -156,8 +166,21 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       transformInclude(id) {
         return filter(id);
       },
-      transform(_code, id) {
+      transform(code, id) {
         stale.delete(id);
+        // JavaScript that colorless already compiled (a linked library's build output) is left as it is.
+        if (/\.[cm]?jsx?$/.test(id) && isColorlessOutput(code)) return null;
+        if (!typeScriptChecked) {
+          // The build itself runs on colorless's own TypeScript; the project's tsc/tspc would not run colorless at all.
+          typeScriptChecked = true;
+          const note = typeScript7Note(root ?? dirname(id));
+          if (note !== undefined) this.warn(note);
+        }
+        if (/\.cjs$/.test(id)) {
+          // CommonJS is the bundler's to convert, and colorless lowers to ES modules: as written, or refused if it suspends.
+          if (projectFor(id).suspendsIn(id)) this.error(`${id}: this CommonJS module has suspending code, but colorless compiles ES modules only: rename it .mjs (or .js in a "type": "module" package) and use import/export`);
+          return null;
+        }
         const out = projectFor(id).emitFile(id);
         for (const d of out.diagnostics) {
           if (d.code === 0) continue; // type errors are `colorless check`'s (and tsc's) business, as with every bundler
@@ -182,7 +205,8 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         // esbuild maps `./x.js` to `./x.ts` itself, and only TypeScript files are ours: narrow the filters so
         // esbuild does not round-trip every import and every file through this process on each (re)build.
         onResolveFilter: /$^/,
-        onLoadFilter: /\.[cm]?tsx?$/,
+        // JavaScript only when `include` asks for it (by default esbuild loads .js without this plugin).
+        onLoadFilter: includesJavaScript(options.include) ? /\.[cm]?[jt]sx?$/ : /\.[cm]?tsx?$/,
       },
       vite: {
         configResolved(config: { root: string }) {

@@ -43,6 +43,8 @@ export const CODES = {
   ARROW_CAPTURES: 1010,
   /** `backend: "unwind"`: a construct the unwind backend does not support yet. */
   UNWIND_UNSUPPORTED: 1011,
+  /** An import of JavaScript compiled with colorless whose declarations carry no `@suspends` tags. */
+  UNTAGGED_COMPILED_IMPORT: 1012,
 } as const;
 
 /** tsc style: `src/a.ts:3:5 - error CL1002: message`. */

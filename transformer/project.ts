@@ -5,19 +5,20 @@
  * `updateFile` reports which other files' output changed because a colour
  * changed.
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, parse, relative, resolve } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type ts from "typescript";
-import { checkTypeScript, type TS } from "./typescript.js";
+import { checkTypeScript, emitTarget, type TS } from "./typescript.js";
 import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
 import { unwindBackend } from "./backends/unwind.js";
 import type { Backend, LoweringContext } from "./backend.js";
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
-import type { ColorlessDiagnostic } from "./diagnostics.js";
+import { CODES, type ColorlessDiagnostic } from "./diagnostics.js";
 import { redirectTransformer } from "./redirect.js";
 import { colourReport, type ColourReport } from "./explain.js";
+import { suspendsTags, untaggedCompiledImports } from "./declaration-tags.js";
 
 export interface ProjectInit {
   /** Path to tsconfig.json; searched upwards from the first root name (or cwd) when omitted. Pass `false` for none. */
@@ -32,6 +33,8 @@ export interface ProjectInit {
   files?: Record<string, string>;
   /** The directory call-site positions are printed relative to (default: the tsconfig's folder, or cwd). */
   rootDir?: string;
+  /** The files transformed when the options give no `include` (default: TypeScript files; the Node loader adds JavaScript). */
+  defaultInclude?: readonly string[];
 }
 
 export interface EmitResult {
@@ -112,13 +115,21 @@ export class ColorlessProject {
       inlineSourceMap: false,
       inlineSources: this.options.sourceMap !== false,
       outFile: undefined,
+      // JavaScript sources (allowJs) are compiled like TypeScript when an entry point asks for them. Their output
+      // must not be "the input file" (TypeScript would silently emit nothing): point it at a folder never written.
+      // rootDir at the file system's root keeps every input under it, and settles the "project root" TypeScript
+      // needs once outDir is set (TS2209 on a package's self-reference through its exports map).
+      allowJs: true,
+      rootDir: parse(this.rootDir).root,
+      outDir: join(parse(this.rootDir).root, ".colorless-emit"),
     };
+    this.compilerOptions.target = emitTarget(ts, this.compilerOptions, configPath ?? "colorless compiler options");
     this.rootNames = [...new Set([...configRoots.map((f) => resolve(f)), ...rootNames])];
     this.redirects = redirectMap(this.options.redirect);
-    this.isTransformed = transformedFiles(this.options);
+    this.isTransformed = transformedFiles(this.options, init.defaultInclude);
     this.position = positionIn(this.rootDir);
     this.host = this.createHost();
-    this.program = ts.createProgram(this.rootNames, this.compilerOptions, this.host);
+    this.program = ts.createProgram([...this.rootNames], this.compilerOptions, this.host);
   }
 
   // ── public API ────────────────────────────────────────────────────────
@@ -140,11 +151,14 @@ export class ColorlessProject {
     let code = "";
     let map: string | undefined;
     const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly() };
+    if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
     this.program.emit(sf, (name, text) => {
       if (name.endsWith(".map")) map = text;
       else if (/\.(m|c)?jsx?$/.test(name)) code = text;
     }, undefined, false, transformers);
     code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    // Never hand a bundler or the loader an empty module for a file that has code: that is a program silently missing.
+    if (code === "" && sf.text.trim() !== "") throw new Error(`colorless: TypeScript emitted nothing for ${fileName}`);
     const result = { code, map, diagnostics };
     this.emitted.set(file, result);
     return result;
@@ -194,11 +208,21 @@ export class ColorlessProject {
     return [...changed];
   }
 
-  /** Type errors (code 0, with TypeScript's code) plus our diagnostics, for `colorless check`. */
-  diagnostics(): ColorlessDiagnostic[] {
+  /**
+   * Type errors (code 0, with TypeScript's code) plus our diagnostics, for
+   * `colorless check`: of the whole program, or (`fileNames`) of those files
+   * and the program's source files they import, transitively.
+   */
+  diagnostics(fileNames?: readonly string[]): ColorlessDiagnostic[] {
     const ts = this.ts;
+    const scope = fileNames === undefined ? undefined : this.importClosure(fileNames);
+    const inScope = (sf: ts.SourceFile) => scope === undefined || scope.has(sf);
+    const perFile = (get: (sf: ts.SourceFile) => readonly ts.Diagnostic[]) => scope === undefined ? [] : [...scope].flatMap(get);
+    const tsDiagnostics = scope === undefined
+      ? [...this.program.getOptionsDiagnostics(), ...this.program.getSyntacticDiagnostics(), ...this.program.getGlobalDiagnostics(), ...this.program.getSemanticDiagnostics()]
+      : [...this.program.getOptionsDiagnostics(), ...this.program.getGlobalDiagnostics(), ...perFile((sf) => this.program.getSyntacticDiagnostics(sf)), ...perFile((sf) => this.program.getSemanticDiagnostics(sf))];
     const out: ColorlessDiagnostic[] = [];
-    for (const d of [...this.program.getOptionsDiagnostics(), ...this.program.getSyntacticDiagnostics(), ...this.program.getGlobalDiagnostics(), ...this.program.getSemanticDiagnostics()]) {
+    for (const d of tsDiagnostics) {
       if (d.category !== ts.DiagnosticCategory.Error && d.category !== ts.DiagnosticCategory.Warning) continue;
       const pos = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
       out.push({
@@ -211,14 +235,61 @@ export class ColorlessProject {
         message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
       });
     }
-    for (const sf of this.transformedFiles()) out.push(...this.emitFile(sf.fileName).diagnostics);
+    for (const sf of this.transformedFiles()) if (inScope(sf)) out.push(...this.emitFile(sf.fileName).diagnostics);
     return out;
+  }
+
+  /** `fileNames` (added to the program if need be) and the non-declaration source files they import, transitively. */
+  private importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
+    const ts = this.ts;
+    const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
+    if (missing.length > 0) {
+      this.rootNames.push(...missing);
+      this.rebuild();
+    }
+    const checker = this.program.getTypeChecker();
+    const seen = new Set<ts.SourceFile>();
+    const queue = fileNames.map((f) => this.program.getSourceFile(resolve(f))).filter((sf): sf is ts.SourceFile => sf !== undefined);
+    while (queue.length > 0) {
+      const sf = queue.pop()!;
+      if (seen.has(sf) || sf.isDeclarationFile) continue;
+      seen.add(sf);
+      for (const st of sf.statements) {
+        const spec = ts.isImportDeclaration(st) || ts.isExportDeclaration(st) ? st.moduleSpecifier
+          : ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) ? st.moduleReference.expression : undefined;
+        if (spec === undefined || !ts.isStringLiteral(spec)) continue;
+        const target = checker.getSymbolAtLocation(spec)?.valueDeclaration;
+        if (target !== undefined && ts.isSourceFile(target)) queue.push(target);
+      }
+    }
+    return seen;
   }
 
   /** Every function's colour and why, for `colorless explain`. */
   explain(fileName?: string): ColourReport {
     const only = fileName === undefined ? undefined : resolve(fileName);
     return colourReport(this.ts, this.colours(), (n) => this.position(n), only);
+  }
+
+  /**
+   * Does `fileName` hold code the transformer lowers (a function that
+   * suspends, or suspending top-level statements)? A CommonJS source can be
+   * loaded as written only when it does not.
+   */
+  suspendsIn(fileName: string): boolean {
+    const file = resolve(fileName);
+    if (this.program.getSourceFile(file) === undefined) {
+      this.rootNames.push(file);
+      this.rebuild();
+    }
+    const sf = this.program.getSourceFile(file);
+    if (sf === undefined || !this.isTransformed(sf)) return false;
+    const colours = this.colours();
+    if (colours.suspendingTopLevel.has(sf)) return true;
+    for (const info of colours.functions.values()) {
+      if (info.node.getSourceFile() === sf && colours.emitted(info.node as FunctionNode) !== "plain") return true;
+    }
+    return false;
   }
 
   /** The files this project transforms. */
@@ -279,6 +350,24 @@ export class ColorlessProject {
 
   // ── internals ─────────────────────────────────────────────────────────
 
+  /** CL1012 for each import of colorless-compiled JavaScript whose declarations lack `@suspends` tags. */
+  private untaggedImports(sf: ts.SourceFile): ColorlessDiagnostic[] {
+    return untaggedCompiledImports(this.ts, this.program, sf).map(({ specifier, declarations, js }) => {
+      const { line, character } = sf.getLineAndCharacterOfPosition(specifier.getStart(sf));
+      return {
+        code: CODES.UNTAGGED_COMPILED_IMPORT,
+        category: "warning",
+        file: sf.fileName,
+        line: line + 1,
+        column: character + 1,
+        message:
+          `"${specifier.text}" is JavaScript compiled with colorless (${relative(this.rootDir, js).replace(/\\/g, "/")} imports colorless/internal), ` +
+          `but its declarations (${relative(this.rootDir, declarations).replace(/\\/g, "/")}) carry no @suspends tags, so its suspending functions are called here as plain ones: in blocking mode, serially. ` +
+          'Rebuild the library\'s declarations with colorless (tspc: add { "transform": "colorless/ts-patch", "afterDeclarations": true } to its tsconfig plugins).',
+      };
+    });
+  }
+
   private redirectOnly(): Array<ts.TransformerFactory<ts.SourceFile>> {
     return Object.keys(this.redirects).length === 0 ? [] : [redirectTransformer(this.ts, this.redirects)];
   }
@@ -297,7 +386,9 @@ export class ColorlessProject {
   }
 
   private rebuild(changed?: Iterable<string>): void {
-    this.program = this.ts.createProgram(this.rootNames, this.compilerOptions, this.host, this.program);
+    // A copy: the program keeps the array it was given as its root names, and TypeScript reuses the old program
+    // whole when the old and new root names compare equal — a pushed entry would then never be read.
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
     if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
     else this.staleColours = undefined;
     this.colourMap = undefined;
@@ -363,8 +454,8 @@ export class ColorlessProject {
 }
 
 /** Which files the options transform: matched by include, not by exclude, and not declaration files. */
-function transformedFiles(options: ColorlessOptions): (sf: ts.SourceFile) => boolean {
-  const included = globMatcher(options.include ?? DEFAULT_INCLUDE);
+function transformedFiles(options: ColorlessOptions, defaultInclude: readonly string[] = DEFAULT_INCLUDE): (sf: ts.SourceFile) => boolean {
+  const included = globMatcher(options.include ?? defaultInclude);
   const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
   return (sf) => !sf.isDeclarationFile && !isOwnRuntimeSource(sf.fileName) && included(sf.fileName) && !excluded(sf.fileName);
 }
@@ -407,14 +498,17 @@ export function transformersForProgram(
   const ts = checkTypeScript(init.ts);
   const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
   const compilerOptions = program.getCompilerOptions();
+  // tsc's program is not ours to retarget: below ES2015 its emit would turn for…of over a channel into an index loop.
+  emitTarget(ts, compilerOptions, (compilerOptions.configFilePath as string | undefined) ?? "tsconfig.json", false);
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
+  const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
   const lower = backendFor(options).transformer({
     ts,
     checker: program.getTypeChecker(),
     get colours() {
-      return (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
+      return getColours();
     },
     stress: options.stress === true,
     position: positionIn(rootDir),
@@ -427,7 +521,9 @@ export function transformersForProgram(
     return (sf) => (isTransformed(sf) ? t(sf) : sf);
   }];
   if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
-  return { before };
+  // With `declaration: true`, the .d.ts files say which exports suspend, as the JavaScript does.
+  const afterDeclarations = [suspendsTags(ts, getColours)];
+  return { before, afterDeclarations };
 }
 
 /**

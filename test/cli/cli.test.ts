@@ -74,7 +74,7 @@ describe("arguments and help", () => {
     const help = await colorless(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: colorless <command> \[options\]/);
-    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
+    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
     const none = await colorless([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: colorless <command>");
@@ -89,7 +89,7 @@ describe("arguments and help", () => {
 
   test("unknown command, unknown flag, bad flag value, missing file: one line on stderr, exit 2", async () => {
     const cases: Array<[string[], string]> = [
-      [["frobnicate"], 'colorless: unknown command "frobnicate" (commands: run, build, check, explain)'],
+      [["frobnicate"], 'colorless: unknown command "frobnicate" (commands: run, build, check, explain, tspc)'],
       [["--frob"], "colorless: unknown flag --frob (see colorless --help)"],
       [["build", "examples/hello.ts", "--out", "x"], "colorless build: unknown flag --out (see colorless build --help)"],
       [["explain", "examples/hello.ts", "--format", "svg"], 'colorless explain: --format must be one of text, dot, json (got "svg")'],
@@ -209,9 +209,9 @@ describe.concurrent("colorless build", () => {
   test("bundles an entry for node (esm, source maps) that runs without colorless at hand", async () => {
     const out = join(dir, "build-out");
     const b = await colorless(["build", "examples/hello.ts", "--outdir", out]);
-    expect(b.stderr).toBe("");
+    expect(b.stderr).toBe('colorless build: ES module output ("type": "module" in package.json)\n');
     expect(b.code).toBe(0);
-    expect(b.stdout.split("\n").filter(Boolean).map((p) => resolve(repo, p)).sort()).toEqual([join(out, "hello.js"), join(out, "hello.js.map")]);
+    expect(b.stdout.split("\n").filter(Boolean).map((p) => resolve(repo, p)).sort()).toEqual([join(out, "hello.bundle.js"), join(out, "hello.bundle.js.map"), join(out, "hello.js")]);
     const r = await node([join(out, "hello.js"), "bundle"], { cwd: dir });
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")[0]).toBe("main: hello, bundle! waiting for 4 words");
@@ -229,7 +229,7 @@ describe.concurrent("colorless build", () => {
 describe.concurrent("colorless check", () => {
   test("without a tsconfig.json in reach: one line, exit 2", async () => {
     const r = await colorless(["check"], { cwd: dir });
-    expect(r.stderr).toBe("colorless check: no tsconfig.json in this folder or above (usage: colorless check [tsconfig])\n");
+    expect(r.stderr).toBe("colorless check: no tsconfig.json in this folder or above (usage: colorless check [tsconfig | file…])\n");
     expect(r.code).toBe(2);
   });
 
