@@ -12,7 +12,7 @@ import { Fiber, currentFiber, site, type Resumable } from "./fiber.js";
 import { Scope } from "./scope.js";
 import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
-import { BlockingScheduler, blockThread, drive } from "./blocking-scheduler.js";
+import { BlockingScheduler, blockThread, drive, runBlocking } from "./blocking-scheduler.js";
 import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 import { startMonitor } from "./monitor.js";
 
@@ -68,8 +68,10 @@ const spawnOptions: { spawnSite: string | undefined } = { spawnSite: undefined }
 
 /**
  * Spawn a fiber running `fn(...args)` in the current scope, like Go's `go`.
- * It starts once the spawner suspends. Outside any fiber (uncompiled code) the
- * call runs to completion at once, in blocking mode.
+ * It starts once the spawner suspends. Outside any fiber (uncompiled code, or
+ * top-level code that does not suspend) the call runs to completion at once,
+ * in blocking mode, and a failure is thrown from `go` itself, as the same
+ * call run synchronously would throw it: it is never lost.
  *
  * @example
  * const f = go(fetchUser, 42);
@@ -81,11 +83,10 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
   const spawnSite = site.at;
   site.at = undefined;
   if (spawner === null) {
-    // Outside any fiber (uncompiled code): drive the new fiber to completion at once.
-    const scheduler = new BlockingScheduler("go()");
-    const fiber = new Fiber<T>(scheduler, callFrame<T>(fn, undefined, args), null, { spawnSite });
-    scheduler.fiber(fiber);
-    scheduler.runUntilDone();
+    // Outside any fiber (uncompiled code): drive the new fiber to completion at once. Nobody can join it
+    // before it ended, so its failure is thrown here (issue 11 §6: `go(serve)` at top level printed nothing).
+    const fiber = runBlocking(callFrame<T>(fn, undefined, args), "go()", { spawnSite }, null);
+    if (fiber.failed && !(fiber.error instanceof Cancelled)) throw fiber.error;
     return fiber;
   }
   const scope = spawner.scope;

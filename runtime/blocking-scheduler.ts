@@ -19,6 +19,7 @@ import { Fiber, currentFiber, type Resumable } from "./fiber.js";
 import { BaseScheduler } from "./scheduler.js";
 import { FiberQueue } from "./event-loop-scheduler.js";
 import { describeFibers } from "./introspect.js";
+import { Scope } from "./scope.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -55,18 +56,32 @@ export class BlockingScheduler extends BaseScheduler {
 
   /** Drive every fiber of this call to completion, blocking the thread for timers. */
   runUntilDone(): void {
+    this.runUntil(() => this.live.size === 0, this.call);
+  }
+
+  /**
+   * Run the other fibers of this call until `done()` holds (`join()` from
+   * uncompiled code inside the call waits this way for its target). `call`
+   * names the wait for the DeadlockError thrown when nothing can make
+   * `done()` hold.
+   */
+  runUntil(done: () => boolean, call: string): void {
     for (;;) {
-      while (this.queue.length > 0) this.queue.shift().step();
+      if (done()) return;
+      while (this.queue.length > 0) {
+        this.queue.shift().step();
+        if (done()) return;
+      }
       if (this.fireDueTimers(this.now())) continue;
       const next = this.timers.peekDeadline();
       if (next !== undefined) {
         this.waitForTimers(next);
         continue;
       }
-      if (this.live.size === 0) return;
+      if (done()) return;
       const stuck = [...this.live];
       throw new DeadlockError(
-        `${this.call} was called from uncompiled code (blocking mode) and blocks forever: nothing else can run while ` +
+        `${call} was called from uncompiled code (blocking mode) and blocks forever: nothing else can run while ` +
           `this thread waits.\n${describeFibers(stuck)}\n` +
           `Compile the caller with colorless (or call it from a compiled fiber) so that it can suspend.`,
       );
@@ -86,11 +101,26 @@ export class BlockingScheduler extends BaseScheduler {
  * its error). `call` names the uncompiled call for error messages.
  */
 export function drive<T>(frame: Resumable<T>, call: string): T {
-  const scheduler = new BlockingScheduler(call);
-  const fiber = new Fiber<T>(scheduler, frame, null, { name: `blocking ${call}` });
-  fiber.blockingParent = currentFiber();
-  scheduler.fiber(fiber);
-  scheduler.runUntilDone();
+  const fiber = runBlocking(frame, call, { name: `blocking ${call}` }, currentFiber());
   if (fiber.failed) throw fiber.error;
   return fiber.result as T;
+}
+
+/**
+ * Run `frame` as a fiber on a private blocking scheduler until it and every
+ * fiber it spawned ended, and return it. Like `run`, the fiber gets a root
+ * scope: a child that fails unobserved cancels it, and that failure is
+ * thrown here (synchronous code would have thrown it too) instead of being
+ * lost with the private scheduler.
+ */
+export function runBlocking<T>(frame: Resumable<T>, call: string, options: { name?: string; spawnSite?: string | undefined }, parent: Fiber | null): Fiber<T> {
+  const scheduler = new BlockingScheduler(call);
+  const root = new Scope(null, null);
+  const fiber = new Fiber<T>(scheduler, frame, root, options);
+  root.owner = fiber;
+  if (parent !== null) fiber.blockingParent = parent;
+  scheduler.fiber(fiber);
+  scheduler.runUntilDone();
+  if (root.failed) throw root.failure;
+  return fiber;
 }

@@ -134,6 +134,18 @@ export class EventLoopScheduler extends LoopScheduler {
     this.timerHandle = setTimeout(this.onTimer, Math.max(0, deadline - this.now()));
   }
 
+  /**
+   * The earliest deadline was cancelled (a `timeout` whose body returned
+   * early): the `setTimeout` armed for it would keep an otherwise finished
+   * program alive until it fires.
+   */
+  protected override disarmTimerWait(): void {
+    if (this.timerHandle === null) return;
+    clearTimeout(this.timerHandle);
+    this.timerHandle = null;
+    this.timerDeadline = Infinity;
+  }
+
   private readonly onTimer = () => {
     this.timerHandle = null;
     this.timerDeadline = Infinity;

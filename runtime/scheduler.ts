@@ -131,6 +131,8 @@ export abstract class BaseScheduler implements Scheduler {
   protected abstract wakeLoop(): void;
   /** Arm a real wait until the earliest timer, or (virtual time) advance to it. */
   protected abstract waitForTimers(deadline: number): void;
+  /** No timer is left: drop whatever real wait {@link waitForTimers} armed (issue 13 item 5). */
+  protected disarmTimerWait(): void {}
 
   fibers(): Iterable<Fiber> {
     return this.live;
@@ -292,6 +294,8 @@ export abstract class BaseScheduler implements Scheduler {
       this.waitForTimers(next);
       return false;
     }
+    // Every timer fired or was cancelled: a host timer armed for one of them must not keep the process alive.
+    this.disarmTimerWait();
     if (this.externalWaiters > 0) return false;
     if (this.live.size > 0) {
       this.failDeadlock();
