@@ -260,6 +260,20 @@ export class Fiber<T = unknown> {
    */
   join(): T {
     if (this.state === "done") return this.outcomeFor(Fiber.current) as T;
+    const scheduler = this.scheduler;
+    if (current !== null && current.scheduler === scheduler && isNestedRunner(scheduler)) {
+      // Uncompiled code inside a blocking-mode call joins a fiber of that same call (`scope(() => go(f).join())`):
+      // run the call's other fibers until the target ended, as a synchronous program would have run it by now.
+      // Joined while it runs: its failure is this joiner's to handle, not its scope's.
+      this.flags |= OBSERVED;
+      try {
+        scheduler.runUntil(() => this.state === "done", `join() on ${this.name}`);
+      } catch (e) {
+        if (!this.done) this.flags &= ~OBSERVED;
+        throw e;
+      }
+      return this.outcomeFor(Fiber.current) as T;
+    }
     // Reached from uncompiled code: the compiled form is join$co.
     throw new DeadlockError(
       `join() on ${this.name} was called from uncompiled code (blocking mode) while ${this.name} is still ${this.state}; ` +
@@ -544,6 +558,15 @@ const FAILED = 4;
 const OBSERVED = 8; // a joiner received the outcome
 const CANCELLED = 16; // fiber.cancel() was called
 const SHIELD_SHIFT = 5; // the shield count lives in the bits above
+
+/** A scheduler whose loop can be re-entered from a running fiber (the blocking-mode scheduler). */
+interface NestedRunner {
+  runUntil(done: () => boolean, call: string): void;
+}
+
+function isNestedRunner(s: Scheduler): s is Scheduler & NestedRunner {
+  return typeof (s as Partial<NestedRunner>).runUntil === "function";
+}
 
 /** Describe where a fiber is: the site it parked at, or its innermost call site. */
 export function fiberPosition(f: Fiber): string | undefined {
