@@ -89,7 +89,7 @@ export class EventLoopScheduler extends LoopScheduler {
 
   /** Run ready fibers until none is left, the slice is used up, or we must wait. */
   protected drive(): void {
-    if (this.running) return;
+    if (this.running || this.hasCrashed) return;
     this.running = true;
     try {
       const queue = this.queue;
@@ -120,6 +120,9 @@ export class EventLoopScheduler extends LoopScheduler {
         }
         return;
       }
+    } catch (e) {
+      // Only a hook can throw here (a fiber's own errors end the fiber): fail the run, not the process.
+      this.crash(e);
     } finally {
       this.running = false;
     }

@@ -197,13 +197,17 @@ export abstract class BaseScheduler implements Scheduler {
     }
     const token = fiber.parkToken;
     const stillWaiting = () => fiber.state === "blocked" && fiber.parkToken === token;
+    const settled = (value: unknown, isError: boolean) => {
+      if (!stillWaiting()) return;
+      try {
+        this.unblock(blocker, fiber, value, isError);
+      } catch (e) {
+        this.crash(e);
+      }
+    };
     promise.then(
-      (v) => {
-        if (stillWaiting()) this.unblock(blocker, fiber, v, false);
-      },
-      (e) => {
-        if (stillWaiting()) this.unblock(blocker, fiber, e, true);
-      },
+      (v) => settled(v, false),
+      (e) => settled(e, true),
     );
   }
 
@@ -241,9 +245,41 @@ export abstract class BaseScheduler implements Scheduler {
 
   run(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.crashed) {
+        reject(this.crashError);
+        return;
+      }
       this.settle = { resolve, reject };
       this.wakeLoop();
     });
+  }
+
+  private crashed = false;
+  private crashError: unknown = undefined;
+
+  /**
+   * A hook threw outside any fiber's frames (a subclass's `fiberDone`, an
+   * `unblock` called from a promise callback): the scheduler's own state can
+   * no longer be trusted, so the run fails with that error instead of the
+   * error escaping from a timer or microtask and crashing the process
+   * (issue 13 item 10). Fibers still parked are abandoned: running their
+   * `finally` blocks would call the same broken hooks.
+   */
+  protected crash(error: unknown): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    this.crashError = error;
+    this.closed = true;
+    this.live.clear();
+    this.disarmTimerWait();
+    const settle = this.settle;
+    this.settle = null;
+    settle?.reject(error);
+  }
+
+  /** True once {@link crash} failed the run: loops stop driving fibers. */
+  protected get hasCrashed(): boolean {
+    return this.crashed;
   }
 
   close(): void {
