@@ -101,7 +101,7 @@ export class BlockingScheduler extends BaseScheduler {
  * its error). `call` names the uncompiled call for error messages.
  */
 export function drive<T>(frame: Resumable<T>, call: string): T {
-  const fiber = runBlocking(frame, call, { name: `blocking ${call}` }, currentFiber());
+  const fiber = runBlocking(frame, call, { name: `blocking ${call}`, driver: true }, currentFiber());
   if (fiber.failed) throw fiber.error;
   return fiber.result as T;
 }
@@ -113,12 +113,18 @@ export function drive<T>(frame: Resumable<T>, call: string): T {
  * thrown here (synchronous code would have thrown it too) instead of being
  * lost with the private scheduler.
  */
-export function runBlocking<T>(frame: Resumable<T>, call: string, options: { name?: string; spawnSite?: string | undefined }, parent: Fiber | null): Fiber<T> {
+export function runBlocking<T>(
+  frame: Resumable<T>,
+  call: string,
+  options: { name?: string; spawnSite?: string | undefined; driver?: boolean },
+  parent: Fiber | null,
+): Fiber<T> {
   const scheduler = new BlockingScheduler(call);
   const root = new Scope(null, null);
   const fiber = new Fiber<T>(scheduler, frame, root, options);
   root.owner = fiber;
   if (parent !== null) fiber.blockingParent = parent;
+  else if (options.driver === true) fiber.markBlockingDriver();
   scheduler.fiber(fiber);
   scheduler.runUntilDone();
   if (root.failed) throw root.failure;

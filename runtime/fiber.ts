@@ -195,6 +195,14 @@ export class Fiber<T = unknown> {
     this.extras().blockingParent = f;
   }
 
+  /** True for the fiber `drive()` runs a blocking-mode call in when no fiber called it (plain synchronous code). */
+  get isBlockingDriver(): boolean {
+    return (this.flags & DRIVER) !== 0;
+  }
+  markBlockingDriver(): void {
+    this.flags |= DRIVER;
+  }
+
   /** While > 0, suspension points do not throw pending cancellations (cleanup waits). */
   get shield(): number {
     return this.flags >>> SHIELD_SHIFT;
@@ -557,7 +565,8 @@ const WOKEN = 2; // woken while still running: continue without a queue round tr
 const FAILED = 4;
 const OBSERVED = 8; // a joiner received the outcome
 const CANCELLED = 16; // fiber.cancel() was called
-const SHIELD_SHIFT = 5; // the shield count lives in the bits above
+const DRIVER = 32; // stands in for uncompiled code outside any fiber (drive())
+const SHIELD_SHIFT = 6; // the shield count lives in the bits above
 
 /** A scheduler whose loop can be re-entered from a running fiber (the blocking-mode scheduler). */
 interface NestedRunner {
@@ -571,6 +580,17 @@ function isNestedRunner(s: Scheduler): s is Scheduler & NestedRunner {
 /** Describe where a fiber is: the site it parked at, or its innermost call site. */
 export function fiberPosition(f: Fiber): string | undefined {
   return f.blockedAt ?? (f.frames[f.sp - 1] as string | undefined);
+}
+
+/**
+ * The logical thread `f` runs on: the real fiber whose uncompiled code a
+ * blocking-mode driver stands in for, or null for plain synchronous code
+ * outside any fiber. Two calls on the same logical thread may share what one
+ * of them locked.
+ */
+export function threadOf(f: Fiber | null): Fiber | null {
+  while (f !== null && f.blockingParent !== null) f = f.blockingParent;
+  return f !== null && f.isBlockingDriver ? null : f;
 }
 
 /** Swap the running fiber (used by the blocking-mode driver, which nests a fiber inside another). */
