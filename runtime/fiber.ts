@@ -69,7 +69,14 @@ export function currentFiber(): Fiber | null {
 /** A region of a fiber that can be cancelled as a unit (scope body, timeout). */
 export class CancelScope {
   cancelled: Cancelled | null = null;
-  constructor(readonly fiber: Fiber) {}
+  constructor(
+    readonly fiber: Fiber,
+    /**
+     * A shield (`shield(fn)`): cancellations of the regions outside it (and
+     * of the whole fiber) do not apply inside it; its own and inner ones do.
+     */
+    readonly shield = false,
+  ) {}
 
   cancel(reason: Cancelled): void {
     if (this.cancelled !== null) return;
@@ -467,7 +474,8 @@ export class Fiber<T = unknown> {
   pendingCancel(): Cancelled | null {
     const regions = this.cancelRegions;
     if (regions !== null) {
-      for (let i = 0; i < regions.length; i++) {
+      // Regions outside the innermost shield do not apply inside it.
+      for (let i = Math.max(0, this.shieldDepth() - 1); i < regions.length; i++) {
         const c = regions[i]!.cancelled;
         if (c !== null) return c;
       }
@@ -482,11 +490,16 @@ export class Fiber<T = unknown> {
    * whole fiber) are cancelled too, as Trio's nested cancel scopes are.
    */
   deliverCancel(reason: Cancelled, regionDepth: number): void {
+    // Inside a shield only the shield's own region and those within it apply: scopes opened there keep their
+    // children, and the fiber is not interrupted (the cancellation waits for the shield to end).
+    const shieldDepth = this.shieldDepth();
+    const shielded = shieldDepth !== 0 && regionDepth < shieldDepth;
     for (let s = this.scope; s !== null && s.owner === this; s = s.parent) {
       const regions = this.cancelRegions;
       const depth = s.bodyCancel === null || regions === null ? 0 : regions.indexOf(s.bodyCancel) + 1;
-      if (regionDepth === 0 || depth >= regionDepth) s.cancelChildren(reason);
+      if ((regionDepth === 0 || depth >= regionDepth) && !(shielded && depth >= shieldDepth)) s.cancelChildren(reason);
     }
+    if (shielded) return;
     if (this.state === "blocked" && this.shield === 0) {
       const blocker = this.blocker!;
       blocker.abort?.(this);
@@ -498,9 +511,17 @@ export class Fiber<T = unknown> {
     }
   }
 
-  /** Enter a cancellable region (scope body, timeout). */
-  pushCancelScope(): CancelScope {
-    const cs = new CancelScope(this);
+  /** How many regions enclose the innermost shield, itself included (0: no shield is active). */
+  private shieldDepth(): number {
+    const regions = this.cancelRegions;
+    if (regions === null) return 0;
+    for (let i = regions.length - 1; i >= 0; i--) if (regions[i]!.shield) return i + 1;
+    return 0;
+  }
+
+  /** Enter a cancellable region (scope body, timeout; `shield` for `shield()`). */
+  pushCancelScope(shield = false): CancelScope {
+    const cs = new CancelScope(this, shield);
     this.regions().push(cs);
     return cs;
   }
