@@ -21,9 +21,12 @@
  * ## Shutdown order (`run`)
  * 1. the run queue empties and no timer is pending and no external waiter
  *    (promise, I/O) is outstanding;
- * 2. if live fibers remain they are all blocked on each other: a
- *    `DeadlockError` listing them is raised, every one of them is cancelled so
- *    its `finally` blocks run (steps 1–2 repeat until none is left);
+ * 2. if live fibers remain they are all blocked on each other. Unless the
+ *    host side may still wake one (`hostMayWake`: the event-loop scheduler
+ *    counts the host timers, handles and requests the program created, see
+ *    host-wakers.ts), a `DeadlockError` listing them is raised, every one of
+ *    them is cancelled so its `finally` blocks run (steps 1–2 repeat until
+ *    none is left);
  * 3. `run` settles.
  */
 import { Fiber, currentFiber } from "./fiber.js";
@@ -334,6 +337,9 @@ export abstract class BaseScheduler implements Scheduler {
     this.disarmTimerWait();
     if (this.externalWaiters > 0) return false;
     if (this.live.size > 0) {
+      // Every fiber is blocked on another. Unless the host side can still wake one (a scheduler on a real
+      // event loop asks it, see host-wakers.ts), nothing ever will.
+      if (this.hostMayWake()) return false;
       this.failDeadlock();
       return true;
     }
@@ -349,10 +355,21 @@ export abstract class BaseScheduler implements Scheduler {
     return false;
   }
 
+  /**
+   * Called when every live fiber is blocked on another and no timer or
+   * external wait is pending: true when something outside the fibers may
+   * still wake one, so the loop should wait instead of declaring a deadlock
+   * (it must then make sure the loop runs again). The base scheduler sees
+   * nothing outside the fibers.
+   */
+  protected hostMayWake(): boolean {
+    return false;
+  }
+
   /** The deadlock being drained: its fibers were cancelled, run() rejects with it once they ended. */
   private deadlock: DeadlockError | null = null;
 
-  private failDeadlock(): void {
+  protected failDeadlock(): void {
     if (this.deadlock !== null) {
       // Still stuck after cancelling everything (a shielded wait that nothing can end): give up on them.
       this.live.clear();
