@@ -12,7 +12,8 @@ import { Fiber, currentFiber, site, type Resumable } from "./fiber.js";
 import { Scope } from "./scope.js";
 import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
-import { BlockingScheduler, blockThread, drive, runBlocking } from "./blocking-scheduler.js";
+import { BlockingScheduler, blockThread, drive, guardBlocking, runBlocking } from "./blocking-scheduler.js";
+import { markStrict } from "./guard.js";
 import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 import { startMonitor } from "./monitor.js";
 
@@ -28,6 +29,13 @@ export interface RunOptions {
    * at once, even while the fiber is still busy.
    */
   monitor?: boolean | { thresholdMs?: number; onWarning?: (msg: string) => void };
+  /**
+   * Make a suspending operation that runs in blocking mode inside this run's
+   * fibers (reached from code that ran as plain) throw `BlockingCallError`
+   * instead of warning once per call site (runtime/guard.ts).
+   * `COLORLESS_STRICT=1` turns it on for every run.
+   */
+  strict?: boolean;
 }
 
 /**
@@ -44,6 +52,7 @@ export interface RunOptions {
  */
 export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T> {
   const scheduler = options.scheduler ?? new EventLoopScheduler();
+  if (options.strict === true) markStrict(scheduler);
   // A new logical stack starts here: a site left in the register by a call
   // that threw before consuming it must not become the root frame's call site.
   site.at = undefined;
@@ -167,7 +176,9 @@ twin(scope, scope$co as (body: () => unknown) => TwinResult);
  * sleep(100);
  */
 export function sleep(ms: number): void {
-  blockThread(Number.isFinite(ms) ? ms : 0);
+  const delay = Number.isFinite(ms) ? ms : 0;
+  if (delay > 0) guardBlocking(`sleep(${ms})`);
+  blockThread(delay);
 }
 twin(sleep, (ms: number): undefined => {
   currentFiber()!.scheduler.kernelSleep(ms);

@@ -15,7 +15,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { DeadlockError } from "./errors.js";
-import { Fiber, currentFiber, type Resumable } from "./fiber.js";
+import { Fiber, currentFiber, threadOf, type Resumable } from "./fiber.js";
+import { reportBlockingCall } from "./guard.js";
 import { BaseScheduler } from "./scheduler.js";
 import { FiberQueue } from "./event-loop-scheduler.js";
 import { describeFibers } from "./introspect.js";
@@ -101,6 +102,7 @@ export class BlockingScheduler extends BaseScheduler {
  * its error). `call` names the uncompiled call for error messages.
  */
 export function drive<T>(frame: Resumable<T>, call: string): T {
+  guardBlocking(call);
   const fiber = runBlocking(frame, call, { name: `blocking ${call}`, driver: true }, currentFiber());
   if (fiber.failed) throw fiber.error;
   return fiber.result as T;
@@ -129,4 +131,14 @@ export function runBlocking<T>(
   scheduler.runUntilDone();
   if (root.failed) throw root.failure;
   return fiber;
+}
+
+/**
+ * `operation` is about to run in blocking mode: when a real scheduler is
+ * running fibers on this thread, that is a silent loss of concurrency, so
+ * warn (or throw in strict mode, guard.ts).
+ */
+export function guardBlocking(operation: string): void {
+  const thread = threadOf(currentFiber());
+  if (thread !== null && !(thread.scheduler instanceof BlockingScheduler)) reportBlockingCall(operation, thread);
 }

@@ -37,7 +37,7 @@ export function project(files: Record<string, string>): string {
     writeFileSync(join(root, file), text);
   }
   // So that a bundler (colorless build) and plain node resolve `colorless` to this package.
-  mkdirSync(join(root, "node_modules"));
+  mkdirSync(join(root, "node_modules"), { recursive: true });
   symlinkSync(repo, join(root, "node_modules", "colorless"), "dir");
   return root;
 }
