@@ -79,8 +79,9 @@ const spawnOptions: { spawnSite: string | undefined } = { spawnSite: undefined }
  * Spawn a fiber running `fn(...args)` in the current scope, like Go's `go`.
  * It starts once the spawner suspends. Outside any fiber (uncompiled code, or
  * top-level code that does not suspend) the call runs to completion at once,
- * in blocking mode, and a failure is thrown from `go` itself, as the same
- * call run synchronously would throw it: it is never lost.
+ * in blocking mode. Its failure is rethrown by `join()`; if nobody joined it
+ * by the end of the current event-loop turn, it is thrown as an uncaught
+ * error (printed, exit code 1): it is never lost.
  *
  * @example
  * const f = go(fetchUser, 42);
@@ -92,10 +93,15 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
   const spawnSite = site.at;
   site.at = undefined;
   if (spawner === null) {
-    // Outside any fiber (uncompiled code): drive the new fiber to completion at once. Nobody can join it
-    // before it ended, so its failure is thrown here (issue 11 §6: `go(serve)` at top level printed nothing).
+    // Outside any fiber (uncompiled code): drive the new fiber to completion at once. Its failure belongs to
+    // whoever joins it, as in compiled code; one nobody joined by the end of this turn of the event loop is
+    // thrown as an uncaught error (issue 11 §6: `go(serve)` at top level printed nothing and exited 0).
     const fiber = runBlocking(callFrame<T>(fn, undefined, args), "go()", { spawnSite }, null);
-    if (fiber.failed && !(fiber.error instanceof Cancelled)) throw fiber.error;
+    if (fiber.failed && !(fiber.error instanceof Cancelled)) {
+      setImmediate(() => {
+        if (!fiber.observed) throw fiber.error;
+      });
+    }
     return fiber;
   }
   const scope = spawner.scope;

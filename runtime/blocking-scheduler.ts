@@ -57,21 +57,22 @@ export class BlockingScheduler extends BaseScheduler {
 
   /** Drive every fiber of this call to completion, blocking the thread for timers. */
   runUntilDone(): void {
-    this.runUntil(() => this.live.size === 0, this.call);
+    this.runUntil(null, this.call);
   }
 
   /**
-   * Run the other fibers of this call until `done()` holds (`join()` from
-   * uncompiled code inside the call waits this way for its target). `call`
-   * names the wait for the DeadlockError thrown when nothing can make
-   * `done()` hold.
+   * Run the other fibers of this call until `target` ended (every fiber, for
+   * null): `join()` from uncompiled code inside the call waits this way.
+   * `call` names the wait for the DeadlockError thrown when it can never end.
+   * (A fiber, not a predicate: a function parameter would make this, and
+   * `go` which reaches it, colour-polymorphic when the runtime is compiled.)
    */
-  runUntil(done: () => boolean, call: string): void {
+  runUntil(target: Fiber | null, call: string): void {
     for (;;) {
-      if (done()) return;
+      if (this.finished(target)) return;
       while (this.queue.length > 0) {
         this.queue.shift().step();
-        if (done()) return;
+        if (this.finished(target)) return;
       }
       if (this.fireDueTimers(this.now())) continue;
       const next = this.timers.peekDeadline();
@@ -79,7 +80,7 @@ export class BlockingScheduler extends BaseScheduler {
         this.waitForTimers(next);
         continue;
       }
-      if (done()) return;
+      if (this.finished(target)) return;
       const stuck = [...this.live];
       throw new DeadlockError(
         `${call} was called from uncompiled code (blocking mode) and blocks forever: nothing else can run while ` +
@@ -87,6 +88,10 @@ export class BlockingScheduler extends BaseScheduler {
           `Compile the caller with colorless (or call it from a compiled fiber) so that it can suspend.`,
       );
     }
+  }
+
+  private finished(target: Fiber | null): boolean {
+    return target === null ? this.live.size === 0 : target.done;
   }
 
   override blockingOperationWait<T>(description: string, _work: () => PromiseLike<T>): void {
@@ -129,7 +134,8 @@ export function runBlocking<T>(
   else if (options.driver === true) fiber.markBlockingDriver();
   scheduler.fiber(fiber);
   scheduler.runUntilDone();
-  if (root.failed) throw root.failure;
+  // The fiber's own failure is left to the caller (drive throws it, go keeps it for join); a child's is thrown here.
+  if (root.failed && !(fiber.failed && root.failure === fiber.error)) throw root.failure;
   return fiber;
 }
 

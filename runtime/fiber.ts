@@ -227,6 +227,11 @@ export class Fiber<T = unknown> {
     return (this.flags & FAILED) !== 0;
   }
 
+  /** True once a joiner received the fiber's outcome (a failure received that way counts as handled). */
+  get observed(): boolean {
+    return (this.flags & OBSERVED) !== 0;
+  }
+
   /** The result of a fiber that ended normally (undefined otherwise). */
   get result(): T | undefined {
     return this.state === "done" && !this.failed ? (this.value as T) : undefined;
@@ -282,7 +287,7 @@ export class Fiber<T = unknown> {
       // Joined while it runs: its failure is this joiner's to handle, not its scope's.
       this.flags |= OBSERVED;
       try {
-        scheduler.runUntil(() => this.state === "done", `join() on ${this.name}`);
+        scheduler.runUntil(this, `join() on ${this.name}`);
       } catch (e) {
         if (!this.done) this.flags &= ~OBSERVED;
         throw e;
@@ -591,7 +596,7 @@ const SHIELD_SHIFT = 6; // the shield count lives in the bits above
 
 /** A scheduler whose loop can be re-entered from a running fiber (the blocking-mode scheduler). */
 interface NestedRunner {
-  runUntil(done: () => boolean, call: string): void;
+  runUntil(target: Fiber, call: string): void;
 }
 
 function isNestedRunner(s: Scheduler): s is Scheduler & NestedRunner {

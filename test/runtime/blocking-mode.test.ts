@@ -4,11 +4,32 @@
  * can end do end (issue 13 item 11).
  */
 import { describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { go, sleep, scope, type Fiber } from "../../runtime/index.js";
 
 describe("blocking mode", () => {
-  test("go() outside a fiber throws its fiber's error instead of losing it", () => {
-    expect(() => go(() => { sleep(1); throw new Error("lost?"); })).toThrow("lost?");
+  test("go() outside a fiber keeps its fiber's error for join(), as compiled code does", () => {
+    const f = go(() => { sleep(1); throw new Error("kept for join"); });
+    expect(f.failed).toBe(true);
+    expect(() => f.join()).toThrow("kept for join");
+    expect(f.observed).toBe(true);
+  });
+
+  test("go() outside a fiber whose failure nobody joins: printed as uncaught, exit code 1", () => {
+    const runtime = fileURLToPath(new URL("../../dist/runtime/index.js", import.meta.url));
+    const script = `
+      import { go } from ${JSON.stringify(runtime)};
+      const joined = go(() => { throw new Error("joined failure"); });
+      try { joined.join(); } catch (e) { console.log("join:", e.message); }
+      go(() => { throw new Error("unjoined failure"); });
+      console.log("after go");
+    `;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(r.stdout).toBe("join: joined failure\nafter go\n");
+    expect(r.stderr).toContain("Error: unjoined failure");
+    expect(r.stderr).not.toMatch(/^Error: joined failure/m);
+    expect(r.status).toBe(1);
   });
 
   test("go() outside a fiber throws the failure of a fiber it spawned", () => {
