@@ -12,7 +12,8 @@ import { Fiber, currentFiber, site, type Resumable } from "./fiber.js";
 import { Scope } from "./scope.js";
 import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
-import { BlockingScheduler, blockThread, drive } from "./blocking-scheduler.js";
+import { BlockingScheduler, blockThread, drive, guardBlocking, runBlocking } from "./blocking-scheduler.js";
+import { markStrict } from "./guard.js";
 import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 import { startMonitor } from "./monitor.js";
 
@@ -28,6 +29,13 @@ export interface RunOptions {
    * at once, even while the fiber is still busy.
    */
   monitor?: boolean | { thresholdMs?: number; onWarning?: (msg: string) => void };
+  /**
+   * Make a suspending operation that runs in blocking mode inside this run's
+   * fibers (reached from code that ran as plain) throw `BlockingCallError`
+   * instead of warning once per call site (runtime/guard.ts).
+   * `COLORLESS_STRICT=1` turns it on for every run.
+   */
+  strict?: boolean;
 }
 
 /**
@@ -44,6 +52,7 @@ export interface RunOptions {
  */
 export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T> {
   const scheduler = options.scheduler ?? new EventLoopScheduler();
+  if (options.strict === true) markStrict(scheduler);
   // A new logical stack starts here: a site left in the register by a call
   // that threw before consuming it must not become the root frame's call site.
   site.at = undefined;
@@ -68,8 +77,11 @@ const spawnOptions: { spawnSite: string | undefined } = { spawnSite: undefined }
 
 /**
  * Spawn a fiber running `fn(...args)` in the current scope, like Go's `go`.
- * It starts once the spawner suspends. Outside any fiber (uncompiled code) the
- * call runs to completion at once, in blocking mode.
+ * It starts once the spawner suspends. Outside any fiber (uncompiled code, or
+ * top-level code that does not suspend) the call runs to completion at once,
+ * in blocking mode. Its failure is rethrown by `join()`; if nobody joined it
+ * by the end of the current event-loop turn, it is thrown as an uncaught
+ * error (printed, exit code 1): it is never lost.
  *
  * @example
  * const f = go(fetchUser, 42);
@@ -81,11 +93,15 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
   const spawnSite = site.at;
   site.at = undefined;
   if (spawner === null) {
-    // Outside any fiber (uncompiled code): drive the new fiber to completion at once.
-    const scheduler = new BlockingScheduler("go()");
-    const fiber = new Fiber<T>(scheduler, callFrame<T>(fn, undefined, args), null, { spawnSite });
-    scheduler.fiber(fiber);
-    scheduler.runUntilDone();
+    // Outside any fiber (uncompiled code): drive the new fiber to completion at once. Its failure belongs to
+    // whoever joins it, as in compiled code; one nobody joined by the end of this turn of the event loop is
+    // thrown as an uncaught error (issue 11 §6: `go(serve)` at top level printed nothing and exited 0).
+    const fiber = runBlocking(callFrame<T>(fn, undefined, args), "go()", { spawnSite }, null);
+    if (fiber.failed && !(fiber.error instanceof Cancelled)) {
+      setImmediate(() => {
+        if (!fiber.observed) throw fiber.error;
+      });
+    }
     return fiber;
   }
   const scope = spawner.scope;
@@ -131,9 +147,11 @@ function* scope$co<T>(body: () => T): Resumable<T> {
     if (!(e instanceof Cancelled && e === region.cancelled)) sc.fail(e);
   }
   // Wait for the children even if cancelled: no fiber outlives its scope.
+  let waited = false;
   fiber.shield++;
   try {
     while (sc.size > 0) {
+      waited = true;
       sc.waitForChildren(fiber.scheduler, fiber);
       yield;
     }
@@ -144,6 +162,13 @@ function* scope$co<T>(body: () => T): Resumable<T> {
   }
   if (sc.failed) throw sc.failure;
   if (bodyFailed) throw bodyError;
+  // The wait was a suspension point: a cancellation from outside that arrived meanwhile (it cancelled the
+  // children) is thrown here, as at any suspension point, instead of being swallowed by the shielded wait
+  // (issue 13 item 8: `timeout(ms, () => scope(…))` returned the scope's value).
+  if (waited) {
+    const cancelled = fiber.pendingCancel();
+    if (cancelled !== null) throw cancelled;
+  }
   return result as T;
 }
 twin(scope, scope$co as (body: () => unknown) => TwinResult);
@@ -157,7 +182,9 @@ twin(scope, scope$co as (body: () => unknown) => TwinResult);
  * sleep(100);
  */
 export function sleep(ms: number): void {
-  blockThread(Number.isFinite(ms) ? ms : 0);
+  const delay = Number.isFinite(ms) ? ms : 0;
+  if (delay > 0) guardBlocking(`sleep(${ms})`);
+  blockThread(delay);
 }
 twin(sleep, (ms: number): undefined => {
   currentFiber()!.scheduler.kernelSleep(ms);
@@ -236,9 +263,17 @@ function* timeout$co<T>(ms: number, fn: () => T): Resumable<T> {
   const region = fiber.pushCancelScope();
   const error = new TimeoutError(`timed out after ${ms} ms`);
   const expired = new Cancelled(error);
-  const timer = fiber.scheduler.timeoutAfter(ms, () => region.cancel(expired));
+  const scheduler = fiber.scheduler;
+  const deadline = scheduler.now() + ms;
+  const timer = scheduler.timeoutAfter(ms, () => region.cancel(expired));
   try {
-    return (yield call(fn, undefined, [])) as T;
+    const value = (yield call(fn, undefined, [])) as T;
+    // In blocking mode the thread itself was blocked, so the timer could not fire and interrupt `fn`: a call that
+    // returns late still fails, as the caller was promised (issue 13 item 11). Compiled code is interrupted instead.
+    if (scheduler instanceof BlockingScheduler && scheduler.now() >= deadline && region.cancelled === null) {
+      throw new TimeoutError(`timed out after ${ms} ms (the call could not be interrupted: it ran in blocking mode and returned late)`);
+    }
+    return value;
   } catch (e) {
     if (region.cancelled === expired && e instanceof Cancelled) throw error;
     throw e;

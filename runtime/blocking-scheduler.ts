@@ -15,10 +15,12 @@
  */
 import { performance } from "node:perf_hooks";
 import { DeadlockError } from "./errors.js";
-import { Fiber, currentFiber, type Resumable } from "./fiber.js";
+import { Fiber, currentFiber, threadOf, type Resumable } from "./fiber.js";
+import { reportBlockingCall } from "./guard.js";
 import { BaseScheduler } from "./scheduler.js";
 import { FiberQueue } from "./event-loop-scheduler.js";
 import { describeFibers } from "./introspect.js";
+import { Scope } from "./scope.js";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -55,22 +57,41 @@ export class BlockingScheduler extends BaseScheduler {
 
   /** Drive every fiber of this call to completion, blocking the thread for timers. */
   runUntilDone(): void {
+    this.runUntil(null, this.call);
+  }
+
+  /**
+   * Run the other fibers of this call until `target` ended (every fiber, for
+   * null): `join()` from uncompiled code inside the call waits this way.
+   * `call` names the wait for the DeadlockError thrown when it can never end.
+   * (A fiber, not a predicate: a function parameter would make this, and
+   * `go` which reaches it, colour-polymorphic when the runtime is compiled.)
+   */
+  runUntil(target: Fiber | null, call: string): void {
     for (;;) {
-      while (this.queue.length > 0) this.queue.shift().step();
+      if (this.finished(target)) return;
+      while (this.queue.length > 0) {
+        this.queue.shift().step();
+        if (this.finished(target)) return;
+      }
       if (this.fireDueTimers(this.now())) continue;
       const next = this.timers.peekDeadline();
       if (next !== undefined) {
         this.waitForTimers(next);
         continue;
       }
-      if (this.live.size === 0) return;
+      if (this.finished(target)) return;
       const stuck = [...this.live];
       throw new DeadlockError(
-        `${this.call} was called from uncompiled code (blocking mode) and blocks forever: nothing else can run while ` +
+        `${call} was called from uncompiled code (blocking mode) and blocks forever: nothing else can run while ` +
           `this thread waits.\n${describeFibers(stuck)}\n` +
           `Compile the caller with colorless (or call it from a compiled fiber) so that it can suspend.`,
       );
     }
+  }
+
+  private finished(target: Fiber | null): boolean {
+    return target === null ? this.live.size === 0 : target.done;
   }
 
   override blockingOperationWait<T>(description: string, _work: () => PromiseLike<T>): void {
@@ -86,11 +107,44 @@ export class BlockingScheduler extends BaseScheduler {
  * its error). `call` names the uncompiled call for error messages.
  */
 export function drive<T>(frame: Resumable<T>, call: string): T {
-  const scheduler = new BlockingScheduler(call);
-  const fiber = new Fiber<T>(scheduler, frame, null, { name: `blocking ${call}` });
-  fiber.blockingParent = currentFiber();
-  scheduler.fiber(fiber);
-  scheduler.runUntilDone();
+  guardBlocking(call);
+  const fiber = runBlocking(frame, call, { name: `blocking ${call}`, driver: true }, currentFiber());
   if (fiber.failed) throw fiber.error;
   return fiber.result as T;
+}
+
+/**
+ * Run `frame` as a fiber on a private blocking scheduler until it and every
+ * fiber it spawned ended, and return it. Like `run`, the fiber gets a root
+ * scope: a child that fails unobserved cancels it, and that failure is
+ * thrown here (synchronous code would have thrown it too) instead of being
+ * lost with the private scheduler.
+ */
+export function runBlocking<T>(
+  frame: Resumable<T>,
+  call: string,
+  options: { name?: string; spawnSite?: string | undefined; driver?: boolean },
+  parent: Fiber | null,
+): Fiber<T> {
+  const scheduler = new BlockingScheduler(call);
+  const root = new Scope(null, null);
+  const fiber = new Fiber<T>(scheduler, frame, root, options);
+  root.owner = fiber;
+  if (parent !== null) fiber.blockingParent = parent;
+  else if (options.driver === true) fiber.markBlockingDriver();
+  scheduler.fiber(fiber);
+  scheduler.runUntilDone();
+  // The fiber's own failure is left to the caller (drive throws it, go keeps it for join); a child's is thrown here.
+  if (root.failed && !(fiber.failed && root.failure === fiber.error)) throw root.failure;
+  return fiber;
+}
+
+/**
+ * `operation` is about to run in blocking mode: when a real scheduler is
+ * running fibers on this thread, that is a silent loss of concurrency, so
+ * warn (or throw in strict mode, guard.ts).
+ */
+export function guardBlocking(operation: string): void {
+  const thread = threadOf(currentFiber());
+  if (thread !== null && !(thread.scheduler instanceof BlockingScheduler)) reportBlockingCall(operation, thread);
 }

@@ -21,9 +21,12 @@ import { Ring } from "./ring.js";
 import { BaseScheduler } from "./scheduler.js";
 import { describeFibers } from "./introspect.js";
 import type { ResumeMonitor } from "./monitor.js";
+import { activeResources, newResources, type ResourceCounts } from "./host-wakers.js";
 
 /** How long the loop may run fibers before it lets the event loop in. */
 const SLICE_MS = 15;
+/** How often a run whose fibers all wait on host-side wakers re-checks whether any is left (unref'd: never keeps the process alive). */
+const HOST_POLL_MS = 20;
 const STEPS_PER_CLOCK_CHECK = 1024;
 
 /** The run queue of ready fibers. */
@@ -76,7 +79,39 @@ export class EventLoopScheduler extends LoopScheduler {
     return performance.now();
   }
 
+  /** The host's own resources when the run started: anything beyond them belongs to the program (host-wakers.ts). */
+  private baseline: ResourceCounts | null = null;
+  /** Deadlock checks since a fiber last became ready: the first is deferred by a macrotask. */
+  private stuckChecks = 0;
+  private hostPoll: ReturnType<typeof setTimeout> | null = null;
+
+  protected override enqueue(fiber: Fiber): void {
+    this.stuckChecks = 0;
+    this.queue.push(fiber);
+  }
+
+  protected override hostMayWake(): boolean {
+    if (this.stuckChecks++ === 0) {
+      // Promise callbacks already queued (a `.then` that will trySend) hold no handle: let them run first.
+      setImmediate(this.recheck);
+      return true;
+    }
+    if (this.baseline === null || newResources(this.baseline).length === 0) return false;
+    if (this.hostPoll === null) {
+      this.hostPoll = setTimeout(this.onHostPoll, HOST_POLL_MS);
+      this.hostPoll.unref();
+    }
+    return true;
+  }
+
+  private readonly recheck = () => this.drive();
+  private readonly onHostPoll = () => {
+    this.hostPoll = null;
+    this.drive();
+  };
+
   override run(): Promise<void> {
+    this.baseline ??= activeResources();
     if (!this.listening) {
       this.listening = true;
       process.on("beforeExit", this.onBeforeExit);
@@ -89,7 +124,7 @@ export class EventLoopScheduler extends LoopScheduler {
 
   /** Run ready fibers until none is left, the slice is used up, or we must wait. */
   protected drive(): void {
-    if (this.running) return;
+    if (this.running || this.hasCrashed) return;
     this.running = true;
     try {
       const queue = this.queue;
@@ -120,6 +155,9 @@ export class EventLoopScheduler extends LoopScheduler {
         }
         return;
       }
+    } catch (e) {
+      // Only a hook can throw here (a fiber's own errors end the fiber): fail the run, not the process.
+      this.crash(e);
     } finally {
       this.running = false;
     }
@@ -132,6 +170,18 @@ export class EventLoopScheduler extends LoopScheduler {
     }
     this.timerDeadline = deadline;
     this.timerHandle = setTimeout(this.onTimer, Math.max(0, deadline - this.now()));
+  }
+
+  /**
+   * The earliest deadline was cancelled (a `timeout` whose body returned
+   * early): the `setTimeout` armed for it would keep an otherwise finished
+   * program alive until it fires.
+   */
+  protected override disarmTimerWait(): void {
+    if (this.timerHandle === null) return;
+    clearTimeout(this.timerHandle);
+    this.timerHandle = null;
+    this.timerDeadline = Infinity;
   }
 
   private readonly onTimer = () => {
@@ -147,6 +197,12 @@ export class EventLoopScheduler extends LoopScheduler {
    */
   private beforeExit(): void {
     if (this.live.size === 0 || this.running) return;
+    if (this.externalWaiters === 0 && this.queue.length === 0) {
+      // Fibers blocked on each other while host wakers were alive; those are gone now without waking anyone.
+      this.failDeadlock();
+      this.wakeLoop();
+      return;
+    }
     const error = new DeadlockError(
       "the event loop is empty but fibers still wait on promises that can never settle:\n" + describeFibers(this.live),
     );

@@ -69,7 +69,14 @@ export function currentFiber(): Fiber | null {
 /** A region of a fiber that can be cancelled as a unit (scope body, timeout). */
 export class CancelScope {
   cancelled: Cancelled | null = null;
-  constructor(readonly fiber: Fiber) {}
+  constructor(
+    readonly fiber: Fiber,
+    /**
+     * A shield (`shield(fn)`): cancellations of the regions outside it (and
+     * of the whole fiber) do not apply inside it; its own and inner ones do.
+     */
+    readonly shield = false,
+  ) {}
 
   cancel(reason: Cancelled): void {
     if (this.cancelled !== null) return;
@@ -195,6 +202,14 @@ export class Fiber<T = unknown> {
     this.extras().blockingParent = f;
   }
 
+  /** True for the fiber `drive()` runs a blocking-mode call in when no fiber called it (plain synchronous code). */
+  get isBlockingDriver(): boolean {
+    return (this.flags & DRIVER) !== 0;
+  }
+  markBlockingDriver(): void {
+    this.flags |= DRIVER;
+  }
+
   /** While > 0, suspension points do not throw pending cancellations (cleanup waits). */
   get shield(): number {
     return this.flags >>> SHIELD_SHIFT;
@@ -210,6 +225,11 @@ export class Fiber<T = unknown> {
   /** True once the fiber ended by throwing. */
   get failed(): boolean {
     return (this.flags & FAILED) !== 0;
+  }
+
+  /** True once a joiner received the fiber's outcome (a failure received that way counts as handled). */
+  get observed(): boolean {
+    return (this.flags & OBSERVED) !== 0;
   }
 
   /** The result of a fiber that ended normally (undefined otherwise). */
@@ -260,6 +280,20 @@ export class Fiber<T = unknown> {
    */
   join(): T {
     if (this.state === "done") return this.outcomeFor(Fiber.current) as T;
+    const scheduler = this.scheduler;
+    if (current !== null && current.scheduler === scheduler && isNestedRunner(scheduler)) {
+      // Uncompiled code inside a blocking-mode call joins a fiber of that same call (`scope(() => go(f).join())`):
+      // run the call's other fibers until the target ended, as a synchronous program would have run it by now.
+      // Joined while it runs: its failure is this joiner's to handle, not its scope's.
+      this.flags |= OBSERVED;
+      try {
+        scheduler.runUntil(this, `join() on ${this.name}`);
+      } catch (e) {
+        if (!this.done) this.flags &= ~OBSERVED;
+        throw e;
+      }
+      return this.outcomeFor(Fiber.current) as T;
+    }
     // Reached from uncompiled code: the compiled form is join$co.
     throw new DeadlockError(
       `join() on ${this.name} was called from uncompiled code (blocking mode) while ${this.name} is still ${this.state}; ` +
@@ -445,7 +479,8 @@ export class Fiber<T = unknown> {
   pendingCancel(): Cancelled | null {
     const regions = this.cancelRegions;
     if (regions !== null) {
-      for (let i = 0; i < regions.length; i++) {
+      // Regions outside the innermost shield do not apply inside it.
+      for (let i = Math.max(0, this.shieldDepth() - 1); i < regions.length; i++) {
         const c = regions[i]!.cancelled;
         if (c !== null) return c;
       }
@@ -460,11 +495,16 @@ export class Fiber<T = unknown> {
    * whole fiber) are cancelled too, as Trio's nested cancel scopes are.
    */
   deliverCancel(reason: Cancelled, regionDepth: number): void {
+    // Inside a shield only the shield's own region and those within it apply: scopes opened there keep their
+    // children, and the fiber is not interrupted (the cancellation waits for the shield to end).
+    const shieldDepth = this.shieldDepth();
+    const shielded = shieldDepth !== 0 && regionDepth < shieldDepth;
     for (let s = this.scope; s !== null && s.owner === this; s = s.parent) {
       const regions = this.cancelRegions;
       const depth = s.bodyCancel === null || regions === null ? 0 : regions.indexOf(s.bodyCancel) + 1;
-      if (regionDepth === 0 || depth >= regionDepth) s.cancelChildren(reason);
+      if ((regionDepth === 0 || depth >= regionDepth) && !(shielded && depth >= shieldDepth)) s.cancelChildren(reason);
     }
+    if (shielded) return;
     if (this.state === "blocked" && this.shield === 0) {
       const blocker = this.blocker!;
       blocker.abort?.(this);
@@ -476,9 +516,17 @@ export class Fiber<T = unknown> {
     }
   }
 
-  /** Enter a cancellable region (scope body, timeout). */
-  pushCancelScope(): CancelScope {
-    const cs = new CancelScope(this);
+  /** How many regions enclose the innermost shield, itself included (0: no shield is active). */
+  private shieldDepth(): number {
+    const regions = this.cancelRegions;
+    if (regions === null) return 0;
+    for (let i = regions.length - 1; i >= 0; i--) if (regions[i]!.shield) return i + 1;
+    return 0;
+  }
+
+  /** Enter a cancellable region (scope body, timeout; `shield` for `shield()`). */
+  pushCancelScope(shield = false): CancelScope {
+    const cs = new CancelScope(this, shield);
     this.regions().push(cs);
     return cs;
   }
@@ -543,11 +591,32 @@ const WOKEN = 2; // woken while still running: continue without a queue round tr
 const FAILED = 4;
 const OBSERVED = 8; // a joiner received the outcome
 const CANCELLED = 16; // fiber.cancel() was called
-const SHIELD_SHIFT = 5; // the shield count lives in the bits above
+const DRIVER = 32; // stands in for uncompiled code outside any fiber (drive())
+const SHIELD_SHIFT = 6; // the shield count lives in the bits above
+
+/** A scheduler whose loop can be re-entered from a running fiber (the blocking-mode scheduler). */
+interface NestedRunner {
+  runUntil(target: Fiber, call: string): void;
+}
+
+function isNestedRunner(s: Scheduler): s is Scheduler & NestedRunner {
+  return typeof (s as Partial<NestedRunner>).runUntil === "function";
+}
 
 /** Describe where a fiber is: the site it parked at, or its innermost call site. */
 export function fiberPosition(f: Fiber): string | undefined {
   return f.blockedAt ?? (f.frames[f.sp - 1] as string | undefined);
+}
+
+/**
+ * The logical thread `f` runs on: the real fiber whose uncompiled code a
+ * blocking-mode driver stands in for, or null for plain synchronous code
+ * outside any fiber. Two calls on the same logical thread may share what one
+ * of them locked.
+ */
+export function threadOf(f: Fiber | null): Fiber | null {
+  while (f !== null && f.blockingParent !== null) f = f.blockingParent;
+  return f !== null && f.isBlockingDriver ? null : f;
 }
 
 /** Swap the running fiber (used by the blocking-mode driver, which nests a fiber inside another). */

@@ -5,6 +5,8 @@
  * it is not. See README.md and docs/.
  */
 export { run, go, scope, sleep, yieldNow, wait, blocking, timeout, type RunOptions } from "./api.js";
+export { shield, type ShieldOptions } from "./shield.js";
+export { BlockingCallError } from "./guard.js";
 export { Fiber, type FiberState } from "./fiber.js";
 export { TimeoutError, Cancelled, DeadlockError, ChannelClosedError } from "./errors.js";
 export { type Scheduler, type Blocker, type TimerHandle, TIMED_OUT, BaseScheduler } from "./scheduler.js";

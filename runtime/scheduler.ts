@@ -21,9 +21,12 @@
  * ## Shutdown order (`run`)
  * 1. the run queue empties and no timer is pending and no external waiter
  *    (promise, I/O) is outstanding;
- * 2. if live fibers remain they are all blocked on each other: a
- *    `DeadlockError` listing them is raised, every one of them is cancelled so
- *    its `finally` blocks run (steps 1–2 repeat until none is left);
+ * 2. if live fibers remain they are all blocked on each other. Unless the
+ *    host side may still wake one (`hostMayWake`: the event-loop scheduler
+ *    counts the host timers, handles and requests the program created, see
+ *    host-wakers.ts), a `DeadlockError` listing them is raised, every one of
+ *    them is cancelled so its `finally` blocks run (steps 1–2 repeat until
+ *    none is left);
  * 3. `run` settles.
  */
 import { Fiber, currentFiber } from "./fiber.js";
@@ -131,6 +134,8 @@ export abstract class BaseScheduler implements Scheduler {
   protected abstract wakeLoop(): void;
   /** Arm a real wait until the earliest timer, or (virtual time) advance to it. */
   protected abstract waitForTimers(deadline: number): void;
+  /** No timer is left: drop whatever real wait {@link waitForTimers} armed (issue 13 item 5). */
+  protected disarmTimerWait(): void {}
 
   fibers(): Iterable<Fiber> {
     return this.live;
@@ -195,13 +200,17 @@ export abstract class BaseScheduler implements Scheduler {
     }
     const token = fiber.parkToken;
     const stillWaiting = () => fiber.state === "blocked" && fiber.parkToken === token;
+    const settled = (value: unknown, isError: boolean) => {
+      if (!stillWaiting()) return;
+      try {
+        this.unblock(blocker, fiber, value, isError);
+      } catch (e) {
+        this.crash(e);
+      }
+    };
     promise.then(
-      (v) => {
-        if (stillWaiting()) this.unblock(blocker, fiber, v, false);
-      },
-      (e) => {
-        if (stillWaiting()) this.unblock(blocker, fiber, e, true);
-      },
+      (v) => settled(v, false),
+      (e) => settled(e, true),
     );
   }
 
@@ -239,9 +248,41 @@ export abstract class BaseScheduler implements Scheduler {
 
   run(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.crashed) {
+        reject(this.crashError);
+        return;
+      }
       this.settle = { resolve, reject };
       this.wakeLoop();
     });
+  }
+
+  private crashed = false;
+  private crashError: unknown = undefined;
+
+  /**
+   * A hook threw outside any fiber's frames (a subclass's `fiberDone`, an
+   * `unblock` called from a promise callback): the scheduler's own state can
+   * no longer be trusted, so the run fails with that error instead of the
+   * error escaping from a timer or microtask and crashing the process
+   * (issue 13 item 10). Fibers still parked are abandoned: running their
+   * `finally` blocks would call the same broken hooks.
+   */
+  protected crash(error: unknown): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    this.crashError = error;
+    this.closed = true;
+    this.live.clear();
+    this.disarmTimerWait();
+    const settle = this.settle;
+    this.settle = null;
+    settle?.reject(error);
+  }
+
+  /** True once {@link crash} failed the run: loops stop driving fibers. */
+  protected get hasCrashed(): boolean {
+    return this.crashed;
   }
 
   close(): void {
@@ -292,8 +333,13 @@ export abstract class BaseScheduler implements Scheduler {
       this.waitForTimers(next);
       return false;
     }
+    // Every timer fired or was cancelled: a host timer armed for one of them must not keep the process alive.
+    this.disarmTimerWait();
     if (this.externalWaiters > 0) return false;
     if (this.live.size > 0) {
+      // Every fiber is blocked on another. Unless the host side can still wake one (a scheduler on a real
+      // event loop asks it, see host-wakers.ts), nothing ever will.
+      if (this.hostMayWake()) return false;
       this.failDeadlock();
       return true;
     }
@@ -309,10 +355,21 @@ export abstract class BaseScheduler implements Scheduler {
     return false;
   }
 
+  /**
+   * Called when every live fiber is blocked on another and no timer or
+   * external wait is pending: true when something outside the fibers may
+   * still wake one, so the loop should wait instead of declaring a deadlock
+   * (it must then make sure the loop runs again). The base scheduler sees
+   * nothing outside the fibers.
+   */
+  protected hostMayWake(): boolean {
+    return false;
+  }
+
   /** The deadlock being drained: its fibers were cancelled, run() rejects with it once they ended. */
   private deadlock: DeadlockError | null = null;
 
-  private failDeadlock(): void {
+  protected failDeadlock(): void {
     if (this.deadlock !== null) {
       // Still stuck after cancelling everything (a shielded wait that nothing can end): give up on them.
       this.live.clear();

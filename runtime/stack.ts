@@ -15,7 +15,7 @@
  * Only the error path pays for this.
  */
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
+import { dirname, join, sep } from "node:path";
 import type { Fiber } from "./fiber.js";
 
 const pending = new WeakMap<object, string[]>();
@@ -23,6 +23,8 @@ const cleaned = new WeakSet<object>();
 
 const runtimeDirUrl = new URL(".", import.meta.url).href;
 const runtimeDirPath = dirname(fileURLToPath(import.meta.url));
+// With source maps on (colorless run), the runtime's frames name its .ts sources: dist/runtime → runtime.
+const runtimeSourcePath = runtimeDirPath.endsWith(`${sep}dist${sep}runtime`) ? join(dirname(dirname(runtimeDirPath)), "runtime") : runtimeDirPath;
 
 function isObject(e: unknown): e is object {
   return (typeof e === "object" && e !== null) || typeof e === "function";
@@ -42,8 +44,9 @@ export function noteBoundary(error: unknown, kind: "go" | "join", site: string |
   noteFrame(error, `${kind} ${site}`);
 }
 
-function isRuntimeFrame(line: string): boolean {
-  return line.includes(runtimeDirUrl) || line.includes(runtimeDirPath + "/");
+/** A stack line inside the runtime's own files. */
+export function isRuntimeFrame(line: string): boolean {
+  return line.includes(runtimeDirUrl) || line.includes(runtimeDirPath + "/") || line.includes(runtimeSourcePath + "/");
 }
 
 /** The trampoline resuming a generator frame: everything below it is the scheduler. */

@@ -240,7 +240,7 @@ export class TestScheduler extends LoopScheduler {
 
   /** Run ready fibers, picked at random, until none is left; then fire timers or settle. */
   protected drive(): void {
-    if (this.running) return;
+    if (this.running || this.hasCrashed) return;
     this.running = true;
     try {
       const queue = this.queue;
@@ -260,6 +260,9 @@ export class TestScheduler extends LoopScheduler {
         if (this.advanced) continue;
         return;
       }
+    } catch (e) {
+      // Only a hook can throw here (a fiber's own errors end the fiber): fail the run, not the process.
+      this.crash(e);
     } finally {
       this.running = false;
     }

@@ -11,11 +11,18 @@
  * once; any difference (or a file the manifest does not know) is a miss, and
  * the caller compiles and stores a fresh manifest.
  *
+ * The cache folder is trusted code: whatever it holds runs. So it is per
+ * user (`$XDG_CACHE_HOME/colorless`, else `~/.cache/colorless`, when the
+ * project has no `node_modules` folder), created with mode 0700, and a
+ * folder that is not owned by the user or is writable by others is refused:
+ * colorless then compiles without a cache and says so once (issue 13 item
+ * 16: a shared temp folder let another local user plant outputs).
+ *
  * This module must not import `typescript`: the point is to avoid loading it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
 export interface CachedOutput {
@@ -34,7 +41,8 @@ export class EmitCache {
   private manifest: Manifest | undefined;
   /** Whether every source of the manifest still has its recorded hash (checked once per process). */
   private valid: boolean | undefined;
-  private readonly file: string;
+  /** The manifest's path, or undefined when no safe cache folder is available (then nothing is cached). */
+  private readonly file: string | undefined;
 
   /**
    * @param root the project's root folder (tsconfig folder, or the entry's folder)
@@ -42,11 +50,13 @@ export class EmitCache {
    */
   constructor(root: string, identity: unknown) {
     const key = sha1(JSON.stringify(identity) + "\0" + root).slice(0, 16);
-    this.file = join(cacheDir(root), `${key}.json`);
+    const dir = safeCacheDir(cacheDir(root));
+    this.file = dir === undefined ? undefined : join(dir, `${key}.json`);
   }
 
   /** The cached output for `fileName`, if the whole program it came from is unchanged. */
   get(fileName: string): CachedOutput | undefined {
+    if (this.file === undefined) return undefined;
     const manifest = this.load();
     const out = manifest?.outputs[fileName];
     if (out === undefined || !this.isValid()) return undefined;
@@ -65,8 +75,9 @@ export class EmitCache {
     const same = previous !== undefined && sameKeys(previous.sources, hashes) && Object.entries(hashes).every(([f, h]) => previous.sources[f] === h);
     this.manifest = { sources: hashes, outputs: { ...(same ? previous.outputs : {}), [fileName]: output } };
     this.valid = true;
+    if (this.file === undefined) return;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       // Write then rename: a concurrent reader sees the old manifest or the new one, never half of one.
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(this.manifest));
@@ -77,7 +88,7 @@ export class EmitCache {
   }
 
   private load(): Manifest | undefined {
-    if (this.manifest !== undefined) return this.manifest;
+    if (this.manifest !== undefined || this.file === undefined) return this.manifest;
     try {
       this.manifest = JSON.parse(readFileSync(this.file, "utf8")) as Manifest;
     } catch {
@@ -111,12 +122,45 @@ function sha1(text: string): string {
   return createHash("sha1").update(text).digest("hex");
 }
 
-/** `<root>/node_modules/.cache/colorless` when the project has node_modules (like babel and eslint), else the OS temp folder. */
+/**
+ * `$COLORLESS_CACHE_DIR` when set; `<root>/node_modules/.cache/colorless` when
+ * the project has node_modules (like babel and eslint); else the user's own
+ * cache folder: `$XDG_CACHE_HOME/colorless` or `~/.cache/colorless`.
+ */
 function cacheDir(root: string): string {
   if (process.env.COLORLESS_CACHE_DIR !== undefined) return process.env.COLORLESS_CACHE_DIR;
   for (let dir = root; ; dir = dirname(dir)) {
     if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "colorless");
     if (dirname(dir) === dir) break;
   }
-  return join(tmpdir(), "colorless-cache");
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".cache"), "colorless");
+}
+
+/** Folders already refused in this process: the warning is given once per folder. */
+const refused = new Set<string>();
+
+/**
+ * `dir`, created (mode 0700) if missing, when it is safe to run what it
+ * holds: a real folder (not a symlink), owned by this user, not writable by
+ * others. Otherwise undefined, after one warning on stderr.
+ */
+export function safeCacheDir(dir: string): string | undefined {
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  let problem: string | undefined;
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) problem = "it is not a folder (a symlink or a file)";
+    else if (uid !== undefined && st.uid !== uid) problem = `it is owned by uid ${st.uid}, not by you (uid ${uid})`;
+    else if ((st.mode & 0o002) !== 0) problem = `it is writable by other users (mode ${(st.mode & 0o777).toString(8)})`;
+  } catch (e) {
+    problem = `it cannot be created (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (problem === undefined) return dir;
+  if (!refused.has(dir)) {
+    refused.add(dir);
+    process.stderr.write(`colorless: warning: not using the emit cache folder ${dir}: ${problem}; compiling without a cache.\n`);
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@
  * is always right. The re-acquisition is shielded from cancellation for that
  * reason. Signals wake waiters in FIFO order; a signal with no waiter is lost.
  */
-import { currentFiber, site, type Resumable } from "../fiber.js";
+import { currentFiber, site, threadOf, type Resumable } from "../fiber.js";
 import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
@@ -53,7 +53,14 @@ export class Condition {
 
   private *waitFrame(mutex: Mutex, timeoutMs: number | undefined, at: string | undefined): Resumable<boolean | void> {
     const me = currentFiber()!;
-    mutex.unlock(); // throws when the caller does not hold it
+    if (!mutex.isHeldBy(me)) {
+      // Unlocking another fiber's mutex would break its holder's later unlock() (issue 13 item 13).
+      const who = threadOf(me);
+      throw new Error(
+        `cond.wait(): the calling fiber (${who === null ? "code outside any fiber" : who.name}) does not hold ${mutex.describeState()}; lock it before waiting`,
+      );
+    }
+    mutex.unlock();
     let r: unknown;
     try {
       site.at = at;

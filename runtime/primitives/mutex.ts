@@ -12,7 +12,7 @@
  * `Cancelled` at its next suspension point, so code written as
  * `lock(); try { … } finally { unlock(); }` (and `withLock`) releases it.
  */
-import { Fiber, currentFiber, site, type Resumable } from "../fiber.js";
+import { Fiber, currentFiber, site, threadOf, type Resumable } from "../fiber.js";
 import { NOT_READY } from "../emitted.js";
 import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call, type TwinResult } from "../calls.js";
@@ -51,6 +51,21 @@ export class Mutex {
         return h === null ? `${name}.lock()` : `${name}.lock() (held by ${h.name})`;
       },
     };
+  }
+
+  /**
+   * Whether the logical thread of `fiber` (see `threadOf`) holds the lock;
+   * `fiber` null means plain code outside any fiber.
+   */
+  isHeldBy(fiber: Fiber | null): boolean {
+    return this.locked && threadOf(this.holder) === threadOf(fiber);
+  }
+
+  /** "mutex (held by worker)", "mutex (it is not locked)": for errors about the lock's state. */
+  describeState(): string {
+    if (!this.locked) return `${this.name} (it is not locked)`;
+    const h = threadOf(this.holder);
+    return `${this.name} (held by ${h === null ? "code outside any fiber" : h.name})`;
   }
 
   /** True while some fiber holds the lock. */

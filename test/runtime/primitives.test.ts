@@ -434,7 +434,7 @@ describe("Condition", () => {
 
   test("wait without holding the mutex throws", async () => {
     const m = new Mutex();
-    await expect(run(compiled(function* () { yield new Condition().wait$co(m); }))).rejects.toThrow("mutex.unlock(): the mutex is not locked");
+    await expect(run(compiled(function* () { yield new Condition().wait$co(m); }))).rejects.toThrow("cond.wait(): the calling fiber (main) does not hold mutex (it is not locked); lock it before waiting");
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EmitCache } from "../../transformer/cache.js";
@@ -27,6 +29,107 @@ describe("EmitCache", () => {
       expect(new EmitCache(dir, identity).get(a)).toBeUndefined();
     } finally {
       delete process.env.COLORLESS_CACHE_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("EmitCache folder safety (issue 13 item 16)", () => {
+  const saved = { xdg: process.env.XDG_CACHE_HOME, dir: process.env.COLORLESS_CACHE_DIR };
+  function withXdg<T>(xdg: string, body: () => T): T {
+    delete process.env.COLORLESS_CACHE_DIR;
+    process.env.XDG_CACHE_HOME = xdg;
+    try {
+      return body();
+    } finally {
+      if (saved.xdg === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved.xdg;
+      if (saved.dir !== undefined) process.env.COLORLESS_CACHE_DIR = saved.dir;
+    }
+  }
+  /** A project folder with no node_modules above it (the OS temp folder has none), and one source file. */
+  function projectDir(): { dir: string; a: string } {
+    const dir = mkdtempSync(join(tmpdir(), "colorless-cache-safety-"));
+    const a = join(dir, "a.ts");
+    writeFileSync(a, "export const a = 1;");
+    return { dir, a };
+  }
+  function captureStderr<T>(body: () => T): { value: T; stderr: string } {
+    const write = process.stderr.write.bind(process.stderr);
+    let stderr = "";
+    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      return { value: body(), stderr };
+    } finally {
+      process.stderr.write = write;
+    }
+  }
+
+  test("without node_modules the cache goes to the user's XDG cache folder, created 0700", () => {
+    const { dir, a } = projectDir();
+    try {
+      const xdg = join(dir, "xdg");
+      withXdg(xdg, () => {
+        new EmitCache(dir, { v: 1 }).put({ [a]: "export const a = 1;" }, a, { code: "A", map: undefined });
+        expect(new EmitCache(dir, { v: 1 }).get(a)).toEqual({ code: "A" });
+      });
+      const st = statSync(join(xdg, "colorless"));
+      expect(st.mode & 0o777).toBe(0o700);
+      expect(readdirSync(join(xdg, "colorless"))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("a cache folder created by another user is refused with one warning, and a planted manifest never runs", () => {
+    const { dir, a } = projectDir();
+    try {
+      const xdg = join(dir, "xdg");
+      mkdirSync(xdg);
+      chmodSync(dir, 0o755);
+      chmodSync(xdg, 0o777);
+      // The attacker (uid 65534) creates the folder first and plants a manifest matching the victim's sources.
+      const planted = join(xdg, "colorless");
+      const key = createHash("sha1").update(JSON.stringify({ v: 1 }) + "\0" + dir).digest("hex").slice(0, 16);
+      const manifest = JSON.stringify({
+        sources: { [a]: createHash("sha1").update("export const a = 1;").digest("hex") },
+        outputs: { [a]: { code: "PLANTED" } },
+      });
+      const made = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", 'mkdir -m 0755 "$1" && cat > "$1/$2.json"', "sh", planted, key], { input: manifest });
+      expect(made.status).toBe(0);
+      expect(statSync(planted).uid).toBe(65534);
+      const { value, stderr } = withXdg(xdg, () => captureStderr(() => {
+        const victim = new EmitCache(dir, { v: 1 });
+        const got = victim.get(a);
+        victim.put({ [a]: "export const a = 1;" }, a, { code: "A", map: undefined });
+        return { got, again: new EmitCache(dir, { v: 1 }).get(a), files: readdirSync(planted) };
+      }));
+      expect(value.got).toBeUndefined();
+      expect(value.again).toBeUndefined();
+      expect(value.files).toEqual([`${key}.json`]);
+      expect(stderr).toBe(`colorless: warning: not using the emit cache folder ${planted}: it is owned by uid 65534, not by you (uid 0); compiling without a cache.\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a cache folder writable by others is refused", () => {
+    const { dir, a } = projectDir();
+    try {
+      const open = join(dir, "open");
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      process.env.COLORLESS_CACHE_DIR = open;
+      const { value, stderr } = captureStderr(() => {
+        new EmitCache(dir, { v: 1 }).put({ [a]: "export const a = 1;" }, a, { code: "A", map: undefined });
+        return new EmitCache(dir, { v: 1 }).get(a);
+      });
+      expect(value).toBeUndefined();
+      expect(readdirSync(open)).toEqual([]);
+      expect(stderr).toBe(`colorless: warning: not using the emit cache folder ${open}: it is writable by other users (mode 777); compiling without a cache.\n`);
+    } finally {
+      if (saved.dir === undefined) delete process.env.COLORLESS_CACHE_DIR;
+      else process.env.COLORLESS_CACHE_DIR = saved.dir;
       rmSync(dir, { recursive: true, force: true });
     }
   });
