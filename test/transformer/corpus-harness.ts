@@ -160,7 +160,7 @@ export async function runBuild(dir: string, build: string, mode: StartMode, name
   const result: RunResult = { outputs: new Map(), broken: new Map(), processes: 0 };
   let remaining = names;
   while (remaining.length > 0) {
-    const listFile = join(dir, `${build}-list-${result.processes}.json`);
+    const listFile = join(dir, `${build}-${mode}-list-${result.processes}.json`);
     writeFileSync(listFile, JSON.stringify(remaining));
     result.processes++;
     const { stdout, code, stderr } = await spawnNode(dir, ["runner.js", build, mode, listFile, "10000"], timeoutMs);

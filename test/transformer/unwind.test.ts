@@ -34,7 +34,19 @@ const REFUSED: Record<string, string> = {
   "hand/static_and_private": "#private method",
   "hand/template_literals": "TaggedTemplateExpression",
   "hand/top_level_statements": "top level of a module",
+  "hand/top_level_await": "top level of a module",
+  "hand/top_level_class_order": "top level of a module",
+  "hand/top_level_empty_pattern": "top level of a module",
+  "hand/top_level_tdz_const": "top level of a module",
+  "hand/class_fields_in_suspending_code": "",
+  "hand/lib_superstruct_generator_calls_suspending": "",
+  "hand/optional_chain_deep": "",
+  "hand/super_calls": "",
+  "hand/super_object_literal": "",
 };
+
+/** Programs of the corpus's KNOWN_FAILURES.md: refused by either backend (CL1005), so they have no compiled main. */
+const KNOWN_REFUSED = new Set(["hand/lib_destr_json_parse_reviver", "hand/lib_pathe_replace_callback"]);
 
 let corpus: UnwindCorpus | undefined;
 
@@ -61,7 +73,7 @@ describe("unwind backend: hand-written differential corpus", () => {
 
   it("every program it compiles prints what it prints untransformed, as fibers and in blocking mode", () => {
     const c = corpus!;
-    const failing = c.programs.map((p) => [p.name, unwindVerdict(c, p)]).filter(([, v]) => v !== "pass" && v !== "refused");
+    const failing = c.programs.map((p) => [p.name, unwindVerdict(c, p)]).filter(([name, v]) => v !== "pass" && v !== "refused" && !KNOWN_REFUSED.has(name as string));
     expect(failing).toEqual([]);
     expect(c.programs.length - c.refused.size).toBeGreaterThanOrEqual(70);
   });
@@ -336,7 +348,10 @@ describe("unwind backend: focused programs", () => {
     diagnostics = out.diagnostics.map((d) => `${d.file}:${d.line} CL${d.code} ${d.message}`);
     writeBuild(dir, "compiled", programs, (p) => out.files[p.fileName]!.code);
     const names = programs.map((p) => p.name);
-    [plain, fiber, blocking] = await Promise.all([runBuild(dir, "plain", "direct", names), runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
+    // `deep` only means something as fibers: run directly, its sends have no receiver (a DeadlockError) and its
+    // spawned fiber's failure is then reported as uncaught, which would end the runner process.
+    const direct = names.filter((n) => n !== "unwind/deep");
+    [plain, fiber, blocking] = await Promise.all([runBuild(dir, "plain", "direct", direct), runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", direct)]);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
