@@ -933,8 +933,9 @@ export function isFunctionNode(ts: TS, n: ts.Node): n is FunctionNode {
 function restrictionOf(ts: TS, n: FunctionNode): FunctionInfo["restricted"] {
   if (ts.isConstructorDeclaration(n)) return "constructor";
   if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) return "accessor";
-  if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
+  // An async generator awaits its suspending calls as child fibers, like any async function.
   if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Async) return "async";
+  if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
   // cannot become one without changing what they mean.
   if (ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) return "captures";
