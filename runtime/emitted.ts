@@ -64,6 +64,22 @@ export function next(it: Iterator<unknown>): TwinResult {
   return call(it.next, it, []);
 }
 
+/**
+ * Close an iterator left early (break, return, throw), as `for…of` does, in
+ * suspending code: `return$co` when the iterator has one (a user generator
+ * whose `finally` may suspend), else its `return`, runtime-checked.
+ */
+export function closeIter(it: Iterator<unknown>): TwinResult {
+  const co = (it as { return$co?: () => TwinResult }).return$co;
+  if (typeof co === "function") return co.call(it);
+  const ret = it.return;
+  if (typeof ret !== "function") {
+    currentFiber()!.wake(undefined, false);
+    return undefined;
+  }
+  return call(ret, it, []);
+}
+
 /** Close an iterator left early (break, return, throw), as `for…of` does. */
 export function close(it: Iterator<unknown>): void {
   const ret = it.return;

@@ -95,6 +95,7 @@ const TYPED_ARRAYS = new Set([
   "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
 ]);
 const COLLECTIONS = new Set(["Map", "Set", "ReadonlyMap", "ReadonlySet"]);
+const GENERATOR_INTERFACES = new Set(["Generator", "Iterator", "IterableIterator", "IteratorObject", "MapIterator", "SetIterator", "ArrayIterator"]);
 
 interface FileRecord {
   functions: FunctionNode[];
@@ -191,7 +192,10 @@ export class ColourMap {
   siteColour(site: ts.Node): "S" | "M" | "P" {
     const t = this.targets.get(site);
     if (t === undefined) return "P";
-    if (this.ts.isForOfStatement(site)) return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
+    if (this.ts.isForOfStatement(site)) {
+      if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
+      return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
+    }
     const args = this.ts.isCallExpression(site) ? site.arguments : [];
     switch (t.kind) {
       case "root":
@@ -230,6 +234,23 @@ export class ColourMap {
       const info = this.functions.get(f);
       return info === undefined ? true : info.maybe === true;
     });
+  }
+
+  /**
+   * A generator function (declaration or expression) whose body would
+   * suspend and that the backend lowers (issue 11 §5): calling it does not
+   * suspend, its generator's `next` does. One with `yield*` is still
+   * refused (CL1004): delegation's throw/return forwarding is not lowered.
+   */
+  isSuspendingGenerator(fn: ts.Node): boolean {
+    const info = this.functions.get(fn as FunctionNode);
+    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node) && !containsDelegation(this.ts, info.node);
+  }
+
+  /** Is the member named here declared only by lib interfaces with one of these names? */
+  private declaredBy(name: ts.MemberName, interfaces: ReadonlySet<string>): boolean {
+    const decls = this.symbolAt(name)?.declarations ?? [];
+    return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile && this.ts.isInterfaceDeclaration(d.parent) && interfaces.has(d.parent.name.text));
   }
 
   private anySuspends(t: { fns: FunctionNode[] }): boolean {
@@ -466,6 +487,8 @@ export class ColourMap {
         if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap")) return { kind: "hof", method, callback: 0, receiver: "array" };
         if (owner === "collection" && method === "forEach") return { kind: "hof", method, callback: 0, receiver: "collection" };
       }
+      // `it.next()` / `return()` / `throw()` on a generator: a user generator's may suspend (runtime-checked).
+      if ((method === "next" || method === "return" || method === "throw") && this.declaredBy(callee.name, GENERATOR_INTERFACES)) return { kind: "dynamic" };
       if (method === "from" && ts.isIdentifier(callee.expression) && callee.expression.text === "Array" && call.arguments.length >= 2) {
         const s = this.symbolAt(callee.expression);
         if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "from", callback: 1, receiver: "arrayFrom" };
@@ -584,6 +607,12 @@ export class ColourMap {
   /** `for (x of it)`: a suspending iteration when `it`'s iterator has a suspending (or our own suspending) `next`. */
   private resolveIteration(expr: ts.Expression, fileSet: Set<ts.SourceFile>): CallTarget | undefined {
     const ts = this.ts;
+    // `for (x of g(…))` with a user generator function: its `next` suspends when its body does.
+    const inner = skipOuter(ts, expr);
+    if (ts.isCallExpression(inner)) {
+      const t = this.resolveCall(inner, fileSet);
+      if (t.kind === "functions" && t.fns.some((f) => isGeneratorFunction(ts, f))) return { kind: "functions", fns: t.fns, slot: false, name: t.name };
+    }
     const type = this.checker.getTypeAtLocation(expr);
     if (type.flags & ts.TypeFlags.Any) return { kind: "dynamic" };
     if (this.isArrayLike(type) || type.flags & ts.TypeFlags.StringLike) return undefined;
@@ -848,6 +877,7 @@ export class ColourMap {
       if (colour === "suspending" && !info.wouldSuspend) {
         info.wouldSuspend = true;
         info.reason = reason;
+        return true;
       }
       return raisedOwner;
     }
@@ -908,6 +938,27 @@ export class ColourMap {
 }
 
 // ── helpers shared with the lowering ─────────────────────────────────────
+
+/** A sync generator function declaration or expression (not a method). */
+function isGeneratorFunction(ts: TS, n: ts.Node): boolean {
+  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
+}
+
+/** Does a generator's own body use `yield*` (not counting nested functions)? */
+function containsDelegation(ts: TS, fn: FunctionNode): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isYieldExpression(n) && n.asteriskToken !== undefined) {
+      found = true;
+      return;
+    }
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  if (fn.body !== undefined) ts.forEachChild(fn.body, walk);
+  return found;
+}
 
 /** A function declaration with `export`, or one named in an `export { … }` of its file. */
 function isExported(ts: TS, fn: FunctionNode): boolean {

@@ -41,6 +41,7 @@ const REFUSED: Record<string, string> = {
   "hand/class_fields_in_suspending_code": "",
   "hand/lib_superstruct_generator_calls_suspending": "",
   "hand/optional_chain_deep": "",
+  "hand/generator_suspends": "",
   "hand/super_calls": "",
   "hand/super_object_literal": "",
 };

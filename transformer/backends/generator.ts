@@ -54,6 +54,8 @@ interface Frame {
    * `Reflect.get(Object.getPrototypeOf(home), "x", this)`); arrows inherit it.
    */
   home?: ts.Identifier;
+  /** In the twin of a user generator: the user's own `yield v` becomes `yield __co.userYield(v)`. */
+  userGenerator?: boolean;
 }
 
 export const generatorBackend: Backend = {
@@ -137,6 +139,7 @@ class FileLowering {
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    if (ts.isYieldExpression(node) && this.frame.userGenerator === true) return this.visitUserYield(node);
     const superRef = this.visitSuper(node);
     if (superRef !== undefined) return superRef;
     if (ts.isCallExpression(node)) return this.visitCall(node);
@@ -226,6 +229,7 @@ class FileLowering {
     const colours = this.lc.colours;
     const info = colours.info(node);
     const colour = colours.emitted(node);
+    if (info !== undefined && colours.isSuspendingGenerator(node)) return this.lowerUserGenerator(node as ts.FunctionDeclaration | ts.FunctionExpression, info.name);
     if (info?.restricted !== undefined && info.wouldSuspend === true) this.reportRestricted(node, info.restricted);
     if (colour === "plain") {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
@@ -270,6 +274,65 @@ class FileLowering {
   }
 
   /** The generator body of a twin: lowered statements, temporaries first. */
+  /**
+   * A generator function whose body suspends (runtime/user-generator.ts):
+   *
+   *     [source]   function* g(a) { sleep(1); yield a; }
+   *     [emitted]  function* g(a) { sleep(1); yield a; }                 // as written: blocking mode
+   *                function* g$co(a) { (yield sleep.$co(1)); (yield __co.userYield(a)); }
+   *                __co.twin(g, g$co);                                    // hoisted
+   *
+   * and in suspending code `g(x)` is `__co.startGenerator(g, void 0, [x])`,
+   * whose `next` is a suspending call.
+   */
+  private lowerUserGenerator(node: ts.FunctionDeclaration | ts.FunctionExpression, name: string): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const f = this.f;
+    this.usesRuntime = true;
+    const original = this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as ts.FunctionDeclaration | ts.FunctionExpression;
+    const params = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
+    const frame: Frame = { mode: "suspending", name, temps: [], userGenerator: true };
+    const body = this.inFrame(frame, () => {
+      const statements = this.visitStatementList(node.body!.statements);
+      if (frame.temps.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
+      return ts.setTextRange(f.createBlock(statements, true), node.body!);
+    });
+    if (ts.isFunctionDeclaration(node)) {
+      const id = node.name ?? f.createUniqueName("default");
+      const coId = f.createIdentifier(`${id.text}$co`);
+      const twinDecl = f.createFunctionDeclaration(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), coId, undefined, params, undefined, body);
+      this.hoist(f.createExpressionStatement(this.runtime("twin", [id, coId])));
+      const decl = original as ts.FunctionDeclaration;
+      return [node.name === undefined ? f.updateFunctionDeclaration(decl, decl.modifiers, decl.asteriskToken, id, decl.typeParameters, decl.parameters, decl.type, decl.body) : decl, twinDecl];
+    }
+    const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
+    return this.runtime("twin", [original as ts.FunctionExpression, gen]);
+  }
+
+  /** `g(a)` / `o.g(a)` → `__co.startGenerator(g, void 0, [a])` / `(t = o, __co.startGenerator(t.g, t, [a]))`. */
+  private startUserGenerator(node: ts.CallExpression): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const callee = skipOuter(ts, node.expression);
+    if (ts.isOptionalChain(node)) return undefined;
+    const args = f.createArrayLiteralExpression(node.arguments.map((a) => this.visitExpr(a)));
+    if (ts.isIdentifier(callee)) return this.runtime("startGenerator", [this.visitExpr(callee), f.createVoidZero(), args]);
+    if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name) && callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+      const t = this.temp();
+      return f.createParenthesizedExpression(f.createCommaListExpression([
+        f.createAssignment(t, this.visitExpr(callee.expression)),
+        this.runtime("startGenerator", [f.createPropertyAccessExpression(t, callee.name), t, args]),
+      ]));
+    }
+    return undefined;
+  }
+
+  /** `yield v` in a user generator's twin: `(yield __co.userYield(v))`, the value it is resumed with unchanged. */
+  private visitUserYield(node: ts.YieldExpression): ts.Expression {
+    const value = node.expression === undefined ? this.f.createVoidZero() : this.visitExpr(node.expression);
+    return this.yieldOf(this.runtime("userYield", [value]));
+  }
+
   private twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
     const ts = this.ts;
     const { newTarget, prologue } = this.newTargetOf(node, "twin");
@@ -556,6 +619,10 @@ class FileLowering {
         return this.runtime("bindMethod", [this.visitExpr(bound.expression), this.f.createStringLiteral(bound.name.text), ...args]);
       }
       return this.runtime("bind", [this.visitExpr(bound), ...args]);
+    }
+    if (target?.kind === "functions" && (mode === "suspending" || mode === "twin") && target.fns.every((fn) => colours.isSuspendingGenerator(fn)) && !node.arguments.some((a) => ts.isSpreadElement(a))) {
+      const started = this.startUserGenerator(node);
+      if (started !== undefined) return started;
     }
     if (target !== undefined && (mode === "suspending" || mode === "twin") && colour !== "P") {
       const lowered = this.lowerCall(node, target);
@@ -959,7 +1026,7 @@ class FileLowering {
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(it, undefined, undefined, this.runtime("iter", [iterable]))], ts.NodeFlags.Const)),
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(ok, undefined, undefined, f.createTrue())], ts.NodeFlags.Let)),
       f.createTryStatement(f.createBlock([loop], true), undefined,
-        f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(this.runtime("close", [it])))], true)),
+        f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(this.withSite(node.expression, this.runtime("closeIter", [it]), [])))], true)),
     ], true);
     return ts.setTextRange(block, node);
   }
@@ -1151,7 +1218,7 @@ class FileLowering {
         `the arrow function \`${info.name}\` would suspend${why}, but it uses its surroundings' \`super\` or \`arguments\`, which a resumable twin cannot capture; it runs in blocking mode (no other fiber runs meanwhile). Read them into a local first (\`const args = arguments\`, \`const m = super.method.bind(this)\`), or use a method.`);
     } else {
       this.report(where, CODES.SUSPENDING_GENERATOR, "error",
-        `the generator \`${info.name}\` would suspend${why}; generators cannot suspend inside their own \`yield\`s. Collect the values first, or use a Channel fed by \`go\` instead of a generator.`);
+        `the generator \`${info.name}\` would suspend${why}, ${this.ts.isMethodDeclaration(node) ? "and it is a generator method, which colorless does not lower yet (a generator function may suspend)" : "and it delegates with \`yield*\`, whose forwarding of next/throw/return colorless does not lower yet"}; an \`async function*\` may suspend too. Iterate inner iterables with \`for…of\` and \`yield\` each value, make it a generator function, or use a Channel fed by \`go\`.`);
     }
   }
 
