@@ -16,7 +16,7 @@
  * failing with a DeadlockError.
  */
 import { currentFiber, type Fiber } from "../fiber.js";
-import { BlockingScheduler } from "../blocking-scheduler.js";
+import { BlockingScheduler, guardBlocking } from "../blocking-scheduler.js";
 import { TimeoutError } from "../errors.js";
 import { twin, uncompiledCall, type TwinResult } from "../calls.js";
 
@@ -81,6 +81,8 @@ export function blockingOperation<F extends (...args: never[]) => unknown>(
   // and node's functions must stay untouched for code that imports node:fs.
   const entry = {
     [name](this: unknown, ...args: unknown[]): unknown {
+      // Reached by plain code while fibers run: the thread blocks for all of them (issue 11 §2), so say so.
+      guardBlocking(describeCall(name, args));
       return sync.apply(this, args);
     },
   }[name]!;

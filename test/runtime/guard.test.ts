@@ -49,6 +49,20 @@ describe("blocking-mode guard", () => {
     expect(w.message).toMatch(/^nap\(\) ran in blocking mode inside fiber main: it was reached from code that ran as plain \(uncompiled, or compiled as not suspending\) at viaTable \(.*test\/runtime\/guard\.test\.ts:\d+:\d+\), so it blocks the whole thread/);
   });
 
+  test("a colorless/fs call by plain code inside a fiber is named too", async () => {
+    const { readFileSync } = await import("../../runtime/io/fs.js");
+    const self = new URL(import.meta.url).pathname;
+    const plainRead = () => readFileSync(self, "utf8").length;
+    let length = 0;
+    await run(compiled(function* () {
+      length = plainRead();
+    }));
+    await settle();
+    expect(length).toBeGreaterThan(0);
+    expect(warnings.map((w) => w.message.split(": ")[0])).toEqual([`readFileSync(${JSON.stringify(self)}) ran in blocking mode inside fiber main`]);
+    expect(warnings[0]!.message).toMatch(/at plainRead \(.*guard\.test\.ts:\d+:\d+\)/);
+  });
+
   test("sleep(ms) called by plain code inside a fiber is named too", async () => {
     const plainPause = () => sleep(2);
     await run(compiled(function* () {
