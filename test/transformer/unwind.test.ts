@@ -38,12 +38,12 @@ const REFUSED: Record<string, string> = {
   "hand/top_level_class_order": "top level of a module",
   "hand/top_level_empty_pattern": "top level of a module",
   "hand/top_level_tdz_const": "top level of a module",
-  "hand/class_fields_in_suspending_code": "",
-  "hand/lib_superstruct_generator_calls_suspending": "",
-  "hand/optional_chain_deep": "",
-  "hand/generator_suspends": "",
-  "hand/super_calls": "",
-  "hand/super_object_literal": "",
+  "hand/class_fields_in_suspending_code": "top level of a module",
+  "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
+  "hand/optional_chain_deep": "optional call",
+  "hand/generator_suspends": "suspending generator",
+  "hand/super_calls": "optional call",
+  "hand/super_object_literal": "`super` or `arguments`",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md: refused by either backend (CL1005), so they have no compiled main. */
