@@ -116,22 +116,21 @@ export const NOT_READY: unique symbol = Symbol("colorless.notReady");
  * compiled callers of the bound function still suspend.
  */
 export function bind(fn: unknown, thisArg?: unknown, ...args: unknown[]): unknown {
+  return bindWithTwin(fn, (fn as { $co?: unknown } | null | undefined)?.$co, thisArg, args);
+}
+
+function bindWithTwin(fn: unknown, co: unknown, thisArg: unknown, args: unknown[]): unknown {
   if (typeof fn !== "function") throw new TypeError("Bind must be called on a function");
   const bound = (fn as (...a: unknown[]) => unknown).bind(thisArg, ...args);
-  const co = (fn as { $co?: (...a: unknown[]) => TwinResult }).$co;
   if (typeof co !== "function") return bound;
-  return twin(bound as (...a: unknown[]) => unknown, co.bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
+  return twin(bound as (...a: unknown[]) => unknown, (co as (...a: unknown[]) => TwinResult).bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
 }
 
 /** `obj.m.bind(thisArg, …args)`: a method's twin is found as `obj.m$co` when `m` carries none itself. */
 export function bindMethod(obj: unknown, key: string, thisArg?: unknown, ...args: unknown[]): unknown {
   const target = obj as Record<string, unknown>;
   const fn = target[key];
-  if (typeof fn !== "function") throw new TypeError("Bind must be called on a function");
-  const bound = (fn as (...a: unknown[]) => unknown).bind(thisArg, ...args);
-  const co = (fn as { $co?: unknown }).$co ?? target[`${key}$co`];
-  if (typeof co !== "function") return bound;
-  return twin(bound as (...a: unknown[]) => unknown, (co as (...a: unknown[]) => TwinResult).bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
+  return bindWithTwin(fn, (fn as { $co?: unknown } | null | undefined)?.$co ?? target[`${key}$co`], thisArg, args);
 }
 
 /**

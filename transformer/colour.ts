@@ -95,6 +95,7 @@ const TYPED_ARRAYS = new Set([
   "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
 ]);
 const COLLECTIONS = new Set(["Map", "Set", "ReadonlyMap", "ReadonlySet"]);
+const FUNCTION_INTERFACES = new Set(["Function", "CallableFunction"]);
 const GENERATOR_INTERFACES = new Set(["Generator", "Iterator", "IterableIterator", "IteratorObject", "MapIterator", "SetIterator", "ArrayIterator"]);
 
 interface FileRecord {
@@ -297,9 +298,7 @@ export class ColourMap {
   isFunctionBind(call: ts.CallExpression): boolean {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "bind") return false;
-    const decls = this.symbolAt(callee.name)?.declarations ?? [];
-    return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile && ts.isInterfaceDeclaration(d.parent) && (d.parent.name.text === "Function" || d.parent.name.text === "CallableFunction"));
+    return ts.isPropertyAccessExpression(callee) && callee.name.text === "bind" && this.declaredBy(callee.name, FUNCTION_INTERFACES);
   }
 
   /** The chain of reasons from `fn` to a root, for messages and `explain`. */
@@ -789,8 +788,7 @@ export class ColourMap {
       else if (info.maybe === true && info.restricted === undefined && isExported(this.ts, info.node)) use(info.node);
     }
     // A polymorphic function handed to an API that runs it as a fiber (`run`, `go`) runs as its twin.
-    for (const [site] of this.targets) {
-      const t = this.targets.get(site)!;
+    for (const [site, t] of this.targets) {
       if (t.kind !== "external" || t.decl === undefined || !this.ts.isCallExpression(site) || !hasTag(this.ts, t.decl, "suspendingCallbacks")) continue;
       for (const a of site.arguments) for (const f of this.valueFunctions(a, 0)) use(f);
     }
@@ -946,17 +944,22 @@ function isGeneratorFunction(ts: TS, n: ts.Node): boolean {
 
 /** Does a generator's own body use `yield*` (not counting nested functions)? */
 function containsDelegation(ts: TS, fn: FunctionNode): boolean {
+  return fn.body !== undefined && containsOutsideFunctions(ts, fn.body, (n) => ts.isYieldExpression(n) && n.asteriskToken !== undefined);
+}
+
+/** Does `n` contain a node that `is` accepts, outside nested functions (`n` itself may be one)? */
+export function containsOutsideFunctions(ts: TS, n: ts.Node, is: (x: ts.Node) => boolean): boolean {
   let found = false;
-  const walk = (n: ts.Node): void => {
+  const walk = (x: ts.Node): void => {
     if (found) return;
-    if (ts.isYieldExpression(n) && n.asteriskToken !== undefined) {
+    if (is(x)) {
       found = true;
       return;
     }
-    if (ts.isFunctionLike(n)) return;
-    ts.forEachChild(n, walk);
+    if (ts.isFunctionLike(x)) return;
+    ts.forEachChild(x, walk);
   };
-  if (fn.body !== undefined) ts.forEachChild(fn.body, walk);
+  walk(n);
   return found;
 }
 

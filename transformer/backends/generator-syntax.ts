@@ -5,7 +5,7 @@
  * the AST, kept apart so generator.ts holds only the lowering.
  */
 import type ts from "typescript";
-import { hasTag, type FunctionNode } from "../colour.js";
+import { containsOutsideFunctions, hasTag, type FunctionNode } from "../colour.js";
 import type { TS } from "../typescript.js";
 
 export function capital(s: string): string {
@@ -85,22 +85,6 @@ export function usesThis(ts: TS, body: ts.Node): boolean {
     ts.forEachChild(n, walk);
   };
   walk(body);
-  return found;
-}
-
-/** Does `n` contain an expression that `is` accepts, outside nested functions? */
-function containsOutsideFunctions(ts: TS, n: ts.Node, is: (x: ts.Node) => boolean): boolean {
-  let found = false;
-  const walk = (x: ts.Node): void => {
-    if (found) return;
-    if (is(x)) {
-      found = true;
-      return;
-    }
-    if (ts.isFunctionLike(x)) return;
-    ts.forEachChild(x, walk);
-  };
-  walk(n);
   return found;
 }
 

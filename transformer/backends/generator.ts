@@ -294,7 +294,7 @@ class FileLowering {
     const frame: Frame = { mode: "suspending", name, temps: [], userGenerator: true };
     const body = this.inFrame(frame, () => {
       const statements = this.visitStatementList(node.body!.statements);
-      if (frame.temps.length > 0) statements.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
+      statements.unshift(...this.tempDeclarations(frame));
       return ts.setTextRange(f.createBlock(statements, true), node.body!);
     });
     if (ts.isFunctionDeclaration(node)) {
@@ -327,6 +327,13 @@ class FileLowering {
     return undefined;
   }
 
+  /** `let t_1, t_2;` for the temporaries a frame's lowering used (none when it used none). */
+  private tempDeclarations(frame: Frame): ts.Statement[] {
+    const f = this.f;
+    if (frame.temps.length === 0) return [];
+    return [f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), this.ts.NodeFlags.Let))];
+  }
+
   /** `yield v` in a user generator's twin: `(yield __co.userYield(v))`, the value it is resumed with unchanged. */
   private visitUserYield(node: ts.YieldExpression): ts.Expression {
     const value = node.expression === undefined ? this.f.createVoidZero() : this.visitExpr(node.expression);
@@ -347,9 +354,7 @@ class FileLowering {
         ts.setTextRange(ret, body);
         statements = this.lc.stress ? [this.f.createExpressionStatement(this.yieldOf(this.runtime("stress", []))), ret] : [ret];
       }
-      if (frame.temps.length > 0) {
-        statements.unshift(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList(frame.temps.map((t) => this.f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
-      }
+      statements.unshift(...this.tempDeclarations(frame));
       if (prologue !== undefined) statements.unshift(...prologue);
       return ts.setTextRange(this.f.createBlock(statements, true), body);
     });
@@ -671,7 +676,7 @@ class FileLowering {
     const callee = skipOuter(ts, node.expression);
     // Chains are guarded at their outermost link (guardOptionalChain); reached here unguarded (an `async`
     // function's child frame), a `?.` further in keeps the plain call.
-    if (ts.isOptionalChain(node) && node.questionDotToken === undefined && !(ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined) && this.chainQuestionDot(node) !== undefined) return undefined;
+    if (ts.isOptionalChain(node) && node.questionDotToken === undefined && !(ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined) && this.innermostQuestionDot(this.chainSpine(node)) >= 0) return undefined;
     const args = node.arguments.map((a) => this.visitExpr(a));
     const optionalObject = ts.isPropertyAccessExpression(callee) && callee.questionDotToken !== undefined && !this.stripped.has(callee);
     const optionalCall = node.questionDotToken !== undefined && !this.stripped.has(node);
@@ -786,14 +791,7 @@ class FileLowering {
     if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isCallExpression(parent) || ts.isNonNullExpression(parent)) &&
         parent.expression === node && ts.isOptionalChain(parent) && !this.stripped.has(parent)) return undefined;
     const spine = this.chainSpine(node);
-    let lowest = -1;
-    for (let i = spine.length - 1; i >= 0; i--) {
-      const link = spine[i];
-      if ("questionDotToken" in link && link.questionDotToken !== undefined && !this.stripped.has(link)) {
-        lowest = i;
-        break;
-      }
-    }
+    const lowest = this.innermostQuestionDot(spine);
     if (lowest < 0) return undefined;
     const colours = this.lc.colours;
     const suspends = spine.slice(0, lowest + 1).some((l) => ts.isCallExpression(l) && colours.target(l) !== undefined && colours.siteColour(l) !== "P");
@@ -823,10 +821,13 @@ class FileLowering {
     }
   }
 
-  /** The innermost unguarded `?.` link of the chain ending at `node`, if any. */
-  private chainQuestionDot(node: ts.Expression): ts.Node | undefined {
-    for (const l of this.chainSpine(node).reverse()) if ("questionDotToken" in l && l.questionDotToken !== undefined && !this.stripped.has(l)) return l;
-    return undefined;
+  /** The index in `spine` of its innermost `?.` link not yet guarded, or -1. */
+  private innermostQuestionDot(spine: readonly ts.Expression[]): number {
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const link = spine[i];
+      if ("questionDotToken" in link && link.questionDotToken !== undefined && !this.stripped.has(link)) return i;
+    }
+    return -1;
   }
 
   /** `x?.y` / `x?.[k]` whose test an enclosing guard already made: `x.y` / `x[k]`. */
@@ -941,7 +942,7 @@ class FileLowering {
     const lowered = this.inFrame(frame, () => this.lowerCall(node, target));
     if (lowered === undefined) return this.ts.visitEachChild(node, this.visit, this.tctx);
     const body: ts.Statement[] = [];
-    if (frame.temps.length > 0) body.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), this.ts.NodeFlags.Let)));
+    body.push(...this.tempDeclarations(frame));
     body.push(f.createReturnStatement(lowered));
     const gen = f.createFunctionExpression(undefined, f.createToken(this.ts.SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, f.createBlock(body, true));
     return f.createParenthesizedExpression(f.createAwaitExpression(this.runtime("spawnFrame", [gen, f.createThis()])));
@@ -989,7 +990,7 @@ class FileLowering {
    *     const $it = __co.iter(it); let $ok = true;
    *     try { label: for (;;) { $ok = true; const $s = (yield __co.next($it)); if ($s.done) break;
    *                             $ok = false; { const x = $s.value; body } } }
-   *     finally { if (!$ok) __co.close($it); }
+   *     finally { if (!$ok) (yield __co.closeIter($it)); }
    *
    * `$ok` is true while the iterator itself is running, so an exhausted or
    * throwing iterator is not closed, while `break`, `return`, `throw` and
@@ -1131,7 +1132,7 @@ class FileLowering {
       });
     }
     inside.unshift(...insideHoisted);
-    if (frame.temps.length > 0) inside.unshift(f.createVariableStatement(undefined, f.createVariableDeclarationList(frame.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let)));
+    inside.unshift(...this.tempDeclarations(frame));
     const main = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), f.createIdentifier("__main"), undefined, [], undefined, f.createBlock(inside, true));
     const runMain = f.createExpressionStatement(f.createAwaitExpression(this.runtime("spawnFrame", [main, f.createVoidZero()])));
     return [...hoisted, ...outside, runMain];
