@@ -9,5 +9,5 @@ export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
 export { fn, bind, bindMethod, stress, at, iter, next, close, closeIter, coKey, propertyKey, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
-export { userYield, startGenerator } from "./user-generator.js";
+export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
 export * as uw from "./unwind/driver.js";

@@ -18,7 +18,7 @@
  */
 import type { Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
-import { twinOf } from "./calls.js";
+import { twin, twinOf, type TwinResult } from "./calls.js";
 
 /** The lowered body's `yield v`: a value for the consumer, not a call for the trampoline. */
 export class UserYield {
@@ -37,6 +37,14 @@ interface State {
 }
 
 const states = new WeakMap<object, State>();
+/** Generator functions whose twin is a lowered generator body (generatorTwin). */
+const userGenerators = new WeakSet<object>();
+
+/** `__co.generatorTwin(g, g$co)`: `g$co` is `g`'s lowered body, yielding {@link UserYield}s and frames. */
+export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>): F {
+  userGenerators.add(g);
+  return twin(g, body as unknown as (...args: Parameters<F>) => TwinResult<ReturnType<F>>);
+}
 const protos = new WeakMap<object, object>();
 
 type Mode = "next" | "throw" | "return";
@@ -111,7 +119,9 @@ function protoFor(g: object): object {
  */
 export function startGenerator(g: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
   if (typeof g !== "function") throw new TypeError(`${String(g)} is not a function`);
-  const twinFn = twinOf(g);
+  // Only a generator registered by generatorTwin: the value called may be any function at run time
+  // (an override, a suspending non-generator whose twin returns frames, not user values).
+  const twinFn = userGenerators.has(g) ? twinOf(g) : undefined;
   if (twinFn === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
   const inner = (twinFn as unknown as (...a: unknown[]) => Generator<unknown, unknown, unknown>).apply(thisArg, args as unknown[]);
   const obj = Object.create(protoFor(g)) as object;

@@ -280,7 +280,7 @@ class FileLowering {
    *     [source]   function* g(a) { sleep(1); yield a; }
    *     [emitted]  function* g(a) { sleep(1); yield a; }                 // as written: blocking mode
    *                function* g$co(a) { (yield sleep.$co(1)); (yield __co.userYield(a)); }
-   *                __co.twin(g, g$co);                                    // hoisted
+   *                __co.generatorTwin(g, g$co);                           // hoisted
    *
    * and in suspending code `g(x)` is `__co.startGenerator(g, void 0, [x])`,
    * whose `next` is a suspending call.
@@ -301,12 +301,12 @@ class FileLowering {
       const id = node.name ?? f.createUniqueName("default");
       const coId = f.createIdentifier(`${id.text}$co`);
       const twinDecl = f.createFunctionDeclaration(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), coId, undefined, params, undefined, body);
-      this.hoist(f.createExpressionStatement(this.runtime("twin", [id, coId])));
+      this.hoist(f.createExpressionStatement(this.runtime("generatorTwin", [id, coId])));
       const decl = original as ts.FunctionDeclaration;
       return [node.name === undefined ? f.updateFunctionDeclaration(decl, decl.modifiers, decl.asteriskToken, id, decl.typeParameters, decl.parameters, decl.type, decl.body) : decl, twinDecl];
     }
     const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
-    return this.runtime("twin", [original as ts.FunctionExpression, gen]);
+    return this.runtime("generatorTwin", [original as ts.FunctionExpression, gen]);
   }
 
   /** `g(a)` / `o.g(a)` → `__co.startGenerator(g, void 0, [a])` / `(t = o, __co.startGenerator(t.g, t, [a]))`. */
