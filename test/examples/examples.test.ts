@@ -15,8 +15,11 @@ const examples = join(repo, "examples");
 
 interface Result {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** From the last byte of output to the process's exit. */
+  msAfterLastOutput: number;
 }
 
 /** `node ...args` in `cwd`, collecting output (async, so examples build in parallel with other test files). */
@@ -25,13 +28,14 @@ function node(args: string[], cwd = repo): Promise<Result> {
     const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    let last = Date.now();
+    child.stdout.setEncoding("utf8").on("data", (d: string) => ((stdout += d), (last = Date.now())));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => ((stderr += d), (last = Date.now())));
     const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, msAfterLastOutput: Date.now() - last });
     });
   });
 }
@@ -43,6 +47,17 @@ async function mustBuild(args: string[], cwd: string): Promise<void> {
 }
 
 const bin = (pkg: string, path: string) => join(repo, "node_modules", pkg, path);
+
+/**
+ * Issue 13's exit-when-done property: a finished example exits by itself, with
+ * status 0, soon after its last line (no stale scheduler timer or handle keeps
+ * it alive). The bound is generous for a loaded machine; the bug it catches
+ * kept a process alive until a long deadline (seconds to minutes).
+ */
+function expectExitedWhenDone(r: Result): void {
+  expect({ code: r.code, signal: r.signal }, r.stdout + r.stderr).toEqual({ code: 0, signal: null });
+  expect(r.msAfterLastOutput).toBeLessThan(5_000);
+}
 
 function fresh(name: string): string {
   const dir = join(examples, name);
@@ -57,6 +72,7 @@ describe.concurrent("examples", () => {
     const r = await node([join(dir, "dist/main.js")]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(["esbuild: 1", "esbuild: 4", "esbuild: 9", "esbuild: 16", "esbuild: done", ""].join("\n"));
+    expectExitedWhenDone(r);
   });
 
   test("vite: an SSR build of the fan-in; the fast clock's ticks arrive before the slow one's", async () => {
@@ -65,6 +81,7 @@ describe.concurrent("examples", () => {
     const r = await node([join(dir, "dist/main.js")]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(["vite: fast tick 1", "vite: fast tick 2", "vite: slow tick 1", "vite: done", ""].join("\n"));
+    expectExitedWhenDone(r);
   });
 
   test("rollup: rollup -c; ten fibers deposit behind a mutex and no deposit is lost", async () => {
@@ -73,6 +90,7 @@ describe.concurrent("examples", () => {
     const r = await node([join(dir, "dist/main.js")]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("rollup: balance 55\n");
+    expectExitedWhenDone(r);
   });
 
   test("webpack: build.mjs; the jobs run in parallel fibers and keep their order", async () => {
@@ -81,12 +99,14 @@ describe.concurrent("examples", () => {
     const r = await node([join(dir, "dist/main.mjs")]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(["webpack: a after 30 ms", "webpack: b after 20 ms", "webpack: c after 10 ms", ""].join("\n"));
+    expectExitedWhenDone(r);
   });
 
   test("register: node --import colorless/register runs the TypeScript directly", async () => {
     const r = await node(["--import", "colorless/register", "examples/register/src/main.ts", "Grace", "Ada"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("register: hello, Ada\nregister: hello, Grace\n");
+    expectExitedWhenDone(r);
   });
 
   test("vitest: blocking-style tests pass under vitest with colorless/vite", async () => {
@@ -94,5 +114,6 @@ describe.concurrent("examples", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("receive parks until a fiber sends");
     expect(r.stdout).toMatch(/Tests\s+5 passed \(5\)/);
+    expectExitedWhenDone(r);
   });
 });
