@@ -5,20 +5,27 @@
  *
  * A generator function `g` whose body suspends keeps its own body as written
  * (uncompiled callers get a native generator whose suspending calls run in
- * blocking mode: the synchronous meaning). Its twin `g.$co` is the lowered
- * body, a native generator that yields two kinds of value: a {@link UserYield}
- * for each of the user's own `yield v`, and the frames (or `undefined` after
- * parking) of the suspending calls it makes. Compiled code calling `g(…)`
- * inside suspending code gets, through {@link startGenerator}, a generator
- * object that drives the twin: `next$co`/`return$co`/`throw$co` are frames
+ * blocking mode: the synchronous meaning). Its lowered body (kept in
+ * `bodies`, not on `g`) is a native generator that yields two kinds of value:
+ * a {@link UserYield} for each of the user's own `yield v`, and the frames (or
+ * `undefined` after parking) of the suspending calls it makes. Compiled code
+ * calling `g(…)` inside suspending code gets, through {@link startGenerator},
+ * a generator object that drives the body: `next$co`/`return$co`/`throw$co` are frames
  * that hand suspending calls to the fiber's trampoline and return at the
  * next user `yield`; `next`/`return`/`throw` do the same in blocking mode.
  * The object inherits from `g.prototype` (so `instanceof g` holds and
  * `Symbol.toStringTag` is "Generator") and has no own keys.
+ *
+ * `g`'s twin, what dynamic dispatch (`__co.call`, `callMethod`, the built-in
+ * higher-order methods, `go`) runs when the compiler could not see that the
+ * callee is a generator, is *not* the body: calling a generator function
+ * returns a generator object without running anything, so the twin hands
+ * that object back as the call's value (superstruct's `struct.entries(v)`).
  */
 import type { Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
-import { twin, twinOf, type TwinResult } from "./calls.js";
+import { currentFiber } from "./fiber.js";
+import { twin } from "./calls.js";
 
 /** The lowered body's `yield v`: a value for the consumer, not a call for the trampoline. */
 export class UserYield {
@@ -36,14 +43,19 @@ interface State {
   done: boolean;
 }
 
+type Body = (...args: unknown[]) => Generator<unknown, unknown, unknown>;
+
 const states = new WeakMap<object, State>();
-/** Generator functions whose twin is a lowered generator body (generatorTwin). */
-const userGenerators = new WeakSet<object>();
+/** Each user generator function registered by generatorTwin, and its lowered body. */
+const bodies = new WeakMap<object, Body>();
 
 /** `__co.generatorTwin(g, g$co)`: `g$co` is `g`'s lowered body, yielding {@link UserYield}s and frames. */
 export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>): F {
-  userGenerators.add(g);
-  return twin(g, body as unknown as (...args: Parameters<F>) => TwinResult<ReturnType<F>>);
+  bodies.set(g, body as unknown as Body);
+  return twin(g, function (this: unknown, ...args: unknown[]) {
+    currentFiber()!.wake(startGenerator(g, this, args), false);
+    return undefined;
+  } as never);
 }
 const protos = new WeakMap<object, object>();
 
@@ -121,9 +133,9 @@ export function startGenerator(g: unknown, thisArg: unknown, args: readonly unkn
   if (typeof g !== "function") throw new TypeError(`${String(g)} is not a function`);
   // Only a generator registered by generatorTwin: the value called may be any function at run time
   // (an override, a suspending non-generator whose twin returns frames, not user values).
-  const twinFn = userGenerators.has(g) ? twinOf(g) : undefined;
-  if (twinFn === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
-  const inner = (twinFn as unknown as (...a: unknown[]) => Generator<unknown, unknown, unknown>).apply(thisArg, args as unknown[]);
+  const body = bodies.get(g);
+  if (body === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  const inner = body.apply(thisArg, args as unknown[]);
   const obj = Object.create(protoFor(g)) as object;
   states.set(obj, { inner, running: false, done: false });
   return obj;

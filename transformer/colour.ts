@@ -97,6 +97,8 @@ const TYPED_ARRAYS = new Set([
 const COLLECTIONS = new Set(["Map", "Set", "ReadonlyMap", "ReadonlySet"]);
 const FUNCTION_INTERFACES = new Set(["Function", "CallableFunction"]);
 const GENERATOR_INTERFACES = new Set(["Generator", "Iterator", "IterableIterator", "IteratorObject", "MapIterator", "SetIterator", "ArrayIterator"]);
+/** Interfaces whose `[Symbol.iterator]` a user generator object may be behind (not a built-in collection's own). */
+const ITERABLE_INTERFACES = new Set(["Iterable", "IterableIterator", "IteratorObject", "Generator"]);
 
 interface FileRecord {
   functions: FunctionNode[];
@@ -635,6 +637,11 @@ export class ColourMap {
       ts.forEachChild(d.body, walk);
       if (fns.length > 0) return { kind: "functions", fns, slot: false, name: "next" };
     }
+    // `for (x of it)` where `it` is only known as an Iterable, IterableIterator or Generator: the value may be
+    // a user generator object whose `next` suspends (superstruct's `struct.entries(v)`), so the iteration
+    // is checked at run time. A built-in collection's own iterator (Map, Set, typed arrays) stays plain.
+    const declaredByIterable = (iteratorProp.declarations ?? []).some((d) => d.getSourceFile().isDeclarationFile && ts.isInterfaceDeclaration(d.parent) && ITERABLE_INTERFACES.has(d.parent.name.text));
+    if (declaredByIterable) return { kind: "dynamic" };
     const next = sig.getReturnType().getProperty("next");
     if (next === undefined) return undefined;
     for (const d of next.declarations ?? []) {

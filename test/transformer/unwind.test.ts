@@ -45,6 +45,8 @@ const REFUSED: Record<string, string> = {
   "hand/generator_property_overridden": "",
   "hand/super_calls": "optional call",
   "hand/super_object_literal": "`super` or `arguments`",
+  "hand/generator_default_param_property": "suspending iterator",
+  "hand/iterator_close": "suspending iterator",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md: refused by either backend (CL1005), so they have no compiled main. */
