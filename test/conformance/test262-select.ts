@@ -182,6 +182,22 @@ export function testModule(source: string, harness: HarnessModule): string {
  * everything else stays byte-identical. `// @ts-nocheck` goes first: the
  * files are JavaScript read as TypeScript.
  */
+function isAsync(fn: ts.FunctionLikeDeclaration): boolean {
+  return (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
+}
+
+/** Does this statement await or yield (`for await` included), not counting nested functions? */
+function awaitsOrYields(s: ts.Node): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n)) return;
+    if (ts.isAwaitExpression(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier !== undefined)) found = true;
+    else ts.forEachChild(n, walk);
+  };
+  walk(s);
+  return found;
+}
+
 export function insertSuspensionPoints(source: string): string {
   const sf = ts.createSourceFile("x.ts", source, ts.ScriptTarget.ESNext, true, ts.ScriptKind.TS);
   const at: number[] = [];
@@ -203,8 +219,13 @@ export function insertSuspensionPoints(source: string): string {
     if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isMethodDeclaration(node) || ts.isArrowFunction(node)) {
       if (node.body !== undefined && ts.isBlock(node.body)) {
         for (const p of node.parameters) visit(p, true);
-        list(node.body.statements, true);
-        for (const s of node.body.statements) visit(s, true);
+        // In async code a suspension point is an await point: calling an async function runs its body only
+        // up to the first one. Points before the body's first `await`/`yield` would end that synchronous
+        // prefix early, which tests observe (`gen.next(); assert(callCount === 1)`), so they start after it.
+        const first = isAsync(node) ? node.body.statements.findIndex(awaitsOrYields) : 0;
+        const from = first < 0 ? node.body.statements.length : isAsync(node) ? first + 1 : 0;
+        list(node.body.statements.slice(from), from === 0);
+        node.body.statements.forEach((s, i) => visit(s, i >= from));
         return;
       }
       ts.forEachChild(node, (c) => visit(c, true));
