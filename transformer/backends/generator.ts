@@ -235,7 +235,12 @@ class FileLowering {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
       const { newTarget, prologue } = this.newTargetOf(node, "plain");
       const home = ts.isArrowFunction(node) ? this.frame.home : undefined;
-      const out = this.inFrame({ mode, name: info?.name ?? "<anonymous>", temps: [], newTarget, home }, () => ts.visitEachChild(node, this.visit, this.tctx));
+      const frameName = info?.name ?? "<anonymous>";
+      // An async function's parameters cannot await: a suspending default runs in blocking mode, as a
+      // twin's does (visitParameters warns), and the body awaits its suspending calls.
+      const params = mode === "async" ? this.inFrame({ mode: "plain", name: frameName, temps: [], newTarget, home }, () => this.visitParameters(node, frameName)) : undefined;
+      const visitChild = (c: ts.Node): ts.VisitResult<ts.Node | undefined> => (params !== undefined && ts.isParameter(c) ? params[node.parameters.indexOf(c)] : this.visit(c));
+      const out = this.inFrame({ mode, name: frameName, temps: [], newTarget, home }, () => ts.visitEachChild(node, visitChild, this.tctx));
       return prologue === undefined ? out : this.withPrologue(out as FunctionNode, prologue);
     }
     this.usesRuntime = true;
@@ -253,8 +258,11 @@ class FileLowering {
   private visitParameters(node: FunctionNode, name: string): ts.ParameterDeclaration[] {
     const ts = this.ts;
     return node.parameters.map((p) => {
-      if (p.initializer !== undefined && this.containsSuspendingCall(p.initializer)) {
-        this.report(p.initializer, CODES.SUSPENDING_PARAMETER_DEFAULT, "warning",
+      // A default anywhere in the parameter: its own, or inside its destructuring pattern (`{ x = f() }`).
+      const suspending = p.initializer !== undefined && this.containsSuspendingCall(p.initializer) ? p.initializer
+        : !ts.isIdentifier(p.name) && this.containsSuspendingCall(p.name) ? p.name : undefined;
+      if (suspending !== undefined) {
+        this.report(suspending, CODES.SUSPENDING_PARAMETER_DEFAULT, "warning",
           `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`);
       }
       return ts.visitNode(p, this.visit) as ts.ParameterDeclaration;
