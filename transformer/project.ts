@@ -152,10 +152,17 @@ export class ColorlessProject {
     let map: string | undefined;
     const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly() };
     if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
-    this.program.emit(sf, (name, text) => {
-      if (name.endsWith(".map")) map = text;
-      else if (/\.(m|c)?jsx?$/.test(name)) code = text;
-    }, undefined, false, transformers);
+    try {
+      this.program.emit(sf, (name, text) => {
+        if (name.endsWith(".map")) map = text;
+        else if (/\.(m|c)?jsx?$/.test(name)) code = text;
+      }, undefined, false, transformers);
+    } catch (e) {
+      // TypeScript's own emitter asserts on a few valid inputs (5.9 fails on `return o?.c.#f`, with or
+      // without colorless): name the file and say whose failure it is, instead of a bare "Debug Failure".
+      if (!(e instanceof Error) || !e.message.startsWith("Debug Failure")) throw e;
+      throw new Error(`colorless: TypeScript ${this.ts.version}'s emitter failed on ${fileName}: ${e.message.split("\n")[0]} This is an internal error of TypeScript, not a colorless diagnostic: if \`tsc\` fails on the file too, it is a TypeScript bug to work around in the source; otherwise report it to colorless.`, { cause: e });
+    }
     code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
     // Never hand a bundler or the loader an empty module for a file that has code: that is a program silently missing.
     if (code === "" && sf.text.trim() !== "") throw new Error(`colorless: TypeScript emitted nothing for ${fileName}`);
