@@ -12,3 +12,6 @@
 export { Pool, type PoolOptions, type MapOptions } from "./pool.js";
 export { workerExports, ref, type WorkerFunctionRef } from "./refs.js";
 export { transfer } from "./clone.js";
+export { ThreadChannel, ThreadChannelIterator, type ThreadChannelOptions } from "./thread-channel.js";
+// `select` over thread channels registers itself with `select` (a side effect of loading it).
+import "./thread-select.js";

@@ -30,7 +30,9 @@ import { Fiber, site } from "../fiber.js";
 import { Scope } from "../scope.js";
 import { callFrame, twinOf } from "../calls.js";
 import { WorkerScheduler } from "./worker-scheduler.js";
-import { checkCloneable } from "./clone.js";
+import { checkCloneable, reviveCrossed } from "./clone.js";
+// Thread channels among a task's arguments are revived here, and select over them works in tasks.
+import "./thread-select.js";
 import { serializeError, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
 
 type RunMessage = Extract<ToWorker, { t: "run" }>;
@@ -106,6 +108,7 @@ function start(m: RunMessage): void {
 
 function begin(task: Task, mod: Record<string, unknown>): void {
   const { m } = task;
+  if (m.revive === true) m.args = reviveCrossed(m.args) as unknown[]; // thread channels among the arguments
   const fn = mod[m.name];
   if (typeof fn !== "function") {
     finish(task, new TypeError(`${m.name} is not a function exported by ${m.module} (found ${typeof fn})`), true);
@@ -177,7 +180,9 @@ function finish(task: Task, value: unknown, isError: boolean): void {
   if (isError) reply = { t: "err", id: m.id, error: serializeError(value) };
   else {
     try {
-      reply = { t: "ok", id: m.id, value: checkCloneable(value, `the result of ${m.name}`, moved) };
+      const crossed = { n: 0 };
+      reply = { t: "ok", id: m.id, value: checkCloneable(value, `the result of ${m.name}`, moved, { crossed }) };
+      if (crossed.n > 0) reply.revive = true;
     } catch (e) {
       moved.length = 0;
       reply = { t: "err", id: m.id, error: serializeError(e) };
