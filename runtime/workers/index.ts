@@ -15,3 +15,4 @@ export { transfer } from "./clone.js";
 export { ThreadChannel, ThreadChannelIterator, type ThreadChannelOptions } from "./thread-channel.js";
 // `select` over thread channels registers itself with `select` (a side effect of loading it).
 import "./thread-select.js";
+export { WorkerServers } from "./cluster.js";
