@@ -16,3 +16,7 @@ export { ThreadChannel, ThreadChannelIterator, type ThreadChannelOptions } from 
 // `select` over thread channels registers itself with `select` (a side effect of loading it).
 import "./thread-select.js";
 export { WorkerServers } from "./cluster.js";
+export { AtomicInt32, AtomicBigInt64 } from "../primitives/atomics.js";
+export { SharedMutex, type SharedMutexOptions } from "../primitives/shared-mutex.js";
+// Shared-memory primitives cross to workers as themselves (a side effect of loading it).
+import "./shared-crossing.js";

@@ -33,6 +33,7 @@ import { WorkerScheduler } from "./worker-scheduler.js";
 import { checkCloneable, reviveCrossed } from "./clone.js";
 // Thread channels among a task's arguments are revived here, and select over them works in tasks.
 import "./thread-select.js";
+import "./shared-crossing.js";
 import { serializeError, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
 
 type RunMessage = Extract<ToWorker, { t: "run" }>;
