@@ -1,70 +1,72 @@
-// colorless/workers benchmark (issue 15): the CPU-bound sum of squares from the
-// project's sources split over 1 and 2 workers, next to the same split on plain
-// worker_threads; and the round trip of a small task, colorless Pool vs a raw
-// postMessage ping-pong. Writes bench/results/workers.json and .md. ≤ 1 minute.
+// colorless/workers benchmark (issue 15), side by side in one run:
+//  1. the CPU-bound sum of squares from the project's sources, split over 1 and
+//     2 workers: colorless Pool, plain worker_threads, piscina used directly;
+//  2. the round trip of a small task (warm workers), interleaved: a raw
+//     postMessage ping-pong, piscina, pool.run of a plain task and of a
+//     compiled one (a fiber of the worker's scheduler);
+//  3. serve() with a CPU-heavy handler on 1 and 2 worker processes
+//     (`{ workers: n }`, node:cluster), requests/s from a keep-alive client;
+//  4. a ThreadChannel from a worker to the main thread, messages/s, next to
+//     a raw MessagePort.
+// Writes bench/results/workers.json and .md. About a minute.
 //
 //   npm run build && node bench/workers.js
-//
-// This one file is also the workers' code: a pool's worker imports it for
-// `sumSquares`/`echo` (isMainThread false, no workerData), and the plain
-// worker_threads baseline starts it with workerData.raw.
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { Worker, MessageChannel } from "node:worker_threads";
+import http from "node:http";
 import os from "node:os";
+import { Piscina } from "piscina";
 import { run, go } from "../dist/runtime/index.js";
 import { twin } from "../dist/runtime/internal.js";
-import { Pool, workerExports } from "../dist/runtime/workers/index.js";
+import { serve } from "../dist/runtime/io/http.js";
+import { Pool, ThreadChannel } from "../dist/runtime/workers/index.js";
+import { sumSquares, echo, echoFiber, sendMany, burn } from "./workers-tasks.js";
 import { writeReport } from "./lib.js";
 
-/** Σ i² for i in [from, to), modulo 2^32 (exact, so every split gives the same checksum). */
-export function sumSquares(from, to) {
-  let count = 0;
-  for (let i = from; i < to; i++) count = (count + Math.imul(i, i)) | 0;
-  return count;
-}
-export function echo(x) {
-  return x;
-}
-/** The same, compiled (it has a twin): the worker runs it as a fiber on its own scheduler. */
-export const echoFiber = twin(function echoFiber() {
-  throw new Error("runs compiled");
-}, function* (x) {
-  return x;
-});
-workerExports(import.meta.url, { sumSquares, echo, echoFiber });
-
 const N = Number(process.env.WORKERS_BENCH_N ?? 60_000_000);
-const ROUND_TRIPS = 3000;
 const REPS = 3;
-
+const ROUND_TRIPS = 3000;
+const WARM = 2000;
+const REQUESTS = 160;
+const CONCURRENCY = 8;
+const MESSAGES = 20_000;
+const tasksUrl = new URL("./workers-tasks.js", import.meta.url);
 
 /** A fiber body, hand-compiled as the transformer would emit it (the generator is the twin). */
-function compiled(gen) {
-  return twin(() => {
-    throw new Error("runs compiled");
-  }, gen);
-}
-
-function slices(parts) {
-  return Array.from({ length: parts }, (_, k) => [Math.floor((k * N) / parts), Math.floor(((k + 1) * N) / parts)]);
-}
-
+const compiled = (gen) => twin(() => { throw new Error("runs compiled"); }, gen);
+const slices = (parts) => Array.from({ length: parts }, (_, k) => [Math.floor((k * N) / parts), Math.floor(((k + 1) * N) / parts)]);
 const combine = (xs) => xs.reduce((a, b) => (a + b) | 0, 0);
+const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function medianOf(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+/** CPU time this process (all its threads) used since `c0`, in ms. */
+const cpuMs = (c0) => {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+};
+
+async function timed(reps, once) {
+  const times = [];
+  let checksum;
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    checksum = await once();
+    times.push(performance.now() - t0);
+  }
+  return { ms: medianOf(times), checksum, parallelism: cpuMs(c0) / times.reduce((a, b) => a + b, 0) };
 }
+
+// ---- 1. sum of squares ----
 
 async function colorlessSplit(parts) {
   const pool = new Pool({ size: parts });
-  const times = [];
-  let checksum;
+  let out;
   // Go's shape: one fiber per slice, each waiting on its worker, joined by the main fiber.
-  const slice = compiled(function* (from, to) {
-    return yield pool.run$co(sumSquares, from, to);
-  });
+  const slice = compiled(function* (from, to) { return yield pool.run$co(sumSquares, from, to); });
   await run(compiled(function* () {
-    yield pool.map$co(slices(parts).map(() => 0), echo); // start the threads and load the module
+    yield pool.map$co(slices(parts).map(() => 0), echo); // start the threads, load the module
+    const times = [];
+    let checksum;
+    const c0 = process.cpuUsage();
     for (let r = 0; r < REPS; r++) {
       const t0 = performance.now();
       const fibers = slices(parts).map(([from, to]) => go(slice, from, to));
@@ -73,49 +75,140 @@ async function colorlessSplit(parts) {
       times.push(performance.now() - t0);
       checksum = combine(results);
     }
+    out = { ms: medianOf(times), checksum, parallelism: cpuMs(c0) / times.reduce((a, b) => a + b, 0) };
   }));
   pool.close();
-  return { ms: medianOf(times), checksum };
+  return out;
 }
 
 async function rawSplit(parts) {
-  const workers = Array.from({ length: parts }, () => new Worker(new URL(import.meta.url), { workerData: { raw: true } }));
+  const workers = Array.from({ length: parts }, () => new Worker(tasksUrl, { workerData: { raw: true } }));
   const ask = (w, m) => new Promise((resolve) => { w.once("message", resolve); w.postMessage(m); });
   await Promise.all(workers.map((w) => ask(w, { echo: 0 })));
-  const times = [];
-  let checksum;
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    const results = await Promise.all(slices(parts).map(([from, to], k) => ask(workers[k], { from, to })));
-    times.push(performance.now() - t0);
-    checksum = combine(results);
-  }
+  const out = await timed(REPS, async () => combine(await Promise.all(slices(parts).map(([from, to], k) => ask(workers[k], { from, to })))));
   await Promise.all(workers.map((w) => w.terminate()));
-  return { ms: medianOf(times), checksum };
+  return out;
 }
 
-async function colorlessRoundTrip(fn = echo) {
+async function piscinaSplit(parts) {
+  const pool = new Piscina({ filename: tasksUrl.href, minThreads: parts, maxThreads: parts, idleTimeout: 60_000 });
+  await Promise.all(slices(parts).map(() => pool.run(0, { name: "echo" })));
+  const out = await timed(REPS, async () => combine(await Promise.all(slices(parts).map(([from, to]) => pool.run({ from, to }, { name: "sumSquaresOf" })))));
+  await pool.destroy();
+  return out;
+}
+
+// ---- 2. round trips (workers kept warm across the interleaved rounds) ----
+
+function rawPingPong() {
+  const w = new Worker(tasksUrl, { workerData: { raw: true } });
+  const ask = (m) => new Promise((resolve) => { w.once("message", resolve); w.postMessage(m); });
+  return {
+    async trips(n) {
+      for (let i = 0; i < n; i++) await ask({ echo: i });
+    },
+    close: () => w.terminate(),
+  };
+}
+
+function piscinaPingPong() {
+  const p = new Piscina({ filename: tasksUrl.href, minThreads: 1, maxThreads: 1, idleTimeout: 60_000 });
+  return {
+    async trips(n) {
+      for (let i = 0; i < n; i++) await p.run(i, { name: "echo" });
+    },
+    close: () => p.destroy(),
+  };
+}
+
+function colorlessPingPong(fn) {
   const pool = new Pool({ size: 1 });
-  let us = 0;
+  return {
+    trips: (n) => run(compiled(function* () { for (let i = 0; i < n; i++) yield pool.run$co(fn, i); })),
+    close: () => pool.close(),
+  };
+}
+
+async function roundTrips() {
+  const variants = { raw: rawPingPong(), piscina: piscinaPingPong(), plain: colorlessPingPong(echo), fiber: colorlessPingPong(echoFiber) };
+  for (const v of Object.values(variants)) await v.trips(WARM);
+  const us = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  // Interleaved, so that a change in the machine's load hits every variant alike.
+  for (let r = 0; r < 5; r++) {
+    for (const [k, v] of Object.entries(variants)) {
+      const t0 = performance.now();
+      await v.trips(ROUND_TRIPS);
+      us[k].push(((performance.now() - t0) * 1000) / ROUND_TRIPS);
+    }
+  }
+  for (const v of Object.values(variants)) await v.close();
+  return Object.fromEntries(Object.entries(us).map(([k, xs]) => [k, medianOf(xs)]));
+}
+
+// ---- 3. serve with a CPU-heavy handler ----
+
+function load(url) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  let sent = 0;
+  const one = () => new Promise((resolve, reject) => {
+    const req = http.get(url, { agent }, (res) => { res.resume(); res.on("end", resolve); });
+    req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error("request timed out")));
+  });
+  const lane = async () => { while (sent < REQUESTS) { sent++; await one(); } };
+  const t0 = performance.now();
+  return Promise.all(Array.from({ length: CONCURRENCY }, lane)).then(() => {
+    agent.destroy();
+    return (REQUESTS * 1000) / (performance.now() - t0);
+  });
+}
+
+async function serveThroughput(workers) {
+  const server = await run(compiled(function* () { return yield serve.$co(burn, { port: 0, host: "127.0.0.1", workers }); }));
+  await load(`${server.url}/`); // warm: JIT and keep-alive connections
+  const rates = [];
+  for (let r = 0; r < REPS; r++) rates.push(await load(`${server.url}/`));
+  await run(compiled(function* () { yield server.close$co({ timeout: 5000 }); }));
+  return medianOf(rates);
+}
+
+// ---- 4. channel across threads ----
+
+async function threadChannelRate() {
+  const pool = new Pool({ size: 1 });
+  const rates = [];
   await run(compiled(function* () {
-    yield pool.run$co(fn, 0);
-    const t0 = performance.now();
-    for (let i = 0; i < ROUND_TRIPS; i++) yield pool.run$co(fn, i);
-    us = ((performance.now() - t0) * 1000) / ROUND_TRIPS;
+    for (let r = 0; r < REPS + 1; r++) {
+      const ch = new ThreadChannel(64, { name: "bench" });
+      const t0 = performance.now();
+      const sender = go(compiled(function* () { return yield pool.run$co(sendMany, ch, MESSAGES); }));
+      let n = 0;
+      const it = ch[Symbol.iterator]();
+      for (let x = yield it.next$co(); !x.done; x = yield it.next$co()) n++;
+      yield sender.join$co();
+      if (n !== MESSAGES) throw new Error(`received ${n} of ${MESSAGES}`);
+      if (r > 0) rates.push((MESSAGES * 1000) / (performance.now() - t0)); // the first round warms up
+    }
   }));
   pool.close();
-  return us;
+  return medianOf(rates);
 }
 
-async function rawRoundTrip() {
-  const w = new Worker(new URL(import.meta.url), { workerData: { raw: true } });
-  const ask = (m) => new Promise((resolve) => { w.once("message", resolve); w.postMessage(m); });
-  await ask({ echo: 0 });
-  const t0 = performance.now();
-  for (let i = 0; i < ROUND_TRIPS; i++) await ask({ echo: i });
-  const us = ((performance.now() - t0) * 1000) / ROUND_TRIPS;
+async function rawPortRate() {
+  const w = new Worker(tasksUrl, { workerData: { rawPort: true } });
+  const rates = [];
+  for (let r = 0; r < REPS + 1; r++) {
+    const { port1, port2 } = new MessageChannel();
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      port1.on("message", (v) => { if (v === -1) resolve(); });
+      w.postMessage({ port: port2, n: MESSAGES }, [port2]);
+    });
+    port1.close();
+    if (r > 0) rates.push((MESSAGES * 1000) / (performance.now() - t0));
+  }
   await w.terminate();
-  return us;
+  return medianOf(rates);
 }
 
 async function main() {
@@ -123,43 +216,45 @@ async function main() {
   const seq0 = performance.now();
   const sequential = sumSquares(0, N);
   const seqMs = performance.now() - seq0;
-  const c1 = await colorlessSplit(1);
-  const c2 = await colorlessSplit(2);
-  const r1 = await rawSplit(1);
-  const r2 = await rawSplit(2);
-  for (const x of [c1, c2, r1, r2]) if (x.checksum !== sequential) throw new Error(`checksum mismatch: ${x.checksum} vs ${sequential}`);
-  // Interleaved, so that a change in the machine's load hits every variant alike.
-  const rt = { raw: [], plain: [], fiber: [] };
-  for (let r = 0; r < 5; r++) {
-    rt.raw.push(await rawRoundTrip());
-    rt.plain.push(await colorlessRoundTrip(echo));
-    rt.fiber.push(await colorlessRoundTrip(echoFiber));
+  const split = {};
+  for (const parts of [1, 2]) {
+    split[`c${parts}`] = await colorlessSplit(parts);
+    split[`r${parts}`] = await rawSplit(parts);
+    split[`p${parts}`] = await piscinaSplit(parts);
   }
-  const rtRaw = medianOf(rt.raw);
-  const rtColorless = medianOf(rt.plain);
-  const rtFiber = medianOf(rt.fiber);
+  for (const [k, x] of Object.entries(split)) if (x.checksum !== sequential) throw new Error(`${k}: checksum ${x.checksum} vs ${sequential}`);
+  const rt = await roundTrips();
+  const serve1 = await serveThroughput(1);
+  const serve2 = await serveThroughput(2);
+  const chRate = await threadChannelRate();
+  const portRate = await rawPortRate();
   const loadAfter = os.loadavg()[0];
+  const speedup = (a, b) => a.ms / b.ms;
+  const cores = (x) => `cores used ${x.parallelism.toFixed(2)}`;
   const rows = [
     { benchmark: `sum of squares, N = ${N.toExponential(1)}: main thread, no workers`, value: seqMs, unit: "ms", ratio: undefined, target: "reference" },
-    { benchmark: "colorless Pool, 1 worker", value: c1.ms, unit: "ms", ratio: 1, target: "baseline" },
-    { benchmark: "colorless Pool, 2 workers", value: c2.ms, unit: "ms", ratio: c1.ms / c2.ms, target: "speed-up ≥ 1.8×" },
-    { benchmark: "plain worker_threads, 1 worker", value: r1.ms, unit: "ms", ratio: 1, target: "baseline" },
-    { benchmark: "plain worker_threads, 2 workers", value: r2.ms, unit: "ms", ratio: r1.ms / r2.ms, target: "reference speed-up" },
-    { benchmark: "small task round trip: plain worker_threads postMessage ping-pong", value: rtRaw, unit: "µs", ratio: 1, target: "baseline" },
-    { benchmark: "small task round trip: colorless pool.run from a fiber", value: rtColorless, unit: "µs", ratio: rtColorless / rtRaw, target: "≤ 1.5×" },
-    { benchmark: "small task round trip: pool.run of a compiled task (a fiber scheduler per task in the worker)", value: rtFiber, unit: "µs", ratio: rtFiber / rtRaw, target: "≤ 1.5×" },
+    { benchmark: "colorless Pool, 1 worker", value: split.c1.ms, unit: "ms", ratio: 1, target: "baseline", cpu: cores(split.c1) },
+    { benchmark: "colorless Pool, 2 workers", value: split.c2.ms, unit: "ms", ratio: speedup(split.c1, split.c2), target: "speed-up ≥ 1.8×", cpu: cores(split.c2) },
+    { benchmark: "plain worker_threads, 1 worker", value: split.r1.ms, unit: "ms", ratio: 1, target: "baseline", cpu: cores(split.r1) },
+    { benchmark: "plain worker_threads, 2 workers", value: split.r2.ms, unit: "ms", ratio: speedup(split.r1, split.r2), target: "reference speed-up", cpu: cores(split.r2) },
+    { benchmark: "piscina, 1 thread", value: split.p1.ms, unit: "ms", ratio: 1, target: "baseline", cpu: cores(split.p1) },
+    { benchmark: "piscina, 2 threads", value: split.p2.ms, unit: "ms", ratio: speedup(split.p1, split.p2), target: "reference speed-up", cpu: cores(split.p2) },
+    { benchmark: "small task round trip: raw postMessage ping-pong", value: rt.raw, unit: "µs", ratio: rt.raw / rt.piscina, target: "lower bound" },
+    { benchmark: "small task round trip: piscina run()", value: rt.piscina, unit: "µs", ratio: 1, target: "baseline (the pool library)" },
+    { benchmark: "small task round trip: pool.run of a plain task", value: rt.plain, unit: "µs", ratio: rt.plain / rt.piscina, target: "≤ 1.5×" },
+    { benchmark: "small task round trip: pool.run of a compiled task (a fiber of the worker's scheduler)", value: rt.fiber, unit: "µs", ratio: rt.fiber / rt.piscina, target: "≤ 1.5×" },
+    { benchmark: `serve(), CPU-heavy handler (${(3e6).toExponential(0)} rounds), 1 worker process`, value: serve1, unit: "req/s", ratio: 1, target: "baseline" },
+    { benchmark: "serve(), CPU-heavy handler, { workers: 2 }", value: serve2, unit: "req/s", ratio: serve2 / serve1, target: "≥ 1.7×" },
+    { benchmark: "raw MessagePort, worker → main", value: portRate, unit: "msg/s", ratio: 1, target: "reference (no backpressure)" },
+    { benchmark: "ThreadChannel(64), worker → main fiber", value: chRate, unit: "msg/s", ratio: chRate / portRate, target: "reported" },
   ];
   const notes = [
-    `Median of ${REPS} runs for the splits, of 5 interleaved runs of ${ROUND_TRIPS} sequential round trips for the overhead; threads started before timing.`,
-    "No pool library (piscina, tinypool) is installed in this project (docs/workers.md says why it is not used), so the round trip is compared with the lower bound every pool pays: a raw postMessage ping-pong on one worker.",
-    `Machine load (1-minute load average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores: with other processes on the cores, no split can reach a 2× speed-up; compare the colorless row with the plain worker_threads row measured in the same run.`,
+    `Splits: median of ${REPS} runs, threads started and warm before timing. Round trips: median of 5 interleaved rounds of ${ROUND_TRIPS} sequential tasks on one warm worker (${WARM} untimed first). Serve: ${REQUESTS} requests from ${CONCURRENCY} keep-alive connections of a client in the primary process, median of ${REPS}. Channel: ${MESSAGES} numbers, median of ${REPS} after a warm-up round.`,
+    "Every ThreadChannel send waits for its home thread's acknowledgement (backpressure, FIFO per sender); the raw MessagePort row has neither, it is the transport's ceiling.",
+    "cpu: CPU time the process's threads used during the timed split runs, divided by their wall time: how many cores the split actually got (2.00 = both cores the whole time). It tells a split that did not run in parallel because the cores were taken apart from one that could not.",
+    `Machine load (1-minute load average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores shared with other jobs: when other processes keep the cores busy, no split can reach 2×; compare each colorless row with the plain worker_threads and piscina rows measured in the same run.`,
   ];
-  console.log(writeReport("workers", "Worker pools (colorless/workers)", ["benchmark", "value", "unit", "ratio", "target"], rows, notes));
+  console.log(writeReport("workers", "Worker pools, channels across threads, servers on every core (colorless/workers)", ["benchmark", "value", "unit", "ratio", "target", "cpu"], rows, notes));
 }
 
-// Last, once every declaration above is initialised.
-if (!isMainThread && workerData?.raw === true) {
-  parentPort.on("message", (m) => parentPort.postMessage(m.echo !== undefined ? m.echo : sumSquares(m.from, m.to)));
-} else if (isMainThread) {
-  await main();
-}
+await main();

@@ -27,6 +27,7 @@ import { call, driveTwin, twin, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
+import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
 
 /**
  * The default of {@link ServeOptions.maxBodySize}: 1 MiB.
@@ -205,6 +206,12 @@ export interface ServeOptions {
    * overflow it, and each overflowed SYN is only retried a second later.
    */
   backlog?: number;
+  /**
+   * Serve from this many processes sharing the port (`node:cluster`,
+   * runtime/workers/cluster.ts); `handler` must then be declared with
+   * `workerExports`. Returns a {@link WorkerServers}.
+   */
+  workers?: number;
 }
 
 type Exchange = { req: nodeHttp.IncomingMessage; res: nodeHttp.ServerResponse };
@@ -371,11 +378,14 @@ function reportError(error: unknown, req: Request): void {
  *   return { status: 200, body: { path: req.path } };
  * }, { port: 8080 });
  */
-export function serve(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): HttpServer {
+export function serve(handler: (req: Request) => HandlerResult, options: ServeOptions & { workers: number }): WorkerServers;
+export function serve(handler: (req: Request) => HandlerResult, options?: ServeOptions): HttpServer;
+export function serve(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): HttpServer | WorkerServers {
   return driveTwin(serve$co, undefined, [handler, options], `serve(:${options.port ?? 0})`);
 }
 
-function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): Generator<unknown, HttpServer, unknown> {
+function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): Generator<unknown, HttpServer | WorkerServers, unknown> {
+  if (options.workers !== undefined) return yield* serveOnWorkers("http", handler, options.port ?? 0, options);
   const raw = nodeHttp.createServer();
   if (options.keepAliveTimeout !== undefined) raw.keepAliveTimeout = options.keepAliveTimeout;
   const server = new HttpServer(raw, handler, options);
@@ -388,4 +398,4 @@ function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptio
   server.listener.start();
   return server;
 }
-twin(serve, serve$co);
+twin(serve as (h: (req: Request) => HandlerResult, o?: ServeOptions) => HttpServer | WorkerServers, serve$co);

@@ -9,12 +9,19 @@ import { Cancelled } from "../errors.js";
 import { waitFor } from "./op.js";
 import { Listener } from "./listener.js";
 import { Socket, type SocketOptions } from "./net.js";
+import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
 
 export interface ListenOptions extends SocketOptions {
   /** Address to bind (default: every interface, as node's `listen(port)`). */
   host?: string;
   /** Called with a handler's error; the connection is closed, the server goes on. Default: print to stderr. */
   onError?: (error: unknown, socket: Socket) => void;
+  /**
+   * Listen from this many processes sharing the port (`node:cluster`,
+   * runtime/workers/cluster.ts); `handler` must then be declared with
+   * `workerExports`. Returns a {@link WorkerServers}.
+   */
+  workers?: number;
 }
 
 /**
@@ -105,11 +112,14 @@ function reportError(error: unknown, socket: Socket): void {
  *   for (let chunk = sock.read(); chunk !== null; chunk = sock.read()) sock.write(chunk);
  * });
  */
-export function listen(port: number, handler: (socket: Socket) => void, options: ListenOptions = {}): Server {
+export function listen(port: number, handler: (socket: Socket) => void, options: ListenOptions & { workers: number }): WorkerServers;
+export function listen(port: number, handler: (socket: Socket) => void, options?: ListenOptions): Server;
+export function listen(port: number, handler: (socket: Socket) => void, options: ListenOptions = {}): Server | WorkerServers {
   return driveTwin(listen$co, undefined, [port, handler, options], `listen(${port})`);
 }
 
-function* listen$co(port: number, handler: (socket: Socket) => void, options: ListenOptions = {}): Generator<unknown, Server, unknown> {
+function* listen$co(port: number, handler: (socket: Socket) => void, options: ListenOptions = {}): Generator<unknown, Server | WorkerServers, unknown> {
+  if (options.workers !== undefined) return yield* serveOnWorkers("net", handler, port, options);
   // Half-open like a file: after the peer's end() its socket can still be written to.
   const server = new Server(nodeNet.createServer({ allowHalfOpen: true }), handler, options);
   yield waitFor("ioWait", `listen(${port})`, options.timeout, (w) => {
@@ -121,4 +131,4 @@ function* listen$co(port: number, handler: (socket: Socket) => void, options: Li
   server.listener.start();
   return server;
 }
-twin(listen, listen$co);
+twin(listen as (p: number, h: (socket: Socket) => void, o?: ListenOptions) => Server | WorkerServers, listen$co);

@@ -29,6 +29,30 @@ const RECV = 0;
 const SEND = 1;
 const AFTER = 2;
 
+/**
+ * A channel of another kind that `select` accepts: a thread channel
+ * (`colorless/workers`), which selects through a frame of its own
+ * ({@link registerForeignSelect}).
+ */
+export interface SelectableChannel<T> {
+  readonly name: string;
+  receive(timeoutMs?: number): T;
+  send(v: T, timeoutMs?: number): void;
+}
+
+/** How a module with channels of its own kind takes over a `select` that has one of them among its cases. */
+export interface ForeignSelect {
+  owns(ch: unknown): boolean;
+  frame(cases: readonly SelectCase<unknown>[], options: SelectOptions<unknown> | undefined, at: string | undefined): Resumable<unknown>;
+}
+
+let foreign: ForeignSelect | null = null;
+
+/** Called once by `colorless/workers` (no import from here to there: the runtime core has no cycle). */
+export function registerForeignSelect(f: ForeignSelect): void {
+  foreign = f;
+}
+
 /** One case of a {@link select}; build it with {@link recv}, {@link send} or {@link after}. */
 export class SelectCase<R> {
   /** Phantom: the type the case's handler returns. */
@@ -65,7 +89,7 @@ export class SelectCase<R> {
  * select([recv(jobs, (job, ok) => ok ? run(job) : "no more jobs")]);
  * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
-export function recv<T, R = undefined>(ch: Channel<T>, handler?: (value: T | undefined, ok: boolean) => R): SelectCase<R> {
+export function recv<T, R = undefined>(ch: Channel<T> | SelectableChannel<T>, handler?: (value: T | undefined, ok: boolean) => R): SelectCase<R> {
   return new SelectCase<R>(RECV, ch as Channel<unknown>, undefined, 0, handler as SelectCase<R>["handler"]);
 }
 
@@ -77,7 +101,7 @@ export function recv<T, R = undefined>(ch: Channel<T>, handler?: (value: T | und
  * select([send(out, result, () => "sent"), after(100, () => "dropped")]);
  * @suspendingCallbacks the functions it is given run as fibers (compiled code passes their twins).
  */
-export function send<T, R = undefined>(ch: Channel<T>, value: T, handler?: () => R): SelectCase<R> {
+export function send<T, R = undefined>(ch: Channel<T> | SelectableChannel<T>, value: T, handler?: () => R): SelectCase<R> {
   return new SelectCase<R>(SEND, ch as Channel<unknown>, value, 0, handler as SelectCase<R>["handler"]);
 }
 
@@ -155,6 +179,9 @@ class SelectWaiter implements Blocker, SelectTarget {
 }
 
 function* selectFrame(cases: readonly SelectCase<unknown>[], options: SelectOptions<unknown> | undefined, at: string | undefined): Resumable<unknown> {
+  if (foreign !== null) {
+    for (let i = 0; i < cases.length; i++) if (foreign.owns(cases[i]!.channel)) return yield* foreign.frame(cases, options, at);
+  }
   const me = currentFiber()!;
   let ready = 0;
   for (let i = 0; i < cases.length; i++) if (cases[i]!.ready()) ready++;

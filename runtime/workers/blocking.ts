@@ -21,6 +21,7 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { uncompiledCall } from "../calls.js";
 import { rebuildError, type SyncReply, type ToWorker } from "./protocol.js";
+import { reviveCrossed } from "./clone.js";
 import type { WorkerFunctionRef } from "./refs.js";
 
 type Transferable = ArrayBuffer | MessagePort;
@@ -49,6 +50,8 @@ export interface BlockingHost {
 export interface BlockingCall {
   args: unknown[];
   moved: Transferable[];
+  /** Thread channels among the arguments (clone.ts): the worker revives them. */
+  revive?: boolean;
 }
 
 // Negative, so they never meet the ids of fiber-started tasks.
@@ -82,7 +85,7 @@ export function runBlocking(host: BlockingHost, ref: WorkerFunctionRef, calls: r
       const id = --nextId;
       const call = calls[next]!;
       inflight.set(id, { slot, index: next++ });
-      host.send(slot, { t: "run", id, module: ref.module, name: ref.name, args: call.args, sync: true }, call.moved);
+      host.send(slot, { t: "run", id, module: ref.module, name: ref.name, args: call.args, sync: true, revive: call.revive === true }, call.moved);
     }
     if (inflight.size === 0 && failure === null && next < n) {
       throw uncompiledCall(
@@ -111,7 +114,7 @@ export function runBlocking(host: BlockingHost, ref: WorkerFunctionRef, calls: r
         inflight.delete(id);
         host.release(f.slot);
         progressed = true;
-        if (m.t === "ok") results[f.index] = m.value;
+        if (m.t === "ok") results[f.index] = m.revive === true ? reviveCrossed(m.value) : m.value;
         else fail(rebuildError(m.error, { pool: host.name, fn: ref.name, module: ref.module, worker: f.slot.index }));
       }
     }

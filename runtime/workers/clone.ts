@@ -64,8 +64,78 @@ const TypedArrayPrototype: object = Object.getPrototypeOf(Uint8Array.prototype) 
  * const moved: Transferable[] = [];
  * const args = checkCloneable([a, b], "pool.run(fn) argument", moved);
  */
-export function checkCloneable(value: unknown, where: string, moved: Transferable[]): unknown {
-  return walk(value, where, moved, new Map(), 0);
+export function checkCloneable(value: unknown, where: string, moved: Transferable[], options: CloneOptions = {}): unknown {
+  const saved = context;
+  context = { crossing: options.crossing ?? true, crossed: 0 };
+  try {
+    return walk(value, where, moved, new Map(), 0);
+  } finally {
+    if (options.crossed !== undefined) options.crossed.n += context.crossed;
+    context = saved;
+  }
+}
+
+export interface CloneOptions {
+  /** May objects with a wire form of their own (thread channels) cross? Default true. */
+  crossing?: boolean;
+  /** Counts the objects that crossed by their wire form: their receiver must {@link reviveCrossed} the value. */
+  crossed?: { n: number };
+}
+
+/**
+ * An object that crosses threads by a wire form of its own, not by cloning:
+ * a thread channel becomes a plain marker holding a new `MessagePort` to
+ * its home, and the receiving thread turns the marker back into an
+ * endpoint. Registered by the module that defines the class (no import
+ * cycle: this module knows no such class).
+ */
+export interface Crossing {
+  /** The marker's `__colorlessCross` value. */
+  readonly key: string;
+  /** What the class is called in errors. */
+  readonly what: string;
+  test(o: object): boolean;
+  /** The marker to send; ports it creates go in `moved`. */
+  wire(o: object, moved: Transferable[]): Record<string, unknown>;
+  revive(marker: Record<string, unknown>): unknown;
+}
+
+const crossings: Crossing[] = [];
+let context = { crossing: true, crossed: 0 };
+
+/** Register a class that crosses threads by its own wire form. */
+export function registerCrossing(c: Crossing): void {
+  if (!crossings.some((x) => x.key === c.key)) crossings.push(c);
+}
+
+/**
+ * Turn the markers of crossed objects in a received value back into objects
+ * (a thread channel endpoint). Walks arrays, plain objects, `Map`s and
+ * `Set`s, as {@link checkCloneable} made them.
+ *
+ * @example
+ * const args = m.revive ? (reviveCrossed(m.args) as unknown[]) : m.args;
+ */
+export function reviveCrossed(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = reviveCrossed(v[i]);
+    return v;
+  }
+  if (v instanceof Map) {
+    for (const [k, x] of v) v.set(k, reviveCrossed(x));
+    return v;
+  }
+  const proto = Object.getPrototypeOf(v) as object | null;
+  if (proto !== Object.prototype && proto !== null) return v;
+  const o = v as Record<string, unknown>;
+  const key = o.__colorlessCross;
+  if (typeof key === "string") {
+    const c = crossings.find((x) => x.key === key);
+    if (c !== undefined) return c.revive(o);
+  }
+  for (const k of Object.keys(o)) o[k] = reviveCrossed(o[k]);
+  return o;
 }
 
 function walk(v: unknown, path: string, moved: Transferable[], seen: Map<object, unknown>, depth: number): unknown {
@@ -90,6 +160,16 @@ function walk(v: unknown, path: string, moved: Transferable[], seen: Map<object,
   if (o instanceof MessagePort) {
     if (!moved.includes(o)) throw new TypeError(`${path} is a MessagePort: it must be moved, wrap it with transfer(port)`);
     return o;
+  }
+  for (const c of crossings) {
+    if (!c.test(o)) continue;
+    if (!context.crossing) {
+      throw new TypeError(`${path} is a ${c.what}: it can be passed to a worker task (an argument or result of pool.run), not sent on a ${c.what}`);
+    }
+    context.crossed++;
+    const marker = c.wire(o, moved);
+    seen.set(o, marker);
+    return marker;
   }
   const proto = Object.getPrototypeOf(o) as object | null;
   if (ArrayBuffer.isView(o) && (proto === null || Object.getPrototypeOf(proto) === TypedArrayPrototype || proto === DataView.prototype)) return o;

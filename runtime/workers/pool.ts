@@ -33,7 +33,7 @@ import type { Blocker } from "../scheduler.js";
 import { Cancelled } from "../errors.js";
 import { twin, type TwinResult } from "../calls.js";
 import { scope, go } from "../api.js";
-import { checkCloneable } from "./clone.js";
+import { checkCloneable, reviveCrossed } from "./clone.js";
 import { resolveRef, type WorkerFunctionRef } from "./refs.js";
 import { rebuildError, type FromWorker, type ToWorker } from "./protocol.js";
 import { runBlocking, type BlockingCall, type BlockingHost, type BlockingSlot } from "./blocking.js";
@@ -82,6 +82,8 @@ class Job implements Blocker {
     readonly args: unknown[],
     readonly moved: Transferable[],
     readonly fiber: Fiber,
+    /** Thread channels among the arguments: the worker revives them. */
+    readonly revive = false,
   ) {}
 
   get description(): string {
@@ -168,9 +170,10 @@ export class Pool {
     // Uncompiled caller: block the thread until the worker replies (blocking.ts).
     const ref = resolveRef(fn, `${this.name}.run(fn)`);
     const moved: Transferable[] = [];
-    const sent = args.map((a, i) => checkCloneable(a, `${this.name}.run(${ref.name}) argument ${i + 1}`, moved));
+    const crossed = { n: 0 };
+    const sent = args.map((a, i) => checkCloneable(a, `${this.name}.run(${ref.name}) argument ${i + 1}`, moved, { crossed }));
     if (this.closed) throw new Error(`${this.name}.run(${ref.name}): the pool is closed`);
-    return runBlocking(this.blockingHost(), ref, [{ args: sent, moved }], 1)[0] as R;
+    return runBlocking(this.blockingHost(), ref, [{ args: sent, moved, revive: crossed.n > 0 }], 1)[0] as R;
   }
 
   /** Resumable twin of {@link run} (docs/calling-convention.md). */
@@ -181,10 +184,11 @@ export class Pool {
   private *runFrame(fn: unknown, args: unknown[], at: string | undefined): Resumable {
     const ref = resolveRef(fn, `${this.name}.run(fn)`);
     const moved: Transferable[] = [];
-    const sent = args.map((a, i) => checkCloneable(a, `${this.name}.run(${ref.name}) argument ${i + 1}`, moved));
+    const crossed = { n: 0 };
+    const sent = args.map((a, i) => checkCloneable(a, `${this.name}.run(${ref.name}) argument ${i + 1}`, moved, { crossed }));
     if (this.closed) throw new Error(`${this.name}.run(${ref.name}): the pool is closed`);
     const me = currentFiber()!;
-    const job = new Job(this, ref, sent, moved, me);
+    const job = new Job(this, ref, sent, moved, me, crossed.n > 0);
     site.at = at;
     me.scheduler.block(job);
     // A pending cancellation refuses the park: then nothing is sent and the yield throws it.
@@ -231,7 +235,8 @@ export class Pool {
     const concurrency = checkConcurrency(this, options);
     const calls: BlockingCall[] = items.map((item, i) => {
       const moved: Transferable[] = [];
-      return { args: [checkCloneable(item, `${this.name}.map(${ref.name}) item ${i}`, moved)], moved };
+      const crossed = { n: 0 };
+      return { args: [checkCloneable(item, `${this.name}.map(${ref.name}) item ${i}`, moved, { crossed })], moved, revive: crossed.n > 0 };
     });
     if (this.closed) throw new Error(`${this.name}.map(${ref.name}): the pool is closed`);
     return runBlocking(this.blockingHost(), ref, calls, concurrency) as R[];
@@ -356,6 +361,7 @@ export class Pool {
     job.slot = slot;
     slot.worker.ref(); // a running task keeps the process alive
     const message: ToWorker = { t: "run", id: job.id, module: job.ref.module, name: job.ref.name, args: job.args };
+    if (job.revive) message.revive = true;
     try {
       slot.worker.postMessage(message, job.moved);
     } catch (e) {
@@ -368,7 +374,7 @@ export class Pool {
     const job = slot.job;
     if (job === null || job.id !== m.id) return;
     this.idle(slot);
-    if (m.t === "ok") job.settle(m.value, false);
+    if (m.t === "ok") job.settle(m.revive === true ? reviveCrossed(m.value) : m.value, false);
     else job.settle(rebuildError(m.error, { pool: this.name, fn: job.ref.name, module: job.ref.module, worker: slot.index }), true);
     this.dispatch();
   }

@@ -15,11 +15,12 @@
 import type { MessagePort } from "node:worker_threads";
 import { Cancelled, ChannelClosedError, DeadlockError, TimeoutError } from "../errors.js";
 export type ToWorker =
-  | { t: "run"; id: number; module: string; name: string; args: unknown[]; sync?: boolean }
+  | { t: "run"; id: number; module: string; name: string; args: unknown[]; sync?: boolean; revive?: boolean }
   | { t: "cancel"; id: number }
   | { t: "sync"; port: MessagePort; signal: Int32Array };
 
-export type FromWorker = { t: "ok"; id: number; value: unknown } | { t: "err"; id: number; error: SerializedError };
+/** `revive`: the value holds objects that crossed by their own wire form (thread channels, clone.ts). */
+export type FromWorker = { t: "ok"; id: number; value: unknown; revive?: boolean } | { t: "err"; id: number; error: SerializedError };
 
 /**
  * On the sync port (blocking mode, runtime/workers/blocking.ts): replies to
@@ -75,12 +76,12 @@ const KNOWN: Record<string, new (message?: string) => Error> = {
  * A task's error, rebuilt on the caller's side: same class (when known),
  * message and properties; the worker's stack, then a line saying where it ran.
  */
-export function rebuildError(s: SerializedError, where: { pool: string; fn: string; module: string; worker: number }): Error {
+export function rebuildError(s: SerializedError, where: { pool: string; fn: string; module: string; worker: number } | null): Error {
   const e = s.name === "Cancelled" ? new Cancelled(s.message) : new (KNOWN[s.name] ?? Error)(s.message);
   e.message = s.message;
   if (e.name !== s.name) Object.defineProperty(e, "name", { value: s.name, writable: true, configurable: true, enumerable: false });
   Object.assign(e, s.props);
   const head = s.stack ?? `${s.name}: ${s.message}`;
-  e.stack = `${head}\n    at worker ${where.worker} (${where.pool}.run ${where.fn} from ${where.module})`;
+  e.stack = where === null ? head : `${head}\n    at worker ${where.worker} (${where.pool}.run ${where.fn} from ${where.module})`;
   return e;
 }

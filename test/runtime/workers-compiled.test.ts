@@ -68,4 +68,14 @@ describe.concurrent("compiled programs", () => {
     expect(par?.[1]).toBe(seq![1]);
     expect(lines[3]).toBe("checksums agree");
   });
+
+  test("examples/workers/pipeline: thread channels between compiled fibers of three threads, a SharedMutex and an AtomicInt32 counter", async () => {
+    const r = await colorlessRun(["examples/workers/pipeline.ts", "100", "2"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "pipeline: 100 jobs on 2 workers, sum of squares 338350, jobs per worker add up: true\n" +
+        "mutex counter: 200000 (expected 200000), atomic counter: 200000\n",
+    );
+  });
 });

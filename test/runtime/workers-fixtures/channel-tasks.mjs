@@ -1,0 +1,104 @@
+// Worker tasks for test/runtime/thread-channel.test.ts: fibers of a worker on
+// thread channels passed as arguments. Hand-compiled as in tasks.mjs; no side
+// effects at the top level.
+import { sleep, select, recv, after } from "colorless";
+import { twin } from "colorless/internal";
+import { workerExports } from "colorless/workers";
+
+const compiled = (name, gen) => twin({ [name]() { throw new Error(`${name} must run compiled`); } }[name], gen);
+const each = function* (ch, f) {
+  const it = ch[Symbol.iterator]();
+  for (let r = yield it.next$co(); !r.done; r = yield it.next$co()) f(r.value);
+};
+
+/** Sends `${tag}:${i}` for i in [0, n). */
+export const produce = compiled("produce", function* produce(ch, tag, n) {
+  for (let i = 0; i < n; i++) yield ch.send$co(`${tag}:${i}`);
+  return n;
+});
+
+/** Squares every job until `jobs` is closed and drained; returns how many it did. */
+export const squares = compiled("squares", function* squares(jobs, results) {
+  let n = 0;
+  const got = [];
+  yield* each(jobs, (j) => got.push(j));
+  for (const j of got) { yield results.send$co(j * j); n++; }
+  return n;
+});
+
+/** A pipeline stage: for…of over `jobs`, one send per job, as it comes. */
+export const stage = compiled("stage", function* stage(jobs, results) {
+  let n = 0;
+  const it = jobs[Symbol.iterator]();
+  for (let r = yield it.next$co(); !r.done; r = yield it.next$co()) {
+    yield results.send$co(r.value * r.value);
+    n++;
+  }
+  return n;
+});
+
+/** Sends `n` values, marking flags[0] = how many sends completed. */
+export const countedSends = compiled("countedSends", function* countedSends(ch, flags, n) {
+  for (let i = 0; i < n; i++) {
+    yield ch.send$co(i);
+    Atomics.store(flags, 0, i + 1);
+  }
+  return n;
+});
+
+/** Receives once; its finally marks flags[0]. */
+export const guardedReceive = compiled("guardedReceive", function* guardedReceive(ch, flags) {
+  try {
+    Atomics.store(flags, 1, 1);
+    return yield ch.receive$co();
+  } finally {
+    Atomics.store(flags, 0, 1);
+  }
+});
+
+/** Receives until closed, then a receive on the closed channel and a send on it: their errors. */
+export const afterClose = compiled("afterClose", function* afterClose(ch) {
+  const got = [];
+  yield* each(ch, (v) => got.push(v));
+  const errors = [];
+  try { yield ch.receive$co(); } catch (e) { errors.push(`${e.name}: ${e.message}`); }
+  try { yield ch.send$co(1); } catch (e) { errors.push(`${e.name}: ${e.message}`); }
+  try { yield ch.close$co(); } catch (e) { errors.push(`${e.name}: ${e.message}`); }
+  return { got, errors };
+});
+
+/** select over two thread channels in a worker, until both are closed; an `after` case ends a quiet spell. */
+export const selectBoth = compiled("selectBoth", function* selectBoth(a, b) {
+  const got = [];
+  let open = 2;
+  let quiet = 0;
+  while (open > 0 && quiet < 100) {
+    yield select.$co([
+      recv(a, (v, ok) => (ok ? got.push(`a${v}`) : open--)),
+      recv(b, (v, ok) => (ok ? got.push(`b${v}`) : open--)),
+      after(50, () => quiet++),
+    ]);
+    if (open === 1) break;
+  }
+  return got;
+});
+
+/** Sends a class instance: refused before it leaves the worker. */
+export const sendsInstance = compiled("sendsInstance", function* sendsInstance(ch) {
+  class Point { constructor(x) { this.x = x; } }
+  try { yield ch.send$co({ p: new Point(1) }); } catch (e) { return `${e.name}: ${e.message}`; }
+  return "sent";
+});
+
+/** Returns the channel it was given, to be used back on the caller's side. */
+export function giveBack(ch) {
+  return { ch };
+}
+
+/** Sleeps then sends. */
+export const lateSend = compiled("lateSend", function* lateSend(ch, ms, v) {
+  yield sleep.$co(ms);
+  yield ch.send$co(v);
+});
+
+workerExports(import.meta.url, { produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend });
