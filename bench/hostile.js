@@ -172,11 +172,13 @@ export async function good(port, id, post = false) {
   const request = post
     ? `POST /echo HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`
     : `GET /good?i=${id} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
-  const { reply } = await exchange(port, send(b(request)));
+  const t0 = Date.now();
+  const { reply, closedByServer } = await exchange(port, send(b(request)));
+  const took = Date.now() - t0;
   const expected = post ? `echo ${body}` : `ok ${id}`;
   const status = /^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1];
   const text = reply.slice(reply.indexOf("\r\n\r\n") + 4);
-  return status === "200" && text === expected ? null : `good request ${id}: status ${status ?? "none"}, body ${JSON.stringify(text.slice(0, 80))}`;
+  return status === "200" && text === expected ? null : `good request ${id}: status ${status ?? "none"}, body ${JSON.stringify(text.slice(0, 80))} after ${took} ms (${closedByServer ? "closed by the server" : "no answer within the bound"})`;
 }
 
 /** Open file descriptors of this process (Linux). */
