@@ -29,7 +29,7 @@ import { PayloadTooLargeError } from "./http-limits.js";
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
 export interface FetchHandler {
   /** Answer one request; a Promise of a Response (an async framework's `fetch`) is awaited in the request's fiber. */
-  fetch(req: Request): Response | PromiseLike<Response>;
+  fetch(req: Request, env?: { incoming: nodeHttp.IncomingMessage; outgoing: nodeHttp.ServerResponse }): Response | PromiseLike<Response>;
 }
 
 /** True for `serve`'s web-standard form: an object (not a function: that is a classic handler) with a `fetch` method. */
@@ -70,7 +70,8 @@ export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessag
   }
   const request = toWebRequest(req, controller.signal, ctx);
   try {
-    let response: unknown = yield callMethod(ctx.handler, "fetch", [request]);
+    // Node's request and response as the second argument, where @hono/node-server puts them (Hono's `c.env`).
+    let response: unknown = yield callMethod(ctx.handler, "fetch", [request, { incoming: req, outgoing: res }]);
     if (isThenable(response)) response = yield suspendOn("blockingOperationWait", `fetch(${request.method} ${req.url ?? "/"})`, () => response as PromiseLike<unknown>);
     if (!(response instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response`);
     yield* writeResponse(res, response, request, ctx);

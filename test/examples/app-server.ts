@@ -15,7 +15,7 @@ export interface AppServer {
   stop(): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-export function startApp(entry: string, env: Record<string, string> = {}, startTimeoutMs = 90_000): Promise<AppServer> {
+export function startApp(entry: string, env: Record<string, string> = {}, startTimeoutMs = 180_000): Promise<AppServer> {
   const child = spawn(process.execPath, ["--import", "colorless/register", entry], {
     cwd: process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
