@@ -5,6 +5,7 @@
  * it is not. See README.md and docs/.
  */
 export { run, go, scope, sleep, yieldNow, wait, blocking, timeout, type RunOptions } from "./api.js";
+export { blockingAll, type Blocking, type BlockingCall } from "./blocking-all.js";
 export { shield, type ShieldOptions } from "./shield.js";
 export { BlockingCallError } from "./guard.js";
 export { Fiber, type FiberState } from "./fiber.js";

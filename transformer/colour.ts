@@ -466,6 +466,30 @@ export class ColourMap {
   }
 
   private resolveCall(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
+    return this.signatureRoot(call) ?? this.resolveCallBySymbol(call, fileSet);
+  }
+
+  /**
+   * A call whose resolved signature is declared with `@suspends` (outside
+   * our own functions) is a root, whatever the callee's symbol says. This is how a mapped type makes
+   * methods suspending without tags on the mapped object's own
+   * declarations: `blockingAll(pool).query(…)` resolves to `query`'s
+   * declaration in pg's types (a homomorphic mapped type keeps the original
+   * property's declarations), but its signature is the function type that
+   * `Blocking<T>` writes, tagged `@suspends` (runtime/blocking-all.ts).
+   */
+  private signatureRoot(call: ts.CallExpression): CallTarget | undefined {
+    const ts = this.ts;
+    const callee = skipOuter(ts, call.expression);
+    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return undefined;
+    const decl = this.checker.getResolvedSignature(call)?.declaration;
+    if (decl === undefined || ts.isJSDocSignature(decl) || !hasSuspendsTag(ts, decl)) return undefined;
+    // A tagged function of our own keeps its body's colour reasoning (resolveCallBySymbol).
+    if (this.functionOfDeclaration(decl) !== undefined) return undefined;
+    return { kind: "root", name: calleeName(ts, callee), decl };
+  }
+
+  private resolveCallBySymbol(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
     // `super(…)` and `import(…)` are never suspending, and must stay as written.

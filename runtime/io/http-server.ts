@@ -28,29 +28,10 @@ import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
 import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
+import { DEFAULT_MAX_BODY_SIZE, PayloadTooLargeError } from "./http-limits.js";
+import { handleWebExchange, isFetchHandler, type FetchHandler } from "./http-web.js";
 
-/**
- * The default of {@link ServeOptions.maxBodySize}: 1 MiB.
- *
- * @example
- * serve(upload, { port: 8080, maxBodySize: 16 * DEFAULT_MAX_BODY_SIZE });
- */
-export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
-
-/**
- * Thrown by `req.bytes()`/`text()`/`json()` when the body is larger than
- * `maxBodySize`; answered with 413 unless the handler catches it.
- *
- * @example
- * try { req.bytes() } catch (e) { if (e instanceof PayloadTooLargeError) return { status: 413, body: "too big" }; throw e; }
- */
-export class PayloadTooLargeError extends Error {
-  override name = "PayloadTooLargeError";
-  readonly status = 413;
-  constructor(readonly limit: number) {
-    super(`request body is larger than maxBodySize (${limit} bytes)`);
-  }
-}
+export { DEFAULT_MAX_BODY_SIZE, PayloadTooLargeError } from "./http-limits.js";
 
 /** What a handler may return. */
 export type HandlerResult = string | Uint8Array | ResponseInit | null | undefined | void;
@@ -191,8 +172,11 @@ export interface ServeOptions {
   /** Port to listen on; 0 (the default) picks a free one (see `server.port`). */
   port?: number;
   host?: string;
-  /** Called with a handler's error (the client got a 500). Default: print to stderr. */
-  onError?: (error: unknown, req: Request) => void;
+  /**
+   * Called with a handler's error (the client got a 500). Default: print to
+   * stderr. `req` is the fetch API's `Request` for a web-standard handler.
+   */
+  onError?: (error: unknown, req: Request | globalThis.Request) => void;
   /** How long an idle keep-alive connection stays open, in ms (node's default: 5000). */
   keepAliveTimeout?: number;
   /**
@@ -232,12 +216,12 @@ export class HttpServer {
 
   constructor(
     readonly raw: nodeHttp.Server,
-    readonly handler: (req: Request) => HandlerResult,
+    readonly handler: ((req: Request) => HandlerResult) | FetchHandler,
     readonly options: ServeOptions,
   ) {
     this.listener = new Listener<Exchange>(
       "serve()",
-      (x) => handleRequest(this, x),
+      isFetchHandler(handler) ? webExchange(this, handler) : (x) => handleRequest(this, x),
       (x) => x.res.destroy(),
       () => {
         raw.close();
@@ -279,6 +263,18 @@ export class HttpServer {
     yield* this.listener.shutdown$co(options.timeout);
     this.raw.closeAllConnections();
   }
+}
+
+/** The web-standard form (http-web.ts): `fetch(req: Request) → Response`. */
+function webExchange(server: HttpServer, handler: FetchHandler): (x: Exchange) => Generator<unknown, void, unknown> {
+  const onError = server.options.onError ?? reportError;
+  const ctx = {
+    handler,
+    maxBodySize: server.options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    onError: (e: unknown, req: globalThis.Request) => onError(e, req),
+    origin: () => server.url,
+  };
+  return (x) => handleWebExchange(ctx, x.req, x.res);
 }
 
 function* handleRequest(server: HttpServer, { req, res }: Exchange): Generator<unknown, void, unknown> {
@@ -363,7 +359,7 @@ function send(res: nodeHttp.ServerResponse, result: unknown): void {
   res.end(body);
 }
 
-function reportError(error: unknown, req: Request): void {
+function reportError(error: unknown, req: Request | globalThis.Request): void {
   console.error(`colorless/http: ${req.method} ${req.url} failed:`, error);
 }
 
@@ -371,21 +367,39 @@ function reportError(error: unknown, req: Request): void {
  * Serve HTTP: `handler(req)` runs in its own fiber for every request and
  * returns the response. Suspends until the port is bound.
  *
+ * The handler is either a function of this module's {@link Request}, or a
+ * web-standard one: an object whose `fetch(req)` takes the fetch API's
+ * `Request` and returns a `Response` (`Bun.serve`'s shape; a Hono app fits
+ * as it is). Options may then sit in that object too, as with `Bun.serve`
+ * (only in a plain object literal: a class instance like a Hono app brings
+ * only its `fetch`). See http-web.ts.
+ *
  * @suspends
  * @example
  * const server = serve((req) => {
  *   sleep(100); // other requests are served meanwhile
  *   return { status: 200, body: { path: req.path } };
  * }, { port: 8080 });
+ * @example
+ * serve({ port: 8080, fetch(req: Request): Response {
+ *   sleep(100);
+ *   return Response.json({ url: req.url });
+ * } });
  */
 export function serve(handler: (req: Request) => HandlerResult, options: ServeOptions & { workers: number }): WorkerServers;
+/** @suspends */
 export function serve(handler: (req: Request) => HandlerResult, options?: ServeOptions): HttpServer;
-export function serve(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): HttpServer | WorkerServers {
+/** @suspends */
+export function serve(handler: FetchHandler & ServeOptions, options?: ServeOptions): HttpServer;
+/** @suspends */
+export function serve(handler: FetchHandler, options?: ServeOptions): HttpServer;
+export function serve(handler: ((req: Request) => HandlerResult) | FetchHandler, options: ServeOptions = {}): HttpServer | WorkerServers {
   return driveTwin(serve$co, undefined, [handler, options], `serve(:${options.port ?? 0})`);
 }
 
-function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptions = {}): Generator<unknown, HttpServer | WorkerServers, unknown> {
-  if (options.workers !== undefined) return yield* serveOnWorkers("http", handler, options.port ?? 0, options);
+function* serve$co(handler: ((req: Request) => HandlerResult) | FetchHandler, options: ServeOptions = {}): Generator<unknown, HttpServer | WorkerServers, unknown> {
+  if (isFetchHandler(handler) && Object.getPrototypeOf(handler) === Object.prototype) options = { ...ownOptions(handler), ...options };
+  if (options.workers !== undefined) return yield* serveOnWorkers("http", handler as (req: Request) => HandlerResult, options.port ?? 0, options);
   const raw = nodeHttp.createServer();
   if (options.keepAliveTimeout !== undefined) raw.keepAliveTimeout = options.keepAliveTimeout;
   const server = new HttpServer(raw, handler, options);
@@ -398,4 +412,13 @@ function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptio
   server.listener.start();
   return server;
 }
-twin(serve as (h: (req: Request) => HandlerResult, o?: ServeOptions) => HttpServer | WorkerServers, serve$co);
+
+const OPTION_NAMES = ["port", "host", "onError", "keepAliveTimeout", "maxBodySize", "backlog", "workers"] as const;
+
+/** The serve options written next to `fetch` in a `Bun.serve`-style object literal. */
+function ownOptions(o: object): ServeOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of OPTION_NAMES) if (Object.hasOwn(o, k)) out[k] = (o as Record<string, unknown>)[k];
+  return out as ServeOptions;
+}
+twin(serve as (h: ((req: Request) => HandlerResult) | FetchHandler, o?: ServeOptions) => HttpServer | WorkerServers, serve$co);

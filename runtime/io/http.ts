@@ -7,6 +7,10 @@
  * - Server: `serve(handler, { port })` runs `handler(req)` in one fiber per
  *   request with keep-alive, request bodies (`req.text()`, `req.json()`),
  *   500s for handler errors and graceful `close()` (http-server.ts).
+ * - Web-standard server: `serve({ fetch(req: Request): Response })` with the
+ *   fetch API's types, streaming bodies read with `bodyReader(req.body)` and
+ *   written with `responseStream(out => …)`, and `req.signal` aborted when
+ *   the request's fiber is cancelled (http-web.ts).
  *
  * @example
  * import { serve, get } from "colorless/http";
@@ -17,3 +21,4 @@
  */
 export { fetch, get, FetchResponse, HttpError } from "./http-client.js";
 export { serve, HttpServer, Request, PayloadTooLargeError, DEFAULT_MAX_BODY_SIZE, type ServeOptions, type ResponseInit, type HandlerResult } from "./http-server.js";
+export { bodyReader, BodyReader, responseStream, type StreamWriter, type FetchHandler } from "./http-web.js";

@@ -120,6 +120,17 @@ export class Listener<T> {
     }
   }
 
+  /**
+   * Step 2 only, from outside any fiber (a framework's server emitted
+   * `close`): stop accepting and let the keeper return; the fibers still
+   * active finish on their own, and the scope waits for them.
+   */
+  release(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.keeperWake.resolve();
+  }
+
   /** Steps 2–3 of the module comment (the caller closes node's server first). */
   *shutdown$co(timeout: number | undefined): Generator<unknown, void, unknown> {
     if (!this.closing) {

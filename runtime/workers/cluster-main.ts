@@ -38,7 +38,7 @@ try {
       },
       function* (): Resumable<void> {
         const server = (job.kind === "http"
-          ? yield co(serve)(handler as Parameters<typeof serve>[0], { ...job.options, port: job.port })
+          ? yield co(serve)(handler as never, { ...job.options, port: job.port })
           : yield co(listen)(job.port, handler as Parameters<typeof listen>[1], { ...job.options })) as Closable;
         tell({ colorless: "listening", port: server.port });
         const timeout = (yield co(wait)(stopped)) as number | undefined;

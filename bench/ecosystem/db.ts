@@ -1,0 +1,17 @@
+/**
+ * The database both versions of each benchmark app use: a pg pool of 10
+ * when PGPORT is set (the benchmark's private cluster), the 10 ms query
+ * `SELECT pg_sleep(0.01)`. The blocking version reaches the same pool
+ * through `blockingAll`, so both saturate it the same way.
+ */
+import pg from "pg";
+import { blockingAll } from "colorless";
+
+export const POOL = 10;
+export const pool = process.env.PGPORT === undefined ? null : new pg.Pool({ max: POOL });
+export const blockingPool = pool === null ? null : blockingAll(pool);
+export const QUERY = "SELECT pg_sleep(0.01), 1 AS ok";
+export const mode = process.env.MODE === "blocking" ? "blocking" : "async";
+
+/** The body of /hello in both versions. */
+export const HELLO = { hello: "world" };

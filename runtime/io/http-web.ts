@@ -1,0 +1,399 @@
+/**
+ * Web-standard handlers for `serve`: `serve({ fetch(req: Request): Response })`,
+ * the shape of `Bun.serve`, `Deno.serve`'s handler and Hono's `app.fetch`,
+ * with the fetch API's own `Request` and `Response` (Node's globals).
+ *
+ * A bare function cannot be told apart from a classic `serve` handler at run
+ * time (both are `(req) => …`), so the web form is an object with a `fetch`
+ * method: an object literal, a Hono app, or any `export default { fetch }`.
+ *
+ * Per request (one fiber each, as for classic handlers):
+ * - node's `IncomingMessage` becomes a `Request` whose `body` is a stream fed
+ *   by the socket (read it in blocking style with {@link bodyReader}, or with
+ *   `wait(req.text())`), limited to `maxBodySize` bytes;
+ * - `req.signal` aborts when the fiber is cancelled — the client went away
+ *   (then the fiber also gets `Cancelled` at its suspension point and its
+ *   `finally` blocks run) or `server.close()` timed out;
+ * - the `Response` is written back chunk by chunk, honouring the socket's
+ *   backpressure; {@link responseStream} makes a body that blocking code
+ *   writes to, one suspension per chunk the client has no room for.
+ */
+import type * as nodeHttp from "node:http";
+import { go } from "../api.js";
+import { call, callMethod, twin, uncompiledCall, type TwinResult } from "../calls.js";
+import { Cancelled } from "../errors.js";
+import { currentFiber, type Fiber } from "../fiber.js";
+import { suspendOn, waitFor } from "./op.js";
+import { PayloadTooLargeError } from "./http-limits.js";
+
+/** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
+export interface FetchHandler {
+  /** Answer one request; a Promise of a Response (an async framework's `fetch`) is awaited in the request's fiber. */
+  fetch(req: Request, env?: { incoming: nodeHttp.IncomingMessage; outgoing: nodeHttp.ServerResponse }): Response | PromiseLike<Response>;
+}
+
+/** True for `serve`'s web-standard form: an object (not a function: that is a classic handler) with a `fetch` method. */
+export function isFetchHandler(h: unknown): h is FetchHandler {
+  return typeof h === "object" && h !== null && typeof (h as { fetch?: unknown }).fetch === "function";
+}
+
+/** What the server needs from its context for one web-standard exchange. */
+export interface WebContext {
+  readonly handler: FetchHandler;
+  readonly maxBodySize: number;
+  /** Reports a handler's error (the client got a 500) or a failed response stream. */
+  readonly onError: (error: unknown, req: Request) => void;
+  /** The origin used for `req.url` when the request has no Host header. */
+  readonly origin: () => string;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+/**
+ * Serve one exchange: build the `Request`, run `fetch` in this fiber, write
+ * the `Response`. Errors before the headers went out become a 500 (413 for a
+ * body over the limit); errors after them close the connection, since the
+ * status line is already on the wire.
+ */
+export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse): Generator<unknown, void, unknown> {
+  const controller = new AbortController();
+  // The client went away before its response was complete: abort at once (the fiber's cancellation follows).
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new Cancelled("client disconnected"));
+  };
+  res.once("close", onClose);
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > ctx.maxBodySize) {
+    res.off("close", onClose);
+    fail(res, 413);
+    return;
+  }
+  const request = toWebRequest(req, controller.signal, ctx);
+  try {
+    // Node's request and response as the second argument, where @hono/node-server puts them (Hono's `c.env`).
+    let response: unknown = yield callMethod(ctx.handler, "fetch", [request, { incoming: req, outgoing: res }]);
+    if (isThenable(response)) response = yield suspendOn("blockingOperationWait", `fetch(${request.method} ${req.url ?? "/"})`, () => response as PromiseLike<unknown>);
+    if (!(response instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response`);
+    yield* writeResponse(res, response, request, ctx);
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      if (!controller.signal.aborted) controller.abort(e);
+      res.destroy();
+      throw e;
+    }
+    const tooLarge = e instanceof PayloadTooLargeError || (e instanceof TypeError && e.cause instanceof PayloadTooLargeError);
+    if (!tooLarge) ctx.onError(e, request);
+    fail(res, tooLarge ? 413 : 500);
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+/** A `Request` for node's `IncomingMessage`: absolute URL, headers as sent, the body as a bounded stream. */
+function toWebRequest(req: nodeHttp.IncomingMessage, signal: AbortSignal, ctx: WebContext): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const host = req.headers.host;
+  const url = (host !== undefined ? `http://${host}` : ctx.origin()) + (req.url ?? "/");
+  const method = req.method ?? "GET";
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  if (method !== "GET" && method !== "HEAD") {
+    init.body = bodyStream(req, ctx.maxBodySize);
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
+/**
+ * The request body as a stream that reads the socket only as fast as the
+ * handler consumes it (node's flow control: pause when the queue is full),
+ * and errors with {@link PayloadTooLargeError} past `limit` bytes without
+ * buffering beyond it.
+ */
+function bodyStream(req: nodeHttp.IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  let size = 0;
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.pause();
+      req.on("data", (chunk: Buffer) => {
+        if (done) return;
+        size += chunk.length;
+        if (size > limit) {
+          done = true;
+          req.pause();
+          controller.error(new PayloadTooLargeError(limit));
+          return;
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (done) return;
+        done = true;
+        controller.close();
+      });
+      req.once("error", (e) => {
+        if (done) return;
+        done = true;
+        controller.error(e);
+      });
+      req.once("close", () => {
+        if (done || req.complete) return;
+        done = true;
+        controller.error(new Error("the client closed the connection before the request body was complete"));
+      });
+    },
+    pull() {
+      if (!done) req.resume();
+    },
+    cancel() {
+      // The handler does not want the rest: let node discard it so the connection can be reused.
+      done = true;
+      req.resume();
+    },
+  });
+}
+
+/** Write status, headers and body, one chunk at a time with the socket's backpressure. */
+function* writeResponse(res: nodeHttp.ServerResponse, response: Response, request: Request, ctx: WebContext): Generator<unknown, void, unknown> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  const body = response.body;
+  // An empty statusText would send an empty reason phrase: let node pick the standard one.
+  if (response.statusText !== "") res.statusMessage = response.statusText;
+  if (body === null || request.method === "HEAD") {
+    res.writeHead(response.status, headers);
+    res.end();
+    if (body !== null) void body.cancel().catch(() => undefined);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const r = (yield suspendOn("ioRead", "response body", () => reader.read())) as { done: boolean; value?: Uint8Array };
+      if (r.done) break;
+      if (!res.write(r.value!)) yield waitFor("ioWrite", "response write (client not reading)", undefined, (w) => drainOrClose(res, w));
+    }
+  } catch (e) {
+    // The headers are out: a failing body can only cut the response short, so the client sees an error.
+    void reader.cancel(e).catch(() => undefined);
+    if (e instanceof Cancelled) throw e;
+    ctx.onError(e, request);
+    res.destroy();
+    return;
+  }
+  res.end();
+}
+
+function drainOrClose(res: nodeHttp.ServerResponse, w: { resolve(): void; reject(e: unknown): void }): void {
+  const done = () => {
+    res.off("drain", done);
+    res.off("close", done);
+    if (res.destroyed && !res.writableFinished) w.reject(new Cancelled("client disconnected"));
+    else w.resolve();
+  };
+  res.on("drain", done);
+  res.on("close", done);
+}
+
+/** Our own error response, if the headers have not gone out; otherwise cut the connection. */
+function fail(res: nodeHttp.ServerResponse, status: 413 | 500): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = status === 413 ? "Payload Too Large\n" : "Internal Server Error\n";
+  if (status === 413) res.shouldKeepAlive = false;
+  res.writeHead(status, { "content-type": TEXT, "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
+  return typeof v === "string" ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}` : String(v);
+}
+
+/**
+ * Read a web `ReadableStream` (a `Request`'s or a `fetch` response's body)
+ * in blocking style: `read()` suspends the fiber until the next chunk, and
+ * `for (const chunk of bodyReader(req.body))` reads to the end.
+ *
+ * @example
+ * let size = 0;
+ * for (const chunk of bodyReader(req.body)) size += chunk.byteLength;
+ */
+export function bodyReader(stream: ReadableStream<Uint8Array> | null): BodyReader {
+  return new BodyReader(stream);
+}
+
+/** See {@link bodyReader}. Ending a `for…of` early (`break`, a throw) cancels the stream. */
+export class BodyReader implements Iterator<Uint8Array, undefined> {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  private finished = false;
+
+  constructor(stream: ReadableStream<Uint8Array> | null) {
+    this.reader = stream === null ? null : stream.getReader();
+    if (stream === null) this.finished = true;
+  }
+
+  /**
+   * The next chunk, or `null` at the end of the body.
+   *
+   * @suspends
+   * @example
+   * const first = bodyReader(req.body).read();
+   */
+  read(): Uint8Array | null {
+    if (this.finished) return null;
+    throw uncompiledCall("body.read()", "reading a stream waits for a Promise, which cannot be awaited synchronously");
+  }
+
+  /** Resumable twin of {@link BodyReader.read}. */
+  read$co(): TwinResult<Uint8Array | null> {
+    const fiber = currentFiber()!;
+    if (this.finished || this.reader === null) {
+      fiber.wake(null, false);
+      return undefined;
+    }
+    const reader = this.reader;
+    return suspendOn("ioRead", "body.read()", () =>
+      reader.read().then((r) => {
+        if (r.done) this.finished = true;
+        return r.done ? null : r.value;
+      }),
+    );
+  }
+
+  /**
+   * The next chunk as an iterator result (what `for…of` calls).
+   *
+   * @suspends
+   */
+  next(): IteratorResult<Uint8Array, undefined> {
+    if (this.finished) return { value: undefined, done: true };
+    throw uncompiledCall("body.read()", "reading a stream waits for a Promise, which cannot be awaited synchronously");
+  }
+
+  /** Resumable twin of {@link BodyReader.next}. */
+  *next$co(): Generator<unknown, IteratorResult<Uint8Array, undefined>, unknown> {
+    const chunk = (yield this.read$co()) as Uint8Array | null;
+    return chunk === null ? { value: undefined, done: true } : { value: chunk, done: false };
+  }
+
+  /** `for…of` ended early: nobody reads the rest. */
+  return(): IteratorResult<Uint8Array, undefined> {
+    this.cancel();
+    return { value: undefined, done: true };
+  }
+
+  /** Stop reading; the rest of the body is discarded. */
+  cancel(): void {
+    if (this.finished) return;
+    this.finished = true;
+    void this.reader?.cancel().catch(() => undefined);
+  }
+
+  [Symbol.iterator](): BodyReader {
+    return this;
+  }
+}
+
+/** What {@link responseStream}'s body writes to. */
+export interface StreamWriter {
+  /**
+   * Send a chunk (strings as UTF-8); suspends while the client has no room
+   * for more, so a slow client slows the writer instead of filling memory.
+   *
+   * @suspends
+   */
+  write(chunk: string | Uint8Array): void;
+}
+
+/**
+ * A response body written by blocking-style code: `body(out)` runs in its
+ * own fiber, `out.write(chunk)` streams each chunk to the client, and the
+ * body ends when `body` returns. If `body` throws, the response is cut short
+ * (the error goes to `serve`'s `onError` through the failed stream); if the
+ * client goes away, the writer's fiber is cancelled (`Cancelled` at its
+ * `write`, its `finally` blocks run).
+ *
+ * @example
+ * serve({ fetch: () => new Response(responseStream((out) => {
+ *   for (let i = 1; i <= 3; i++) { out.write(`tick ${i}\n`); sleep(100); }
+ * })) }, { port: 8080 });
+ * @suspendingCallbacks `body` runs as a fiber (compiled code passes its twin).
+ */
+export function responseStream(body: (out: StreamWriter) => void): ReadableStream<Uint8Array> {
+  if (currentFiber() === null) throw new Error("responseStream(body) needs a fiber to run body in: call it from a compiled handler");
+  const encoder = new TextEncoder();
+  let writer: Fiber | null = null;
+  let room: (() => void) | null = null;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        const r = room;
+        room = null;
+        r?.();
+      },
+      cancel(reason) {
+        writer?.cancel(reason instanceof Cancelled ? reason : new Cancelled("the response stream was cancelled (client disconnected)"));
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  // One write function per stream: its twin closes over this stream's controller.
+  const write = twin(
+    (_chunk: string | Uint8Array): void => {
+      throw uncompiledCall("out.write()", "writing a response stream waits for the client, which blocking mode cannot do");
+    },
+    (chunk: string | Uint8Array): undefined => {
+      controller.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+      if ((controller.desiredSize ?? 0) > 0) return completeWrite();
+      return waitFor("ioWrite", "out.write() (client not reading)", undefined, (w) => {
+        room = () => w.resolve();
+      });
+    },
+  );
+  // Compiled code calls a method `out.write(…)` through its sibling `write$co` (docs/calling-convention.md §1).
+  const out = Object.defineProperty({ write }, "write$co", { value: write.$co, enumerable: false }) as StreamWriter;
+  writer = go(runBody, body, out, controller);
+  return stream;
+}
+
+function completeWrite(): undefined {
+  currentFiber()!.wake(undefined, false);
+  return undefined;
+}
+
+/** The writer fiber: run the body, then close (or error) the stream. */
+const runBody = twin(
+  (_body: (out: StreamWriter) => void, _out: StreamWriter, _c: ReadableStreamDefaultController<Uint8Array>): void => {
+    throw uncompiledCall("responseStream()", "it must run as a fiber");
+  },
+  function* (body: (out: StreamWriter) => void, out: StreamWriter, c: ReadableStreamDefaultController<Uint8Array>): Generator<unknown, void, unknown> {
+    try {
+      yield call(body, undefined, [out]);
+    } catch (e) {
+      // Cancelled: the consumer is gone, nothing to report. Any other failure cuts the response short.
+      if (!(e instanceof Cancelled)) c.error(e);
+      return;
+    }
+    c.close();
+  },
+);
