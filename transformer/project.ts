@@ -405,7 +405,15 @@ export class ColorlessProject {
       if (l === undefined) perFile.set(file, (l = []));
       l.push(s);
     };
-    for (const info of colours.functions.values()) add(info.node.getSourceFile().fileName, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
+    for (const info of colours.functions.values()) {
+      const file = info.node.getSourceFile().fileName;
+      add(file, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
+      // A function that would suspend but cannot (a constructor, an accessor…) gets a diagnostic quoting its whole
+      // chain: when a callee elsewhere suspends for another reason, that message changes though no colour does.
+      if (info.restricted !== undefined && info.wouldSuspend === true && info.reason !== undefined) {
+        add(file, colours.explainChain(info.name, info.reason, (n) => this.position(n)));
+      }
+    }
     for (const [container, sites] of colours.sitesOf) {
       const file = container.getSourceFile().fileName;
       for (const s of sites) add(file, colours.siteColour(s));
