@@ -13,7 +13,7 @@
  * transform (`shouldTransformCachedModule`), webpack rebuilds them
  * (`needBuild`).
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve as resolvePath } from "node:path";
 import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from "unplugin";
 import type { ModuleNode, ViteDevServer } from "vite";
@@ -130,14 +130,36 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       return project;
     };
 
+    /** The Vite dev server (Vite, Vitest), whose module graphs hold transformed modules until invalidated. */
+    let server: ViteDevServer | undefined;
+
     /** Tell the project about a change; return every file to rebuild (the changed one included). */
     const changed = (file: string): string[] => {
       watching = true;
       if (project === undefined) return [file];
-      const affected = project.updateFile(file, existsSync(file) ? undefined : "").filter((f) => f !== file);
+      const text = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      // Vite reports one change once per environment (client, ssr, Vitest's): the project has it already.
+      const known = affectedBy.get(file);
+      if (known !== undefined && project.getProgram().getSourceFile(file)?.text === text) return [file, ...known];
+      const affected = project.updateFile(file, text === undefined ? "" : undefined).filter((f) => f !== file);
       for (const f of affected) stale.add(f);
       affectedBy.set(file, affected);
+      invalidateInServer(affected);
       return [file, ...affected];
+    };
+
+    /**
+     * Drop the transformed modules of recoloured files from every module graph
+     * of the dev server, here rather than in handleHotUpdate: with `hmr: false`
+     * (and in Vitest's watch mode) no hot update runs, and a caller whose colour
+     * flipped would be served from its stale transform.
+     */
+    const invalidateInServer = (files: readonly string[]): void => {
+      if (server === undefined || files.length === 0) return;
+      const graphs = server.environments !== undefined ? Object.values(server.environments).map((e) => e.moduleGraph) : [server.moduleGraph];
+      for (const graph of graphs) {
+        for (const f of files) for (const m of graph.getModulesByFile(f) ?? []) graph.invalidateModule(m as never);
+      }
     };
 
     return {
@@ -212,17 +234,14 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         configResolved(config: { root: string }) {
           root = config.root;
         },
-        handleHotUpdate({ file, server, modules }: { file: string; server: ViteDevServer; modules: ModuleNode[] }) {
+        configureServer(devServer: ViteDevServer) {
+          server = devServer;
+        },
+        handleHotUpdate({ file, server: devServer, modules }: { file: string; server: ViteDevServer; modules: ModuleNode[] }) {
           if (!filter(file)) return;
-          const extra: ModuleNode[] = [];
-          const affected = affectedBy.get(file) ?? changed(file).slice(1);
-          affectedBy.delete(file);
-          for (const f of affected) {
-            for (const m of server.moduleGraph.getModulesByFile(f) ?? []) {
-              server.moduleGraph.invalidateModule(m);
-              extra.push(m);
-            }
-          }
+          // watchChange has updated the project and invalidated the recoloured modules: send them in the update too.
+          const affected = changed(file).slice(1);
+          const extra = affected.flatMap((f) => [...(devServer.moduleGraph.getModulesByFile(f) ?? [])]);
           return [...modules, ...extra];
         },
       },

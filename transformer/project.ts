@@ -181,8 +181,9 @@ export class ColorlessProject {
    */
   refresh(): string[] {
     const edits: Array<[string, string | undefined]> = [];
-    for (const sf of this.transformedFiles()) {
-      if (this.overlay.has(resolve(sf.fileName))) continue;
+    // Declaration files of the user's own (a `@suspends` tag added to a .d.ts recolours its callers) as well as sources.
+    for (const sf of this.program.getSourceFiles()) {
+      if (isImmutable(resolve(sf.fileName)) || this.overlay.has(resolve(sf.fileName))) continue;
       if (this.host.readFile(sf.fileName) !== sf.text) edits.push([resolve(sf.fileName), undefined]);
     }
     return edits.length === 0 ? [] : this.applyEdits(edits);
