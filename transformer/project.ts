@@ -241,7 +241,7 @@ export class ColorlessProject {
   }
 
   /** `fileNames` (added to the program if need be) and the non-declaration source files they import, transitively. */
-  private importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
+  importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
     const ts = this.ts;
     const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
     if (missing.length > 0) {
