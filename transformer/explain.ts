@@ -34,7 +34,7 @@ export function colourReport(ts: TS, colours: ColourMap, position: (n: ts.Node) 
     const { line, character } = sf.getLineAndCharacterOfPosition(info.node.getStart(sf));
     const entry: ColourReport["functions"][number] = { name: info.name, file: sf.fileName, line: line + 1, column: character + 1, colour: info.colour };
     if (info.restricted !== undefined && info.wouldSuspend === true) entry.restricted = info.restricted;
-    if (info.colour === "suspending" || info.wouldSuspend === true) entry.because = because(ts, colours, info.node, position);
+    if (info.colour === "suspending" || info.wouldSuspend === true) entry.because = chainSteps(ts, colours, info.node, position);
     report.functions.push(entry);
     for (const site of colours.sitesOf.get(info.node) ?? []) {
       const t = colours.target(site);
@@ -59,7 +59,7 @@ type Step = NonNullable<ColourReport["functions"][number]["because"]>[number];
  * (`colorless/dist/runtime/api.d.ts`, a package's, or the user's own) — so a
  * reader sees where the colour comes from, wherever the package is installed.
  */
-function because(ts: TS, colours: ColourMap, fn: FunctionNode, position: (n: ts.Node) => string): Step[] {
+export function chainSteps(ts: TS, colours: ColourMap, fn: FunctionNode, position: (n: ts.Node) => string): Step[] {
   const steps: Step[] = [];
   for (const r of colours.chain(fn)) {
     const [file, l] = splitPosition(position(r.site));

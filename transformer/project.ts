@@ -504,15 +504,40 @@ export function transformersForProgram(
   program: ts.Program,
   init: { ts?: typeof import("typescript"); options?: ColorlessOptions; report: (d: ColorlessDiagnostic) => void },
 ): ts.CustomTransformers {
+  return programColours(program, init).transformers(init.report);
+}
+
+/**
+ * Colour inference over a program someone else owns (tsc under ts-patch, an
+ * editor's language service): the colour map, computed on first use, which
+ * files are ours, call-site positions, and the transformers lowering with it.
+ */
+export function programColours(
+  program: ts.Program,
+  init: { ts?: typeof import("typescript"); options?: ColorlessOptions; checkTarget?: boolean },
+): { colours: () => ColourMap; isTransformed: (sf: ts.SourceFile) => boolean; position: (n: ts.Node) => string; rootDir: string; transformers: (report: (d: ColorlessDiagnostic) => void) => ts.CustomTransformers } {
   const ts = checkTypeScript(init.ts);
   const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
   const compilerOptions = program.getCompilerOptions();
   // tsc's program is not ours to retarget: below ES2015 its emit would turn for…of over a channel into an index loop.
-  emitTarget(ts, compilerOptions, (compilerOptions.configFilePath as string | undefined) ?? "tsconfig.json", false);
+  if (init.checkTarget !== false) emitTarget(ts, compilerOptions, (compilerOptions.configFilePath as string | undefined) ?? "tsconfig.json", false);
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
   const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
+  return { colours: getColours, isTransformed, position: positionIn(rootDir), rootDir, transformers: (report) => lowering(ts, program, options, compilerOptions, isTransformed, rootDir, getColours, report) };
+}
+
+function lowering(
+  ts: TS,
+  program: ts.Program,
+  options: ColorlessOptions,
+  compilerOptions: ts.CompilerOptions,
+  isTransformed: (sf: ts.SourceFile) => boolean,
+  rootDir: string,
+  getColours: () => ColourMap,
+  report: (d: ColorlessDiagnostic) => void,
+): ts.CustomTransformers {
   const lower = backendFor(options).transformer({
     ts,
     checker: program.getTypeChecker(),
@@ -522,7 +547,7 @@ export function transformersForProgram(
     stress: options.stress === true,
     position: positionIn(rootDir),
     isEsm: (sf) => isEsm(ts, sf, compilerOptions),
-    report: init.report,
+    report,
   });
   const redirects = redirectMap(options.redirect);
   const before: Array<ts.TransformerFactory<ts.SourceFile>> = [(tctx) => {
