@@ -109,6 +109,13 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
 
     /** Per emitted result: what the bundler gets (code without the map comment, the normalised map). */
     const bundlerResults = new WeakMap<object, { code: string; map: ReturnType<typeof normalizeSourceMap> | null }>();
+    /**
+     * Per emitted result, for esbuild: the code with its map inlined, as unplugin would write it. esbuild asks for
+     * every file on each rebuild, and unplugin would serialise and base64 each unchanged map again every time.
+     */
+    const inlinedResults = new WeakMap<object, string>();
+    /** Is the bundler esbuild (set at buildStart)? */
+    let esbuildHost = false;
 
     /** Whether the project's own TypeScript was looked at (once per plugin instance). */
     let typeScriptChecked = false;
@@ -167,6 +174,7 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       enforce: "pre",
       buildStart() {
         const native = this.getNativeBuildContext?.();
+        esbuildHost = native?.framework === "esbuild";
         if (native?.framework === "esbuild") root = native.build.initialOptions.absWorkingDir ?? root;
         else if (native?.framework === "webpack") root = native.compiler.context;
         // A rebuild triggered by a watcher keeps the project its watchChange calls kept current. Any other
@@ -211,6 +219,15 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         }
         // The project hands back the same result object while a file's output is unchanged: so does the plugin
         // (bundlers without a module cache, like esbuild's rebuild, ask for every file again).
+        if (esbuildHost) {
+          let inlined = inlinedResults.get(out);
+          if (inlined === undefined) {
+            const code = stripSourceMappingURL(out.code);
+            inlined = out.map === undefined ? code : `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(normalizeSourceMap(out.map, id))).toString("base64")}`;
+            inlinedResults.set(out, inlined);
+          }
+          return inlined;
+        }
         let result = bundlerResults.get(out);
         if (result === undefined) {
           result = { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
