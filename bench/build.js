@@ -144,7 +144,7 @@ const load = loadavg().map((l) => l.toFixed(2)).join(", ");
 rmSync(root, { recursive: true, force: true });
 console.log(writeReport("build", "Build and start-up", ["benchmark", "value", "unit", "ratio", "target"], rows, [
   "full builds: median of 3; the colorless plugin type-checks the whole program once per build for colour inference, plain esbuild only strips types.",
-  "incremental: median of 5 edits, each appending an export to one module; `ctx.rebuild()` of an esbuild context with the colorless plugin. esbuild asks plugins for every file on each rebuild, so all 201 outputs cross its IPC again; the project's own share (re-read, recolour, re-emit the edited file) is ≈ 100–130 ms.",
+  "incremental: median of 5 edits, each appending an export to one module; `ctx.rebuild()` of an esbuild context with the colorless plugin. esbuild asks plugins for every file on each rebuild, so all 201 outputs cross its IPC again; the row below it is the project's own share (re-parse, new program, incremental recolour, re-emit of the files reported), measured on its own.",
   "start-up: wall time of the whole process (median of 5; cold: 3), the program sleeps 1 ms; `node --experimental-strip-types` does not exist on Node 20.",
   "RSS: `process.memoryUsage().rss` printed by bench/build/rss.ts at its end (median of 3); cold runs compile in the loader thread of the same process.",
   `machine load when the run ended (1, 5, 15 min): ${load} on ${cpus().length} cores.`,
