@@ -12,7 +12,7 @@
  * when it loaded, so stack traces show `.ts` positions without
  * `--enable-source-maps`.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type { Message } from "esbuild";
 import { UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
@@ -30,9 +30,13 @@ export const buildSpec: CommandSpec = {
     outdir: { type: "string", description: "where to write the bundle (required)", valueName: "dir" },
     tsconfig: { type: "string", description: "tsconfig.json to compile with (default: searched from the working directory)", valueName: "path" },
     minify: { type: "boolean", description: "minify the output" },
+    declaration: {
+      type: "boolean",
+      description: "a library build: also write .d.ts files (exported suspending functions tagged @suspends), re-export the entry's exports, and leave colorless to the consumer",
+    },
   },
   positionals: ["<entry>"],
-  examples: ["colorless build src/main.ts --outdir dist && node dist/main.js"],
+  examples: ["colorless build src/main.ts --outdir dist && node dist/main.js", "colorless build src/index.ts --outdir dist --declaration   # a library: dist/index.js + dist/index.d.ts"],
 };
 
 /**
@@ -56,6 +60,9 @@ export async function buildCommand(args: ParsedArgs): Promise<number> {
   const [{ build, formatMessages }, { colorlessEsbuild }] = await Promise.all([import("esbuild"), import("../plugins/esbuild.js")]);
   const color = process.stderr.isTTY === true;
   const name = basename(entry, extname(entry));
+  // A library shares its consumer's colorless runtime (one scheduler for the consumer's fibers and the library's
+  // suspensions) instead of carrying a copy of its own.
+  const library = args.flags.declaration === true;
   try {
     const result = await build({
       entryPoints: { [`${name}.bundle`]: entry },
@@ -77,10 +84,12 @@ export async function buildCommand(args: ParsedArgs): Promise<number> {
           { banner: { js: 'const __colorlessImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' }, define: { "import.meta.url": "__colorlessImportMetaUrl" } }),
       plugins: [colorlessEsbuild(tsconfig === undefined ? undefined : { tsconfig })],
       ...(tsconfig === undefined ? {} : { tsconfig }),
+      ...(library ? { external: ["colorless", "colorless/*"] } : {}),
     });
     const bundle = `./${name}.bundle${format.extension}`;
     const loader = join(resolve(outdir), `${name}${format.extension}`);
-    writeFileSync(loader, [
+    const exportsDefault = Object.values(result.metafile.outputs).some((o) => o.entryPoint !== undefined && o.exports.includes("default"));
+    writeFileSync(loader, library ? libraryLoader(format.format, bundle, exportsDefault) : [
       "// colorless build: source maps on before the bundle loads, so stack traces show .ts positions with plain `node`.",
       "process.setSourceMapsEnabled(true);",
       format.format === "esm" ? `await import(${JSON.stringify(bundle)});` : `require(${JSON.stringify(bundle)});`,
@@ -88,6 +97,7 @@ export async function buildCommand(args: ParsedArgs): Promise<number> {
     ].join("\n"));
     for (const text of await formatMessages(result.warnings, { kind: "warning", color })) process.stderr.write(text);
     const files = [loader, ...Object.keys(result.metafile.outputs).map((f) => resolve(f))];
+    if (library) files.push(...(await writeDeclarations(entry, resolve(outdir), name, tsconfig)));
     for (const file of files.sort()) process.stdout.write(`${relative(process.cwd(), file)}\n`);
     return 0;
   } catch (error) {
@@ -103,6 +113,42 @@ export async function buildCommand(args: ParsedArgs): Promise<number> {
     }
     return 1;
   }
+}
+
+/**
+ * The entry file of a library build: the bundle's exports, as they are. The
+ * consumer's process decides about source maps (an ES module cannot turn
+ * them on before a module it re-exports loads).
+ */
+function libraryLoader(format: "esm" | "cjs", bundle: string, exportsDefault: boolean): string {
+  const spec = JSON.stringify(bundle);
+  if (format === "cjs") return `// colorless build --declaration: the library's bundle.\nmodule.exports = require(${spec});\n`;
+  return [`// colorless build --declaration: the library's bundle.`, `export * from ${spec};`, ...(exportsDefault ? [`export { default } from ${spec};`] : []), ""].join("\n");
+}
+
+/**
+ * Write the `.d.ts` files of the entry and the sources it imports under
+ * `outdir`, with `@suspends` tags; when the entry's declaration is not
+ * `<outdir>/<name>.d.ts` (its imports reach above its folder), one is
+ * written there re-exporting it. Returns the files written.
+ */
+async function writeDeclarations(entry: string, outdir: string, name: string, tsconfig: string | undefined): Promise<string[]> {
+  const [{ planProject }, { emitDeclarations }] = await Promise.all([import("../plugins/projects.js"), import("../transformer/declarations-emit.js")]);
+  const project = planProject(entry, tsconfig === undefined ? {} : { tsconfig }).create();
+  const { outputs, entryDeclaration } = emitDeclarations(project, entry, outdir);
+  const written: string[] = [];
+  for (const { file, text } of outputs) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    written.push(file);
+  }
+  const top = join(outdir, `${name}.d.ts`);
+  if (entryDeclaration !== top) {
+    const rel = relative(outdir, entryDeclaration).replace(/\\/g, "/").replace(/\.d\.ts$/, ".js");
+    writeFileSync(top, `export * from "./${rel}";\n`);
+    written.push(top);
+  }
+  return written;
 }
 
 /** The output format, its file extension, and why (for the line the build prints). */

@@ -16,11 +16,11 @@
  * neither TypeScript nor the transformer — this module imports them only on
  * a miss (register-compile.ts). `COLORLESS_CACHE=0` turns the cache off.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadHook, ResolveHook } from "node:module";
-import { EmitCache, type CachedOutput } from "../transformer/cache.js";
+import { EmitCache, buildFingerprint, type CachedOutput } from "../transformer/cache.js";
 import { isColorlessOutput } from "./compiled-output.js";
 import { findTsconfig } from "./find-tsconfig.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
@@ -48,6 +48,8 @@ function isProgramSource(fileName: string): boolean {
 const cacheEnabled = process.env.COLORLESS_CACHE !== "0";
 /** tsconfig.json (or "" for none) → the emit cache of the program run from it. */
 const caches = new Map<string, EmitCache>();
+/** This colorless build's fingerprint (cache.ts), computed once per process. */
+let build: string | undefined;
 
 /**
  * The emit cache for `fileName`'s program. Its identity holds what the
@@ -58,32 +60,10 @@ function cacheFor(fileName: string): EmitCache {
   const tsconfig = findTsconfig(dirname(fileName)) ?? "";
   let cache = caches.get(tsconfig);
   if (cache === undefined) {
-    cache = new EmitCache(tsconfig === "" ? dirname(fileName) : dirname(tsconfig), { build: buildFingerprint(), tsconfig, entry: fileName, output: "esm" });
+    cache = new EmitCache(tsconfig === "" ? dirname(fileName) : dirname(tsconfig), { build: (build ??= buildFingerprint(ownDist)), tsconfig, entry: fileName, output: "esm" });
     caches.set(tsconfig, cache);
   }
   return cache;
-}
-
-/**
- * This colorless build: its version and the size and time of each compiled
- * file of the transformer and of these plugins, so that a rebuilt
- * transformer (same version, new code) never serves outputs of the old one.
- */
-function buildFingerprint(): string {
-  const root = new URL("../", import.meta.url);
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", root), "utf8")) as { version: string };
-  const parts = [pkg.version];
-  for (const dir of ["transformer", "plugins"]) {
-    const path = fileURLToPath(new URL(`${dir}/`, root));
-    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || !entry.name.endsWith(".js")) continue;
-      // `parentPath` is Node 20.12+; earlier versions called it `path`.
-      const folder = entry.parentPath ?? (entry as unknown as { path: string }).path;
-      const stat = statSync(join(folder, entry.name));
-      parts.push(`${entry.name}:${stat.size}:${stat.mtimeMs}`);
-    }
-  }
-  return parts.join("|");
 }
 
 function isFile(path: string): boolean {

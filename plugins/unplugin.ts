@@ -13,7 +13,7 @@
  * transform (`shouldTransformCachedModule`), webpack rebuilds them
  * (`needBuild`).
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve as resolvePath } from "node:path";
 import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from "unplugin";
 import type { ModuleNode, ViteDevServer } from "vite";
@@ -109,6 +109,13 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
 
     /** Per emitted result: what the bundler gets (code without the map comment, the normalised map). */
     const bundlerResults = new WeakMap<object, { code: string; map: ReturnType<typeof normalizeSourceMap> | null }>();
+    /**
+     * Per emitted result, for esbuild: the code with its map inlined, as unplugin would write it. esbuild asks for
+     * every file on each rebuild, and unplugin would serialise and base64 each unchanged map again every time.
+     */
+    const inlinedResults = new WeakMap<object, string>();
+    /** Is the bundler esbuild (set at buildStart)? */
+    let esbuildHost = false;
 
     /** Whether the project's own TypeScript was looked at (once per plugin instance). */
     let typeScriptChecked = false;
@@ -130,14 +137,36 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       return project;
     };
 
+    /** The Vite dev server (Vite, Vitest), whose module graphs hold transformed modules until invalidated. */
+    let server: ViteDevServer | undefined;
+
     /** Tell the project about a change; return every file to rebuild (the changed one included). */
     const changed = (file: string): string[] => {
       watching = true;
       if (project === undefined) return [file];
-      const affected = project.updateFile(file, existsSync(file) ? undefined : "").filter((f) => f !== file);
+      const text = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      // Vite reports one change once per environment (client, ssr, Vitest's): the project has it already.
+      const known = affectedBy.get(file);
+      if (known !== undefined && project.getProgram().getSourceFile(file)?.text === text) return [file, ...known];
+      const affected = project.updateFile(file, text === undefined ? "" : undefined).filter((f) => f !== file);
       for (const f of affected) stale.add(f);
       affectedBy.set(file, affected);
+      invalidateInServer(affected);
       return [file, ...affected];
+    };
+
+    /**
+     * Drop the transformed modules of recoloured files from every module graph
+     * of the dev server, here rather than in handleHotUpdate: with `hmr: false`
+     * (and in Vitest's watch mode) no hot update runs, and a caller whose colour
+     * flipped would be served from its stale transform.
+     */
+    const invalidateInServer = (files: readonly string[]): void => {
+      if (server === undefined || files.length === 0) return;
+      const graphs = server.environments !== undefined ? Object.values(server.environments).map((e) => e.moduleGraph) : [server.moduleGraph];
+      for (const graph of graphs) {
+        for (const f of files) for (const m of graph.getModulesByFile(f) ?? []) graph.invalidateModule(m as never);
+      }
     };
 
     return {
@@ -145,6 +174,7 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       enforce: "pre",
       buildStart() {
         const native = this.getNativeBuildContext?.();
+        esbuildHost = native?.framework === "esbuild";
         if (native?.framework === "esbuild") root = native.build.initialOptions.absWorkingDir ?? root;
         else if (native?.framework === "webpack") root = native.compiler.context;
         // A rebuild triggered by a watcher keeps the project its watchChange calls kept current. Any other
@@ -189,6 +219,15 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         }
         // The project hands back the same result object while a file's output is unchanged: so does the plugin
         // (bundlers without a module cache, like esbuild's rebuild, ask for every file again).
+        if (esbuildHost) {
+          let inlined = inlinedResults.get(out);
+          if (inlined === undefined) {
+            const code = stripSourceMappingURL(out.code);
+            inlined = out.map === undefined ? code : `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(normalizeSourceMap(out.map, id))).toString("base64")}`;
+            inlinedResults.set(out, inlined);
+          }
+          return inlined;
+        }
         let result = bundlerResults.get(out);
         if (result === undefined) {
           result = { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
@@ -212,17 +251,14 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         configResolved(config: { root: string }) {
           root = config.root;
         },
-        handleHotUpdate({ file, server, modules }: { file: string; server: ViteDevServer; modules: ModuleNode[] }) {
+        configureServer(devServer: ViteDevServer) {
+          server = devServer;
+        },
+        handleHotUpdate({ file, server: devServer, modules }: { file: string; server: ViteDevServer; modules: ModuleNode[] }) {
           if (!filter(file)) return;
-          const extra: ModuleNode[] = [];
-          const affected = affectedBy.get(file) ?? changed(file).slice(1);
-          affectedBy.delete(file);
-          for (const f of affected) {
-            for (const m of server.moduleGraph.getModulesByFile(f) ?? []) {
-              server.moduleGraph.invalidateModule(m);
-              extra.push(m);
-            }
-          }
+          // watchChange has updated the project and invalidated the recoloured modules: send them in the update too.
+          const affected = changed(file).slice(1);
+          const extra = affected.flatMap((f) => [...(devServer.moduleGraph.getModulesByFile(f) ?? [])]);
           return [...modules, ...extra];
         },
       },

@@ -21,7 +21,7 @@
  * This module must not import `typescript`: the point is to avoid loading it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -111,6 +111,41 @@ export class EmitCache {
       });
     return this.valid;
   }
+}
+
+/**
+ * This colorless build, for the cache identity: its version and a hash of
+ * the content of every compiled file of the transformer, the plugins and the
+ * runtime (whose calling convention the outputs are written against) under
+ * `packageRoot`. Content, not sizes and times: two builds (two checkouts, a
+ * rebuild within the same second, a copy that kept the times) must never
+ * serve each other's outputs. Costs one read of ≈ 0.7 MB per process.
+ *
+ * @example
+ * new EmitCache(root, { build: buildFingerprint("/app/node_modules/colorless/dist"), tsconfig, entry });
+ */
+export function buildFingerprint(distRoot: string): string {
+  const hash = createHash("sha1");
+  let version = "?";
+  try {
+    version = (JSON.parse(readFileSync(join(distRoot, "..", "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    // Not in a package (a test's copy): the content hash alone identifies the build.
+  }
+  for (const dir of ["transformer", "plugins", "runtime"]) {
+    let entries: string[];
+    try {
+      entries = (readdirSync(join(distRoot, dir), { recursive: true }) as string[]).filter((f) => f.endsWith(".js")).sort();
+    } catch {
+      continue;
+    }
+    for (const f of entries) {
+      hash.update(`${dir}/${f}\0`);
+      hash.update(readFileSync(join(distRoot, dir, f)));
+      hash.update("\0");
+    }
+  }
+  return `${version}+${hash.digest("hex")}`;
 }
 
 function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

@@ -6,19 +6,19 @@
  * changed.
  */
 import { dirname, join, parse, relative, resolve } from "node:path";
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { checkTypeScript, emitTarget, type TS } from "./typescript.js";
-import { ColourMap, hasSuspendsTag, type FunctionNode } from "./colour.js";
-import { generatorBackend } from "./backends/generator.js";
-import { unwindBackend } from "./backends/unwind.js";
+import { ColourMap, type FunctionNode } from "./colour.js";
 import type { Backend, LoweringContext } from "./backend.js";
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
+import { redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
 import { CODES, type ColorlessDiagnostic } from "./diagnostics.js";
 import { redirectTransformer } from "./redirect.js";
 import { colourReport, type ColourReport } from "./explain.js";
-import { suspendsTags, untaggedCompiledImports } from "./declaration-tags.js";
+import { untaggedCompiledImports } from "./declaration-tags.js";
+import { backendFor, isEsm, positionIn, redirectedExports, transformedFiles } from "./program-colours.js";
+
+export { isEsm, programColours, transformersForProgram } from "./program-colours.js";
 
 export interface ProjectInit {
   /** Path to tsconfig.json; searched upwards from the first root name (or cwd) when omitted. Pass `false` for none. */
@@ -188,8 +188,9 @@ export class ColorlessProject {
    */
   refresh(): string[] {
     const edits: Array<[string, string | undefined]> = [];
-    for (const sf of this.transformedFiles()) {
-      if (this.overlay.has(resolve(sf.fileName))) continue;
+    // Declaration files of the user's own (a `@suspends` tag added to a .d.ts recolours its callers) as well as sources.
+    for (const sf of this.program.getSourceFiles()) {
+      if (isImmutable(resolve(sf.fileName)) || this.overlay.has(resolve(sf.fileName))) continue;
       if (this.host.readFile(sf.fileName) !== sf.text) edits.push([resolve(sf.fileName), undefined]);
     }
     return edits.length === 0 ? [] : this.applyEdits(edits);
@@ -247,7 +248,7 @@ export class ColorlessProject {
   }
 
   /** `fileNames` (added to the program if need be) and the non-declaration source files they import, transitively. */
-  private importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
+  importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
     const ts = this.ts;
     const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
     if (missing.length > 0) {
@@ -412,7 +413,15 @@ export class ColorlessProject {
       if (l === undefined) perFile.set(file, (l = []));
       l.push(s);
     };
-    for (const info of colours.functions.values()) add(info.node.getSourceFile().fileName, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
+    for (const info of colours.functions.values()) {
+      const file = info.node.getSourceFile().fileName;
+      add(file, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
+      // A function that would suspend but cannot (a constructor, an accessor…) gets a diagnostic quoting its whole
+      // chain: when a callee elsewhere suspends for another reason, that message changes though no colour does.
+      if (info.restricted !== undefined && info.wouldSuspend === true && info.reason !== undefined) {
+        add(file, colours.explainChain(info.name, info.reason, (n) => this.position(n)));
+      }
+    }
     for (const [container, sites] of colours.sitesOf) {
       const file = container.getSourceFile().fileName;
       for (const s of sites) add(file, colours.siteColour(s));
@@ -460,108 +469,6 @@ export class ColorlessProject {
   }
 }
 
-/** Which files the options transform: matched by include, not by exclude, and not declaration files. */
-function transformedFiles(options: ColorlessOptions, defaultInclude: readonly string[] = DEFAULT_INCLUDE): (sf: ts.SourceFile) => boolean {
-  const included = globMatcher(options.include ?? defaultInclude);
-  const excluded = globMatcher(options.exclude ?? DEFAULT_EXCLUDE);
-  return (sf) => !sf.isDeclarationFile && !isOwnRuntimeSource(sf.fileName) && included(sf.fileName) && !excluded(sf.fileName);
-}
-
-/**
- * colorless's own runtime, resolved to its `.ts` sources (a program inside
- * this repository): written to the calling convention by hand, it is never
- * lowered again, and its functions are external declarations like those of
- * `dist/runtime/*.d.ts` — roots where tagged `@suspends`, plain otherwise.
- */
-function isOwnRuntimeSource(fileName: string): boolean {
-  return fileName.replace(/\\/g, "/").startsWith(OWN_RUNTIME_DIR);
-}
-
-const OWN_RUNTIME_DIR = ((): string => {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "colorless") return `${join(dir, "runtime").replace(/\\/g, "/")}/`;
-  }
-  return "\0";
-})();
-
-/** `file:line:col` (1-based) of a node, the file relative to `rootDir`, as call sites and diagnostics print it. */
-function positionIn(rootDir: string): (n: ts.Node) => string {
-  return (n) => {
-    const sf = n.getSourceFile();
-    const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-    return `${relative(rootDir, sf.fileName).replace(/\\/g, "/")}:${line + 1}:${character + 1}`;
-  };
-}
-
-/**
- * Lower files of a program someone else owns — `tsc` patched by ts-patch —
- * with the same colour inference and backend as a ColorlessProject.
- */
-export function transformersForProgram(
-  program: ts.Program,
-  init: { ts?: typeof import("typescript"); options?: ColorlessOptions; report: (d: ColorlessDiagnostic) => void },
-): ts.CustomTransformers {
-  const ts = checkTypeScript(init.ts);
-  const options = validateOptions(init.options ?? {}, "colorless (tsconfig plugins)");
-  const compilerOptions = program.getCompilerOptions();
-  // tsc's program is not ours to retarget: below ES2015 its emit would turn for…of over a channel into an index loop.
-  emitTarget(ts, compilerOptions, (compilerOptions.configFilePath as string | undefined) ?? "tsconfig.json", false);
-  const isTransformed = transformedFiles(options);
-  const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
-  let colours: ColourMap | undefined;
-  const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir)));
-  const lower = backendFor(options).transformer({
-    ts,
-    checker: program.getTypeChecker(),
-    get colours() {
-      return getColours();
-    },
-    stress: options.stress === true,
-    position: positionIn(rootDir),
-    isEsm: (sf) => isEsm(ts, sf, compilerOptions),
-    report: init.report,
-  });
-  const redirects = redirectMap(options.redirect);
-  const before: Array<ts.TransformerFactory<ts.SourceFile>> = [(tctx) => {
-    const t = lower(tctx);
-    return (sf) => (isTransformed(sf) ? t(sf) : sf);
-  }];
-  if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
-  // With `declaration: true`, the .d.ts files say which exports suspend, as the JavaScript does.
-  const afterDeclarations = [suspendsTags(ts, getColours)];
-  return { before, afterDeclarations };
-}
-
-/**
- * For each redirected module name, the `@suspends` exports of its target
- * module — read from the target's declaration file on its own (it need not
- * be part of the program; under ts-patch it usually is not).
- */
-function redirectedExports(ts: TS, program: ts.Program, redirects: Readonly<Record<string, string>>, rootDir: string): (name: string) => ReadonlyMap<string, ts.Declaration> | undefined {
-  const byTarget = new Map<string, Map<string, ts.Declaration>>();
-  for (const target of new Set(Object.values(redirects))) {
-    const r = ts.resolveModuleName(target, join(rootDir, "index.ts"), program.getCompilerOptions(), ts.sys).resolvedModule;
-    const text = r === undefined ? undefined : ts.sys.readFile(r.resolvedFileName);
-    const exports = new Map<string, ts.Declaration>();
-    if (r !== undefined && text !== undefined) {
-      const sf = ts.createSourceFile(r.resolvedFileName, text, ts.ScriptTarget.Latest, true);
-      for (const st of sf.statements) {
-        const exported = ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-        if (!exported) continue;
-        if (ts.isVariableStatement(st)) {
-          for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && hasSuspendsTag(ts, d)) exports.set(d.name.text, d);
-        } else if (ts.isFunctionDeclaration(st) && st.name !== undefined && hasSuspendsTag(ts, st)) exports.set(st.name.text, st);
-      }
-    }
-    byTarget.set(target, exports);
-  }
-  return (name) => {
-    const target = redirects[name];
-    return target === undefined ? undefined : byTarget.get(target);
-  };
-}
-
 /** `./dir/name.js` and `/abs/dir/name.ts` → `name`: what an import specifier and a file name share. */
 function stem(path: string): string {
   const base = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
@@ -593,15 +500,3 @@ function findConfig(ts: TS, from: string): string | undefined {
   return ts.findConfigFile(from, ts.sys.fileExists, "tsconfig.json");
 }
 
-/** Will this file be an ES module in the output (so top-level await exists)? */
-export function isEsm(ts: TS, sf: ts.SourceFile, options: ts.CompilerOptions): boolean {
-  const implied = sf.impliedNodeFormat;
-  const module = options.module ?? (options.target !== undefined && options.target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
-  if (module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext && implied !== undefined) return implied === ts.ModuleKind.ESNext;
-  return module >= ts.ModuleKind.ES2015;
-}
-
-/** The backend an option set selects (generator unless `backend: "unwind"`). */
-function backendFor(options: ColorlessOptions): Backend {
-  return options.backend === "unwind" ? unwindBackend : generatorBackend;
-}

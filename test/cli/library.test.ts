@@ -62,6 +62,21 @@ const CONSUMER = [
   "",
 ].join("\n");
 
+const TAGGED_DECLARATIONS = [
+  "/** Sleeps, then records. */",
+  "/** @suspends */",
+  "export declare function nap(label: string, ms: number, order: string[]): void;",
+  "/** @suspends */",
+  "export declare const arrowNap: (ms: number) => number;",
+  "export declare class Sleeper {",
+  "    /** @suspends */",
+  "    rest(ms: number): number;",
+  "    plain(): number;",
+  "}",
+  "export declare function plain(): number;",
+  "",
+].join("\n");
+
 const compilerOptions = { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, skipLibCheck: true, types: [] };
 
 function twoPackages(name: string, plugins: unknown[]): { lib: string; app: string } {
@@ -85,22 +100,20 @@ describe.concurrent("a library built with colorless", () => {
     const { lib, app } = twoPackages("tagged", [{ transform: "colorless/ts-patch" }, { transform: "colorless/ts-patch", afterDeclarations: true }]);
     const b = await node([bin("ts-patch", "bin/tspc.js"), "-p", "."], lib, env);
     expect(b.stdout + b.stderr).toBe("");
-    expect(readFileSync(join(lib, "out/index.d.ts"), "utf8")).toBe(
-      [
-        "/** Sleeps, then records. */",
-        "/** @suspends */",
-        "export declare function nap(label: string, ms: number, order: string[]): void;",
-        "/** @suspends */",
-        "export declare const arrowNap: (ms: number) => number;",
-        "export declare class Sleeper {",
-        "    /** @suspends */",
-        "    rest(ms: number): number;",
-        "    plain(): number;",
-        "}",
-        "export declare function plain(): number;",
-        "",
-      ].join("\n"),
-    );
+    expect(readFileSync(join(lib, "out/index.d.ts"), "utf8")).toBe(TAGGED_DECLARATIONS);
+    const r = await node([cli, "run", "main.ts"], app, env);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("fast,rest-fast,slow,rest-slow\n");
+  });
+
+  test("colorless build --declaration: tagged .d.ts beside a bundle that shares the consumer's runtime", async () => {
+    const { lib, app } = twoPackages("build-declaration", []);
+    const b = await node([cli, "build", "src/index.ts", "--outdir", "out", "--declaration"], lib, env);
+    expect(b.stderr).toBe('colorless build: ES module output ("type": "module" in package.json)\n');
+    expect(b.stdout.split("\n").filter(Boolean).sort()).toEqual(["out/index.bundle.js", "out/index.bundle.js.map", "out/index.d.ts", "out/index.js"]);
+    expect(readFileSync(join(lib, "out/index.d.ts"), "utf8")).toBe(TAGGED_DECLARATIONS);
+    // colorless stays an import: the consumer's runtime runs the library's suspensions on its own scheduler.
+    expect(readFileSync(join(lib, "out/index.bundle.js"), "utf8")).toMatch(/from "colorless\/internal"/);
     const r = await node([cli, "run", "main.ts"], app, env);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("fast,rest-fast,slow,rest-slow\n");

@@ -187,7 +187,11 @@ describe("explain", () => {
     const report = ColorlessProject.create({ tsconfig: false, rootNames: [file], rootDir: repoRoot }).explain();
     const fetchTwice = report.functions.find((f) => f.name === "fetchTwice")!;
     expect(fetchTwice).toMatchObject({ colour: "suspending", line: 9, column: 1 });
-    expect(fetchTwice.because).toEqual([{ callee: "sleep", file: "fixtures/emit/calling-convention/input.ts", line: 10 }]);
+    expect(fetchTwice.because).toEqual([
+      { callee: "sleep", file: "fixtures/emit/calling-convention/input.ts", line: 10 },
+      // The chain ends at the root: its tag and the file declaring it (this repository's runtime sources here).
+      { callee: "@suspends", file: expect.stringMatching(/^colorless\/(dist\/)?runtime\/api\.(d\.)?ts$/), line: expect.any(Number) },
+    ]);
     expect(report.edges).toContainEqual({ from: "Cache.load", to: "get" });
     expect(report.edges).toContainEqual({ from: "get", to: "sleep" });
   });

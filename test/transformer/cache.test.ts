@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EmitCache } from "../../transformer/cache.js";
+import { EmitCache, buildFingerprint } from "../../transformer/cache.js";
 
 describe("EmitCache", () => {
   test("hits while every source is unchanged, misses after any edit, and survives a new process (new instance)", () => {
@@ -29,6 +29,33 @@ describe("EmitCache", () => {
       expect(new EmitCache(dir, identity).get(a)).toBeUndefined();
     } finally {
       delete process.env.COLORLESS_CACHE_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the build fingerprint in the cache identity", () => {
+  test("two builds of the same size and times are told apart by content; an identical copy is the same build", () => {
+    const dir = mkdtempSync(join(tmpdir(), "colorless-fingerprint-"));
+    try {
+      const build = (name: string, lowering: string) => {
+        const dist = join(dir, name, "dist");
+        for (const sub of ["transformer", "plugins", "runtime"]) mkdirSync(join(dist, sub), { recursive: true });
+        writeFileSync(join(dir, name, "package.json"), '{ "version": "0.1.0" }');
+        writeFileSync(join(dist, "transformer", "lower.js"), lowering);
+        writeFileSync(join(dist, "plugins", "hooks.js"), "export {};");
+        writeFileSync(join(dist, "runtime", "internal.js"), "export const drive = 1;");
+        // Same times everywhere: only the content can tell the builds apart.
+        for (const sub of ["transformer/lower.js", "plugins/hooks.js", "runtime/internal.js"]) utimesSync(join(dist, sub), 1_700_000_000, 1_700_000_000);
+        return dist;
+      };
+      const a = buildFingerprint(build("a", "export const mode = 'aaaa';"));
+      const b = buildFingerprint(build("b", "export const mode = 'bbbb';"));
+      const copy = buildFingerprint(build("copy", "export const mode = 'aaaa';"));
+      expect(a).toMatch(/^0\.1\.0\+[0-9a-f]{40}$/);
+      expect(b).not.toBe(a);
+      expect(copy).toBe(a);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
