@@ -10,4 +10,6 @@ export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
 export { fn, bind, bindMethod, stress, at, iter, next, close, closeIter, coKey, propertyKey, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
 export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
+export { delegate } from "./user-generator-delegate.js";
+export { generatorMethods } from "./user-generator-methods.js";
 export * as uw from "./unwind/driver.js";

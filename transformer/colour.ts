@@ -151,7 +151,7 @@ export class ColourMap {
     for (const [site, sf] of this.pending) {
       if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
       else {
-        const t = this.resolveIteration((site as ts.ForOfStatement).expression, fileSet);
+        const t = this.resolveIteration((site as ts.ForOfStatement | ts.YieldExpression).expression!, fileSet);
         if (t !== undefined) this.targets.set(site, t);
         else {
           // An ordinary iteration: remembered, so that recolouring after an edit does not resolve it again.
@@ -193,7 +193,7 @@ export class ColourMap {
   siteColour(site: ts.Node): "S" | "M" | "P" {
     const t = this.targets.get(site);
     if (t === undefined) return "P";
-    if (this.ts.isForOfStatement(site)) {
+    if (isIterationSite(this.ts, site)) {
       if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
       return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
     }
@@ -238,14 +238,14 @@ export class ColourMap {
   }
 
   /**
-   * A generator function (declaration or expression) whose body would
-   * suspend and that the backend lowers (issue 11 §5): calling it does not
-   * suspend, its generator's `next` does. One with `yield*` is still
-   * refused (CL1004): delegation's throw/return forwarding is not lowered.
+   * A sync generator (function or method, `yield*` included) whose body
+   * would suspend, or that delegates to a suspending iterable, and that the
+   * backend lowers (issue 11 §5): calling it does not suspend, its
+   * generator's `next` does.
    */
   isSuspendingGenerator(fn: ts.Node): boolean {
     const info = this.functions.get(fn as FunctionNode);
-    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node) && !containsDelegation(this.ts, info.node);
+    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node);
   }
 
   /** Is the member named here declared only by lib interfaces with one of these names? */
@@ -364,7 +364,7 @@ export class ColourMap {
         return;
       }
       // Targets are resolved once every slot is linked (resolution consults slots).
-      if (ts.isCallExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier === undefined)) {
+      if (ts.isCallExpression(node) || isIterationSite(ts, node)) {
         this.record(container, node);
         record.sites.push(node);
         this.pending.push([node, sf]);
@@ -620,6 +620,9 @@ export class ColourMap {
     const iterFnType = this.checker.getTypeOfSymbolAtLocation(iteratorProp, expr);
     const sig = iterFnType.getCallSignatures()[0];
     if (sig === undefined) return undefined;
+    // `*[Symbol.iterator]() { … }` in our code: a generator method, whose `next` suspends when its body does.
+    const generators = (iteratorProp.declarations ?? []).filter((d): d is ts.MethodDeclaration => ts.isMethodDeclaration(d) && d.body !== undefined && this.functions.has(d) && isGeneratorFunction(ts, d));
+    if (generators.length > 0) return { kind: "functions", fns: generators, slot: false, name: "[Symbol.iterator]" };
     // `[Symbol.iterator]() { return { next: () => … } }` in our code: the literal's own `next`.
     for (const d of iteratorProp.declarations ?? []) {
       if (!ts.isMethodDeclaration(d) || d.body === undefined || !fileSet.has(d.getSourceFile())) continue;
@@ -937,14 +940,19 @@ export class ColourMap {
 
 // ── helpers shared with the lowering ─────────────────────────────────────
 
-/** A sync generator function declaration or expression (not a method). */
+/** A sync generator: function declaration or expression, or method (class or object literal, static too). */
 function isGeneratorFunction(ts: TS, n: ts.Node): boolean {
-  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
+  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
 }
 
-/** Does a generator's own body use `yield*` (not counting nested functions)? */
-function containsDelegation(ts: TS, fn: FunctionNode): boolean {
-  return fn.body !== undefined && containsOutsideFunctions(ts, fn.body, (n) => ts.isYieldExpression(n) && n.asteriskToken !== undefined);
+/** An iteration site that is not a call: `for (… of x)`, or `yield* x` in a sync generator (its `next` steps x's). */
+export function isIterationSite(ts: TS, n: ts.Node): n is ts.ForOfStatement | ts.YieldExpression {
+  return (ts.isForOfStatement(n) && n.awaitModifier === undefined) || (ts.isYieldExpression(n) && n.asteriskToken !== undefined && n.expression !== undefined && !isInAsyncFunction(ts, n));
+}
+
+function isInAsyncFunction(ts: TS, n: ts.Node): boolean {
+  for (let p = n.parent; p !== undefined; p = p.parent) if (ts.isFunctionLike(p)) return (ts.getCombinedModifierFlags(p as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+  return false;
 }
 
 /** Does `n` contain a node that `is` accepts, outside nested functions (`n` itself may be one)? */

@@ -28,8 +28,7 @@ export const CODES = {
   SUSPENDING_ACCESSOR: 1002,
   /** A field initialiser or static block calls suspending code. */
   SUSPENDING_INITIALIZER: 1003,
-  /** A user generator calls suspending code. */
-  SUSPENDING_GENERATOR: 1004,
+  // 1004 (a user generator method, or one delegating with `yield*`, would suspend) is retired: every generator is lowered.
   /** A suspending callback is passed to an uncompiled API that calls it synchronously. */
   CALLBACK_TO_UNCOMPILED: 1005,
   /** Suspending statements at the top level of a CommonJS module. */

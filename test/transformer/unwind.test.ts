@@ -42,6 +42,8 @@ const REFUSED: Record<string, string> = {
   "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
   "hand/optional_chain_deep": "optional call",
   "hand/generator_suspends": "suspending generator",
+  "hand/generator_methods": "suspending generator",
+  "hand/generator_delegation": "suspending generator",
   "hand/generator_property_overridden": "",
   "hand/super_calls": "optional call",
   "hand/super_object_literal": "`super` or `arguments`",
