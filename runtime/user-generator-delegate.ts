@@ -144,7 +144,7 @@ class Delegation {
   }
 }
 
-const NOT_SUSPENDING: unique symbol = Symbol("colorless.notSuspending");
+export const NOT_SUSPENDING: unique symbol = Symbol("colorless.notSuspending");
 
 /**
  * The frame of `fn.apply(obj, args)` when the call suspends: `fn` is a
@@ -152,7 +152,7 @@ const NOT_SUSPENDING: unique symbol = Symbol("colorless.notSuspending");
  * the class method `key` whose twin is its `key$co` sibling, as
  * runtime/emitted.ts's `next` finds it); NOT_SUSPENDING otherwise.
  */
-function suspendingCall(fn: unknown, obj: object, key: string, args: unknown[]): TwinResult | typeof NOT_SUSPENDING {
+export function suspendingCall(fn: unknown, obj: object, key: string, args: unknown[]): TwinResult | typeof NOT_SUSPENDING {
   const own = methodFrame(fn, obj, args[0]);
   if (own !== undefined) return own;
   const co = twinOf(fn) ?? (obj as Record<string, unknown>)[`${key}$co`];

@@ -87,7 +87,18 @@ export type CallTarget =
 
 const ARRAY_HOFS: Record<string, number> = {
   forEach: 0, map: 0, filter: 0, reduce: 0, reduceRight: 0, find: 0, findIndex: 0, findLast: 0, findLastIndex: 0,
-  some: 0, every: 0, flatMap: 0, sort: 0,
+  some: 0, every: 0, flatMap: 0, sort: 0, toSorted: 0,
+};
+/**
+ * Built-in methods other than arrays' that call a function synchronously,
+ * lowered as runtime algorithms with the built-in's semantics
+ * (runtime/builtins-string.ts, builtins-json.ts): declaring interface →
+ * method → index of the callback. Their receiver (`JSON` for the JSON ones)
+ * is read like an array HOF's, so an override is called as written.
+ */
+const BUILTIN_CALLBACKS: Record<string, Record<string, number>> = {
+  String: { replace: 1, replaceAll: 1 },
+  JSON: { parse: 1, stringify: 1 },
 };
 
 const TYPED_ARRAYS = new Set([
@@ -142,6 +153,7 @@ export class ColourMap {
     previous?: { map: ColourMap; changed: ReadonlySet<string>; refresh: (sf: ts.SourceFile) => boolean },
   ) {
     const fileSet = new Set(files);
+    this.fileSet = fileSet;
     for (const sf of files) {
       const record = previous?.map.perFile.get(sf);
       if (record !== undefined && previous !== undefined) this.adopt(previous.map, sf, record, previous.changed, previous.refresh(sf));
@@ -151,7 +163,7 @@ export class ColourMap {
     for (const [site, sf] of this.pending) {
       if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
       else {
-        const t = this.resolveIteration((site as ts.ForOfStatement | ts.YieldExpression).expression!, fileSet);
+        const t = this.resolveIteration(iteratedExpression(this.ts, site)!, fileSet);
         if (t !== undefined) this.targets.set(site, t);
         else {
           // An ordinary iteration: remembered, so that recolouring after an edit does not resolve it again.
@@ -167,6 +179,20 @@ export class ColourMap {
   }
 
   // ── queries used by the lowering ────────────────────────────────────────
+
+  private readonly fileSet: Set<ts.SourceFile>;
+
+  /**
+   * Does iterating `expr` suspend (its iterator's `next` does: S), maybe
+   * (an `any`: M), or not (P)? For an iterable handed to a built-in, which
+   * is not an iteration site of ours (generator-iteration.ts warns).
+   */
+  iterationColour(expr: ts.Expression): "S" | "M" | "P" {
+    const t = this.resolveIteration(expr, this.fileSet);
+    if (t === undefined) return "P";
+    if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
+    return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
+  }
 
   colourOf(fn: FunctionNode): Colour {
     return this.functions.get(fn)?.colour ?? "plain";
@@ -483,8 +509,12 @@ export class ColourMap {
         // Decided by who declares the method, not by the receiver's type: Array subclasses, typed arrays,
         // generic `T extends number[]` and nullable receivers all reach the lib's declaration.
         const owner = this.builtinOwner(callee.name);
-        if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap")) return { kind: "hof", method, callback: 0, receiver: "array" };
+        if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap" && method !== "toSorted")) return { kind: "hof", method, callback: 0, receiver: "array" };
         if (owner === "collection" && method === "forEach") return { kind: "hof", method, callback: 0, receiver: "collection" };
+      }
+      for (const [owner, methods] of Object.entries(BUILTIN_CALLBACKS)) {
+        // ("array": the lowering's shape for a method read from a receiver, `__co.hofs.replace(s, re, fn)`.)
+        if (method in methods && this.declaredBy(callee.name, new Set([owner]))) return { kind: "hof", method, callback: methods[method], receiver: "array" };
       }
       // `it.next()` / `return()` / `throw()` on a generator: a user generator's may suspend (runtime-checked).
       if ((method === "next" || method === "return" || method === "throw") && this.declaredBy(callee.name, GENERATOR_INTERFACES)) return { kind: "dynamic" };
@@ -945,9 +975,45 @@ function isGeneratorFunction(ts: TS, n: ts.Node): boolean {
   return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
 }
 
-/** An iteration site that is not a call: `for (… of x)`, or `yield* x` in a sync generator (its `next` steps x's). */
-export function isIterationSite(ts: TS, n: ts.Node): n is ts.ForOfStatement | ts.YieldExpression {
-  return (ts.isForOfStatement(n) && n.awaitModifier === undefined) || (ts.isYieldExpression(n) && n.asteriskToken !== undefined && n.expression !== undefined && !isInAsyncFunction(ts, n));
+/**
+ * An iteration site that is not a call: `for (… of x)`; `yield* x` in a sync
+ * generator (its `next` steps x's); and the forms that drain or step an
+ * iterable inside one expression (generator-iteration.ts lowers them): a
+ * spread `...x` in an array literal or arguments, `const [a, b] = x`,
+ * `[a, b] = x` as a statement, and `Array.from(x)` (the site is the name
+ * `from`, the call itself being a call site).
+ */
+export function isIterationSite(ts: TS, n: ts.Node): boolean {
+  return iteratedExpression(ts, n) !== undefined;
+}
+
+/** The iterable an iteration site steps (see {@link isIterationSite}), or undefined when `n` is none. */
+export function iteratedExpression(ts: TS, n: ts.Node): ts.Expression | undefined {
+  if (ts.isForOfStatement(n)) return n.awaitModifier === undefined ? n.expression : undefined;
+  if (ts.isYieldExpression(n)) return n.asteriskToken !== undefined && n.expression !== undefined && !isInAsyncFunction(ts, n) ? n.expression : undefined;
+  if (ts.isSpreadElement(n)) {
+    const p = n.parent;
+    if (ts.isCallExpression(p) || ts.isNewExpression(p)) return n.expression;
+    return ts.isArrayLiteralExpression(p) && !isAssignmentPattern(ts, p) ? n.expression : undefined;
+  }
+  if (ts.isVariableDeclaration(n)) return ts.isArrayBindingPattern(n.name) && n.initializer !== undefined ? n.initializer : undefined;
+  if (ts.isBinaryExpression(n)) {
+    return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isArrayLiteralExpression(n.left) && ts.isExpressionStatement(n.parent) ? n.right : undefined;
+  }
+  if (ts.isIdentifier(n) && n.text === "from" && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n && ts.isIdentifier(n.parent.expression) && n.parent.expression.text === "Array") {
+    const call = n.parent.parent;
+    return ts.isCallExpression(call) && call.expression === n.parent && call.arguments.length === 1 && !ts.isSpreadElement(call.arguments[0]) ? call.arguments[0] : undefined;
+  }
+  return undefined;
+}
+
+/** Is this array literal (or one it is nested in) the target of a destructuring assignment? */
+function isAssignmentPattern(ts: TS, n: ts.Expression): boolean {
+  let x: ts.Node = n;
+  while (ts.isArrayLiteralExpression(x.parent) || ts.isObjectLiteralExpression(x.parent) || ts.isSpreadElement(x.parent) || ts.isPropertyAssignment(x.parent) ||
+    ts.isSpreadAssignment(x.parent) || ts.isParenthesizedExpression(x.parent) || (ts.isBinaryExpression(x.parent) && x.parent.left === x && x.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isExpressionStatement(x.parent.parent) && (ts.isArrayLiteralExpression(x.parent.parent) || ts.isPropertyAssignment(x.parent.parent)))) x = x.parent;
+  const p = x.parent;
+  return (ts.isBinaryExpression(p) && p.left === x && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) || ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === x);
 }
 
 function isInAsyncFunction(ts: TS, n: ts.Node): boolean {

@@ -44,6 +44,8 @@ export const CODES = {
   UNWIND_UNSUPPORTED: 1011,
   /** An import of JavaScript compiled with colorless whose declarations carry no `@suspends` tags. */
   UNTAGGED_COMPILED_IMPORT: 1012,
+  /** A suspending iterable is iterated synchronously (a built-in consuming it, a destructuring that cannot be lowered). */
+  SYNCHRONOUS_ITERATION: 1013,
 } as const;
 
 /** tsc style: `src/a.ts:3:5 - error CL1002: message`. */

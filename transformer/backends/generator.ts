@@ -33,6 +33,7 @@ import { CODES } from "../diagnostics.js";
 import { callbackUse } from "../callbacks.js";
 import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, twinMemberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
 import { GeneratorMethods, inParameterList } from "./generator-methods.js";
+import { IterationLowering } from "./generator-iteration.js";
 import type { TS } from "../typescript.js";
 
 type Mode = "plain" | "suspending" | "twin" | "async";
@@ -84,6 +85,8 @@ class FileLowering {
   private readonly homes = new Map<ts.ObjectLiteralExpression, ts.Identifier>();
   /** Suspending generator methods (generator-methods.ts). */
   private readonly generatorMethods: GeneratorMethods;
+  /** Spreading and destructuring suspending iterables (generator-iteration.ts). */
+  private readonly iteration: IterationLowering;
 
   constructor(
     private readonly lc: LoweringContext,
@@ -102,6 +105,15 @@ class FileLowering {
       runtime: (name, args) => this.runtime(name, args),
       hoist: (st) => this.hoist(st),
       temp: () => this.temp(),
+    });
+    this.iteration = new IterationLowering({
+      ts: lc.ts, f: tctx.factory, colours: lc.colours, checker: lc.checker,
+      suspends: () => this.frame.mode === "suspending" || this.frame.mode === "twin",
+      visit: (n) => this.visit(n),
+      visitExpr: (e) => this.visitExpr(e),
+      runtime: (name, args) => this.runtime(name, args),
+      suspendingCall: (site, call) => this.withSite(site, call, []),
+      warn: (node, code, message) => this.report(node, code, "warning", message),
     });
   }
 
@@ -153,6 +165,8 @@ class FileLowering {
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
     }
     if (this.generatorMethods.owns(node)) return this.generatorMethods.visitContainer(node, this.visit);
+    const iterated = this.iteration.visit(node);
+    if (iterated !== undefined) return iterated;
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isYieldExpression(node) && this.frame.userGenerator === true) return this.visitUserYield(node);
     const superRef = this.visitSuper(node);
