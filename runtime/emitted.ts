@@ -81,6 +81,16 @@ export function closeIter(it: Iterator<unknown>): TwinResult {
   return call(ret, it, []);
 }
 
+/**
+ * The template object of a tagged template whose tag suspends: the lowering
+ * (transformer/backends/generator-templates.ts) leaves `` __co.templateObject`a${0}b` ``
+ * where the tagged template was, so the site's own frozen strings array
+ * (`raw` included) is what the tag is then called with.
+ */
+export function templateObject(strings: TemplateStringsArray): TemplateStringsArray {
+  return strings;
+}
+
 /** Close an iterator left early (break, return, throw), as `for…of` does. */
 export function close(it: Iterator<unknown>): void {
   const ret = it.return;

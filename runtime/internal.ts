@@ -7,7 +7,7 @@ export { site, currentFiber, Fiber, type Resumable } from "./fiber.js";
 export { twin, twinOf, call, callMethod, callFrame, driveTwin, type TwinResult } from "./calls.js";
 export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
-export { fn, bind, bindMethod, stress, at, iter, next, close, closeIter, coKey, propertyKey, NOT_READY } from "./emitted.js";
+export { fn, bind, bindMethod, stress, at, iter, next, close, closeIter, templateObject, coKey, propertyKey, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
 export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
 export { delegate } from "./user-generator-delegate.js";

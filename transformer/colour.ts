@@ -162,6 +162,7 @@ export class ColourMap {
     this.linkSlots();
     for (const [site, sf] of this.pending) {
       if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
+      else if (this.ts.isTaggedTemplateExpression(site)) this.targets.set(site, this.resolveTag(site, fileSet));
       else {
         const t = this.resolveIteration(iteratedExpression(this.ts, site)!, fileSet);
         if (t !== undefined) this.targets.set(site, t);
@@ -390,7 +391,7 @@ export class ColourMap {
         return;
       }
       // Targets are resolved once every slot is linked (resolution consults slots).
-      if (ts.isCallExpression(node) || isIterationSite(ts, node)) {
+      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) || isIterationSite(ts, node)) {
         this.record(container, node);
         record.sites.push(node);
         this.pending.push([node, sf]);
@@ -489,6 +490,14 @@ export class ColourMap {
     return undefined;
   }
 
+  /**
+   * A tagged template calls its tag: resolved like `tag(strings, …)`, the
+   * built-ins' special cases aside (a synthesized call, not in any file).
+   */
+  private resolveTag(node: ts.TaggedTemplateExpression, fileSet: Set<ts.SourceFile>): CallTarget {
+    return this.resolveCallee(skipOuter(this.ts, node.tag), fileSet);
+  }
+
   private resolveCall(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
@@ -523,7 +532,12 @@ export class ColourMap {
         if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "from", callback: 1, receiver: "arrayFrom" };
       }
     }
+    return this.resolveCallee(callee, fileSet);
+  }
 
+  /** What calling `callee` reaches (the part of call resolution that depends on the callee only). */
+  private resolveCallee(callee: ts.Expression, fileSet: Set<ts.SourceFile>): CallTarget {
+    const ts = this.ts;
     // An IIFE: `(() => …)()`, `(function () { … })()`.
     if ((ts.isArrowFunction(callee) || ts.isFunctionExpression(callee)) && this.functions.has(callee)) {
       return { kind: "functions", fns: [callee], slot: false, name: functionName(ts, callee) };

@@ -34,6 +34,7 @@ import { callbackUse } from "../callbacks.js";
 import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, twinMemberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
 import { GeneratorMethods, inParameterList } from "./generator-methods.js";
 import { IterationLowering } from "./generator-iteration.js";
+import { lowerTaggedTemplate } from "./generator-templates.js";
 import type { TS } from "../typescript.js";
 
 type Mode = "plain" | "suspending" | "twin" | "async";
@@ -167,6 +168,11 @@ class FileLowering {
     if (this.generatorMethods.owns(node)) return this.generatorMethods.visitContainer(node, this.visit);
     const iterated = this.iteration.visit(node);
     if (iterated !== undefined) return iterated;
+    if (ts.isTaggedTemplateExpression(node)) {
+      const tagged = lowerTaggedTemplate({ ts, f: this.f, colours: this.lc.colours, suspends: () => this.frame.mode === "suspending" || this.frame.mode === "twin",
+        visitExpr: (e) => this.visitExpr(e), runtime: (n, a) => this.runtime(n, a), runtimeRef: (n) => this.runtimeRef(n), suspendingCall: (site, call, args) => this.withSite(site, call, args) }, node);
+      if (tagged !== undefined) return tagged;
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isYieldExpression(node) && this.frame.userGenerator === true) return this.visitUserYield(node);
     const superRef = this.visitSuper(node);
