@@ -17,6 +17,7 @@ import { currentFiber, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { coKey } from "./emitted.js";
 import { S as unwind, compiled as unwindCompiled } from "./unwind/state.js";
+import { isUserGenerator, startGenerator } from "./user-generator.js";
 
 /** What a resumable twin returns: a frame to run, or undefined once the fiber parked. */
 export type TwinResult<T = unknown> = Resumable<T> | undefined;
@@ -53,12 +54,19 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): T
   }
   const co = (fn as { $co?: (...a: unknown[]) => TwinResult }).$co;
   if (co !== undefined) return co.apply(thisArg, args as unknown[]);
+  // A user generator whose body suspends: its generator object's `next` suspends (runtime/user-generator.ts).
+  if (isUserGenerator(fn)) return startedGenerator(fn, thisArg, args);
   // A function compiled by the unwind backend is an ordinary function: tell it its caller handles an unwind,
   // and if it unwound, its saved frames become one frame of this fiber (runtime/unwind/driver.ts).
   if (unwindCompiled.has(fn)) unwind.k = 1;
   const value = (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
   if (unwind.u !== 0) return unwind.adopt!() as Resumable;
   currentFiber()!.wake(value, false);
+  return undefined;
+}
+
+function startedGenerator(fn: unknown, thisArg: unknown, args: readonly unknown[]): TwinResult {
+  currentFiber()!.wake(startGenerator(fn, thisArg, args), false);
   return undefined;
 }
 

@@ -8,6 +8,7 @@
 import { currentFiber, site, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { call, describeValue, twin, type TwinResult } from "./calls.js";
+import { startGenerator } from "./user-generator.js";
 
 /**
  * A suspending function expression or arrow: `__co.fn(function* f() {…}, "f", length)`.
@@ -50,11 +51,11 @@ export function at<T>(where: string, lastArgument: T): T {
   return lastArgument;
 }
 
-/** `iterable[Symbol.iterator]()` for a suspending `for…of`. */
+/** `iterable[Symbol.iterator]()` for a suspending `for…of` (a suspending `*[Symbol.iterator]()` gives its suspending generator). */
 export function iter(iterable: unknown): Iterator<unknown> {
   const make = (iterable as { [Symbol.iterator]?: () => Iterator<unknown> } | null | undefined)?.[Symbol.iterator];
   if (typeof make !== "function") throw new TypeError(`${describeValue(iterable)} is not iterable`);
-  return make.call(iterable);
+  return startGenerator(make, iterable, []) as Iterator<unknown>;
 }
 
 /** One step of a suspending `for…of`: `next$co()` when the iterator has a twin, else `next()`. */
@@ -78,6 +79,16 @@ export function closeIter(it: Iterator<unknown>): TwinResult {
     return undefined;
   }
   return call(ret, it, []);
+}
+
+/**
+ * The template object of a tagged template whose tag suspends: the lowering
+ * (transformer/backends/generator-templates.ts) leaves `` __co.templateObject`a${0}b` ``
+ * where the tagged template was, so the site's own frozen strings array
+ * (`raw` included) is what the tag is then called with.
+ */
+export function templateObject(strings: TemplateStringsArray): TemplateStringsArray {
+  return strings;
 }
 
 /** Close an iterator left early (break, return, throw), as `for…of` does. */

@@ -15,6 +15,8 @@ import type { Resumable } from "./fiber.js";
 import { call, describeValue, type TwinResult } from "./calls.js";
 import * as arrays from "./hofs.js";
 import * as typed from "./hofs-typed.js";
+import * as strings from "./builtins-string.js";
+import * as json from "./builtins-json.js";
 
 type Impl = (a: never, ...args: never[]) => Resumable<unknown>;
 type Entry = (receiver: unknown, ...args: unknown[]) => TwinResult;
@@ -47,6 +49,26 @@ export const findLastIndex = dispatcher("findLastIndex", arrays.findLastIndex, t
 export const reduce = dispatcher("reduce", arrays.reduce as Impl, typed.reduce as Impl);
 export const reduceRight = dispatcher("reduceRight", arrays.reduceRight as Impl, typed.reduceRight as Impl);
 export const sort = dispatcher("sort", arrays.sort);
+export const toSorted = dispatcher("toSorted", arrays.toSorted);
+
+/**
+ * `receiver[name](...args)` where the checker saw the method declared by a
+ * built-in interface (`String`, `JSON`): the built-in's algorithm when the
+ * method read is `intrinsic`, else the method called as written.
+ */
+function builtin(name: string, intrinsic: unknown, impl: (receiver: unknown, ...args: unknown[]) => Resumable<unknown>): Entry {
+  return (receiver, ...args) => {
+    const method = (receiver as Record<string, unknown>)[name];
+    if (method === intrinsic) return impl(receiver, ...args);
+    if (typeof method !== "function") throw new TypeError(`${describeValue(method)} is not a function (reading '${name}')`);
+    return call(method, receiver, args);
+  };
+}
+
+export const replace = builtin("replace", String.prototype.replace, (s, search, fn) => strings.replace(s, search, fn));
+export const replaceAll = builtin("replaceAll", String.prototype.replaceAll, (s, search, fn) => strings.replaceAll(s, search, fn));
+export const parse = builtin("parse", JSON.parse, (_json, text, reviver) => json.parse(text, reviver));
+export const stringify = builtin("stringify", JSON.stringify, (_json, value, replacer, space) => json.stringify(value, replacer, space));
 
 const mapForEach = Map.prototype.forEach as unknown;
 const setForEach = Set.prototype.forEach as unknown;

@@ -12,6 +12,7 @@
  */
 import type { Resumable } from "./fiber.js";
 import { call, describeValue } from "./calls.js";
+import { closeQuietly, open as openIterator, step as stepIterator } from "./iterate.js";
 
 type Callback = unknown;
 type List = ArrayLike<unknown> & Record<number, unknown>;
@@ -167,10 +168,22 @@ export function* from(items: unknown, mapFn: Callback, thisArg?: unknown): Resum
   if (typeof mapFn !== "function") throw new TypeError(`${describeValue(mapFn)} is not a function`);
   const out: unknown[] = [];
   const make = (items as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator];
-  if (typeof make === "function") {
-    let i = 0;
-    for (const v of items as Iterable<unknown>) out.push(yield call(mapFn, thisArg, [v, i++]));
-    return out;
+  if (make !== undefined && make !== null) {
+    // Stepped like a suspending for…of (a suspending generator's `next` suspends too), each value mapped before the next step;
+    // a failing map function closes the iterator, as Array.from does.
+    const it = openIterator(items, make);
+    for (let i = 0; ; i++) {
+      const r = yield* stepIterator(it);
+      if (r === undefined) return out;
+      let mapped: unknown;
+      try {
+        mapped = yield call(mapFn, thisArg, [r.value, i]);
+      } catch (e) {
+        yield* closeQuietly(it);
+        throw e;
+      }
+      out.push(mapped);
+    }
   }
   const list = Object(items) as List;
   const len = list.length >>> 0;
@@ -202,6 +215,31 @@ export function* sort(a: List, compare: Callback): Resumable<List> {
   for (let i = 0; i < undefinedCount; i++) a[k++] = undefined;
   for (; k < len; k++) delete a[k];
   return a;
+}
+
+/** `Array.prototype.toSorted(compare)` with a suspending comparator: a sorted copy (holes read as undefined). */
+export function* toSorted(a: List, compare: Callback): Resumable<unknown[]> {
+  if (compare !== undefined) callable(compare, "toSorted");
+  const o = Object(a) as List;
+  const len = Math.min(Math.max(Math.trunc(Number(o.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
+  if (len > 2 ** 32 - 1) throw new RangeError("Invalid array length");
+  const work: unknown[] = [];
+  let undefinedCount = 0;
+  for (let i = 0; i < len; i++) {
+    const v = o[i];
+    if (v === undefined) undefinedCount++;
+    else work.push(v);
+  }
+  if (compare === undefined) work.sort();
+  else {
+    const cmp = function* (x: unknown, y: unknown): Resumable<number> {
+      const r = Number(yield call(compare, undefined, [x, y]));
+      return Number.isNaN(r) ? 0 : r;
+    };
+    yield timSortRuns(work, cmp);
+  }
+  for (let i = 0; i < undefinedCount; i++) work.push(undefined);
+  return work;
 }
 
 type Compare = (x: unknown, y: unknown) => Resumable<number>;

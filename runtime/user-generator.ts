@@ -5,30 +5,38 @@
  *
  * A generator function `g` whose body suspends keeps its own body as written
  * (uncompiled callers get a native generator whose suspending calls run in
- * blocking mode: the synchronous meaning). Its lowered body (kept in
- * `bodies`, not on `g`) is a native generator that yields two kinds of value:
- * a {@link UserYield} for each of the user's own `yield v`, and the frames (or
- * `undefined` after parking) of the suspending calls it makes. Compiled code
- * calling `g(…)` inside suspending code gets, through {@link startGenerator},
- * a generator object that drives the body: `next$co`/`return$co`/`throw$co` are frames
+ * blocking mode: the synchronous meaning). Its twin (registered by
+ * {@link generatorTwin}, in a WeakMap: no key on `g`) is the lowered
+ * body, a native generator that yields two kinds of value: a {@link UserYield}
+ * for each of the user's own `yield v`, and the frames (or `undefined` after
+ * parking) of the suspending calls it makes. Compiled code calling `g(…)`
+ * inside suspending code gets, through {@link startGenerator}, a generator
+ * object that drives the twin: `next$co`/`return$co`/`throw$co` are frames
  * that hand suspending calls to the fiber's trampoline and return at the
  * next user `yield`; `next`/`return`/`throw` do the same in blocking mode.
  * The object inherits from `g.prototype` (so `instanceof g` holds and
  * `Symbol.toStringTag` is "Generator") and has no own keys.
- *
- * `g`'s twin, what dynamic dispatch (`__co.call`, `callMethod`, the built-in
- * higher-order methods, `go`) runs when the compiler could not see that the
- * callee is a generator, is *not* the body: calling a generator function
- * returns a generator object without running anything, so the twin hands
- * that object back as the call's value (superstruct's `struct.entries(v)`).
  */
 import type { Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
-import { currentFiber } from "./fiber.js";
-import { twin } from "./calls.js";
 
-/** The lowered body's `yield v`: a value for the consumer, not a call for the trampoline. */
+/**
+ * The lowered body's `yield v`: a value for the consumer, not a call for the
+ * trampoline. `result`, when set, is what the consumer's `next()` returns
+ * as it is: `yield*` hands the inner iterator's own result object through
+ * (runtime/user-generator-delegate.ts).
+ */
 export class UserYield {
+  constructor(readonly value: unknown, readonly result?: IteratorResult<unknown>) {}
+}
+
+/**
+ * Yielded by a `yield*` delegation (runtime/user-generator-delegate.ts)
+ * whose inner `return` finished inside a suspending call: the delegating
+ * body must now return `value`, which only the body's own `return()` can
+ * make it do (its `finally` blocks run), so the driver calls it.
+ */
+export class ReturnRequest {
   constructor(readonly value: unknown) {}
 }
 
@@ -43,23 +51,39 @@ interface State {
   done: boolean;
 }
 
-type Body = (...args: unknown[]) => Generator<unknown, unknown, unknown>;
-
 const states = new WeakMap<object, State>();
-/** Each user generator function registered by generatorTwin, and its lowered body. */
-const bodies = new WeakMap<object, Body>();
+/**
+ * Generator functions → their lowered bodies (generatorTwin). Not a `$co`
+ * twin: `__co.call` would run it as a frame, but its yields are values for
+ * a consumer, so dynamic calls start it with {@link startGenerator} instead.
+ */
+const userGenerators = new WeakMap<object, (...args: never[]) => Generator<unknown, unknown, unknown>>();
+
+/** Is `fn` a user generator whose body suspends (`__co.call` starts it with {@link startGenerator})? */
+export function isUserGenerator(fn: unknown): boolean {
+  return typeof fn === "function" && userGenerators.has(fn);
+}
 
 /** `__co.generatorTwin(g, g$co)`: `g$co` is `g`'s lowered body, yielding {@link UserYield}s and frames. */
 export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>): F {
-  bodies.set(g, body as unknown as Body);
-  return twin(g, function (this: unknown, ...args: unknown[]) {
-    currentFiber()!.wake(startGenerator(g, this, args), false);
-    return undefined;
-  } as never);
+  userGenerators.set(g, body);
+  return g;
 }
 const protos = new WeakMap<object, object>();
 
 type Mode = "next" | "throw" | "return";
+/** The drivers' `next`/`return`/`throw` (protoFor) → the mode each runs, for {@link methodFrame}. */
+const drivers = new WeakMap<object, Mode>();
+
+/**
+ * `fn.call(obj, arg)` as a frame when `fn` is one of our suspending
+ * generator objects' `next`/`return`/`throw` (a `yield*` read it once from
+ * the inner iterator); undefined for any other function.
+ */
+export function methodFrame(fn: unknown, obj: unknown, arg: unknown): Resumable<IteratorResult<unknown>> | undefined {
+  const mode = typeof fn === "function" ? drivers.get(fn) : undefined;
+  return mode === undefined ? undefined : step(obj, mode, arg);
+}
 
 function* step(obj: unknown, mode: Mode, arg: unknown): Resumable<IteratorResult<unknown>> {
   const st = typeof obj === "object" && obj !== null ? states.get(obj) : undefined;
@@ -77,18 +101,20 @@ function* step(obj: unknown, mode: Mode, arg: unknown): Resumable<IteratorResult
         st.done = true;
         return { value: r.value, done: true };
       }
-      if (r.value instanceof UserYield) return { value: r.value.value, done: false };
-      // A suspending call of the body: the trampoline runs it, its value (or error) goes back in.
+      if (r.value instanceof UserYield) return r.value.result ?? { value: r.value.value, done: false };
+      if (r.value instanceof ReturnRequest) {
+        r = st.inner.return(r.value.value);
+        continue;
+      }
+      // A suspending call of the body: the trampoline runs it, its value (or error) goes back in. The
+      // generator stays running meanwhile, as natively: the call re-entering its `next()` is a TypeError.
       let result: unknown;
       let threw = false;
-      st.running = false;
       try {
         result = yield r.value as Resumable;
       } catch (e) {
         threw = true;
         result = e;
-      } finally {
-        st.running = true;
       }
       r = threw ? st.inner.throw(result) : st.inner.next(result);
     }
@@ -100,8 +126,9 @@ function* step(obj: unknown, mode: Mode, arg: unknown): Resumable<IteratorResult
   }
 }
 
-function method(name: string, value: (this: unknown, arg?: unknown) => unknown): PropertyDescriptor {
+function method(name: string, value: (this: unknown, arg?: unknown) => unknown, mode?: Mode): PropertyDescriptor {
   Object.defineProperty(value, "name", { value: name, configurable: true });
+  if (mode !== undefined) drivers.set(value, mode);
   return { value, writable: true, enumerable: false, configurable: true };
 }
 
@@ -112,9 +139,9 @@ function protoFor(g: object): object {
   let proto = protos.get(base as object);
   if (proto === undefined) {
     proto = Object.create(base as object, {
-      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }),
-      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }),
-      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }),
+      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }, "next"),
+      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }, "return"),
+      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }, "throw"),
       next$co: method("next$co", function (v) { return step(this, "next", v); }),
       return$co: method("return$co", function (v) { return step(this, "return", v); }),
       throw$co: method("throw$co", function (e) { return step(this, "throw", e); }),
@@ -129,13 +156,15 @@ function protoFor(g: object): object {
  * body suspends: a generator object whose `next` suspends (see above), or
  * `g`'s own result when it has no twin.
  */
-export function startGenerator(g: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
+export function startGenerator(g: unknown, thisArg: unknown, args: readonly unknown[], body?: (...args: never[]) => Generator<unknown, unknown, unknown>): unknown {
   if (typeof g !== "function") throw new TypeError(`${String(g)} is not a function`);
+  // A private generator method `#m` (whose function only an instance can reach): its call site hands its twin `#m$co`.
+  if (body !== undefined && !userGenerators.has(g)) generatorTwin(g as (...a: never[]) => unknown, body);
   // Only a generator registered by generatorTwin: the value called may be any function at run time
   // (an override, a suspending non-generator whose twin returns frames, not user values).
-  const body = bodies.get(g);
-  if (body === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
-  const inner = body.apply(thisArg, args as unknown[]);
+  const twinFn = userGenerators.get(g);
+  if (twinFn === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  const inner = (twinFn as unknown as (...a: unknown[]) => Generator<unknown, unknown, unknown>).apply(thisArg, args as unknown[]);
   const obj = Object.create(protoFor(g)) as object;
   states.set(obj, { inner, running: false, done: false });
   return obj;

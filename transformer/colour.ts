@@ -87,7 +87,18 @@ export type CallTarget =
 
 const ARRAY_HOFS: Record<string, number> = {
   forEach: 0, map: 0, filter: 0, reduce: 0, reduceRight: 0, find: 0, findIndex: 0, findLast: 0, findLastIndex: 0,
-  some: 0, every: 0, flatMap: 0, sort: 0,
+  some: 0, every: 0, flatMap: 0, sort: 0, toSorted: 0,
+};
+/**
+ * Built-in methods other than arrays' that call a function synchronously,
+ * lowered as runtime algorithms with the built-in's semantics
+ * (runtime/builtins-string.ts, builtins-json.ts): declaring interface →
+ * method → index of the callback. Their receiver (`JSON` for the JSON ones)
+ * is read like an array HOF's, so an override is called as written.
+ */
+const BUILTIN_CALLBACKS: Record<string, Record<string, number>> = {
+  String: { replace: 1, replaceAll: 1 },
+  JSON: { parse: 1, stringify: 1 },
 };
 
 const TYPED_ARRAYS = new Set([
@@ -144,6 +155,7 @@ export class ColourMap {
     previous?: { map: ColourMap; changed: ReadonlySet<string>; refresh: (sf: ts.SourceFile) => boolean },
   ) {
     const fileSet = new Set(files);
+    this.fileSet = fileSet;
     for (const sf of files) {
       const record = previous?.map.perFile.get(sf);
       if (record !== undefined && previous !== undefined) this.adopt(previous.map, sf, record, previous.changed, previous.refresh(sf));
@@ -152,8 +164,9 @@ export class ColourMap {
     this.linkSlots();
     for (const [site, sf] of this.pending) {
       if (this.ts.isCallExpression(site)) this.targets.set(site, this.resolveCall(site, fileSet));
+      else if (this.ts.isTaggedTemplateExpression(site)) this.targets.set(site, this.resolveTag(site, fileSet));
       else {
-        const t = this.resolveIteration((site as ts.ForOfStatement).expression, fileSet);
+        const t = this.resolveIteration(iteratedExpression(this.ts, site)!, fileSet);
         if (t !== undefined) this.targets.set(site, t);
         else {
           // An ordinary iteration: remembered, so that recolouring after an edit does not resolve it again.
@@ -169,6 +182,20 @@ export class ColourMap {
   }
 
   // ── queries used by the lowering ────────────────────────────────────────
+
+  private readonly fileSet: Set<ts.SourceFile>;
+
+  /**
+   * Does iterating `expr` suspend (its iterator's `next` does: S), maybe
+   * (an `any`: M), or not (P)? For an iterable handed to a built-in, which
+   * is not an iteration site of ours (generator-iteration.ts warns).
+   */
+  iterationColour(expr: ts.Expression): "S" | "M" | "P" {
+    const t = this.resolveIteration(expr, this.fileSet);
+    if (t === undefined) return "P";
+    if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
+    return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
+  }
 
   colourOf(fn: FunctionNode): Colour {
     return this.functions.get(fn)?.colour ?? "plain";
@@ -195,7 +222,7 @@ export class ColourMap {
   siteColour(site: ts.Node): "S" | "M" | "P" {
     const t = this.targets.get(site);
     if (t === undefined) return "P";
-    if (this.ts.isForOfStatement(site)) {
+    if (isIterationSite(this.ts, site)) {
       if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
       return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
     }
@@ -240,14 +267,14 @@ export class ColourMap {
   }
 
   /**
-   * A generator function (declaration or expression) whose body would
-   * suspend and that the backend lowers (issue 11 §5): calling it does not
-   * suspend, its generator's `next` does. One with `yield*` is still
-   * refused (CL1004): delegation's throw/return forwarding is not lowered.
+   * A sync generator (function or method, `yield*` included) whose body
+   * would suspend, or that delegates to a suspending iterable, and that the
+   * backend lowers (issue 11 §5): calling it does not suspend, its
+   * generator's `next` does.
    */
   isSuspendingGenerator(fn: ts.Node): boolean {
     const info = this.functions.get(fn as FunctionNode);
-    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node) && !containsDelegation(this.ts, info.node);
+    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node);
   }
 
   /** Is the member named here declared only by lib interfaces with one of these names? */
@@ -366,7 +393,7 @@ export class ColourMap {
         return;
       }
       // Targets are resolved once every slot is linked (resolution consults slots).
-      if (ts.isCallExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier === undefined)) {
+      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) || isIterationSite(ts, node)) {
         this.record(container, node);
         record.sites.push(node);
         this.pending.push([node, sf]);
@@ -465,6 +492,14 @@ export class ColourMap {
     return undefined;
   }
 
+  /**
+   * A tagged template calls its tag: resolved like `tag(strings, …)`, the
+   * built-ins' special cases aside (a synthesized call, not in any file).
+   */
+  private resolveTag(node: ts.TaggedTemplateExpression, fileSet: Set<ts.SourceFile>): CallTarget {
+    return this.resolveCallee(skipOuter(this.ts, node.tag), fileSet);
+  }
+
   private resolveCall(call: ts.CallExpression, fileSet: Set<ts.SourceFile>): CallTarget {
     return this.signatureRoot(call) ?? this.resolveCallBySymbol(call, fileSet);
   }
@@ -509,8 +544,12 @@ export class ColourMap {
         // Decided by who declares the method, not by the receiver's type: Array subclasses, typed arrays,
         // generic `T extends number[]` and nullable receivers all reach the lib's declaration.
         const owner = this.builtinOwner(callee.name);
-        if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap")) return { kind: "hof", method, callback: 0, receiver: "array" };
+        if (owner === "array" || (owner === "typed" && method !== "sort" && method !== "flatMap" && method !== "toSorted")) return { kind: "hof", method, callback: 0, receiver: "array" };
         if (owner === "collection" && method === "forEach") return { kind: "hof", method, callback: 0, receiver: "collection" };
+      }
+      for (const [owner, methods] of Object.entries(BUILTIN_CALLBACKS)) {
+        // ("array": the lowering's shape for a method read from a receiver, `__co.hofs.replace(s, re, fn)`.)
+        if (method in methods && this.declaredBy(callee.name, new Set([owner]))) return { kind: "hof", method, callback: methods[method], receiver: "array" };
       }
       // `it.next()` / `return()` / `throw()` on a generator: a user generator's may suspend (runtime-checked).
       if ((method === "next" || method === "return" || method === "throw") && this.declaredBy(callee.name, GENERATOR_INTERFACES)) return { kind: "dynamic" };
@@ -519,7 +558,12 @@ export class ColourMap {
         if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "from", callback: 1, receiver: "arrayFrom" };
       }
     }
+    return this.resolveCallee(callee, fileSet);
+  }
 
+  /** What calling `callee` reaches (the part of call resolution that depends on the callee only). */
+  private resolveCallee(callee: ts.Expression, fileSet: Set<ts.SourceFile>): CallTarget {
+    const ts = this.ts;
     // An IIFE: `(() => …)()`, `(function () { … })()`.
     if ((ts.isArrowFunction(callee) || ts.isFunctionExpression(callee)) && this.functions.has(callee)) {
       return { kind: "functions", fns: [callee], slot: false, name: functionName(ts, callee) };
@@ -646,6 +690,9 @@ export class ColourMap {
     const iterFnType = this.checker.getTypeOfSymbolAtLocation(iteratorProp, expr);
     const sig = iterFnType.getCallSignatures()[0];
     if (sig === undefined) return undefined;
+    // `*[Symbol.iterator]() { … }` in our code: a generator method, whose `next` suspends when its body does.
+    const generators = (iteratorProp.declarations ?? []).filter((d): d is ts.MethodDeclaration => ts.isMethodDeclaration(d) && d.body !== undefined && this.functions.has(d) && isGeneratorFunction(ts, d));
+    if (generators.length > 0) return { kind: "functions", fns: generators, slot: false, name: "[Symbol.iterator]" };
     // `[Symbol.iterator]() { return { next: () => … } }` in our code: the literal's own `next`.
     for (const d of iteratorProp.declarations ?? []) {
       if (!ts.isMethodDeclaration(d) || d.body === undefined || !fileSet.has(d.getSourceFile())) continue;
@@ -968,14 +1015,55 @@ export class ColourMap {
 
 // ── helpers shared with the lowering ─────────────────────────────────────
 
-/** A sync generator function declaration or expression (not a method). */
+/** A sync generator: function declaration or expression, or method (class or object literal, static too). */
 function isGeneratorFunction(ts: TS, n: ts.Node): boolean {
-  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
+  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined && !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Async);
 }
 
-/** Does a generator's own body use `yield*` (not counting nested functions)? */
-function containsDelegation(ts: TS, fn: FunctionNode): boolean {
-  return fn.body !== undefined && containsOutsideFunctions(ts, fn.body, (n) => ts.isYieldExpression(n) && n.asteriskToken !== undefined);
+/**
+ * An iteration site that is not a call: `for (… of x)`; `yield* x` in a sync
+ * generator (its `next` steps x's); and the forms that drain or step an
+ * iterable inside one expression (generator-iteration.ts lowers them): a
+ * spread `...x` in an array literal or arguments, `const [a, b] = x`,
+ * `[a, b] = x` as a statement, and `Array.from(x)` (the site is the name
+ * `from`, the call itself being a call site).
+ */
+export function isIterationSite(ts: TS, n: ts.Node): boolean {
+  return iteratedExpression(ts, n) !== undefined;
+}
+
+/** The iterable an iteration site steps (see {@link isIterationSite}), or undefined when `n` is none. */
+export function iteratedExpression(ts: TS, n: ts.Node): ts.Expression | undefined {
+  if (ts.isForOfStatement(n)) return n.awaitModifier === undefined ? n.expression : undefined;
+  if (ts.isYieldExpression(n)) return n.asteriskToken !== undefined && n.expression !== undefined && !isInAsyncFunction(ts, n) ? n.expression : undefined;
+  if (ts.isSpreadElement(n)) {
+    const p = n.parent;
+    if (ts.isCallExpression(p) || ts.isNewExpression(p)) return n.expression;
+    return ts.isArrayLiteralExpression(p) && !isAssignmentPattern(ts, p) ? n.expression : undefined;
+  }
+  if (ts.isVariableDeclaration(n)) return ts.isArrayBindingPattern(n.name) && n.initializer !== undefined ? n.initializer : undefined;
+  if (ts.isBinaryExpression(n)) {
+    return n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isArrayLiteralExpression(n.left) && ts.isExpressionStatement(n.parent) ? n.right : undefined;
+  }
+  if (ts.isIdentifier(n) && n.text === "from" && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n && ts.isIdentifier(n.parent.expression) && n.parent.expression.text === "Array") {
+    const call = n.parent.parent;
+    return ts.isCallExpression(call) && call.expression === n.parent && call.arguments.length === 1 && !ts.isSpreadElement(call.arguments[0]) ? call.arguments[0] : undefined;
+  }
+  return undefined;
+}
+
+/** Is this array literal (or one it is nested in) the target of a destructuring assignment? */
+function isAssignmentPattern(ts: TS, n: ts.Expression): boolean {
+  let x: ts.Node = n;
+  while (ts.isArrayLiteralExpression(x.parent) || ts.isObjectLiteralExpression(x.parent) || ts.isSpreadElement(x.parent) || ts.isPropertyAssignment(x.parent) ||
+    ts.isSpreadAssignment(x.parent) || ts.isParenthesizedExpression(x.parent) || (ts.isBinaryExpression(x.parent) && x.parent.left === x && x.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isExpressionStatement(x.parent.parent) && (ts.isArrayLiteralExpression(x.parent.parent) || ts.isPropertyAssignment(x.parent.parent)))) x = x.parent;
+  const p = x.parent;
+  return (ts.isBinaryExpression(p) && p.left === x && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) || ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === x);
+}
+
+function isInAsyncFunction(ts: TS, n: ts.Node): boolean {
+  for (let p = n.parent; p !== undefined; p = p.parent) if (ts.isFunctionLike(p)) return (ts.getCombinedModifierFlags(p as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+  return false;
 }
 
 /** Does `n` contain a node that `is` accepts, outside nested functions (`n` itself may be one)? */

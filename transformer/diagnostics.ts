@@ -28,8 +28,7 @@ export const CODES = {
   SUSPENDING_ACCESSOR: 1002,
   /** A field initialiser or static block calls suspending code. */
   SUSPENDING_INITIALIZER: 1003,
-  /** A user generator calls suspending code. */
-  SUSPENDING_GENERATOR: 1004,
+  // 1004 (a user generator method, or one delegating with `yield*`, would suspend) is retired: every generator is lowered.
   /** A suspending callback is passed to an uncompiled API that calls it synchronously. */
   CALLBACK_TO_UNCOMPILED: 1005,
   /** Suspending statements at the top level of a CommonJS module. */
@@ -45,6 +44,8 @@ export const CODES = {
   UNWIND_UNSUPPORTED: 1011,
   /** An import of JavaScript compiled with colorless whose declarations carry no `@suspends` tags. */
   UNTAGGED_COMPILED_IMPORT: 1012,
+  /** A suspending iterable is iterated synchronously (a built-in consuming it, a destructuring that cannot be lowered). */
+  SYNCHRONOUS_ITERATION: 1013,
 } as const;
 
 /** tsc style: `src/a.ts:3:5 - error CL1002: message`. */

@@ -83,6 +83,16 @@ describe("emitted code", () => {
     expect(code).toBe(readFileSync(snapshot, "utf8"));
   });
 
+  test("the user-generator example (generator methods, `yield*`) matches its snapshot", () => {
+    const file = fixture("emit", "user-generators", "input.ts");
+    const project = ColorlessProject.create({ tsconfig: false, rootNames: [file], rootDir: repoRoot, options: { sourceMap: false } });
+    const { code, diagnostics } = project.emitFile(file);
+    expect(diagnostics).toEqual([]);
+    const snapshot = fixture("emit", "user-generators", "expected.js");
+    if (process.env.COLORLESS_UPDATE_SNAPSHOTS === "1") writeFileSync(snapshot, code);
+    expect(code).toBe(readFileSync(snapshot, "utf8"));
+  });
+
   test("stress mode puts a suspension point before every statement of suspending code only", () => {
     const src = `import { sleep } from "colorless";
 export function f(): number { const a = 1; sleep(1); return a; }

@@ -32,6 +32,9 @@ import { hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode }
 import { CODES } from "../diagnostics.js";
 import { callbackUse } from "../callbacks.js";
 import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, twinMemberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
+import { GeneratorMethods, inParameterList } from "./generator-methods.js";
+import { IterationLowering } from "./generator-iteration.js";
+import { lowerTaggedTemplate } from "./generator-templates.js";
 import type { TS } from "../typescript.js";
 
 type Mode = "plain" | "suspending" | "twin" | "async";
@@ -81,6 +84,10 @@ class FileLowering {
   private usesNewTarget = false;
   /** Object literals with a lowered method using `super` → the binding their twins reach the literal through. */
   private readonly homes = new Map<ts.ObjectLiteralExpression, ts.Identifier>();
+  /** Suspending generator methods (generator-methods.ts). */
+  private readonly generatorMethods: GeneratorMethods;
+  /** Spreading and destructuring suspending iterables (generator-iteration.ts). */
+  private readonly iteration: IterationLowering;
 
   constructor(
     private readonly lc: LoweringContext,
@@ -89,6 +96,26 @@ class FileLowering {
   ) {
     this.ts = lc.ts;
     this.f = tctx.factory;
+    this.generatorMethods = new GeneratorMethods({
+      ts: lc.ts, f: tctx.factory, colours: lc.colours,
+      plain: (node, name) => this.inFrame({ mode: "plain", name: this.frame.name, temps: [] }, () =>
+        this.f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, name, node.questionToken, node.typeParameters,
+          this.ts.visitNodes(node.parameters, this.visit, this.ts.isParameter), node.type, this.ts.visitNode(node.body, this.visit, this.ts.isBlock))),
+      lowered: (node, name) => this.userGeneratorTwin(node, name),
+      visitExpr: (e) => this.visitExpr(e),
+      runtime: (name, args) => this.runtime(name, args),
+      hoist: (st) => this.hoist(st),
+      temp: () => this.temp(),
+    });
+    this.iteration = new IterationLowering({
+      ts: lc.ts, f: tctx.factory, colours: lc.colours, checker: lc.checker,
+      suspends: () => this.frame.mode === "suspending" || this.frame.mode === "twin",
+      visit: (n) => this.visit(n),
+      visitExpr: (e) => this.visitExpr(e),
+      runtime: (name, args) => this.runtime(name, args),
+      suspendingCall: (site, call) => this.withSite(site, call, []),
+      warn: (node, code, message) => this.report(node, code, "warning", message),
+    });
   }
 
   run(): ts.SourceFile {
@@ -137,6 +164,14 @@ class FileLowering {
       const guarded = this.guardOptionalChain(node);
       if (guarded !== undefined) return guarded;
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
+    }
+    if (this.generatorMethods.owns(node)) return this.generatorMethods.visitContainer(node, this.visit);
+    const iterated = this.iteration.visit(node);
+    if (iterated !== undefined) return iterated;
+    if (ts.isTaggedTemplateExpression(node)) {
+      const tagged = lowerTaggedTemplate({ ts, f: this.f, colours: this.lc.colours, suspends: () => this.frame.mode === "suspending" || this.frame.mode === "twin",
+        visitExpr: (e) => this.visitExpr(e), runtime: (n, a) => this.runtime(n, a), runtimeRef: (n) => this.runtimeRef(n), suspendingCall: (site, call, args) => this.withSite(site, call, args) }, node);
+      if (tagged !== undefined) return tagged;
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isYieldExpression(node) && this.frame.userGenerator === true) return this.visitUserYield(node);
@@ -229,7 +264,9 @@ class FileLowering {
     const colours = this.lc.colours;
     const info = colours.info(node);
     const colour = colours.emitted(node);
-    if (info !== undefined && colours.isSuspendingGenerator(node)) return this.lowerUserGenerator(node as ts.FunctionDeclaration | ts.FunctionExpression, info.name);
+    if (info !== undefined && colours.isSuspendingGenerator(node)) {
+      return ts.isMethodDeclaration(node) ? this.generatorMethods.method(node, info.name) : this.lowerUserGenerator(node as ts.FunctionDeclaration | ts.FunctionExpression, info.name);
+    }
     if (info?.restricted !== undefined && info.wouldSuspend === true) this.reportRestricted(node, info.restricted);
     if (colour === "plain") {
       const mode: Mode = info?.restricted === "async" ? "async" : "plain";
@@ -298,13 +335,7 @@ class FileLowering {
     const f = this.f;
     this.usesRuntime = true;
     const original = this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as ts.FunctionDeclaration | ts.FunctionExpression;
-    const params = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
-    const frame: Frame = { mode: "suspending", name, temps: [], userGenerator: true };
-    const body = this.inFrame(frame, () => {
-      const statements = this.visitStatementList(node.body!.statements);
-      statements.unshift(...this.tempDeclarations(frame));
-      return ts.setTextRange(f.createBlock(statements, true), node.body!);
-    });
+    const { params, body } = this.userGeneratorTwin(node, name);
     if (ts.isFunctionDeclaration(node)) {
       const id = node.name ?? f.createUniqueName("default");
       const coId = f.createIdentifier(`${id.text}$co`);
@@ -315,6 +346,18 @@ class FileLowering {
     }
     const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
     return this.runtime("generatorTwin", [original as ts.FunctionExpression, gen]);
+  }
+
+  /** The twin's parameters and lowered body of a user generator (function or method). */
+  private userGeneratorTwin(node: ts.FunctionDeclaration | ts.FunctionExpression | ts.MethodDeclaration, name: string): { params: ts.ParameterDeclaration[]; body: ts.Block } {
+    const params = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
+    const frame: Frame = { mode: "suspending", name, temps: [], userGenerator: true };
+    const body = this.inFrame(frame, () => {
+      const statements = this.visitStatementList(node.body!.statements);
+      statements.unshift(...this.tempDeclarations(frame));
+      return this.ts.setTextRange(this.f.createBlock(statements, true), node.body!);
+    });
+    return { params, body };
   }
 
   /** `g(a)` / `o.g(a)` → `__co.startGenerator(g, void 0, [a])` / `(t = o, __co.startGenerator(t.g, t, [a]))`. */
@@ -332,7 +375,7 @@ class FileLowering {
         this.runtime("startGenerator", [f.createPropertyAccessExpression(t, callee.name), t, args]),
       ]));
     }
-    return undefined;
+    return this.generatorMethods.start(node, args);
   }
 
   /** `let t_1, t_2;` for the temporaries a frame's lowering used (none when it used none). */
@@ -344,6 +387,8 @@ class FileLowering {
 
   /** `yield v` in a user generator's twin: `(yield __co.userYield(v))`, the value it is resumed with unchanged. */
   private visitUserYield(node: ts.YieldExpression): ts.Expression {
+    // `yield* x`: a native `yield*` over the runtime's delegation, which forwards next/throw/return and may suspend.
+    if (node.asteriskToken !== undefined) return this.f.createParenthesizedExpression(this.f.createYieldExpression(node.asteriskToken, this.runtime("delegate", [this.visitExpr(node.expression!)])));
     const value = node.expression === undefined ? this.f.createVoidZero() : this.visitExpr(node.expression);
     return this.yieldOf(this.runtime("userYield", [value]));
   }
@@ -642,7 +687,10 @@ class FileLowering {
       if (lowered !== undefined) return lowered;
     }
     if (target !== undefined && mode === "async" && colour === "S") {
-      return this.awaitAsChild(node, target);
+      if (!inParameterList(ts, node)) return this.awaitAsChild(node, target);
+      // `await` is a SyntaxError in a parameter list: the default runs in blocking mode, as in a twin's (visitParameters).
+      this.report(node, CODES.SUSPENDING_PARAMETER_DEFAULT, "warning",
+        `the default value of a parameter of \`${this.frame.name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`);
     }
     if (target?.kind === "external" && target.decl !== undefined && isGoCall(ts, node, target.decl) && (mode === "suspending" || mode === "twin")) {
       // Record where `go` was called, for logical stacks.
@@ -1225,10 +1273,9 @@ class FileLowering {
     } else if (kind === "captures") {
       this.report(where, CODES.ARROW_CAPTURES, "warning",
         `the arrow function \`${info.name}\` would suspend${why}, but it uses its surroundings' \`super\` or \`arguments\`, which a resumable twin cannot capture; it runs in blocking mode (no other fiber runs meanwhile). Read them into a local first (\`const args = arguments\`, \`const m = super.method.bind(this)\`), or use a method.`);
-    } else {
-      this.report(where, CODES.SUSPENDING_GENERATOR, "error",
-        `the generator \`${info.name}\` would suspend${why}, ${this.ts.isMethodDeclaration(node) ? "and it is a generator method, which colorless does not lower yet (a generator function may suspend)" : "and it delegates with \`yield*\`, whose forwarding of next/throw/return colorless does not lower yet"}; an \`async function*\` may suspend too. Iterate inner iterables with \`for…of\` and \`yield\` each value, make it a generator function, or use a Channel fed by \`go\`.`);
     }
+    // "generator": every sync generator that would suspend is lowered (lowerUserGenerator, generator-methods.ts), so
+    // CL1004 is retired; an async one awaits its suspending calls ("async" above).
   }
 
   /** Migration help: a blocking `node:fs`/`node:child_process` call inside suspending code stalls every fiber. */
