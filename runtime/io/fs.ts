@@ -65,12 +65,26 @@ function withSignal(args: unknown[], signal: AbortSignal): unknown[] {
 
 /** An fd opened for a call that was cancelled meanwhile: nobody will ever close it. */
 function closeLate(fd: unknown): void {
-  if (typeof fd === "number") nodeFs.close(fd, () => {});
+  // Synchronous for the same reason as removeLate: closed before the cancellation is reported.
+  if (typeof fd !== "number") return;
+  try {
+    nodeFs.closeSync(fd);
+  } catch {
+    // Already closed.
+  }
 }
 
 /** A temporary directory made for a call that was cancelled meanwhile: nobody knows its name. */
 function removeLate(path: unknown): void {
-  if (typeof path === "string") nodeFs.rmdir(path, () => {});
+  // Synchronous on purpose: the cancellation is reported once this returns (runtime/io/cancel.ts), and
+  // an asynchronous rmdir would remove the directory after the report (an effect after the error).
+  // Removing a just-created empty directory takes microseconds.
+  if (typeof path !== "string") return;
+  try {
+    nodeFs.rmdirSync(path);
+  } catch {
+    // Already gone, or no longer empty (someone else wrote into it): leave it.
+  }
 }
 
 /**
