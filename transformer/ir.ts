@@ -46,8 +46,8 @@ export type IrCall =
    * fiber and by the built-in itself in blocking mode. No receiver: `Array.from`.
    */
   | { kind: "hof"; twin: string; receiver: ts.Expression | undefined; args: ts.Expression[] }
-  /** `obj[key](...args)` with a runtime check (the method is read once). */
-  | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[] };
+  /** `obj[key](...args)` with a runtime check (the method is read once; `fn`: already read, `o.m?.()`). */
+  | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[]; fn?: ts.Expression };
 
 /** A statement of the normalised body. `lo`/`hi`: the first and last site index inside (compound statements with sites only). */
 export type IrStmt =
@@ -94,6 +94,12 @@ export interface IrFunction {
    * the function and its closures, is emitted with the new name.
    */
   renames: ReadonlyMap<ts.Symbol, string>;
+  /**
+   * Template objects of tagged templates the pass split (a site in a
+   * substitution): the emitter declares each once at the top of the module,
+   * `const name = __uw.tpl\`…\``, so the tag sees one object per source site.
+   */
+  templates: ReadonlyArray<{ name: ts.Identifier; template: ts.TemplateLiteral }>;
 }
 
 /** A construct the normalisation cannot express yet: reported as CL1011 with its node. */

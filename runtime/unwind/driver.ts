@@ -30,6 +30,7 @@
  * since the last resume.
  */
 import { S, compiled, type Continuation, type PendingOp } from "./state.js";
+import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY } from "../emitted.js";
@@ -60,34 +61,34 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): u
     S.k = 1;
     return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
   }
-  const twin = (fn as { $co?: unknown }).$co;
-  if (typeof twin === "function") return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], thisArg, args);
+  const leaf = leafTwin(fn, undefined, undefined);
+  if (leaf !== undefined) return defer(fn as PendingOp["entry"], leaf.twin, thisArg, args);
   return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
 }
 
 /**
  * `obj[key](...args)` when the method's colour is not known statically. The
- * method is read once, as the original expression reads it. Runtime objects'
- * operations (`ch.receive`, `mutex.lock`) have a `key$co` twin and maybe a
- * `key$try` fast path, tried first so that an operation that can complete at
- * once starts no unwind.
+ * method is read once, as the original expression reads it (`fn`, when the
+ * caller already read it: `o.m?.()` tests it first). Runtime objects'
+ * operations (`ch.receive`, `mutex.lock`) have a twin and maybe a fast path,
+ * tried first so that an operation that can complete at once starts no
+ * unwind.
  */
-export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[]): unknown {
-  const target = obj as Record<PropertyKey, unknown>;
-  const fn = target[key];
-  if (typeof fn === "function" && !compiled.has(fn) && typeof key === "string") {
-    const twin = target[`${key}$co`];
-    if (typeof twin === "function") {
-      const fast = target[`${key}$try`];
-      if (typeof fast === "function") {
-        const r = (fast as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
-        if (r !== NOT_READY) return r;
-      }
-      return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], obj, args);
-    }
-  }
+export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[], fn: unknown = (obj as Record<PropertyKey, unknown>)[key]): unknown {
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-  return call(fn, obj, args);
+  if (compiled.has(fn)) {
+    S.k = 1;
+    return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
+  }
+  const leaf = leafTwin(fn, obj, key);
+  if (leaf !== undefined) {
+    if (leaf.fast !== undefined) {
+      const r = leaf.fast.apply(obj, args as unknown[]);
+      if (r !== NOT_READY) return r;
+    }
+    return defer(fn as PendingOp["entry"], leaf.twin, obj, args);
+  }
+  return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
 }
 
 function defer(entry: PendingOp["entry"], twin: PendingOp["twin"], thisArg: unknown, args: readonly unknown[]): undefined {
@@ -148,6 +149,16 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
   const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
   return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+}
+
+/**
+ * The template object of a tagged template whose substitutions suspend:
+ * evaluated once per source site at the top of the module
+ * (`const $tpl = __uw.tpl\`a${0}b\``), so the tag gets the same frozen
+ * strings array on every call, as it would untransformed.
+ */
+export function tpl(strings: TemplateStringsArray): TemplateStringsArray {
+  return strings;
 }
 
 /** Thrown into a `try` block by a seek copy to enter its `catch` handler; never bound by the handler. */

@@ -28,11 +28,8 @@ const REFUSED: Record<string, string> = {
   "hand/for_in": "ForInStatement",
   "hand/let_per_iteration": "captured by a closure",
   "hand/nested_destructure": "destructuring default",
-  "hand/optional_call": "optional call",
-  "hand/optional_chain_long": "optional call",
   "hand/param_defaults": "parameter default",
   "hand/static_and_private": "#private method",
-  "hand/template_literals": "TaggedTemplateExpression",
   "hand/top_level_statements": "top level of a module",
   "hand/top_level_await": "top level of a module",
   "hand/top_level_class_order": "top level of a module",
@@ -40,10 +37,8 @@ const REFUSED: Record<string, string> = {
   "hand/top_level_tdz_const": "top level of a module",
   "hand/class_fields_in_suspending_code": "top level of a module",
   "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
-  "hand/optional_chain_deep": "optional call",
   "hand/generator_suspends": "suspending generator",
   "hand/generator_property_overridden": "",
-  "hand/super_calls": "optional call",
   "hand/super_object_literal": "`super` or `arguments`",
 };
 
@@ -279,6 +274,34 @@ export function main(): void {
   console.log(f.join(), stackDepths.every((d) => d < 100) ? "flat" : "deep " + stackDepths.join(","));
 }
 `,
+  // Optional chains and tagged templates around suspending calls: short-circuits skip arguments, methods keep
+  // \`this\` and runtime objects' twins, template objects keep their identity per source site.
+  chains: `
+import { sleep, Channel } from "colorless";
+function s<T>(v: T): T { sleep(0); return v; }
+const log: string[] = [];
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+class Counter { n = 0; inc(by: number): number { sleep(0); this.n += by; return this.n; } }
+const seen = new Set<TemplateStringsArray>();
+function tag(strings: TemplateStringsArray, ...vals: unknown[]): string { seen.add(strings); return strings.raw.join("|") + ":" + vals.join(","); }
+const obj = { pre: "p", m(this: { pre: string }, strings: TemplateStringsArray, ...v: unknown[]): string { return this.pre + strings.join("_") + v.join(""); } };
+export function main(): void {
+  const c: Counter | undefined = s(new Counter());
+  const none: Counter | undefined = s(undefined);
+  log.push(String(c?.inc(ev("a", 2))), String(none?.inc(ev("never", 1))));
+  log.push(String(c?.["inc"]?.(ev("b", 3))));
+  const ch = new Channel<number>(1);
+  ch.send(5);
+  const maybe: Channel<number> | undefined = s(ch);
+  log.push(String(maybe?.receive?.()));
+  for (let i = 0; i < 3; i++) log.push(tag\`x\${s(i)}y\${i}\`);
+  log.push(obj.m\`a\${s(1)}b\`);
+  log.push(String(seen.size));
+  const list: { next?: { get(k: number): number } } = { next: { get: (k) => s(k * 10) } };
+  log.push(String((none as unknown as typeof list)?.next?.get(ev("never", 1))), ev("c", "c"), String(list.next?.get(s(1))));
+  console.log(log.join(" "));
+}
+`,
   reflection: `
 import { sleep } from "colorless";
 export function decl(a: number, b: number): number {
@@ -323,6 +346,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10",
   try_finally: "try,resumed,finally,r=1,caught boom,fin2,before,caught boom",
   loops: "w0 w2 d0 d1 00 01 10 11 case x case x case y default z",
   suspending_tests: "do1 do3 do4 f00 f02 f20 f22 k2 k3 one two two dflt3 four",
@@ -361,7 +385,7 @@ describe("unwind backend: focused programs", () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
+  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
     expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);

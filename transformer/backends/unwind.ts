@@ -92,6 +92,8 @@ class UnwindFileLowering {
   private readonly uw: ts.Identifier;
   private readonly uws: ts.Identifier;
   private readonly oracle: SiteOracle;
+  /** Template objects of split tagged templates, declared at the top of the module (IrFunction.templates). */
+  private readonly templates: ts.Statement[] = [];
 
   constructor(
     private readonly lc: LoweringContext,
@@ -135,7 +137,7 @@ class UnwindFileLowering {
     ], ts.NodeFlags.Const));
     let at = 0;
     while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...statements.slice(at)];
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...this.templates, ...statements.slice(at)];
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -298,6 +300,7 @@ class UnwindFileLowering {
     }
     this.usesRuntime = true;
     for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
+    for (const t of n.result.templates) this.templates.push(this.templateObject(t.name, t.template));
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;
     if (ts.isFunctionDeclaration(node)) {
@@ -377,6 +380,17 @@ class UnwindFileLowering {
     ];
     void node;
     return f.createBlock(statements, true);
+  }
+
+  /** `const $tpl = __uw.tpl\`a${0}b\``: the strings of a tagged template, without its substitutions. */
+  private templateObject(name: ts.Identifier, template: ts.TemplateLiteral): ts.Statement {
+    const ts = this.ts;
+    const f = this.f;
+    const bare = ts.isNoSubstitutionTemplateLiteral(template)
+      ? template
+      : f.createTemplateExpression(template.head, template.templateSpans.map((s) => f.createTemplateSpan(f.createNumericLiteral(0), s.literal)));
+    const tagged = f.createTaggedTemplateExpression(f.createPropertyAccessExpression(this.uw, "tpl"), undefined, bare);
+    return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, tagged)], ts.NodeFlags.Const));
   }
 
   private inHoistScope<T>(body: () => T): { value: T; hoisted: ts.Statement[] } {

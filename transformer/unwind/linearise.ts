@@ -57,6 +57,8 @@ export abstract class Lineariser {
       const l = this.lin(e.expression);
       return { pre: l.pre, value: f.createParenthesizedExpression(l.value) };
     }
+    if (ts.isOptionalChain(e)) return this.optionalChain(e);
+    if (ts.isTaggedTemplateExpression(e)) return this.taggedTemplate(e);
     if (ts.isCallExpression(e)) return this.call(e, discard);
     if (ts.isBinaryExpression(e)) return this.binary(e, discard);
     if (ts.isConditionalExpression(e)) {
@@ -110,6 +112,10 @@ export abstract class Lineariser {
     }
     return this.refuse(e, `a suspending call inside a ${ts.SyntaxKind[e.kind]}`);
   }
+
+  /** Optional chains and tagged templates (chains.ts). */
+  protected abstract optionalChain(e: ts.Expression): Lin;
+  protected abstract taggedTemplate(e: ts.TaggedTemplateExpression): Lin;
 
   /** A site or a call with suspending parts. */
   protected call(e: ts.CallExpression, discard: boolean): { pre: IrStmt[]; value: ts.Expression | undefined } {

@@ -10,7 +10,8 @@ import type ts from "typescript";
 import { isFunctionNode } from "../colour.js";
 import type { TS } from "../typescript.js";
 import type { IrFunction, IrHandler, IrStmt } from "../ir.js";
-import { Lineariser, type SiteOracle } from "./linearise.js";
+import { ChainLineariser } from "./chains.js";
+import type { SiteOracle } from "./linearise.js";
 import { bindingToAssignment, boundIdentifiers, isValueReference, range } from "./syntax.js";
 
 export type { SiteOracle } from "./linearise.js";
@@ -20,7 +21,7 @@ export type { SiteOracle } from "./linearise.js";
 /** Labels made by suspendingFinally: a jump to one always leaves any inner try (its label is outside). */
 const finLabels = new WeakSet<ts.Identifier>();
 
-export class Normaliser extends Lineariser {
+export class Normaliser extends ChainLineariser {
   private readonly locals: ts.Identifier[] = [];
   private readonly localNames = new Set<string>();
   private readonly functions: ts.FunctionDeclaration[] = [];
@@ -37,7 +38,7 @@ export class Normaliser extends Lineariser {
     const ts = this.ts;
     const body = this.fn.body!;
     const list: IrStmt[] = ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body);
-    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames };
+    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates };
   }
 
   // ── statements ───────────────────────────────────────────────────────
