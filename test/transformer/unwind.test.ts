@@ -24,10 +24,8 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 const REFUSED: Record<string, string> = {
   "hand/closure_in_catch_and_loop": "captured by a closure",
   "hand/computed_keys": "class expression",
-  "hand/destructuring_defaults": "destructuring default",
   "hand/for_in": "ForInStatement",
   "hand/let_per_iteration": "captured by a closure",
-  "hand/nested_destructure": "destructuring default",
   "hand/param_defaults": "parameter default",
   "hand/static_and_private": "#private method",
   "hand/top_level_statements": "top level of a module",
@@ -302,6 +300,44 @@ export function main(): void {
   console.log(log.join(" "));
 }
 `,
+  // Destructuring with suspending defaults and keys: the iterator protocol step by step (defaults between steps,
+  // closing when the pattern ends early or an element throws), rest elements, catch and for…of patterns.
+  patterns: `
+import { sleep } from "colorless";
+function s<T>(v: T): T { sleep(0); return v; }
+const log: string[] = [];
+function* gen(n: number): Generator<number | undefined> {
+  try { for (let i = 0; i < n; i++) { log.push("g" + i); yield i === 1 ? undefined : i; } } finally { log.push("closed"); }
+}
+function fail(): number { throw new Error("boom"); }
+export function main(): void {
+  const [a, b = s(10), c] = gen(5);
+  log.push(\`\${a},\${b},\${c}\`);
+  const [p = s(1), ...more] = gen(3);
+  log.push(\`\${p},\${more.join("+")}\`);
+  try {
+    const [x, y = s(fail())] = gen(4);
+    log.push("not reached " + x + y);
+  } catch (e) {
+    log.push((e as Error).message);
+  }
+  const k = "kk";
+  const { [s(k)]: v1 = s(2), other = 3, ...restObj } = { kk: undefined, other: 4, z: 5, [Symbol.for("q")]: 6 } as Record<string | symbol, number | undefined>;
+  log.push(\`\${v1} \${other} \${JSON.stringify(restObj)} \${Object.getOwnPropertySymbols(restObj).length}\`);
+  try {
+    throw { msg: "m" };
+  } catch ({ code = s(7), msg }) {
+    log.push(code + msg);
+  }
+  for (const [i, { v = s(i * 2) }] of [[1, {}], [2, { v: 9 }]] as Array<[number, { v?: number }]>) log.push(\`\${i}:\${v}\`);
+  const o = { f: 0, g: 0 };
+  let q: number;
+  [o.f = s(5), q = s(8)] = [undefined];
+  ({ g: o.g = s(6) } = {} as { g?: number });
+  log.push(\`\${o.f} \${o.g} \${q}\`);
+  console.log(log.join(" "));
+}
+`,
   reflection: `
 import { sleep } from "colorless";
 export function decl(a: number, b: number): number {
@@ -346,6 +382,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  patterns: 'g0 g1 g2 closed 0,10,2 g0 g1 g2 closed 0,+2 g0 g1 closed boom 2 4 {"z":5} 1 7m 1:2 2:9 5 6 8',
   chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10",
   try_finally: "try,resumed,finally,r=1,caught boom,fin2,before,caught boom",
   loops: "w0 w2 d0 d1 00 01 10 11 case x case x case y default z",
@@ -385,7 +422,7 @@ describe("unwind backend: focused programs", () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
+  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
     expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);

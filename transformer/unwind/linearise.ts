@@ -116,6 +116,8 @@ export abstract class Lineariser {
   /** Optional chains and tagged templates (chains.ts). */
   protected abstract optionalChain(e: ts.Expression): Lin;
   protected abstract taggedTemplate(e: ts.TaggedTemplateExpression): Lin;
+  /** Destructuring with a site in the pattern (patterns.ts); `source` is an operand. */
+  protected abstract destructure(pattern: ts.BindingName | ts.ObjectLiteralExpression | ts.ArrayLiteralExpression, source: ts.Expression): IrStmt[];
 
   /** A site or a call with suspending parts. */
   protected call(e: ts.CallExpression, discard: boolean): { pre: IrStmt[]; value: ts.Expression | undefined } {
@@ -222,9 +224,11 @@ export abstract class Lineariser {
         return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
       }
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
-        if (this.hasSite(e.left)) return this.refuse(e.left, "a suspending destructuring target");
         const r = this.lin(e.right);
-        return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+        if (!this.hasSite(e.left)) return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+        // A default or computed key in the pattern suspends: expand it (patterns.ts); the value is the right side.
+        const v = this.temp();
+        return { pre: [...r.pre, this.assign(v, r.value), ...this.destructure(e.left, v)], value: v };
       }
       const target = this.lvalue(e.left, [e.right]);
       if (target === undefined) return this.refuse(e.left, "this assignment target");

@@ -10,7 +10,7 @@ import type ts from "typescript";
 import { isFunctionNode } from "../colour.js";
 import type { TS } from "../typescript.js";
 import type { IrFunction, IrHandler, IrStmt } from "../ir.js";
-import { ChainLineariser } from "./chains.js";
+import { PatternLineariser } from "./patterns.js";
 import type { SiteOracle } from "./linearise.js";
 import { bindingToAssignment, boundIdentifiers, isValueReference, range } from "./syntax.js";
 
@@ -21,7 +21,7 @@ export type { SiteOracle } from "./linearise.js";
 /** Labels made by suspendingFinally: a jump to one always leaves any inner try (its label is outside). */
 const finLabels = new WeakSet<ts.Identifier>();
 
-export class Normaliser extends ChainLineariser {
+export class Normaliser extends PatternLineariser {
   private readonly locals: ts.Identifier[] = [];
   private readonly localNames = new Set<string>();
   private readonly functions: ts.FunctionDeclaration[] = [];
@@ -246,12 +246,13 @@ export class Normaliser extends ChainLineariser {
       const value = f.createPropertyAccessExpression(r, "value");
       if (ts.isVariableDeclarationList(s.initializer)) {
         const decl = s.initializer.declarations[0]!;
-        if (this.hasSite(decl.name)) return this.refuse(decl.name, "a suspending destructuring default");
         for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
-        bind = [assign(this.target(decl.name), value)];
+        bind = this.destructure(decl.name, value);
       } else {
-        if (this.hasSite(s.initializer)) return this.refuse(s.initializer, "a suspending for…of target");
-        bind = [assign(s.initializer as ts.Expression, value)];
+        const target = s.initializer as ts.Expression;
+        if (ts.isObjectLiteralExpression(target) || ts.isArrayLiteralExpression(target)) bind = this.destructure(target, value);
+        else if (this.hasSite(target)) return this.refuse(target, "a suspending for…of target");
+        else bind = [assign(target, value)];
       }
       const body = this.list([s.statement], true);
       const loopBody: IrStmt[] = [
@@ -316,14 +317,17 @@ export class Normaliser extends ChainLineariser {
     const block = this.list(s.tryBlock.statements, true);
     const cc = s.catchClause;
     let handler: IrHandler | undefined;
-    if (cc !== undefined && this.hasSite(cc.block)) {
+    if (cc !== undefined && (this.hasSite(cc.block) || (cc.variableDeclaration !== undefined && this.hasSite(cc.variableDeclaration)))) {
       const decl = cc.variableDeclaration;
-      if (decl !== undefined) {
-        if (this.hasSite(decl.name)) return this.refuse(decl.name, "a suspending destructuring default");
-        for (const id of boundIdentifiers(this.ts, decl.name)) this.hoistName(id, decl);
-      }
-      const body = this.list(cc.block.statements, true);
-      handler = { kind: "lowered", param: decl === undefined ? undefined : this.target(decl.name), body, ...range(body) };
+      if (decl !== undefined) for (const id of boundIdentifiers(this.ts, decl.name)) this.hoistName(id, decl);
+      let param: ts.Expression | undefined;
+      let body = this.list(cc.block.statements, true);
+      if (decl !== undefined && !this.ts.isIdentifier(decl.name) && this.hasSite(decl.name)) {
+        // A catch pattern with a suspending default: bind the error to a temporary, destructure it first in the handler.
+        param = this.temp();
+        body = [...this.destructure(decl.name, param), ...body];
+      } else if (decl !== undefined) param = this.target(decl.name);
+      handler = { kind: "lowered", param, body, ...range(body) };
     } else if (cc !== undefined) {
       // A handler with no site never resumes inside: it keeps its own binding, as written.
       this.checkNoVar(cc.block);
@@ -415,7 +419,6 @@ export class Normaliser extends ChainLineariser {
     const isVar = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
     const out: IrStmt[] = [];
     for (const d of list.declarations) {
-      if (this.hasSite(d.name)) return this.refuse(d.name, "a suspending destructuring default");
       for (const id of boundIdentifiers(ts, d.name)) this.hoistName(id, d);
       if (d.initializer === undefined) {
         // `let x;` in a loop body starts each iteration undefined.
@@ -423,6 +426,11 @@ export class Normaliser extends ChainLineariser {
         continue;
       }
       const l = this.lin(d.initializer);
+      if (!ts.isIdentifier(d.name) && this.hasSite(d.name)) {
+        const v = this.temp();
+        out.push(...l.pre, this.assign(v, l.value), ...this.destructure(d.name, v));
+        continue;
+      }
       out.push(...l.pre, this.plain(f.createExpressionStatement(f.createAssignment(this.target(d.name), l.value))));
     }
     return out;
@@ -474,6 +482,10 @@ export class Normaliser extends ChainLineariser {
   }
 
   private usedNames: Set<string> | undefined;
+
+  protected bindingTarget(name: ts.BindingName): ts.Expression {
+    return this.target(name);
+  }
 
   /** A binding name as an assignment target, with hoisted renames applied. */
   private target(name: ts.BindingName): ts.Expression {
