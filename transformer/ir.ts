@@ -70,7 +70,20 @@ export type IrStmt =
    * suspending finally is lowered to a completion record before (normalise.ts).
    */
   | { kind: "try"; block: IrStmt[]; handler: IrHandler | undefined; finalizer: ts.Block | undefined; lo: number; hi: number }
-  | { kind: "labeled"; label: ts.Identifier; body: IrStmt; lo: number; hi: number };
+  | { kind: "labeled"; label: ts.Identifier; body: IrStmt; lo: number; hi: number }
+  /**
+   * `const name = init;` — binds a scope's per-iteration environment
+   * (normalise/scopes.ts). No site; emitted unguarded in every copy, so that
+   * re-entering the scope binds the same object again.
+   */
+  | { kind: "env"; name: ts.Identifier; init: ts.Identifier };
+
+/**
+ * A hoisted binding's new name, or its place in a per-iteration
+ * environment: references inside `inside` (the scope) become `env.x`,
+ * references outside it (a `for` head's test and update) `cur.x`.
+ */
+export type IrRename = string | { cur: ts.Identifier; env: ts.Identifier; inside: ts.Node };
 
 export type IrHandler =
   | { kind: "plain"; clause: ts.CatchClause }
@@ -93,7 +106,7 @@ export interface IrFunction {
    * same name (two sibling blocks' `x`): every reference to the symbol, in
    * the function and its closures, is emitted with the new name.
    */
-  renames: ReadonlyMap<ts.Symbol, string>;
+  renames: ReadonlyMap<ts.Symbol, IrRename>;
   /**
    * Template objects of tagged templates the pass split (a site in a
    * substitution): the emitter declares each once at the top of the module,
@@ -113,7 +126,7 @@ export function rangeOf(list: readonly IrStmt[]): { lo: number; hi: number } | u
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of list) {
-    const r = s.kind === "plain" ? undefined : s.kind === "site" ? { lo: s.index, hi: s.index } : s;
+    const r = s.kind === "plain" || s.kind === "env" ? undefined : s.kind === "site" ? { lo: s.index, hi: s.index } : s;
     if (r === undefined) continue;
     lo = Math.min(lo, r.lo);
     hi = Math.max(hi, r.hi);

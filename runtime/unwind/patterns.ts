@@ -83,3 +83,28 @@ export function restOf(src: unknown, excluded: readonly PropertyKey[]): Record<P
   }
   return out;
 }
+
+/**
+ * `for (k in o)` with a suspending body: an iterator over the keys for…in
+ * would visit (own and inherited enumerable string keys, in its order, each
+ * name once), taken when the loop starts; a key deleted before its turn is
+ * skipped, as for…in skips it. Null and undefined give no keys.
+ */
+export function forIn(o: unknown): Iterator<string> {
+  const keys: string[] = [];
+  if (o !== null && o !== undefined) {
+    // eslint-disable-next-line guard-for-in -- the point is for…in's own order and inherited keys
+    for (const k in o as object) keys.push(k);
+  }
+  const obj = Object(o) as object;
+  let i = 0;
+  return {
+    next(): IteratorResult<string> {
+      while (i < keys.length) {
+        const k = keys[i++]!;
+        if (k in obj) return { done: false, value: k };
+      }
+      return { done: true, value: undefined };
+    },
+  };
+}

@@ -69,6 +69,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
+import type { IrRename } from "../ir.js";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
@@ -165,22 +166,26 @@ class UnwindFileLowering {
   };
 
   /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
-  private readonly renames = new Map<ts.Symbol, string>();
+  private readonly renames = new Map<ts.Symbol, IrRename>();
 
-  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`). */
+  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`, or `{ x: $env.x }`). */
   private renamed(node: ts.Node): ts.Node | undefined {
     const ts = this.ts;
     const f = this.f;
     const checker = this.lc.checker;
+    const replacement = (symbol: ts.Symbol | undefined, at: ts.Node, name: string): ts.Expression | undefined => {
+      const r = symbol === undefined ? undefined : this.renames.get(symbol);
+      if (r === undefined) return undefined;
+      if (typeof r === "string") return f.createIdentifier(r);
+      const inside = at.getSourceFile() === r.inside.getSourceFile() && at.pos >= r.inside.pos && at.end <= r.inside.end;
+      return f.createPropertyAccessExpression(inside ? r.env : r.cur, name);
+    };
     if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
-      const symbol = checker.getShorthandAssignmentValueSymbol(node);
-      const name = symbol === undefined ? undefined : this.renames.get(symbol);
-      return name === undefined ? undefined : f.createPropertyAssignment(node.name.text, f.createIdentifier(name));
+      const value = replacement(checker.getShorthandAssignmentValueSymbol(node), node, node.name.text);
+      return value === undefined ? undefined : f.createPropertyAssignment(node.name.text, value);
     }
     if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
-      const symbol = checker.getSymbolAtLocation(node);
-      const name = symbol === undefined ? undefined : this.renames.get(symbol);
-      return name === undefined ? undefined : f.createIdentifier(name);
+      return replacement(checker.getSymbolAtLocation(node), node, node.text);
     }
     return undefined;
   }
