@@ -113,6 +113,8 @@ export interface IrFunction {
    * `const name = __uw.tpl\`…\``, so the tag sees one object per source site.
    */
   templates: ReadonlyArray<{ name: ts.Identifier; template: ts.TemplateLiteral }>;
+  /** The parameter list to emit when parameter defaults moved into the body (normalise.ts), else undefined. */
+  params: ts.ParameterDeclaration[] | undefined;
 }
 
 /** A construct the normalisation cannot express yet: reported as CL1011 with its node. */

@@ -23,7 +23,6 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
   "hand/computed_keys": "class expression",
-  "hand/param_defaults": "parameter default",
   "hand/static_and_private": "#private method",
   "hand/top_level_statements": "top level of a module",
   "hand/top_level_await": "top level of a module",
@@ -387,6 +386,23 @@ export function main(): void {
   console.log(out.join(" "), "|", fns.map((f) => f()).join(" "));
 }
 `,
+  // Suspending parameter defaults run in the body, in order, after the earlier parameters; \`length\` is kept.
+  params: `
+import { sleep } from "colorless";
+const log: string[] = [];
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+function f(a: number, b = ev("b", a + 1), c = a + b, { d = ev("d", c * 2) }: { d?: number } = {}, ...rest: number[]): string {
+  return [a, b, c, d, rest.length].join(",");
+}
+const g = (x = ev("x", 1), y?: number): number => x + (y ?? 0);
+class K { m(p = ev("p", "dflt")): string { return p; } }
+export function main(): void {
+  log.push(f(1), f(1, 5), f(1, undefined, 7, { d: 0 }, 9, 9));
+  log.push(String(g()), String(g(2, 3)), new K().m(), new K().m("given"));
+  log.push(\`len \${f.length} \${g.length} \${K.prototype.m.length}\`);
+  console.log(log.join(" "));
+}
+`,
   reflection: `
 import { sleep } from "colorless";
 export function decl(a: number, b: number): number {
@@ -431,6 +447,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  params: "b d d b 1,2,3,6,0 1,5,6,12,0 1,2,7,0,2 x p 1 5 dflt given len 1 0 0",
   scopes: "vi0 vi1 v1+ in 2 | 0/10/1 after01 1/9/3 2/8/5 after25 a0 b0 e0@0 e1@1 x1 z3",
   patterns: 'g0 g1 g2 closed 0,10,2 g0 g1 g2 closed 0,+2 g0 g1 closed boom 2 4 {"z":5} 1 7m 1:2 2:9 5 6 8',
   chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10",
@@ -472,7 +489,7 @@ describe("unwind backend: focused programs", () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns", "scopes"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
+  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns", "scopes", "params"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
     expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);

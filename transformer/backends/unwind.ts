@@ -69,7 +69,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
-import type { IrRename } from "../ir.js";
+import type { IrFunction, IrRename } from "../ir.js";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
@@ -282,7 +282,7 @@ class UnwindFileLowering {
       if (ts.isClassLike(node.parent) && node.parent.name === undefined) return "a suspending method of an anonymous class";
     }
     if (ts.isFunctionDeclaration(node) && node.name === undefined) return "an anonymous suspending function declaration (`export default function`)";
-    return this.parameterProblem(node)?.what;
+    return undefined;
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
@@ -310,36 +310,24 @@ class UnwindFileLowering {
     const f = this.f;
     if (ts.isFunctionDeclaration(node)) {
       this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name!.text)])));
-      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body);
+      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isMethodDeclaration(node)) {
-      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node), node.type, body);
+      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
       const lowered = ts.isFunctionExpression(node)
-        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body)
-        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node), node.type, node.equalsGreaterThanToken, body);
+        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body)
+        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
       const name = inferredName(ts, node);
       return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
 
-  private params(node: FunctionNode): ts.NodeArray<ts.ParameterDeclaration> {
+  private params(node: FunctionNode, ir: IrFunction): ts.NodeArray<ts.ParameterDeclaration> {
     const ts = this.ts;
-    return ts.visitNodes(node.parameters, this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
-  }
-
-  /**
-   * Parameter defaults run before the prologue reads the entry token, so a
-   * compiled function they call would take the caller's token as its own.
-   */
-  private parameterProblem(node: FunctionNode): { node: ts.Node; what: string } | undefined {
-    const n = new Normaliser(this.ts, this.f, this.lc.checker, this.oracle, node as ts.FunctionLikeDeclaration);
-    for (const p of node.parameters) {
-      if (n.hasSite(p)) return { node: p, what: "a parameter default value that calls suspending code (move it into the body: `if (x === undefined) x = …`)" };
-    }
-    return undefined;
+    return ts.visitNodes(ir.params === undefined ? node.parameters : this.f.createNodeArray(ir.params), this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
   }
 
   /**

@@ -13,7 +13,7 @@ import type { IrFunction, IrHandler, IrStmt } from "../ir.js";
 import { LoopNormaliser } from "./loops.js";
 import { finLabels } from "./scopes.js";
 import type { SiteOracle } from "./linearise.js";
-import { boundIdentifiers, range } from "./syntax.js";
+import { boundIdentifiers, isValueReference, range } from "./syntax.js";
 
 export type { SiteOracle } from "./linearise.js";
 
@@ -22,9 +22,81 @@ export class Normaliser extends LoopNormaliser {
   run(): IrFunction {
     const ts = this.ts;
     const body = this.fn.body!;
-    this.declareParametersAndVars();
-    const list: IrStmt[] = ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body);
-    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates };
+    const first = this.fn.parameters.findIndex((p) => this.hasSite(p));
+    this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
+    const prologue = first < 0 ? undefined : this.parameterDefaults(first);
+    const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body))];
+    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
+  }
+
+  /**
+   * Parameter defaults that suspend run in the body, after the prologue has
+   * read the entry token (a default runs before it otherwise, and a callee
+   * would take the caller's token). From the first such parameter on, every
+   * default moves, in order; each moved parameter keeps a default (`= void 0`)
+   * so the function's `length` is unchanged:
+   *
+   *     [source]  function f(a, b = g(a), { c } = {}) {}
+   *     [emitted] function f(a, b = void 0, p_1 = void 0) { if (b === undefined) b = g(a); if (p_1 === undefined) p_1 = {}; ({ c } = p_1); … }
+   */
+  private parameterDefaults(first: number): { params: ts.ParameterDeclaration[]; stmts: IrStmt[] } {
+    const ts = this.ts;
+    const f = this.f;
+    const params: ts.ParameterDeclaration[] = [];
+    const stmts: IrStmt[] = [];
+    const bodyNames = this.bodyDeclaredNames();
+    this.fn.parameters.forEach((p, i) => {
+      if (i < first || (p.initializer === undefined && ts.isIdentifier(p.name))) {
+        params.push(p);
+        return;
+      }
+      // In the body, a default would see the body's declarations instead of the parameter scope's.
+      const clash = p.initializer === undefined ? undefined : this.findIdentifier(p.initializer, (id) => bodyNames.has(id.text));
+      if (clash !== undefined) {
+        this.refuse(clash, `a parameter default that refers to \`${clash.text}\`, which the function body declares too`);
+        return;
+      }
+      const name = ts.isIdentifier(p.name) ? f.createIdentifier(p.name.text) : f.createUniqueName("p");
+      if (!ts.isIdentifier(p.name)) for (const id of boundIdentifiers(ts, p.name)) this.hoistName(id, p);
+      params.push(f.updateParameterDeclaration(p, p.modifiers, p.dotDotDotToken, name, p.questionToken, p.type, p.initializer === undefined ? undefined : f.createVoidZero()));
+      if (p.initializer !== undefined) {
+        const d = this.lin(p.initializer);
+        const then = [...d.pre, this.assign(name, d.value)];
+        stmts.push({ kind: "if", cond: f.createStrictEquality(name, f.createVoidZero()), then, else: undefined, ...range(then) });
+      }
+      if (!ts.isIdentifier(p.name)) stmts.push(...this.destructure(p.name, name));
+    });
+    return { params, stmts };
+  }
+
+  /** Names the body declares in its own scope (and `var`s anywhere in it). */
+  private bodyDeclaredNames(): Set<string> {
+    const ts = this.ts;
+    const names = new Set<string>(["arguments"]);
+    const walk = (n: ts.Node, top: boolean): void => {
+      if (isFunctionNode(ts, n) || ts.isClassExpression(n)) {
+        if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && top && n.name !== undefined) names.add(n.name.text);
+        return;
+      }
+      if (ts.isClassDeclaration(n)) {
+        if (top && n.name !== undefined) names.add(n.name.text);
+        return;
+      }
+      if (ts.isVariableDeclarationList(n) && (top || (n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0)) {
+        for (const d of n.declarations) for (const id of boundIdentifiers(ts, d.name)) names.add(id.text);
+      }
+      ts.forEachChild(n, (c) => walk(c, top && !ts.isBlock(c)));
+    };
+    const body = this.fn.body!;
+    if (ts.isBlock(body)) body.statements.forEach((st) => walk(st, true));
+    names.delete("arguments");
+    return names;
+  }
+
+  private findIdentifier(n: ts.Node, test: (id: ts.Identifier) => boolean): ts.Identifier | undefined {
+    const ts = this.ts;
+    if (ts.isIdentifier(n) && isValueReference(ts, n) && test(n)) return n;
+    return ts.forEachChild(n, (c) => this.findIdentifier(c, test));
   }
 
   // ── statements ───────────────────────────────────────────────────────

@@ -47,9 +47,11 @@ export abstract class ScopeNormaliser extends PatternLineariser {
   private usedNames: Set<string> | undefined;
 
   /** Parameters are bindings of the function too; every `var` is hoisted before the body is lowered. */
-  protected declareParametersAndVars(): void {
+  protected declareParametersAndVars(moved: number): void {
     const ts = this.ts;
-    for (const p of this.fn.parameters) {
+    for (const [i, p] of this.fn.parameters.entries()) {
+      // A moved parameter with a pattern (parameterDefaults) becomes a temporary; its names are hoisted then.
+      if (i >= moved && !ts.isIdentifier(p.name)) continue;
       for (const n of boundIdentifiers(ts, p.name)) {
         this.localNames.add(n.text);
         const symbol = this.checker.getSymbolAtLocation(n);
