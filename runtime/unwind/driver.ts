@@ -130,9 +130,9 @@ export function reg(...fns: unknown[]): void {
  * Register an object literal's suspending methods as compiled and return the
  * object: `__uw.obj({ m() {…} }, ["m"])`.
  */
-export function obj<O extends object>(o: O, keys: readonly string[]): O {
+export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
   for (const k of keys) {
-    const m = (o as Record<string, unknown>)[k];
+    const m = (o as Record<PropertyKey, unknown>)[k];
     if (typeof m === "function") compiled.add(m);
   }
   return o;

@@ -22,8 +22,6 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/computed_keys": "class expression",
-  "hand/static_and_private": "#private method",
   "hand/top_level_statements": "top level of a module",
   "hand/top_level_await": "top level of a module",
   "hand/top_level_class_order": "top level of a module",
@@ -403,6 +401,56 @@ export function main(): void {
   console.log(log.join(" "));
 }
 `,
+  anon_default: `
+import { sleep } from "colorless";
+export default function (x: number): number {
+  sleep(0);
+  return x * 2;
+}
+export function main(): void {}
+`,
+  // Registration of methods the backend compiled, for every class shape: #private (called, and read as a value),
+  // static private, computed names (evaluated once), class expressions, anonymous classes, object literals.
+  classes: `
+import { sleep, go, Channel } from "colorless";
+import twice from "./anon_default.js";
+let evals = 0;
+const order: string[] = [];
+function key(k: string): string { evals++; return k; }
+class A {
+  static #count = 0;
+  tag = "a";
+  #p(n: number): number { sleep(0); order.push("p" + n); return n + 1; }
+  static #s(): number { sleep(0); return ++A.#count; }
+  [key("comp")](n: number): number { sleep(0); return this.#p(n) * 10; }
+  viaValue(n: number): number { const f = this.#p; sleep(0); return f.call(this, n); }
+  static bump(): number { return A.#s(); }
+}
+const B = class { m(): string { sleep(0); return "B.m"; } };
+const make = () => new (class { n(): string { sleep(0); return "anon.n"; } })();
+const o = { [key("dyn")](): string { sleep(0); return "o.dyn"; } };
+export function main(): void {
+  const a = new A();
+  // Each call suspends in #p: inside a fiber it parks (the spawned fiber runs first), as it runs untransformed.
+  go(() => order.push("first"));
+  const c1 = (a as unknown as Record<string, (n: number) => number>).comp(1);
+  go(() => order.push("second"));
+  const v4 = a.viaValue(4);
+  order.push(String(c1), String(v4));
+  const ch = new Channel<string>(1);
+  go(() => { sleep(1); ch.send("sent"); });
+  const out = [
+    String((a as unknown as Record<string, (n: number) => number>).comp(1)),
+    String(a.viaValue(4)),
+    String(A.bump()), String(A.bump()),
+    new B().m(), make().n(), o.dyn(), String(twice(21)), twice.name, String(twice.length),
+    ch.receive(),
+    "evals " + evals, order.join(","),
+    JSON.stringify(Reflect.ownKeys(a)), JSON.stringify(Reflect.ownKeys(A).map(String)), JSON.stringify(Reflect.ownKeys(A.prototype).map(String)),
+  ];
+  console.log(out.join(" "));
+}
+`,
   reflection: `
 import { sleep } from "colorless";
 export function decl(a: number, b: number): number {
@@ -447,6 +495,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  classes: '20 5 1 2 B.m anon.n o.dyn 42 default 1 sent evals 2 first,p1,second,p4,20,5,p1,p4 ["tag"] ["length","name","prototype","bump"] ["constructor","comp","viaValue"]',
   params: "b d d b 1,2,3,6,0 1,5,6,12,0 1,2,7,0,2 x p 1 5 dflt given len 1 0 0",
   scopes: "vi0 vi1 v1+ in 2 | 0/10/1 after01 1/9/3 2/8/5 after25 a0 b0 e0@0 e1@1 x1 z3",
   patterns: 'g0 g1 g2 closed 0,10,2 g0 g1 g2 closed 0,+2 g0 g1 closed boom 2 4 {"z":5} 1 7m 1:2 2:9 5 6 8',
@@ -489,7 +538,7 @@ describe("unwind backend: focused programs", () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns", "scopes", "params"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
+  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns", "scopes", "params", "classes"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
     expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);

@@ -155,8 +155,7 @@ class UnwindFileLowering {
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
     if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
     if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
-    if (ts.isClassDeclaration(node)) return this.visitClass(node);
-    if (ts.isClassExpression(node) && this.hasSuspendingMember(node)) this.refuse(node, "a class expression with suspending methods");
+    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) return this.visitClassLike(node);
     if (ts.isObjectLiteralExpression(node)) return this.visitObjectLiteral(node);
     if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
       const reason = this.lc.colours.suspendingInitializers.get(node);
@@ -206,27 +205,60 @@ class UnwindFileLowering {
     return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
   }
 
-  private hasSuspendingMember(node: ts.ClassLikeDeclaration): boolean {
-    return node.members.some((m) => isFunctionNode(this.ts, m) && this.lc.colours.emitted(m) !== "plain");
-  }
-
-  /** Class methods are registered after the class: `__uw.reg(C.prototype.m, C.s)`. */
-  private visitClass(node: ts.ClassDeclaration): ts.Statement[] {
+  /**
+   * A class's compiled methods are registered by a static block placed
+   * first in the class, which runs while the class is defined, before any
+   * other static initialiser could call them, and names them through `this`
+   * (so anonymous classes and class expressions work too); instance
+   * `#private` methods, reachable only through an instance, by a private
+   * field initialised first on each instance. Computed names are read once:
+   * `[k]() {}` becomes `[$k = __co.propertyKey(k)]() {}`. None of this is
+   * visible to reflection.
+   *
+   *     class C { static { __uw.reg(this.prototype.m, this.s, this.prototype[$k]) } #uw = __uw.reg(this.#p); … }
+   */
+  private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
     const ts = this.ts;
     const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx);
-    const refs: ts.Expression[] = [];
-    for (const m of node.members) {
-      if (!ts.isMethodDeclaration(m) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) continue;
-      if (node.name === undefined) continue;
+    const visited = ts.visitEachChild(node, this.visit, this.tctx) as ts.ClassDeclaration | ts.ClassExpression;
+    const statics: ts.Expression[] = [];
+    const privates: ts.Expression[] = [];
+    const members = visited.members.map((vm, i) => {
+      const m = node.members[i]!;
+      if (!ts.isMethodDeclaration(m) || !ts.isMethodDeclaration(vm) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) return vm;
       const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
-      const owner = isStatic ? f.createIdentifier(node.name.text) : f.createPropertyAccessExpression(f.createIdentifier(node.name.text), "prototype");
+      const owner = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
       const key = m.name;
-      if (ts.isIdentifier(key)) refs.push(f.createPropertyAccessExpression(owner, key.text));
-      else if (ts.isStringLiteral(key) || ts.isNumericLiteral(key)) refs.push(f.createElementAccessExpression(owner, f.createStringLiteral(key.text)));
-    }
-    if (refs.length === 0) return [visited];
-    return [visited, f.createExpressionStatement(this.uwCall("reg", refs))];
+      if (ts.isPrivateIdentifier(key)) {
+        (isStatic ? statics : privates).push(f.createPropertyAccessExpression(f.createThis(), key));
+        return vm;
+      }
+      if (ts.isComputedPropertyName(key)) {
+        const k = this.computedKey(vm.name as ts.ComputedPropertyName);
+        statics.push(f.createElementAccessExpression(owner, k.name));
+        return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
+      }
+      statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
+      return vm;
+    });
+    const added: ts.ClassElement[] = [];
+    if (statics.length > 0) added.push(f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(this.uwCall("reg", statics))], true)));
+    if (privates.length > 0) added.push(f.createPropertyDeclaration(undefined, f.createUniquePrivateName("#uw"), undefined, undefined, this.uwCall("reg", privates)));
+    if (added.length === 0) return visited;
+    const all = [...added, ...members];
+    return ts.isClassDeclaration(visited)
+      ? f.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all)
+      : f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all);
+  }
+
+  /** `[k]` → `[$k = __co.propertyKey(k)]`, `$k` declared at the top of the enclosing statement list. */
+  private computedKey(name: ts.ComputedPropertyName): { name: ts.Identifier; computed: ts.ComputedPropertyName } {
+    const ts = this.ts;
+    const f = this.f;
+    const k = f.createUniqueName("key");
+    this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k)], ts.NodeFlags.Let)));
+    const read = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "propertyKey"), undefined, [name.expression]);
+    return { name: k, computed: f.createComputedPropertyName(f.createAssignment(k, read)) };
   }
 
   /** Object-literal methods are registered on the object: `__uw.obj({ m() {…} }, ["m"])`. */
@@ -235,12 +267,19 @@ class UnwindFileLowering {
     const f = this.f;
     const visited = ts.visitEachChild(node, this.visit, this.tctx);
     const keys: ts.Expression[] = [];
-    for (const p of node.properties) {
-      if (!ts.isMethodDeclaration(p) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) continue;
+    const props = visited.properties.map((vp, i) => {
+      const p = node.properties[i]!;
+      if (!ts.isMethodDeclaration(p) || !ts.isMethodDeclaration(vp) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) return vp;
+      if (ts.isComputedPropertyName(p.name)) {
+        const k = this.computedKey(vp.name as ts.ComputedPropertyName);
+        keys.push(k.name);
+        return f.updateMethodDeclaration(vp, vp.modifiers, vp.asteriskToken, k.computed, vp.questionToken, vp.typeParameters, vp.parameters, vp.type, vp.body);
+      }
       if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) keys.push(f.createStringLiteral(p.name.text));
-    }
+      return vp;
+    });
     if (keys.length === 0) return visited;
-    return this.uwCall("obj", [visited, f.createArrayLiteralExpression(keys)]);
+    return this.uwCall("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
   }
 
   // ── functions ─────────────────────────────────────────────────────────
@@ -275,13 +314,7 @@ class UnwindFileLowering {
 
   /** Function shapes the backend does not compile yet. */
   private shapeProblem(node: FunctionNode): string | undefined {
-    const ts = this.ts;
-    if (ts.isMethodDeclaration(node)) {
-      if (ts.isPrivateIdentifier(node.name)) return "a suspending #private method";
-      if (ts.isComputedPropertyName(node.name)) return "a suspending method with a computed name";
-      if (ts.isClassLike(node.parent) && node.parent.name === undefined) return "a suspending method of an anonymous class";
-    }
-    if (ts.isFunctionDeclaration(node) && node.name === undefined) return "an anonymous suspending function declaration (`export default function`)";
+    void node;
     return undefined;
   }
 
@@ -309,7 +342,13 @@ class UnwindFileLowering {
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;
     if (ts.isFunctionDeclaration(node)) {
-      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name!.text)])));
+      if (node.name === undefined) {
+        // `export default function () {}`: named for the registration, then given back the name "default".
+        const name = f.createUniqueName("default");
+        this.hoist(f.createExpressionStatement(this.uwCall("fn", [name, f.createStringLiteral("default")])));
+        return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, name, node.typeParameters, this.params(node, n.result), node.type, body);
+      }
+      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name.text)])));
       return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isMethodDeclaration(node)) {

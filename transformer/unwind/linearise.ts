@@ -132,7 +132,7 @@ export abstract class Lineariser {
     const isSuper = isMember && callee.expression.kind === ts.SyntaxKind.SuperKeyword;
     if (!this.oracle.isSite(e)) {
       // An ordinary call whose callee or arguments suspend: read the function before the arguments, then call it.
-      if (isMember && !isSuper && !ts.isPrivateIdentifier((callee as ts.PropertyAccessExpression).name ?? callee)) {
+      if (isMember && !isSuper) {
         const obj = this.lin((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
         const objT = this.stable(obj, [callee, ...argExprs]);
         const key = ts.isPropertyAccessExpression(callee) ? undefined : this.lin(callee.argumentExpression);
@@ -142,7 +142,7 @@ export abstract class Lineariser {
         const value = f.createCallExpression(f.createPropertyAccessExpression(fnT, "call"), undefined, [objT.value, ...rebuildArgs(ops.values)]);
         return { pre: [...objT.pre, ...(key?.pre ?? []), this.assign(fnT, fnRead), ...ops.pre], value };
       }
-      if (isMember) return this.refuse(e, "a call of a super or private method with suspending arguments");
+      if (isMember) return this.refuse(e, "a call of a super method with suspending arguments");
       const ops = this.operands([callee, ...argExprs]);
       return { pre: ops.pre, value: f.createCallExpression(ops.values[0]!, undefined, rebuildArgs(ops.values.slice(1))) };
     }
@@ -171,7 +171,12 @@ export abstract class Lineariser {
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: callee, thisArg: f.createThis(), args: rebuildArgs(ops.values) };
     } else if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) {
-      return this.refuse(e, "a call of a suspending #private method");
+      // `o.#m(a)`: a private method cannot be re-read by key; read it from the evaluated object and call it with `this` = o.
+      const obj = this.lin(callee.expression);
+      const objT = this.isStable(obj.value) ? obj : { pre: [...obj.pre, this.assign(this.temp(), obj.value)], value: this.temps[this.temps.length - 1]! };
+      const ops = this.operands(argExprs);
+      pre = [...objT.pre, ...ops.pre];
+      irCall = { kind: "dynamic", fn: f.createPropertyAccessExpression(objT.value, callee.name), thisArg: objT.value, args: rebuildArgs(ops.values) };
     } else if (ts.isPropertyAccessExpression(callee) && callee.name.text === "call" && !spread && e.arguments.length > 0 && this.isFunctionTyped(callee.expression)) {
       // `fn.call(t, a)`: call fn itself, so a compiled fn knows its caller handles an unwind.
       const ops = this.operands([callee.expression, ...argExprs]);
