@@ -46,6 +46,8 @@ export type IrCall =
    * fiber and by the built-in itself in blocking mode. No receiver: `Array.from`.
    */
   | { kind: "hof"; twin: string; receiver: ts.Expression | undefined; args: ts.Expression[] }
+  /** A stress-mode suspension point (option `stress`): `__uw.stress()`, a `yieldNow` leaf. */
+  | { kind: "stress" }
   /** `obj[key](...args)` with a runtime check (the method is read once; `fn`: already read, `o.m?.()`). */
   | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[]; fn?: ts.Expression };
 

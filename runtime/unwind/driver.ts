@@ -33,7 +33,7 @@ import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
-import { NOT_READY } from "../emitted.js";
+import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 
 export { S, compiled } from "./state.js";
@@ -150,6 +150,20 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
   const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
   return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+}
+
+/**
+ * A stress-mode suspension point (option `stress`): a leaf whose twin lets
+ * every other ready fiber run (runtime/emitted.ts `stress`), as the
+ * generator backend's points do (in blocking mode, inside the private scheduler
+ * `block` runs, as theirs).
+ */
+export function stress(): undefined {
+  return defer(noop, stressTwin as PendingOp["twin"], undefined, []);
+}
+
+function noop(): undefined {
+  return undefined;
 }
 
 /**

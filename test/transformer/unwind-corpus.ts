@@ -20,8 +20,9 @@ export interface UnwindCorpus {
   dir: string;
 }
 
-export async function runUnwindCorpus(): Promise<UnwindCorpus> {
-  const programs = loadCorpus(0);
+/** `stress`: compile with stress points (a suspension before every statement); `generated`: seeded programs added. */
+export async function runUnwindCorpus(opts: { stress?: boolean; generated?: number } = {}): Promise<UnwindCorpus> {
+  const programs = loadCorpus(opts.generated ?? 0);
   const support = loadSupport();
   const dir = makeWorkDir();
   writeBuild(dir, "plain", [...programs, ...support], plainJs);
@@ -29,7 +30,7 @@ export async function runUnwindCorpus(): Promise<UnwindCorpus> {
   const out = transform({
     files: Object.fromEntries([...programs, ...support].map((p) => [p.fileName, p.source])),
     compilerOptions,
-    options: { backend: "unwind", sourceMap: false },
+    options: { backend: "unwind", sourceMap: false, stress: opts.stress === true },
   });
   const refused = new Map<string, string[]>();
   const otherErrors: string[] = [];

@@ -68,6 +68,38 @@ describe("unwind backend: hand-written differential corpus", () => {
   });
 });
 
+/** Seeded generated programs (test/transformer/corpus-generator.ts) added to the stress run, as corpus.test.ts runs them. */
+const GENERATED = 240;
+
+/**
+ * With stress points (a suspension before every statement, option `stress`), the hand-written and the generated
+ * corpus: everything the unwind backend compiles must print what it prints untransformed, and it may refuse
+ * nothing beyond the constructs REFUSED names.
+ */
+describe(`unwind backend: hand-written and ${GENERATED} generated programs with stress points`, () => {
+  let stressed: UnwindCorpus | undefined;
+  beforeAll(async () => {
+    stressed = await runUnwindCorpus({ stress: true, generated: GENERATED });
+  }, 900_000);
+  afterAll(() => {
+    if (stressed === undefined) return;
+    const pass = stressed.programs.filter((p) => unwindVerdict(stressed!, p) === "pass").length;
+    console.log(`unwind backend corpus with stress: ${stressed.programs.length} programs, ${pass} pass, ${stressed.refused.size} refused with CL1011`);
+    rmSync(stressed.dir, { recursive: true, force: true });
+  });
+
+  it("refuses exactly the hand-written programs listed, and no generated program", () => {
+    expect(stressed!.otherErrors).toEqual([]);
+    expect([...stressed!.refused.keys()].sort()).toEqual(Object.keys(REFUSED).sort());
+  });
+
+  it("every program it compiles prints what it prints untransformed, as fibers and in blocking mode", () => {
+    const c = stressed!;
+    const failing = c.programs.map((p) => [p.name, unwindVerdict(c, p)]).filter(([name, v]) => v !== "pass" && v !== "refused" && !KNOWN_REFUSED.has(name as string));
+    expect(failing).toEqual([]);
+  });
+});
+
 // ── focused programs ────────────────────────────────────────────────────
 
 const FOCUSED: Record<string, string> = {

@@ -108,6 +108,7 @@ class UnwindFileLowering {
     const ts = this.ts;
     const colours = lc.colours;
     this.oracle = {
+      stress: lc.stress,
       isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
       isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
       hofOf: (call) => {

@@ -146,7 +146,7 @@ export abstract class ChainLineariser extends Lineariser {
       }
       if (irCall !== undefined) {
         const target = this.temp();
-        body.push({ kind: "site", index: ++this.sites, target, call: irCall, node: call });
+        body.push({ kind: "site", index: this.nextSite(), target, call: irCall, node: call });
         cur = target;
       } else cur = direct!;
     }

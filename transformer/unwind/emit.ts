@@ -174,6 +174,7 @@ export class BodyEmitter {
     const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.names.uw, name), undefined, args);
     if (c.kind === "direct") return [f.createAssignment(this.reg("k"), f.createNumericLiteral(1)), f.createCallExpression(c.callee, undefined, c.args)];
     if (c.kind === "dynamic") return [uw("call", [c.fn, c.thisArg, f.createArrayLiteralExpression(c.args)])];
+    if (c.kind === "stress") return [uw("stress", [])];
     if (c.kind === "hof") return [uw("hof", [f.createStringLiteral(c.twin), c.receiver ?? f.createVoidZero(), f.createArrayLiteralExpression(c.args)])];
     return [uw("callMethod", [c.obj, c.key, f.createArrayLiteralExpression(c.args), ...(c.fn === undefined ? [] : [c.fn])])];
   }

@@ -19,6 +19,8 @@ export interface SiteOracle {
   isSuspendingIteration(node: ts.ForOfStatement): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
+  /** Stress mode (option `stress`): a suspension point before every statement, so every statement counts as suspending. */
+  stress: boolean;
   /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
   hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
 }
@@ -193,7 +195,7 @@ export abstract class Lineariser {
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: f.createVoidZero(), args: rebuildArgs(ops.values.slice(1)) };
     }
-    const index = ++this.sites;
+    const index = this.nextSite();
     const target = discard ? undefined : this.temp();
     pre.push({ kind: "site", index, target, call: irCall, node: e });
     return { pre, value: target };
@@ -360,14 +362,26 @@ export abstract class Lineariser {
     if (Array.isArray(n)) return (n as readonly ts.Node[]).some((x) => this.hasSite(x));
     const node = n as ts.Node;
     let found = false;
+    const stress = this.oracle.stress;
     const walk = (x: ts.Node): void => {
       if (found || isFunctionNode(ts, x) || ts.isClassLike(x)) return;
-      if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
+      // With stress points, a statement inside `n` holds one (list() puts it before the statement).
+      if (stress && x !== node && ts.isStatement(x) && !ts.isBlock(x) && !ts.isEmptyStatement(x)) found = true;
+      else if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
       else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
       else ts.forEachChild(x, walk);
     };
     walk(node);
     return found;
+  }
+
+  protected nextSite(): number {
+    return ++this.sites;
+  }
+
+  /** A stress-mode suspension point (a `yieldNow` leaf), for before a statement. */
+  protected stressPoint(at: ts.Node): IrStmt {
+    return { kind: "site", index: this.nextSite(), target: undefined, call: { kind: "stress" }, node: at };
   }
 
   protected temp(): ts.Identifier {

@@ -84,7 +84,7 @@ export abstract class LoopNormaliser extends ScopeNormaliser {
       }
     }
     // A `let` of the head captured by a closure: one environment per iteration, copied before the update.
-    const env = this.envs.get(s);
+    const env = this.envs.get(this.ts.getOriginalNode(s));
     if (env !== undefined) pre.unshift(this.assign(env.cur, this.f.createObjectLiteralExpression([])));
     const copy = env === undefined ? undefined : this.f.createAssignment(env.cur, this.f.createObjectLiteralExpression([this.f.createSpreadAssignment(env.cur)]));
     const enter = env === undefined ? [] : [this.envStmt(env)];
@@ -144,7 +144,7 @@ export abstract class LoopNormaliser extends ScopeNormaliser {
         const decl = s.initializer.declarations[0]!;
         for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
         bind = this.destructure(decl.name, value);
-        const env = this.envs.get(s);
+        const env = this.envs.get(this.ts.getOriginalNode(s));
         if (env !== undefined) bind = [this.assign(env.cur, f.createObjectLiteralExpression([])), this.envStmt(env), ...bind];
       } else {
         const target = s.initializer as ts.Expression;

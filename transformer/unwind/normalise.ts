@@ -25,7 +25,7 @@ export class Normaliser extends LoopNormaliser {
     const first = this.fn.parameters.findIndex((p) => this.hasSite(p));
     this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
     const prologue = first < 0 ? undefined : this.parameterDefaults(first);
-    const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body))];
+    const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
     return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
   }
 
@@ -101,9 +101,9 @@ export class Normaliser extends LoopNormaliser {
 
   // ── statements ───────────────────────────────────────────────────────
 
-  private returnOf(e: ts.Expression): IrStmt[] {
+  private returnOf(e: ts.Expression, stress = false): IrStmt[] {
     const l = this.lin(e);
-    return [...l.pre, this.plain(this.f.createReturnStatement(l.value))];
+    return [...(stress && this.oracle.stress ? [this.stressPoint(e)] : []), ...l.pre, this.plain(this.f.createReturnStatement(l.value))];
   }
 
   /** A statement list; `hoist` when its scope contains a site (declarations must outlive a suspension). */
@@ -114,6 +114,7 @@ export class Normaliser extends LoopNormaliser {
     const block = scope === undefined ? undefined : ts.getOriginalNode(scope);
     const needHoist = hoist || stmts.some((s) => this.hasSite(s));
     for (const s of stmts) {
+      if (this.oracle.stress && !ts.isFunctionDeclaration(s) && !ts.isBlock(s) && !ts.isEmptyStatement(s)) out.push(this.stressPoint(s));
       if (needHoist && ts.isVariableStatement(s)) out.push(...this.declarations(s.declarationList));
       else if (needHoist && ts.isFunctionDeclaration(s)) {
         if (s.name !== undefined) this.hoistName(s.name, s, /*declare*/ false);
@@ -218,8 +219,14 @@ export class Normaliser extends LoopNormaliser {
       ...d.pre,
       this.plain(f.createExpressionStatement(f.createAssignment(dv, d.value))),
       ...select,
-      { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) },
+      ...this.withEnv(s.caseBlock, { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) }),
     ];
+  }
+
+  /** A switch whose case block has an environment: `{ $cur = {}; const $env = $cur; switch … }`, visible to every clause. */
+  private withEnv(caseBlock: ts.CaseBlock, sw: IrStmt): IrStmt[] {
+    const enter = this.enterEnv(this.ts.getOriginalNode(caseBlock));
+    return enter.length === 0 ? [sw] : [this.block([...enter, sw])];
   }
 
   private tryStatement(s: ts.TryStatement): IrStmt[] {

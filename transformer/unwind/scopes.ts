@@ -144,11 +144,13 @@ export abstract class ScopeNormaliser extends PatternLineariser {
     } else if (ts.isVariableDeclaration(decl) && ts.isVariableDeclarationList(decl.parent)) {
       const owner = decl.parent.parent;
       if (ts.isVariableStatement(owner) && ts.isBlock(owner.parent)) blockScope(owner.parent);
+      else if (ts.isVariableStatement(owner) && ts.isCaseOrDefaultClause(owner.parent)) scope = inside = owner.parent.parent;
       else if (ts.isForStatement(owner) || ts.isForOfStatement(owner) || ts.isForInStatement(owner)) {
         scope = owner;
         inside = owner.statement;
       }
     } else if (ts.isClassDeclaration(decl) && ts.isBlock(decl.parent)) blockScope(decl.parent);
+    else if (ts.isClassDeclaration(decl) && ts.isCaseOrDefaultClause(decl.parent)) scope = inside = decl.parent.parent;
     if (scope === undefined || inside === undefined) return undefined;
     let env = this.envs.get(scope);
     if (env === undefined) {
