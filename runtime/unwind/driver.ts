@@ -260,3 +260,14 @@ export class Driver {
     }
   }
 }
+
+/**
+ * Save a record-copying frame (transformer/unwind/record.ts): its variables
+ * `r`, copied by the unwinding site, and the seek function that restores
+ * them. The continuation is made here, on the unwind, so the compiled
+ * function itself creates no closure.
+ */
+export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): undefined {
+  S.saved.push((value, isError) => seek.call(self, r, value, isError));
+  return undefined;
+}

@@ -50,22 +50,29 @@
  * ## Cost model
  *
  * Normal path, per call of a suspending function: a load and a store of the
- * token in the prologue, a store before and a load + branch after each site,
- * and the frame's variables living in a heap context (the continuation
- * closes over them). A suspension costs, per frame entered since the last
- * resume, one closure allocation (first unwind of that invocation only) and
- * one push; a resume costs one call per frame resumed, each skipping to its
- * site through at most one guard per enclosing statement. Code size: the
- * body twice.
+ * token in the prologue, a store before and a load + branch after each site.
+ * A function whose continuation is a closure over its variables (it has
+ * closures of its own, which must share them) keeps them in a heap context:
+ * one allocation per call. A function declaration with no closure inside
+ * uses the record-copying frame (unwind/record.ts): its variables stay on
+ * the stack and an unwind copies them into an array for a sibling seek
+ * function. A suspension costs, per frame entered since the last resume, one
+ * closure allocation and one push; a resume costs one call per frame
+ * resumed, each skipping to its site through at most one guard per
+ * enclosing statement. Code size: the body twice.
+ *
+ * ## Stress
+ *
+ * Option `stress`: a `__uw.stress()` leaf before every statement
+ * (normalise.ts), as the generator backend's stress points.
  *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Suspending calls in optional chains and destructuring defaults; loop
- * bindings captured by closures when the loop suspends; `var` in nested statements; `for…in` with a suspending
- * body; suspending `#private` methods, class expressions and object-literal
- * methods with computed names; async functions, generators, constructors and
- * accessors that would suspend; suspending top-level statements. The stress
- * option is ignored. docs/backends.md has the plan for each.
+ * Async functions, generators, constructors and accessors that would
+ * suspend; `for…of` over a suspending iterator; suspending top-level
+ * statements; suspending arrows using their surroundings' `super` or
+ * `arguments`; the few loop-binding and parameter-default shapes
+ * docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
@@ -76,6 +83,7 @@ import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
 import { isValueReference } from "../unwind/syntax.js";
+import { recordBody, recordEligible } from "../unwind/record.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -398,6 +406,9 @@ class UnwindFileLowering {
       f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
       f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
     const hoistedFns = this.inHoistScope(() => visitAll(ir.functions));
+    if (recordEligible(ts, node, ir)) {
+      return recordBody(ts, f, { call: (name, args) => this.uwCall(name, args), hoist: (st) => this.hoist(st) }, node as ts.FunctionDeclaration, ir, names, seekNames.u, fast, seek);
+    }
     const statements: ts.Statement[] = [
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(this.uws, "k"))], ts.NodeFlags.Const)),
       f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(this.uws, "k"), f.createNumericLiteral(0))),

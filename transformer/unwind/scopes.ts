@@ -183,7 +183,8 @@ export abstract class ScopeNormaliser extends PatternLineariser {
       this.usedNames = used;
     }
     for (let i = 1; ; i++) {
-      const candidate = `${base}_${i}`;
+      // Not `base_N`: the printer gives generated unique names that shape, and would not avoid this one.
+      const candidate = `${base}$${i}`;
       if (!this.usedNames.has(candidate) && !this.localNames.has(candidate)) {
         this.usedNames.add(candidate);
         return candidate;
