@@ -301,8 +301,9 @@ export function main(): void {
   // Optional chains and tagged templates around suspending calls: short-circuits skip arguments, methods keep
   // \`this\` and runtime objects' twins, template objects keep their identity per source site.
   chains: `
-import { sleep, Channel } from "colorless";
+import { sleep, Channel, go } from "colorless";
 function s<T>(v: T): T { sleep(0); return v; }
+function greet(this: { n: string }, a: string, b: string): string { sleep(0); return this.n + a + b; }
 const log: string[] = [];
 function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
 class Counter { n = 0; inc(by: number): number { sleep(0); this.n += by; return this.n; } }
@@ -323,6 +324,9 @@ export function main(): void {
   log.push(String(seen.size));
   const list: { next?: { get(k: number): number } } = { next: { get: (k) => s(k * 10) } };
   log.push(String((none as unknown as typeof list)?.next?.get(ev("never", 1))), ev("c", "c"), String(list.next?.get(s(1))));
+  // \`fn.apply\` calls the compiled fn as compiled code: it parks (the spawned fiber runs first) instead of blocking.
+  go(() => { log.push("spawned"); });
+  log.push(greet.apply({ n: "N" }, ["a", "b"]));
   console.log(log.join(" "));
 }
 `,
@@ -531,7 +535,7 @@ const EXPECTED: Record<string, string> = {
   params: "b d d b 1,2,3,6,0 1,5,6,12,0 1,2,7,0,2 x p 1 5 dflt given len 1 0 0",
   scopes: "vi0 vi1 v1+ in 2 | 0/10/1 after01 1/9/3 2/8/5 after25 a0 b0 e0@0 e1@1 x1 z3",
   patterns: 'g0 g1 g2 closed 0,10,2 g0 g1 g2 closed 0,+2 g0 g1 closed boom 2 4 {"z":5} 1 7m 1:2 2:9 5 6 8',
-  chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10",
+  chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10 spawned Nab",
   try_finally: "try,resumed,finally,r=1,caught boom,fin2,before,caught boom",
   loops: "w0 w2 d0 d1 00 01 10 11 case x case x case y default z",
   suspending_tests: "do1 do3 do4 f00 f02 f20 f22 k2 k3 one two two dflt3 four",

@@ -184,6 +184,12 @@ export abstract class Lineariser {
       const ops = this.operands([callee.expression, ...argExprs]);
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: ops.values.slice(2) };
+    } else if (ts.isPropertyAccessExpression(callee) && callee.name.text === "apply" && !spread && e.arguments.length === 2 && this.isFunctionTyped(callee.expression)) {
+      // `fn.apply(t, args)`: likewise, with the arguments taken from the array-like as apply takes them.
+      const ops = this.operands([callee.expression, ...argExprs]);
+      pre = ops.pre;
+      const list = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "argList"), undefined, [ops.values[2]!]);
+      irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: [f.createSpreadElement(list)] };
     } else if (isMember) {
       const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
       const keyExpr = ts.isPropertyAccessExpression(m) ? f.createStringLiteral(m.name.text) : m.argumentExpression;
