@@ -34,7 +34,6 @@ const REFUSED: Record<string, string> = {
   "hand/generator_delegation": "suspending generator",
   "hand/spread_destructure_suspending": "suspending generator",
   "hand/builtin_callbacks_suspending": "suspending generator",
-  "hand/tagged_template_suspending": "TaggedTemplateExpression",
   "hand/generator_property_overridden": "",
   "hand/super_object_literal": "`super` or `arguments`",
   "hand/generator_default_param_property": "suspending iterator",
