@@ -46,8 +46,10 @@ export type IrCall =
    * fiber and by the built-in itself in blocking mode. No receiver: `Array.from`.
    */
   | { kind: "hof"; twin: string; receiver: ts.Expression | undefined; args: ts.Expression[] }
-  /** `obj[key](...args)` with a runtime check (the method is read once). */
-  | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[] };
+  /** A stress-mode suspension point (option `stress`): `__uw.stress()`, a `yieldNow` leaf. */
+  | { kind: "stress" }
+  /** `obj[key](...args)` with a runtime check (the method is read once; `fn`: already read, `o.m?.()`). */
+  | { kind: "method"; obj: ts.Expression; key: ts.Expression; args: ts.Expression[]; fn?: ts.Expression };
 
 /** A statement of the normalised body. `lo`/`hi`: the first and last site index inside (compound statements with sites only). */
 export type IrStmt =
@@ -70,7 +72,20 @@ export type IrStmt =
    * suspending finally is lowered to a completion record before (normalise.ts).
    */
   | { kind: "try"; block: IrStmt[]; handler: IrHandler | undefined; finalizer: ts.Block | undefined; lo: number; hi: number }
-  | { kind: "labeled"; label: ts.Identifier; body: IrStmt; lo: number; hi: number };
+  | { kind: "labeled"; label: ts.Identifier; body: IrStmt; lo: number; hi: number }
+  /**
+   * `const name = init;` — binds a scope's per-iteration environment
+   * (normalise/scopes.ts). No site; emitted unguarded in every copy, so that
+   * re-entering the scope binds the same object again.
+   */
+  | { kind: "env"; name: ts.Identifier; init: ts.Identifier };
+
+/**
+ * A hoisted binding's new name, or its place in a per-iteration
+ * environment: references inside `inside` (the scope) become `env.x`,
+ * references outside it (a `for` head's test and update) `cur.x`.
+ */
+export type IrRename = string | { cur: ts.Identifier; env: ts.Identifier; inside: ts.Node };
 
 export type IrHandler =
   | { kind: "plain"; clause: ts.CatchClause }
@@ -93,7 +108,15 @@ export interface IrFunction {
    * same name (two sibling blocks' `x`): every reference to the symbol, in
    * the function and its closures, is emitted with the new name.
    */
-  renames: ReadonlyMap<ts.Symbol, string>;
+  renames: ReadonlyMap<ts.Symbol, IrRename>;
+  /**
+   * Template objects of tagged templates the pass split (a site in a
+   * substitution): the emitter declares each once at the top of the module,
+   * `const name = __uw.tpl\`…\``, so the tag sees one object per source site.
+   */
+  templates: ReadonlyArray<{ name: ts.Identifier; template: ts.TemplateLiteral }>;
+  /** The parameter list to emit when parameter defaults moved into the body (normalise.ts), else undefined. */
+  params: ts.ParameterDeclaration[] | undefined;
 }
 
 /** A construct the normalisation cannot express yet: reported as CL1011 with its node. */
@@ -107,7 +130,7 @@ export function rangeOf(list: readonly IrStmt[]): { lo: number; hi: number } | u
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of list) {
-    const r = s.kind === "plain" ? undefined : s.kind === "site" ? { lo: s.index, hi: s.index } : s;
+    const r = s.kind === "plain" || s.kind === "env" ? undefined : s.kind === "site" ? { lo: s.index, hi: s.index } : s;
     if (r === undefined) continue;
     lo = Math.min(lo, r.lo);
     hi = Math.max(hi, r.hi);

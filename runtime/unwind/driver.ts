@@ -30,12 +30,14 @@
  * since the last resume.
  */
 import { S, compiled, type Continuation, type PendingOp } from "./state.js";
+import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
-import { NOT_READY } from "../emitted.js";
+import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 
 export { S, compiled } from "./state.js";
+export { open, step, rest, finish, abort, restOf, forIn } from "./patterns.js";
 
 /**
  * Called by a compiled frame that sees `S.u` after a call site: save its
@@ -60,34 +62,34 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): u
     S.k = 1;
     return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
   }
-  const twin = (fn as { $co?: unknown }).$co;
-  if (typeof twin === "function") return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], thisArg, args);
+  const leaf = leafTwin(fn, undefined, undefined);
+  if (leaf !== undefined) return defer(fn as PendingOp["entry"], leaf.twin, thisArg, args);
   return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
 }
 
 /**
  * `obj[key](...args)` when the method's colour is not known statically. The
- * method is read once, as the original expression reads it. Runtime objects'
- * operations (`ch.receive`, `mutex.lock`) have a `key$co` twin and maybe a
- * `key$try` fast path, tried first so that an operation that can complete at
- * once starts no unwind.
+ * method is read once, as the original expression reads it (`fn`, when the
+ * caller already read it: `o.m?.()` tests it first). Runtime objects'
+ * operations (`ch.receive`, `mutex.lock`) have a twin and maybe a fast path,
+ * tried first so that an operation that can complete at once starts no
+ * unwind.
  */
-export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[]): unknown {
-  const target = obj as Record<PropertyKey, unknown>;
-  const fn = target[key];
-  if (typeof fn === "function" && !compiled.has(fn) && typeof key === "string") {
-    const twin = target[`${key}$co`];
-    if (typeof twin === "function") {
-      const fast = target[`${key}$try`];
-      if (typeof fast === "function") {
-        const r = (fast as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
-        if (r !== NOT_READY) return r;
-      }
-      return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], obj, args);
-    }
-  }
+export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[], fn: unknown = (obj as Record<PropertyKey, unknown>)[key]): unknown {
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-  return call(fn, obj, args);
+  if (compiled.has(fn)) {
+    S.k = 1;
+    return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
+  }
+  const leaf = leafTwin(fn, obj, key);
+  if (leaf !== undefined) {
+    if (leaf.fast !== undefined) {
+      const r = leaf.fast.apply(obj, args as unknown[]);
+      if (r !== NOT_READY) return r;
+    }
+    return defer(fn as PendingOp["entry"], leaf.twin, obj, args);
+  }
+  return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
 }
 
 function defer(entry: PendingOp["entry"], twin: PendingOp["twin"], thisArg: unknown, args: readonly unknown[]): undefined {
@@ -128,9 +130,9 @@ export function reg(...fns: unknown[]): void {
  * Register an object literal's suspending methods as compiled and return the
  * object: `__uw.obj({ m() {…} }, ["m"])`.
  */
-export function obj<O extends object>(o: O, keys: readonly string[]): O {
+export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
   for (const k of keys) {
-    const m = (o as Record<string, unknown>)[k];
+    const m = (o as Record<PropertyKey, unknown>)[k];
     if (typeof m === "function") compiled.add(m);
   }
   return o;
@@ -148,6 +150,30 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
   const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
   return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+}
+
+/**
+ * A stress-mode suspension point (option `stress`): a leaf whose twin lets
+ * every other ready fiber run (runtime/emitted.ts `stress`), as the
+ * generator backend's points do (in blocking mode, inside the private scheduler
+ * `block` runs, as theirs).
+ */
+export function stress(): undefined {
+  return defer(noop, stressTwin as PendingOp["twin"], undefined, []);
+}
+
+function noop(): undefined {
+  return undefined;
+}
+
+/**
+ * The template object of a tagged template whose substitutions suspend:
+ * evaluated once per source site at the top of the module
+ * (`const $tpl = __uw.tpl\`a${0}b\``), so the tag gets the same frozen
+ * strings array on every call, as it would untransformed.
+ */
+export function tpl(strings: TemplateStringsArray): TemplateStringsArray {
+  return strings;
 }
 
 /** Thrown into a `try` block by a seek copy to enter its `catch` handler; never bound by the handler. */
@@ -233,4 +259,26 @@ export class Driver {
       return { done: true, value };
     }
   }
+}
+
+/** `fn.apply(t, args)` compiled as a call of fn: the arguments as apply reads them (CreateListFromArrayLike). */
+export function argList(args: unknown): unknown[] {
+  if (args === null || args === undefined) return [];
+  if (typeof args !== "object" && typeof args !== "function") throw new TypeError("CreateListFromArrayLike called on non-object");
+  const like = args as ArrayLike<unknown>;
+  const n = Math.min(Math.max(Math.trunc(Number(like.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = like[i];
+  return out;
+}
+
+/**
+ * Save a record-copying frame (transformer/unwind/record.ts): its variables
+ * `r`, copied by the unwinding site, and the seek function that restores
+ * them. The continuation is made here, on the unwind, so the compiled
+ * function itself creates no closure.
+ */
+export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): undefined {
+  S.saved.push((value, isError) => seek.call(self, r, value, isError));
+  return undefined;
 }

@@ -30,6 +30,7 @@ import {
   makeWorkDir,
   plainJs,
   runBuild,
+  testBackend,
   writeBuild,
   type Program,
   type RunResult,
@@ -68,7 +69,7 @@ beforeAll(async () => {
   const out = transform({
     files: Object.fromEntries([...programs, ...support].map((p) => [p.fileName, p.source])),
     compilerOptions,
-    options: { stress: true, sourceMap: false },
+    options: { stress: true, sourceMap: false, ...(testBackend === undefined ? {} : { backend: testBackend }) },
   });
   const code = new Map<string, string>();
   for (const p of programs) {
@@ -119,7 +120,7 @@ function verdict(p: Program): string {
   if (code === undefined) return "the transform emitted no output for it";
   const refused = o.refused.get(p.name);
   if (refused !== undefined) return `the transform refused it:\n${refused.join("\n")}`;
-  if (!/function\*\s*main\$co\b/.test(code)) return "its main was not transformed into a generator twin (main$co)";
+  if (testBackend === "unwind" ? !/\.reg\(main\)/.test(code) : !/function\*\s*main\$co\b/.test(code)) return "its main was not transformed (main$co, or registered by the unwind backend)";
   for (const [what, r] of [["untransformed", o.plain], ["transformed (fiber)", o.compiled], ["transformed (blocking mode)", o.driven]] as const) {
     const broken = r.broken.get(p.name);
     if (broken !== undefined) return `the ${what} program hung or crashed its process:\n${broken}`;

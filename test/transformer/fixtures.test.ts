@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import ts from "typescript";
 import ts6 from "typescript6";
 import { ColorlessProject, CODES, formatDiagnostic } from "../../transformer/index.js";
-import { makeWorkDir, repoRoot, runBuild, type RunResult } from "./corpus-harness.js";
+import { makeWorkDir, repoRoot, runBuild, testBackend, type RunResult } from "./corpus-harness.js";
 
 const colourDir = join(repoRoot, "fixtures/colour");
 const diagnosticsDir = join(repoRoot, "fixtures/diagnostics");
@@ -39,7 +39,9 @@ function project(dir: string, host: typeof ts = ts): ColorlessProject {
   const optionsFile = join(dir, "options.json");
   const raw = existsSync(optionsFile) ? JSON.parse(readFileSync(optionsFile, "utf8").replaceAll("<repo>", repoRoot)) : {};
   const compilerOptions = raw.compilerOptions === undefined ? undefined : host.convertCompilerOptionsFromJson(raw.compilerOptions, dir).options;
-  return ColorlessProject.create({ tsconfig: false, rootNames: tsFiles(dir), compilerOptions, options: raw.options, rootDir: dir, ts: host });
+  // COLORLESS_TEST_BACKEND (corpus-harness.ts) picks the backend of fixtures whose options do not.
+  const options = testBackend === undefined || raw.options?.backend !== undefined ? raw.options : { ...raw.options, backend: testBackend };
+  return ColorlessProject.create({ tsconfig: false, rootNames: tsFiles(dir), compilerOptions, options, rootDir: dir, ts: host });
 }
 
 function coloursOf(p: ColorlessProject): Record<string, string> {

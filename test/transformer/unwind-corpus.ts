@@ -20,16 +20,19 @@ export interface UnwindCorpus {
   dir: string;
 }
 
-export async function runUnwindCorpus(): Promise<UnwindCorpus> {
-  const programs = loadCorpus(0);
+/** `stress`: compile with stress points (a suspension before every statement); `generated`: seeded programs added. */
+export async function runUnwindCorpus(opts: { stress?: boolean; generated?: number } = {}): Promise<UnwindCorpus> {
+  const programs = loadCorpus(opts.generated ?? 0);
   const support = loadSupport();
   const dir = makeWorkDir();
   writeBuild(dir, "plain", [...programs, ...support], plainJs);
-  const plainRun = runBuild(dir, "plain", "direct", programs.map((p) => p.name));
+  // A generous per-process budget: one process runs hundreds of programs, on a machine shared with other work.
+  const budget = 600_000;
+  const plainRun = runBuild(dir, "plain", "direct", programs.map((p) => p.name), budget);
   const out = transform({
     files: Object.fromEntries([...programs, ...support].map((p) => [p.fileName, p.source])),
     compilerOptions,
-    options: { backend: "unwind", sourceMap: false },
+    options: { backend: "unwind", sourceMap: false, stress: opts.stress === true },
   });
   const refused = new Map<string, string[]>();
   const otherErrors: string[] = [];
@@ -48,7 +51,7 @@ export async function runUnwindCorpus(): Promise<UnwindCorpus> {
   const compiledPrograms = programs.filter((p) => !refused.has(p.name));
   writeBuild(dir, "compiled", [...compiledPrograms, ...support], (p) => code.get(p.name)!);
   const names = compiledPrograms.map((p) => p.name);
-  const [compiled, driven] = await Promise.all([runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
+  const [compiled, driven] = await Promise.all([runBuild(dir, "compiled", "fiber", names, budget), runBuild(dir, "compiled", "direct", names, budget)]);
   return { programs, plain: await plainRun, compiled, driven, code, refused, otherErrors, dir };
 }
 

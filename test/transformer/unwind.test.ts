@@ -22,17 +22,6 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/closure_in_catch_and_loop": "captured by a closure",
-  "hand/computed_keys": "class expression",
-  "hand/destructuring_defaults": "destructuring default",
-  "hand/for_in": "ForInStatement",
-  "hand/let_per_iteration": "captured by a closure",
-  "hand/nested_destructure": "destructuring default",
-  "hand/optional_call": "optional call",
-  "hand/optional_chain_long": "optional call",
-  "hand/param_defaults": "parameter default",
-  "hand/static_and_private": "#private method",
-  "hand/template_literals": "TaggedTemplateExpression",
   "hand/top_level_statements": "top level of a module",
   "hand/top_level_await": "top level of a module",
   "hand/top_level_class_order": "top level of a module",
@@ -40,15 +29,12 @@ const REFUSED: Record<string, string> = {
   "hand/top_level_tdz_const": "top level of a module",
   "hand/class_fields_in_suspending_code": "top level of a module",
   "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
-  "hand/optional_chain_deep": "optional call",
   "hand/generator_suspends": "suspending generator",
   "hand/generator_methods": "suspending generator",
   "hand/generator_delegation": "suspending generator",
   "hand/spread_destructure_suspending": "suspending generator",
   "hand/builtin_callbacks_suspending": "suspending generator",
-  "hand/tagged_template_suspending": "TaggedTemplateExpression",
   "hand/generator_property_overridden": "",
-  "hand/super_calls": "optional call",
   "hand/super_object_literal": "`super` or `arguments`",
   "hand/generator_default_param_property": "suspending iterator",
   "hand/iterator_close": "suspending iterator",
@@ -85,6 +71,38 @@ describe("unwind backend: hand-written differential corpus", () => {
     const failing = c.programs.map((p) => [p.name, unwindVerdict(c, p)]).filter(([name, v]) => v !== "pass" && v !== "refused" && !KNOWN_REFUSED.has(name as string));
     expect(failing).toEqual([]);
     expect(c.programs.length - c.refused.size).toBeGreaterThanOrEqual(70);
+  });
+});
+
+/** Seeded generated programs (test/transformer/corpus-generator.ts) added to the stress run, as corpus.test.ts runs them. */
+const GENERATED = 240;
+
+/**
+ * With stress points (a suspension before every statement, option `stress`), the hand-written and the generated
+ * corpus: everything the unwind backend compiles must print what it prints untransformed, and it may refuse
+ * nothing beyond the constructs REFUSED names.
+ */
+describe(`unwind backend: hand-written and ${GENERATED} generated programs with stress points`, () => {
+  let stressed: UnwindCorpus | undefined;
+  beforeAll(async () => {
+    stressed = await runUnwindCorpus({ stress: true, generated: GENERATED });
+  }, 900_000);
+  afterAll(() => {
+    if (stressed === undefined) return;
+    const pass = stressed.programs.filter((p) => unwindVerdict(stressed!, p) === "pass").length;
+    console.log(`unwind backend corpus with stress: ${stressed.programs.length} programs, ${pass} pass, ${stressed.refused.size} refused with CL1011`);
+    rmSync(stressed.dir, { recursive: true, force: true });
+  });
+
+  it("refuses exactly the hand-written programs listed, and no generated program", () => {
+    expect(stressed!.otherErrors).toEqual([]);
+    expect([...stressed!.refused.keys()].sort()).toEqual(Object.keys(REFUSED).sort());
+  });
+
+  it("every program it compiles prints what it prints untransformed, as fibers and in blocking mode", () => {
+    const c = stressed!;
+    const failing = c.programs.map((p) => [p.name, unwindVerdict(c, p)]).filter(([name, v]) => v !== "pass" && v !== "refused" && !KNOWN_REFUSED.has(name as string));
+    expect(failing).toEqual([]);
   });
 });
 
@@ -286,6 +304,195 @@ export function main(): void {
   console.log(f.join(), stackDepths.every((d) => d < 100) ? "flat" : "deep " + stackDepths.join(","));
 }
 `,
+  // Optional chains and tagged templates around suspending calls: short-circuits skip arguments, methods keep
+  // \`this\` and runtime objects' twins, template objects keep their identity per source site.
+  chains: `
+import { sleep, Channel, go } from "colorless";
+function s<T>(v: T): T { sleep(0); return v; }
+function greet(this: { n: string }, a: string, b: string): string { sleep(0); return this.n + a + b; }
+const log: string[] = [];
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+class Counter { n = 0; inc(by: number): number { sleep(0); this.n += by; return this.n; } }
+const seen = new Set<TemplateStringsArray>();
+function tag(strings: TemplateStringsArray, ...vals: unknown[]): string { seen.add(strings); return strings.raw.join("|") + ":" + vals.join(","); }
+const obj = { pre: "p", m(this: { pre: string }, strings: TemplateStringsArray, ...v: unknown[]): string { return this.pre + strings.join("_") + v.join(""); } };
+export function main(): void {
+  const c: Counter | undefined = s(new Counter());
+  const none: Counter | undefined = s(undefined);
+  log.push(String(c?.inc(ev("a", 2))), String(none?.inc(ev("never", 1))));
+  log.push(String(c?.["inc"]?.(ev("b", 3))));
+  const ch = new Channel<number>(1);
+  ch.send(5);
+  const maybe: Channel<number> | undefined = s(ch);
+  log.push(String(maybe?.receive?.()));
+  for (let i = 0; i < 3; i++) log.push(tag\`x\${s(i)}y\${i}\`);
+  log.push(obj.m\`a\${s(1)}b\`);
+  log.push(String(seen.size));
+  const list: { next?: { get(k: number): number } } = { next: { get: (k) => s(k * 10) } };
+  log.push(String((none as unknown as typeof list)?.next?.get(ev("never", 1))), ev("c", "c"), String(list.next?.get(s(1))));
+  // \`fn.apply\` calls the compiled fn as compiled code: it parks (the spawned fiber runs first) instead of blocking.
+  go(() => { log.push("spawned"); });
+  log.push(greet.apply({ n: "N" }, ["a", "b"]));
+  console.log(log.join(" "));
+}
+`,
+  // Destructuring with suspending defaults and keys: the iterator protocol step by step (defaults between steps,
+  // closing when the pattern ends early or an element throws), rest elements, catch and for…of patterns.
+  patterns: `
+import { sleep } from "colorless";
+function s<T>(v: T): T { sleep(0); return v; }
+const log: string[] = [];
+function* gen(n: number): Generator<number | undefined> {
+  try { for (let i = 0; i < n; i++) { log.push("g" + i); yield i === 1 ? undefined : i; } } finally { log.push("closed"); }
+}
+function fail(): number { throw new Error("boom"); }
+export function main(): void {
+  const [a, b = s(10), c] = gen(5);
+  log.push(\`\${a},\${b},\${c}\`);
+  const [p = s(1), ...more] = gen(3);
+  log.push(\`\${p},\${more.join("+")}\`);
+  try {
+    const [x, y = s(fail())] = gen(4);
+    log.push("not reached " + x + y);
+  } catch (e) {
+    log.push((e as Error).message);
+  }
+  const k = "kk";
+  const { [s(k)]: v1 = s(2), other = 3, ...restObj } = { kk: undefined, other: 4, z: 5, [Symbol.for("q")]: 6 } as Record<string | symbol, number | undefined>;
+  log.push(\`\${v1} \${other} \${JSON.stringify(restObj)} \${Object.getOwnPropertySymbols(restObj).length}\`);
+  try {
+    throw { msg: "m" };
+  } catch ({ code = s(7), msg }) {
+    log.push(code + msg);
+  }
+  for (const [i, { v = s(i * 2) }] of [[1, {}], [2, { v: 9 }]] as Array<[number, { v?: number }]>) log.push(\`\${i}:\${v}\`);
+  const o = { f: 0, g: 0 };
+  let q: number;
+  [o.f = s(5), q = s(8)] = [undefined];
+  ({ g: o.g = s(6) } = {} as { g?: number });
+  log.push(\`\${o.f} \${o.g} \${q}\`);
+  console.log(log.join(" "));
+}
+`,
+  // Per-iteration bindings captured by closures across suspensions (for heads, blocks, catch, for…of and
+  // for…in), \`var\` in nested statements, for…in over keys deleted or added while the body suspends.
+  scopes: `
+import { sleep } from "colorless";
+function s<T>(v: T): T { sleep(0); return v; }
+export function main(): void {
+  const out: string[] = [];
+  const fns: Array<() => string> = [];
+  for (let i = 0, j = 10; s(i < 3); i++, j--) {
+    let w = i * 2;
+    fns.push(() => \`\${i}/\${j}/\${w}\`);
+    s(0);
+    w++;
+    if (i === 1) continue;
+    fns.push(() => "after" + i + w);
+  }
+  outer: for (const k of ["a", "b"]) {
+    for (let n = 0; n < 2; n++) {
+      const both = k + n;
+      s(0);
+      fns.push(() => both);
+      if (n === 0) continue outer;
+    }
+  }
+  let tries = 0;
+  while (tries < 2) {
+    try {
+      s(tries);
+      throw new Error("e" + tries);
+    } catch (err) {
+      const at = tries;
+      s(0);
+      fns.push(() => (err as Error).message + "@" + at);
+    }
+    tries++;
+  }
+  const o: Record<string, number> = { x: 1, y: 2, z: 3 };
+  for (const key in o) {
+    s(0);
+    fns.push(() => key + o[key]);
+    if (key === "x") { delete o.y; o.w = 4; }
+  }
+  if (s(true)) {
+    var hoisted = "v1";
+    for (var vi = 0; vi < 2; vi++) out.push("vi" + vi);
+  }
+  var hoisted = hoisted + "+";
+  { var inner = s("in"); }
+  out.push(hoisted, inner, String(vi));
+  console.log(out.join(" "), "|", fns.map((f) => f()).join(" "));
+}
+`,
+  // Suspending parameter defaults run in the body, in order, after the earlier parameters; \`length\` is kept.
+  params: `
+import { sleep } from "colorless";
+const log: string[] = [];
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+function f(a: number, b = ev("b", a + 1), c = a + b, { d = ev("d", c * 2) }: { d?: number } = {}, ...rest: number[]): string {
+  return [a, b, c, d, rest.length].join(",");
+}
+const g = (x = ev("x", 1), y?: number): number => x + (y ?? 0);
+class K { m(p = ev("p", "dflt")): string { return p; } }
+export function main(): void {
+  log.push(f(1), f(1, 5), f(1, undefined, 7, { d: 0 }, 9, 9));
+  log.push(String(g()), String(g(2, 3)), new K().m(), new K().m("given"));
+  log.push(\`len \${f.length} \${g.length} \${K.prototype.m.length}\`);
+  console.log(log.join(" "));
+}
+`,
+  anon_default: `
+import { sleep } from "colorless";
+export default function (x: number): number {
+  sleep(0);
+  return x * 2;
+}
+export function main(): void {}
+`,
+  // Registration of methods the backend compiled, for every class shape: #private (called, and read as a value),
+  // static private, computed names (evaluated once), class expressions, anonymous classes, object literals.
+  classes: `
+import { sleep, go, Channel } from "colorless";
+import twice from "./anon_default.js";
+let evals = 0;
+const order: string[] = [];
+function key(k: string): string { evals++; return k; }
+class A {
+  static #count = 0;
+  tag = "a";
+  #p(n: number): number { sleep(0); order.push("p" + n); return n + 1; }
+  static #s(): number { sleep(0); return ++A.#count; }
+  [key("comp")](n: number): number { sleep(0); return this.#p(n) * 10; }
+  viaValue(n: number): number { const f = this.#p; sleep(0); return f.call(this, n); }
+  static bump(): number { return A.#s(); }
+}
+const B = class { m(): string { sleep(0); return "B.m"; } };
+const make = () => new (class { n(): string { sleep(0); return "anon.n"; } })();
+const o = { [key("dyn")](): string { sleep(0); return "o.dyn"; } };
+export function main(): void {
+  const a = new A();
+  // Each call suspends in #p: inside a fiber it parks (the spawned fiber runs first), as it runs untransformed.
+  go(() => order.push("first"));
+  const c1 = (a as unknown as Record<string, (n: number) => number>).comp(1);
+  go(() => order.push("second"));
+  const v4 = a.viaValue(4);
+  order.push(String(c1), String(v4));
+  const ch = new Channel<string>(1);
+  go(() => { sleep(1); ch.send("sent"); });
+  const out = [
+    String((a as unknown as Record<string, (n: number) => number>).comp(1)),
+    String(a.viaValue(4)),
+    String(A.bump()), String(A.bump()),
+    new B().m(), make().n(), o.dyn(), String(twice(21)), twice.name, String(twice.length),
+    ch.receive(),
+    "evals " + evals, order.join(","),
+    JSON.stringify(Reflect.ownKeys(a)), JSON.stringify(Reflect.ownKeys(A).map(String)), JSON.stringify(Reflect.ownKeys(A.prototype).map(String)),
+  ];
+  console.log(out.join(" "));
+}
+`,
   reflection: `
 import { sleep } from "colorless";
 export function decl(a: number, b: number): number {
@@ -330,6 +537,11 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  classes: '20 5 1 2 B.m anon.n o.dyn 42 default 1 sent evals 2 first,p1,second,p4,20,5,p1,p4 ["tag"] ["length","name","prototype","bump"] ["constructor","comp","viaValue"]',
+  params: "b d d b 1,2,3,6,0 1,5,6,12,0 1,2,7,0,2 x p 1 5 dflt given len 1 0 0",
+  scopes: "vi0 vi1 v1+ in 2 | 0/10/1 after01 1/9/3 2/8/5 after25 a0 b0 e0@0 e1@1 x1 z3",
+  patterns: 'g0 g1 g2 closed 0,10,2 g0 g1 g2 closed 0,+2 g0 g1 closed boom 2 4 {"z":5} 1 7m 1:2 2:9 5 6 8',
+  chains: "a 2 undefined b 5 5 x|y|:0,0 x|y|:1,1 x|y|:2,2 pa_b1 1 c undefined c 10 spawned Nab",
   try_finally: "try,resumed,finally,r=1,caught boom,fin2,before,caught boom",
   loops: "w0 w2 d0 d1 00 01 10 11 case x case x case y default z",
   suspending_tests: "do1 do3 do4 f00 f02 f20 f22 k2 k3 one two two dflt3 four",
@@ -368,7 +580,7 @@ describe("unwind backend: focused programs", () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
+  it.each(["try_finally", "suspending_finally", "loops", "suspending_tests", "shadowing", "chains", "patterns", "scopes", "params", "classes"])("%s: finally runs once after the resume (and may suspend itself), catch sees only real errors, loops, tests and labels resume where they were", (n) => {
     expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
     expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);

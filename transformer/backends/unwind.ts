@@ -50,31 +50,40 @@
  * ## Cost model
  *
  * Normal path, per call of a suspending function: a load and a store of the
- * token in the prologue, a store before and a load + branch after each site,
- * and the frame's variables living in a heap context (the continuation
- * closes over them). A suspension costs, per frame entered since the last
- * resume, one closure allocation (first unwind of that invocation only) and
- * one push; a resume costs one call per frame resumed, each skipping to its
- * site through at most one guard per enclosing statement. Code size: the
- * body twice.
+ * token in the prologue, a store before and a load + branch after each site.
+ * A function whose continuation is a closure over its variables (it has
+ * closures of its own, which must share them) keeps them in a heap context:
+ * one allocation per call. A function declaration with no closure inside
+ * uses the record-copying frame (unwind/record.ts): its variables stay on
+ * the stack and an unwind copies them into an array for a sibling seek
+ * function. A suspension costs, per frame entered since the last resume, one
+ * closure allocation and one push; a resume costs one call per frame
+ * resumed, each skipping to its site through at most one guard per
+ * enclosing statement. Code size: the body twice.
+ *
+ * ## Stress
+ *
+ * Option `stress`: a `__uw.stress()` leaf before every statement
+ * (normalise.ts), as the generator backend's stress points.
  *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Suspending calls in optional chains and destructuring defaults; loop
- * bindings captured by closures when the loop suspends; `var` in nested statements; `for…in` with a suspending
- * body; suspending `#private` methods, class expressions and object-literal
- * methods with computed names; async functions, generators, constructors and
- * accessors that would suspend; suspending top-level statements. The stress
- * option is ignored. docs/backends.md has the plan for each.
+ * Async functions, generators, constructors and accessors that would
+ * suspend; `for…of` over a suspending iterator; suspending top-level
+ * statements; suspending arrows using their surroundings' `super` or
+ * `arguments`; the few loop-binding and parameter-default shapes
+ * docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
+import type { IrFunction, IrRename } from "../ir.js";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
 import { isValueReference } from "../unwind/syntax.js";
+import { recordBody, recordEligible } from "../unwind/record.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -92,6 +101,8 @@ class UnwindFileLowering {
   private readonly uw: ts.Identifier;
   private readonly uws: ts.Identifier;
   private readonly oracle: SiteOracle;
+  /** Template objects of split tagged templates, declared at the top of the module (IrFunction.templates). */
+  private readonly templates: ts.Statement[] = [];
 
   constructor(
     private readonly lc: LoweringContext,
@@ -105,6 +116,7 @@ class UnwindFileLowering {
     const ts = this.ts;
     const colours = lc.colours;
     this.oracle = {
+      stress: lc.stress,
       isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
       isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
       hofOf: (call) => {
@@ -135,7 +147,7 @@ class UnwindFileLowering {
     ], ts.NodeFlags.Const));
     let at = 0;
     while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...statements.slice(at)];
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...this.templates, ...statements.slice(at)];
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -152,8 +164,7 @@ class UnwindFileLowering {
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
     if (ts.isDefaultClause(node)) return this.f.updateDefaultClause(node, this.visitStatementList(node.statements));
     if (ts.isModuleBlock(node)) return this.f.updateModuleBlock(node, this.visitStatementList(node.statements));
-    if (ts.isClassDeclaration(node)) return this.visitClass(node);
-    if (ts.isClassExpression(node) && this.hasSuspendingMember(node)) this.refuse(node, "a class expression with suspending methods");
+    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) return this.visitClassLike(node);
     if (ts.isObjectLiteralExpression(node)) return this.visitObjectLiteral(node);
     if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
       const reason = this.lc.colours.suspendingInitializers.get(node);
@@ -163,22 +174,26 @@ class UnwindFileLowering {
   };
 
   /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
-  private readonly renames = new Map<ts.Symbol, string>();
+  private readonly renames = new Map<ts.Symbol, IrRename>();
 
-  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`). */
+  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`, or `{ x: $env.x }`). */
   private renamed(node: ts.Node): ts.Node | undefined {
     const ts = this.ts;
     const f = this.f;
     const checker = this.lc.checker;
+    const replacement = (symbol: ts.Symbol | undefined, at: ts.Node, name: string): ts.Expression | undefined => {
+      const r = symbol === undefined ? undefined : this.renames.get(symbol);
+      if (r === undefined) return undefined;
+      if (typeof r === "string") return f.createIdentifier(r);
+      const inside = at.getSourceFile() === r.inside.getSourceFile() && at.pos >= r.inside.pos && at.end <= r.inside.end;
+      return f.createPropertyAccessExpression(inside ? r.env : r.cur, name);
+    };
     if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
-      const symbol = checker.getShorthandAssignmentValueSymbol(node);
-      const name = symbol === undefined ? undefined : this.renames.get(symbol);
-      return name === undefined ? undefined : f.createPropertyAssignment(node.name.text, f.createIdentifier(name));
+      const value = replacement(checker.getShorthandAssignmentValueSymbol(node), node, node.name.text);
+      return value === undefined ? undefined : f.createPropertyAssignment(node.name.text, value);
     }
     if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
-      const symbol = checker.getSymbolAtLocation(node);
-      const name = symbol === undefined ? undefined : this.renames.get(symbol);
-      return name === undefined ? undefined : f.createIdentifier(name);
+      return replacement(checker.getSymbolAtLocation(node), node, node.text);
     }
     return undefined;
   }
@@ -199,27 +214,60 @@ class UnwindFileLowering {
     return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
   }
 
-  private hasSuspendingMember(node: ts.ClassLikeDeclaration): boolean {
-    return node.members.some((m) => isFunctionNode(this.ts, m) && this.lc.colours.emitted(m) !== "plain");
-  }
-
-  /** Class methods are registered after the class: `__uw.reg(C.prototype.m, C.s)`. */
-  private visitClass(node: ts.ClassDeclaration): ts.Statement[] {
+  /**
+   * A class's compiled methods are registered by a static block placed
+   * first in the class, which runs while the class is defined, before any
+   * other static initialiser could call them, and names them through `this`
+   * (so anonymous classes and class expressions work too); instance
+   * `#private` methods, reachable only through an instance, by a private
+   * field initialised first on each instance. Computed names are read once:
+   * `[k]() {}` becomes `[$k = __co.propertyKey(k)]() {}`. None of this is
+   * visible to reflection.
+   *
+   *     class C { static { __uw.reg(this.prototype.m, this.s, this.prototype[$k]) } #uw = __uw.reg(this.#p); … }
+   */
+  private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
     const ts = this.ts;
     const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx);
-    const refs: ts.Expression[] = [];
-    for (const m of node.members) {
-      if (!ts.isMethodDeclaration(m) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) continue;
-      if (node.name === undefined) continue;
+    const visited = ts.visitEachChild(node, this.visit, this.tctx) as ts.ClassDeclaration | ts.ClassExpression;
+    const statics: ts.Expression[] = [];
+    const privates: ts.Expression[] = [];
+    const members = visited.members.map((vm, i) => {
+      const m = node.members[i]!;
+      if (!ts.isMethodDeclaration(m) || !ts.isMethodDeclaration(vm) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) return vm;
       const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
-      const owner = isStatic ? f.createIdentifier(node.name.text) : f.createPropertyAccessExpression(f.createIdentifier(node.name.text), "prototype");
+      const owner = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
       const key = m.name;
-      if (ts.isIdentifier(key)) refs.push(f.createPropertyAccessExpression(owner, key.text));
-      else if (ts.isStringLiteral(key) || ts.isNumericLiteral(key)) refs.push(f.createElementAccessExpression(owner, f.createStringLiteral(key.text)));
-    }
-    if (refs.length === 0) return [visited];
-    return [visited, f.createExpressionStatement(this.uwCall("reg", refs))];
+      if (ts.isPrivateIdentifier(key)) {
+        (isStatic ? statics : privates).push(f.createPropertyAccessExpression(f.createThis(), key));
+        return vm;
+      }
+      if (ts.isComputedPropertyName(key)) {
+        const k = this.computedKey(vm.name as ts.ComputedPropertyName);
+        statics.push(f.createElementAccessExpression(owner, k.name));
+        return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
+      }
+      statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
+      return vm;
+    });
+    const added: ts.ClassElement[] = [];
+    if (statics.length > 0) added.push(f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(this.uwCall("reg", statics))], true)));
+    if (privates.length > 0) added.push(f.createPropertyDeclaration(undefined, f.createUniquePrivateName("#uw"), undefined, undefined, this.uwCall("reg", privates)));
+    if (added.length === 0) return visited;
+    const all = [...added, ...members];
+    return ts.isClassDeclaration(visited)
+      ? f.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all)
+      : f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all);
+  }
+
+  /** `[k]` → `[$k = __co.propertyKey(k)]`, `$k` declared at the top of the enclosing statement list. */
+  private computedKey(name: ts.ComputedPropertyName): { name: ts.Identifier; computed: ts.ComputedPropertyName } {
+    const ts = this.ts;
+    const f = this.f;
+    const k = f.createUniqueName("key");
+    this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k)], ts.NodeFlags.Let)));
+    const read = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "propertyKey"), undefined, [name.expression]);
+    return { name: k, computed: f.createComputedPropertyName(f.createAssignment(k, read)) };
   }
 
   /** Object-literal methods are registered on the object: `__uw.obj({ m() {…} }, ["m"])`. */
@@ -228,12 +276,19 @@ class UnwindFileLowering {
     const f = this.f;
     const visited = ts.visitEachChild(node, this.visit, this.tctx);
     const keys: ts.Expression[] = [];
-    for (const p of node.properties) {
-      if (!ts.isMethodDeclaration(p) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) continue;
+    const props = visited.properties.map((vp, i) => {
+      const p = node.properties[i]!;
+      if (!ts.isMethodDeclaration(p) || !ts.isMethodDeclaration(vp) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) return vp;
+      if (ts.isComputedPropertyName(p.name)) {
+        const k = this.computedKey(vp.name as ts.ComputedPropertyName);
+        keys.push(k.name);
+        return f.updateMethodDeclaration(vp, vp.modifiers, vp.asteriskToken, k.computed, vp.questionToken, vp.typeParameters, vp.parameters, vp.type, vp.body);
+      }
       if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) keys.push(f.createStringLiteral(p.name.text));
-    }
+      return vp;
+    });
     if (keys.length === 0) return visited;
-    return this.uwCall("obj", [visited, f.createArrayLiteralExpression(keys)]);
+    return this.uwCall("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
   }
 
   // ── functions ─────────────────────────────────────────────────────────
@@ -268,14 +323,8 @@ class UnwindFileLowering {
 
   /** Function shapes the backend does not compile yet. */
   private shapeProblem(node: FunctionNode): string | undefined {
-    const ts = this.ts;
-    if (ts.isMethodDeclaration(node)) {
-      if (ts.isPrivateIdentifier(node.name)) return "a suspending #private method";
-      if (ts.isComputedPropertyName(node.name)) return "a suspending method with a computed name";
-      if (ts.isClassLike(node.parent) && node.parent.name === undefined) return "a suspending method of an anonymous class";
-    }
-    if (ts.isFunctionDeclaration(node) && node.name === undefined) return "an anonymous suspending function declaration (`export default function`)";
-    return this.parameterProblem(node)?.what;
+    void node;
+    return undefined;
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
@@ -298,40 +347,35 @@ class UnwindFileLowering {
     }
     this.usesRuntime = true;
     for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
+    for (const t of n.result.templates) this.templates.push(this.templateObject(t.name, t.template));
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;
     if (ts.isFunctionDeclaration(node)) {
-      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name!.text)])));
-      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body);
+      if (node.name === undefined) {
+        // `export default function () {}`: named for the registration, then given back the name "default".
+        const name = f.createUniqueName("default");
+        this.hoist(f.createExpressionStatement(this.uwCall("fn", [name, f.createStringLiteral("default")])));
+        return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, name, node.typeParameters, this.params(node, n.result), node.type, body);
+      }
+      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name.text)])));
+      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isMethodDeclaration(node)) {
-      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node), node.type, body);
+      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
       const lowered = ts.isFunctionExpression(node)
-        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node), node.type, body)
-        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node), node.type, node.equalsGreaterThanToken, body);
+        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body)
+        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
       const name = inferredName(ts, node);
       return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
 
-  private params(node: FunctionNode): ts.NodeArray<ts.ParameterDeclaration> {
+  private params(node: FunctionNode, ir: IrFunction): ts.NodeArray<ts.ParameterDeclaration> {
     const ts = this.ts;
-    return ts.visitNodes(node.parameters, this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
-  }
-
-  /**
-   * Parameter defaults run before the prologue reads the entry token, so a
-   * compiled function they call would take the caller's token as its own.
-   */
-  private parameterProblem(node: FunctionNode): { node: ts.Node; what: string } | undefined {
-    const n = new Normaliser(this.ts, this.f, this.lc.checker, this.oracle, node as ts.FunctionLikeDeclaration);
-    for (const p of node.parameters) {
-      if (n.hasSite(p)) return { node: p, what: "a parameter default value that calls suspending code (move it into the body: `if (x === undefined) x = …`)" };
-    }
-    return undefined;
+    return ts.visitNodes(ir.params === undefined ? node.parameters : this.f.createNodeArray(ir.params), this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
   }
 
   /**
@@ -362,6 +406,9 @@ class UnwindFileLowering {
       f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
       f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
     const hoistedFns = this.inHoistScope(() => visitAll(ir.functions));
+    if (recordEligible(ts, node, ir)) {
+      return recordBody(ts, f, { call: (name, args) => this.uwCall(name, args), hoist: (st) => this.hoist(st) }, node as ts.FunctionDeclaration, ir, names, seekNames.u, fast, seek);
+    }
     const statements: ts.Statement[] = [
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(this.uws, "k"))], ts.NodeFlags.Const)),
       f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(this.uws, "k"), f.createNumericLiteral(0))),
@@ -377,6 +424,17 @@ class UnwindFileLowering {
     ];
     void node;
     return f.createBlock(statements, true);
+  }
+
+  /** `const $tpl = __uw.tpl\`a${0}b\``: the strings of a tagged template, without its substitutions. */
+  private templateObject(name: ts.Identifier, template: ts.TemplateLiteral): ts.Statement {
+    const ts = this.ts;
+    const f = this.f;
+    const bare = ts.isNoSubstitutionTemplateLiteral(template)
+      ? template
+      : f.createTemplateExpression(template.head, template.templateSpans.map((s) => f.createTemplateSpan(f.createNumericLiteral(0), s.literal)));
+    const tagged = f.createTaggedTemplateExpression(f.createPropertyAccessExpression(this.uw, "tpl"), undefined, bare);
+    return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, tagged)], ts.NodeFlags.Const));
   }
 
   private inHoistScope<T>(body: () => T): { value: T; hoisted: ts.Statement[] } {

@@ -63,6 +63,12 @@ export class BodyEmitter {
       plain = [];
     };
     for (const s of list) {
+      if (s.kind === "env") {
+        // Unguarded in the seek copy too: re-entering the scope must bind its environment again.
+        flush();
+        out.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(s.name, undefined, undefined, s.init)], this.ts.NodeFlags.Const)));
+        continue;
+      }
       if (s.kind === "plain") {
         if (this.copy === "fast") out.push(s.node);
         else plain.push(s.node);
@@ -75,7 +81,7 @@ export class BodyEmitter {
     return out;
   }
 
-  private stmt(s: Exclude<IrStmt, { kind: "plain" }>): ts.Statement[] {
+  private stmt(s: Exclude<IrStmt, { kind: "plain" | "env" }>): ts.Statement[] {
     if (s.kind === "site") return this.site(s);
     if (s.kind === "block") return [this.f.createBlock(this.list(s.body), true)];
     const inner = this.compound(s);
@@ -84,7 +90,7 @@ export class BodyEmitter {
     return [this.f.createIfStatement(this.f.createLogicalOr(this.seeking(false), this.within(s.lo, s.hi)), inner)];
   }
 
-  private compound(s: Exclude<IrStmt, { kind: "plain" | "site" | "block" }>): ts.Statement {
+  private compound(s: Exclude<IrStmt, { kind: "plain" | "site" | "block" | "env" }>): ts.Statement {
     const ts = this.ts;
     const f = this.f;
     const seek = this.copy === "seek";
@@ -108,7 +114,7 @@ export class BodyEmitter {
       case "labeled": {
         const body = s.body;
         // A label must stay directly on its loop (`continue L`), so the seek guard goes outside it.
-        const inner = body.kind === "plain" ? body.node : body.kind === "site" || body.kind === "block" ? f.createBlock(this.list([body]), true) : this.compound(body);
+        const inner = body.kind === "plain" ? body.node : body.kind === "site" || body.kind === "block" || body.kind === "env" ? f.createBlock(this.list([body]), true) : this.compound(body);
         return f.createLabeledStatement(s.label, inner);
       }
       case "try": {
@@ -168,8 +174,9 @@ export class BodyEmitter {
     const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.names.uw, name), undefined, args);
     if (c.kind === "direct") return [f.createAssignment(this.reg("k"), f.createNumericLiteral(1)), f.createCallExpression(c.callee, undefined, c.args)];
     if (c.kind === "dynamic") return [uw("call", [c.fn, c.thisArg, f.createArrayLiteralExpression(c.args)])];
+    if (c.kind === "stress") return [uw("stress", [])];
     if (c.kind === "hof") return [uw("hof", [f.createStringLiteral(c.twin), c.receiver ?? f.createVoidZero(), f.createArrayLiteralExpression(c.args)])];
-    return [uw("callMethod", [c.obj, c.key, f.createArrayLiteralExpression(c.args)])];
+    return [uw("callMethod", [c.obj, c.key, f.createArrayLiteralExpression(c.args), ...(c.fn === undefined ? [] : [c.fn])])];
   }
 
   private reg(name: "u" | "k"): ts.PropertyAccessExpression {
@@ -203,7 +210,7 @@ function rangeOfList(list: readonly IrStmt[]): { lo: number; hi: number } | unde
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of list) {
-    if (s.kind === "plain") continue;
+    if (s.kind === "plain" || s.kind === "env") continue;
     const r = s.kind === "site" ? { lo: s.index, hi: s.index } : s;
     if (r.hi < r.lo) continue;
     lo = Math.min(lo, r.lo);

@@ -19,6 +19,8 @@ export interface SiteOracle {
   isSuspendingIteration(node: ts.ForOfStatement): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
+  /** Stress mode (option `stress`): a suspension point before every statement, so every statement counts as suspending. */
+  stress: boolean;
   /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
   hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
 }
@@ -57,6 +59,8 @@ export abstract class Lineariser {
       const l = this.lin(e.expression);
       return { pre: l.pre, value: f.createParenthesizedExpression(l.value) };
     }
+    if (ts.isOptionalChain(e)) return this.optionalChain(e);
+    if (ts.isTaggedTemplateExpression(e)) return this.taggedTemplate(e);
     if (ts.isCallExpression(e)) return this.call(e, discard);
     if (ts.isBinaryExpression(e)) return this.binary(e, discard);
     if (ts.isConditionalExpression(e)) {
@@ -111,6 +115,12 @@ export abstract class Lineariser {
     return this.refuse(e, `a suspending call inside a ${ts.SyntaxKind[e.kind]}`);
   }
 
+  /** Optional chains and tagged templates (chains.ts). */
+  protected abstract optionalChain(e: ts.Expression): Lin;
+  protected abstract taggedTemplate(e: ts.TaggedTemplateExpression): Lin;
+  /** Destructuring with a site in the pattern (patterns.ts); `source` is an operand. */
+  protected abstract destructure(pattern: ts.BindingName | ts.ObjectLiteralExpression | ts.ArrayLiteralExpression, source: ts.Expression): IrStmt[];
+
   /** A site or a call with suspending parts. */
   protected call(e: ts.CallExpression, discard: boolean): { pre: IrStmt[]; value: ts.Expression | undefined } {
     const ts = this.ts;
@@ -124,7 +134,7 @@ export abstract class Lineariser {
     const isSuper = isMember && callee.expression.kind === ts.SyntaxKind.SuperKeyword;
     if (!this.oracle.isSite(e)) {
       // An ordinary call whose callee or arguments suspend: read the function before the arguments, then call it.
-      if (isMember && !isSuper && !ts.isPrivateIdentifier((callee as ts.PropertyAccessExpression).name ?? callee)) {
+      if (isMember && !isSuper) {
         const obj = this.lin((callee as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression);
         const objT = this.stable(obj, [callee, ...argExprs]);
         const key = ts.isPropertyAccessExpression(callee) ? undefined : this.lin(callee.argumentExpression);
@@ -134,7 +144,7 @@ export abstract class Lineariser {
         const value = f.createCallExpression(f.createPropertyAccessExpression(fnT, "call"), undefined, [objT.value, ...rebuildArgs(ops.values)]);
         return { pre: [...objT.pre, ...(key?.pre ?? []), this.assign(fnT, fnRead), ...ops.pre], value };
       }
-      if (isMember) return this.refuse(e, "a call of a super or private method with suspending arguments");
+      if (isMember) return this.refuse(e, "a call of a super method with suspending arguments");
       const ops = this.operands([callee, ...argExprs]);
       return { pre: ops.pre, value: f.createCallExpression(ops.values[0]!, undefined, rebuildArgs(ops.values.slice(1))) };
     }
@@ -163,12 +173,23 @@ export abstract class Lineariser {
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: callee, thisArg: f.createThis(), args: rebuildArgs(ops.values) };
     } else if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) {
-      return this.refuse(e, "a call of a suspending #private method");
+      // `o.#m(a)`: a private method cannot be re-read by key; read it from the evaluated object and call it with `this` = o.
+      const obj = this.lin(callee.expression);
+      const objT = this.isStable(obj.value) ? obj : { pre: [...obj.pre, this.assign(this.temp(), obj.value)], value: this.temps[this.temps.length - 1]! };
+      const ops = this.operands(argExprs);
+      pre = [...objT.pre, ...ops.pre];
+      irCall = { kind: "dynamic", fn: f.createPropertyAccessExpression(objT.value, callee.name), thisArg: objT.value, args: rebuildArgs(ops.values) };
     } else if (ts.isPropertyAccessExpression(callee) && callee.name.text === "call" && !spread && e.arguments.length > 0 && this.isFunctionTyped(callee.expression)) {
       // `fn.call(t, a)`: call fn itself, so a compiled fn knows its caller handles an unwind.
       const ops = this.operands([callee.expression, ...argExprs]);
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: ops.values.slice(2) };
+    } else if (ts.isPropertyAccessExpression(callee) && callee.name.text === "apply" && !spread && e.arguments.length === 2 && this.isFunctionTyped(callee.expression)) {
+      // `fn.apply(t, args)`: likewise, with the arguments taken from the array-like as apply takes them.
+      const ops = this.operands([callee.expression, ...argExprs]);
+      pre = ops.pre;
+      const list = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "argList"), undefined, [ops.values[2]!]);
+      irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: [f.createSpreadElement(list)] };
     } else if (isMember) {
       const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
       const keyExpr = ts.isPropertyAccessExpression(m) ? f.createStringLiteral(m.name.text) : m.argumentExpression;
@@ -180,7 +201,7 @@ export abstract class Lineariser {
       pre = ops.pre;
       irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: f.createVoidZero(), args: rebuildArgs(ops.values.slice(1)) };
     }
-    const index = ++this.sites;
+    const index = this.nextSite();
     const target = discard ? undefined : this.temp();
     pre.push({ kind: "site", index, target, call: irCall, node: e });
     return { pre, value: target };
@@ -216,9 +237,11 @@ export abstract class Lineariser {
         return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
       }
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
-        if (this.hasSite(e.left)) return this.refuse(e.left, "a suspending destructuring target");
         const r = this.lin(e.right);
-        return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+        if (!this.hasSite(e.left)) return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
+        // A default or computed key in the pattern suspends: expand it (patterns.ts); the value is the right side.
+        const v = this.temp();
+        return { pre: [...r.pre, this.assign(v, r.value), ...this.destructure(e.left, v)], value: v };
       }
       const target = this.lvalue(e.left, [e.right]);
       if (target === undefined) return this.refuse(e.left, "this assignment target");
@@ -345,14 +368,26 @@ export abstract class Lineariser {
     if (Array.isArray(n)) return (n as readonly ts.Node[]).some((x) => this.hasSite(x));
     const node = n as ts.Node;
     let found = false;
+    const stress = this.oracle.stress;
     const walk = (x: ts.Node): void => {
       if (found || isFunctionNode(ts, x) || ts.isClassLike(x)) return;
-      if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
+      // With stress points, a statement inside `n` holds one (list() puts it before the statement).
+      if (stress && x !== node && ts.isStatement(x) && !ts.isBlock(x) && !ts.isEmptyStatement(x)) found = true;
+      else if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
       else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
       else ts.forEachChild(x, walk);
     };
     walk(node);
     return found;
+  }
+
+  protected nextSite(): number {
+    return ++this.sites;
+  }
+
+  /** A stress-mode suspension point (a `yieldNow` leaf), for before a statement. */
+  protected stressPoint(at: ts.Node): IrStmt {
+    return { kind: "site", index: this.nextSite(), target: undefined, call: { kind: "stress" }, node: at };
   }
 
   protected temp(): ts.Identifier {

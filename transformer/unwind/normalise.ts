@@ -10,49 +10,111 @@ import type ts from "typescript";
 import { isFunctionNode } from "../colour.js";
 import type { TS } from "../typescript.js";
 import type { IrFunction, IrHandler, IrStmt } from "../ir.js";
-import { Lineariser, type SiteOracle } from "./linearise.js";
-import { bindingToAssignment, boundIdentifiers, isValueReference, range } from "./syntax.js";
+import { LoopNormaliser } from "./loops.js";
+import { finLabels } from "./scopes.js";
+import type { SiteOracle } from "./linearise.js";
+import { boundIdentifiers, isValueReference, range } from "./syntax.js";
 
 export type { SiteOracle } from "./linearise.js";
 
 
-
-/** Labels made by suspendingFinally: a jump to one always leaves any inner try (its label is outside). */
-const finLabels = new WeakSet<ts.Identifier>();
-
-export class Normaliser extends Lineariser {
-  private readonly locals: ts.Identifier[] = [];
-  private readonly localNames = new Set<string>();
-  private readonly functions: ts.FunctionDeclaration[] = [];
-  /** Hoisted bindings renamed because another binding of the function has their name. */
-  private readonly renames = new Map<ts.Symbol, string>();
-  private loopDepth = 0;
-
-  constructor(ts: TS, factory: ts.NodeFactory, checker: ts.TypeChecker, oracle: SiteOracle, fn: ts.FunctionLikeDeclaration) {
-    super(ts, factory, checker, oracle, fn);
-    for (const p of fn.parameters) for (const n of boundIdentifiers(ts, p.name)) this.localNames.add(n.text);
-  }
-
+export class Normaliser extends LoopNormaliser {
   run(): IrFunction {
     const ts = this.ts;
     const body = this.fn.body!;
-    const list: IrStmt[] = ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body);
-    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames };
+    const first = this.fn.parameters.findIndex((p) => this.hasSite(p));
+    this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
+    const prologue = first < 0 ? undefined : this.parameterDefaults(first);
+    const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
+    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
+  }
+
+  /**
+   * Parameter defaults that suspend run in the body, after the prologue has
+   * read the entry token (a default runs before it otherwise, and a callee
+   * would take the caller's token). From the first such parameter on, every
+   * default moves, in order; each moved parameter keeps a default (`= void 0`)
+   * so the function's `length` is unchanged:
+   *
+   *     [source]  function f(a, b = g(a), { c } = {}) {}
+   *     [emitted] function f(a, b = void 0, p_1 = void 0) { if (b === undefined) b = g(a); if (p_1 === undefined) p_1 = {}; ({ c } = p_1); … }
+   */
+  private parameterDefaults(first: number): { params: ts.ParameterDeclaration[]; stmts: IrStmt[] } {
+    const ts = this.ts;
+    const f = this.f;
+    const params: ts.ParameterDeclaration[] = [];
+    const stmts: IrStmt[] = [];
+    const bodyNames = this.bodyDeclaredNames();
+    this.fn.parameters.forEach((p, i) => {
+      if (i < first || (p.initializer === undefined && ts.isIdentifier(p.name))) {
+        params.push(p);
+        return;
+      }
+      // In the body, a default would see the body's declarations instead of the parameter scope's.
+      const clash = p.initializer === undefined ? undefined : this.findIdentifier(p.initializer, (id) => bodyNames.has(id.text));
+      if (clash !== undefined) {
+        this.refuse(clash, `a parameter default that refers to \`${clash.text}\`, which the function body declares too`);
+        return;
+      }
+      const name = ts.isIdentifier(p.name) ? f.createIdentifier(p.name.text) : f.createUniqueName("p");
+      if (!ts.isIdentifier(p.name)) for (const id of boundIdentifiers(ts, p.name)) this.hoistName(id, p);
+      params.push(f.updateParameterDeclaration(p, p.modifiers, p.dotDotDotToken, name, p.questionToken, p.type, p.initializer === undefined ? undefined : f.createVoidZero()));
+      if (p.initializer !== undefined) {
+        const d = this.lin(p.initializer);
+        const then = [...d.pre, this.assign(name, d.value)];
+        stmts.push({ kind: "if", cond: f.createStrictEquality(name, f.createVoidZero()), then, else: undefined, ...range(then) });
+      }
+      if (!ts.isIdentifier(p.name)) stmts.push(...this.destructure(p.name, name));
+    });
+    return { params, stmts };
+  }
+
+  /** Names the body declares in its own scope (and `var`s anywhere in it). */
+  private bodyDeclaredNames(): Set<string> {
+    const ts = this.ts;
+    const names = new Set<string>(["arguments"]);
+    const walk = (n: ts.Node, top: boolean): void => {
+      if (isFunctionNode(ts, n) || ts.isClassExpression(n)) {
+        if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && top && n.name !== undefined) names.add(n.name.text);
+        return;
+      }
+      if (ts.isClassDeclaration(n)) {
+        if (top && n.name !== undefined) names.add(n.name.text);
+        return;
+      }
+      if (ts.isVariableDeclarationList(n) && (top || (n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0)) {
+        for (const d of n.declarations) for (const id of boundIdentifiers(ts, d.name)) names.add(id.text);
+      }
+      ts.forEachChild(n, (c) => walk(c, top && !ts.isBlock(c)));
+    };
+    const body = this.fn.body!;
+    if (ts.isBlock(body)) body.statements.forEach((st) => walk(st, true));
+    names.delete("arguments");
+    return names;
+  }
+
+  private findIdentifier(n: ts.Node, test: (id: ts.Identifier) => boolean): ts.Identifier | undefined {
+    const ts = this.ts;
+    if (ts.isIdentifier(n) && isValueReference(ts, n) && test(n)) return n;
+    return ts.forEachChild(n, (c) => this.findIdentifier(c, test));
   }
 
   // ── statements ───────────────────────────────────────────────────────
 
-  private returnOf(e: ts.Expression): IrStmt[] {
+  private returnOf(e: ts.Expression, stress = false): IrStmt[] {
     const l = this.lin(e);
-    return [...l.pre, this.plain(this.f.createReturnStatement(l.value))];
+    return [...(stress && this.oracle.stress ? [this.stressPoint(e)] : []), ...l.pre, this.plain(this.f.createReturnStatement(l.value))];
   }
 
   /** A statement list; `hoist` when its scope contains a site (declarations must outlive a suspension). */
-  private list(stmts: readonly ts.Statement[], hoist: boolean): IrStmt[] {
+  protected list(stmts: readonly ts.Statement[], hoist: boolean, scope?: ts.Node): IrStmt[] {
     const ts = this.ts;
     const out: IrStmt[] = [];
+    // The statements of a block whose bindings got an environment (scopes.ts): enter it first.
+    const block = scope === undefined ? undefined : ts.getOriginalNode(scope);
     const needHoist = hoist || stmts.some((s) => this.hasSite(s));
     for (const s of stmts) {
+      if (this.oracle.stress && !ts.isFunctionDeclaration(s) && !ts.isBlock(s) && !ts.isEmptyStatement(s)) out.push(this.stressPoint(s));
       if (needHoist && ts.isVariableStatement(s)) out.push(...this.declarations(s.declarationList));
       else if (needHoist && ts.isFunctionDeclaration(s)) {
         if (s.name !== undefined) this.hoistName(s.name, s, /*declare*/ false);
@@ -63,20 +125,17 @@ export class Normaliser extends Lineariser {
           this.hoistName(s.name, s);
           const expr = this.f.createClassExpression(s.modifiers?.filter((m) => m.kind === ts.SyntaxKind.Decorator) as ts.ModifierLike[] | undefined, s.name, s.typeParameters, s.heritageClauses, s.members);
           ts.setOriginalNode(expr, s);
-          out.push(this.plain(this.f.createExpressionStatement(this.f.createAssignment(this.f.createIdentifier(s.name.text), expr))));
+          out.push(this.plain(this.f.createExpressionStatement(this.f.createAssignment(this.target(s.name), expr))));
         }
       } else out.push(...this.stmt(s));
     }
-    return out;
+    return block === undefined ? out : [...this.enterEnv(block), ...out];
   }
 
   private stmt(s: ts.Statement): IrStmt[] {
     const ts = this.ts;
     const f = this.f;
-    if (!this.hasSite(s)) {
-      this.checkNoVar(s);
-      return [this.plain(s)];
-    }
+    if (!this.hasSite(s)) return [this.plain(this.devar(s))];
     if (ts.isExpressionStatement(s)) {
       const l = this.lin(s.expression, /*discard*/ true);
       return l.value === undefined ? l.pre : [...l.pre, this.plain(f.createExpressionStatement(l.value))];
@@ -86,7 +145,7 @@ export class Normaliser extends Lineariser {
       const l = this.lin(s.expression);
       return [...l.pre, this.plain(f.createThrowStatement(l.value))];
     }
-    if (ts.isBlock(s)) return [this.block(this.list(s.statements, true))];
+    if (ts.isBlock(s)) return [this.block(this.list(s.statements, true, s))];
     if (ts.isVariableStatement(s)) return this.declarations(s.declarationList);
     if (ts.isIfStatement(s)) {
       const c = this.lin(s.expression);
@@ -107,9 +166,9 @@ export class Normaliser extends Lineariser {
     });
     if (ts.isDoStatement(s)) return this.doStatement(s, undefined);
     if (ts.isForStatement(s)) return this.forStatement(s, undefined);
-    if (ts.isForOfStatement(s)) return this.forOf(s, undefined);
+    if (ts.isForOfStatement(s) || ts.isForInStatement(s)) return this.forOf(s, undefined);
     if (ts.isLabeledStatement(s)) {
-      if (ts.isForOfStatement(s.statement)) return this.forOf(s.statement, s.label);
+      if (ts.isForOfStatement(s.statement) || ts.isForInStatement(s.statement)) return this.forOf(s.statement, s.label);
       // `continue label` of a loop whose test or update suspends is rewritten with the loop: it needs the label.
       if (ts.isForStatement(s.statement) || ts.isDoStatement(s.statement)) {
         const inner = ts.isForStatement(s.statement) ? this.forStatement(s.statement, s.label) : this.doStatement(s.statement, s.label);
@@ -128,152 +187,6 @@ export class Normaliser extends Lineariser {
     return this.refuse(s, `a suspending call inside a ${ts.SyntaxKind[s.kind]}`);
   }
 
-  private loop(body: () => IrStmt[]): IrStmt[] {
-    this.loopDepth++;
-    try {
-      return body();
-    } finally {
-      this.loopDepth--;
-    }
-  }
-
-  private block(body: IrStmt[]): IrStmt {
-    return { kind: "block", body, ...range(body) };
-  }
-
-  /** `do body while (test)`; with a suspending test: `for (;;) { $body: { body' } pre; if (!test) break; }`. */
-  private doStatement(s: ts.DoStatement, label: ts.Identifier | undefined): IrStmt[] {
-    return this.loop(() => {
-      if (!this.hasSite(s.expression)) {
-        const body = this.list([s.statement], true);
-        return [{ kind: "while", cond: s.expression, body, post: true, ...range(body) }];
-      }
-      const body = this.bodyWithContinue(s.statement, label);
-      const c = this.lin(s.expression);
-      const tail = [...c.pre, this.plain(this.f.createIfStatement(this.f.createLogicalNot(this.f.createParenthesizedExpression(c.value)), this.f.createBreakStatement()))];
-      const all = [body, ...tail];
-      return [{ kind: "for", cond: undefined, update: undefined, body: all, ...range(all) }];
-    });
-  }
-
-  /**
-   * A loop body whose `continue`s (unlabelled ones of this loop, and
-   * `continue label`) become `break $body`, so that code placed after the
-   * body (a suspending test or update) still runs on `continue`.
-   */
-  private bodyWithContinue(body: ts.Statement, label: ts.Identifier | undefined): IrStmt {
-    const ts = this.ts;
-    const f = this.f;
-    const target = f.createUniqueName("body");
-    let loops = 0;
-    const rewrite = (n: ts.Node): ts.Node => {
-      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
-      if (ts.isContinueStatement(n) && (n.label === undefined ? loops === 0 : label !== undefined && n.label.text === label.text && !finLabels.has(n.label))) return f.createBreakStatement(target);
-      const isLoop = ts.isIterationStatement(n, /*lookInLabeledStatements*/ false);
-      if (isLoop) loops++;
-      try {
-        return ts.visitEachChild(n, rewrite, undefined);
-      } finally {
-        if (isLoop) loops--;
-      }
-    };
-    const list = this.list([rewrite(body) as ts.Statement], true);
-    const block: IrStmt = { kind: "block", body: list, ...range(list) };
-    return { kind: "labeled", label: target, body: block, ...range([block]) };
-  }
-
-  private forStatement(s: ts.ForStatement, label: ts.Identifier | undefined): IrStmt[] {
-    const ts = this.ts;
-    const pre: IrStmt[] = [];
-    if (s.initializer !== undefined) {
-      if (ts.isVariableDeclarationList(s.initializer)) {
-        this.loopDepth++;
-        pre.push(...this.declarations(s.initializer));
-        this.loopDepth--;
-      } else {
-        const l = this.lin(s.initializer, true);
-        pre.push(...l.pre);
-        if (l.value !== undefined) pre.push(this.plain(this.f.createExpressionStatement(l.value)));
-      }
-    }
-    return this.loop(() => {
-      if ((s.condition === undefined || !this.hasSite(s.condition)) && (s.incrementor === undefined || !this.hasSite(s.incrementor))) {
-        const body = this.list([s.statement], true);
-        return [...pre, { kind: "for", cond: s.condition, update: s.incrementor, body, ...range(body) }];
-      }
-      // A suspending test or update: `for (;;) { pre; if (!test) break; $body: { body' } pre; update; }`.
-      const f = this.f;
-      const head: IrStmt[] = [];
-      if (s.condition !== undefined) {
-        const c = this.lin(s.condition);
-        head.push(...c.pre, this.plain(f.createIfStatement(f.createLogicalNot(f.createParenthesizedExpression(c.value)), f.createBreakStatement())));
-      }
-      const body = this.bodyWithContinue(s.statement, label);
-      const tail: IrStmt[] = [];
-      if (s.incrementor !== undefined) {
-        const u = this.lin(s.incrementor, true);
-        tail.push(...u.pre);
-        if (u.value !== undefined) tail.push(this.plain(f.createExpressionStatement(u.value)));
-      }
-      const all = [...head, body, ...tail];
-      return [...pre, { kind: "for", cond: undefined, update: undefined, body: all, ...range(all) }];
-    });
-  }
-
-  /**
-   * `for (const x of xs) body` with a suspending body, over an ordinary iterator:
-   *
-   *     $it = __co.iter(xs); $ok = true;
-   *     try { label: for (;;) { $ok = true; $r = $it.next(); if ($r.done) break; $ok = false; x = $r.value; body } }
-   *     finally { if (!$ok) __co.close($it); }
-   *
-   * as the generator backend lowers it: `$ok` is false only while the body
-   * runs, so leaving the body early closes the iterator, as `for…of` does.
-   */
-  private forOf(s: ts.ForOfStatement, label: ts.Identifier | undefined): IrStmt[] {
-    const ts = this.ts;
-    const f = this.f;
-    if (s.awaitModifier !== undefined || this.oracle.isSuspendingIteration(s)) return this.refuse(s, "a for…of over a suspending iterator");
-    const it = this.temp();
-    const ok = this.temp();
-    const r = this.temp();
-    const iterable = this.lin(s.expression);
-    const co = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
-    const assign = (t: ts.Expression, v: ts.Expression) => this.plain(f.createExpressionStatement(f.createAssignment(t, v)));
-    return this.loop(() => {
-      let bind: IrStmt[];
-      const value = f.createPropertyAccessExpression(r, "value");
-      if (ts.isVariableDeclarationList(s.initializer)) {
-        const decl = s.initializer.declarations[0]!;
-        if (this.hasSite(decl.name)) return this.refuse(decl.name, "a suspending destructuring default");
-        for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
-        bind = [assign(this.target(decl.name), value)];
-      } else {
-        if (this.hasSite(s.initializer)) return this.refuse(s.initializer, "a suspending for…of target");
-        bind = [assign(s.initializer as ts.Expression, value)];
-      }
-      const body = this.list([s.statement], true);
-      const loopBody: IrStmt[] = [
-        assign(ok, f.createTrue()),
-        assign(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, [])),
-        this.plain(f.createIfStatement(f.createPropertyAccessExpression(r, "done"), f.createBreakStatement())),
-        assign(ok, f.createFalse()),
-        ...bind,
-        ...body,
-      ];
-      let loop: IrStmt = { kind: "for", cond: undefined, update: undefined, body: loopBody, ...range(loopBody) };
-      if (label !== undefined) loop = { kind: "labeled", label, body: loop, ...range([loop]) };
-      const finalizer = f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(co("close", [it])))], true);
-      return [
-        ...iterable.pre,
-        assign(it, co("iter", [iterable.value])),
-        assign(ok, f.createTrue()),
-        { kind: "try", block: [loop], handler: undefined, finalizer, ...range([loop]) },
-      ];
-    });
-  }
-
-  /** `switch (d) { case a: … }` → `$c = d === a ? 0 : … : default` then `switch ($c) { case 0: … }`. */
   private switchStatement(s: ts.SwitchStatement): IrStmt[] {
     const ts = this.ts;
     const f = this.f;
@@ -306,30 +219,44 @@ export class Normaliser extends Lineariser {
       ...d.pre,
       this.plain(f.createExpressionStatement(f.createAssignment(dv, d.value))),
       ...select,
-      { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) },
+      ...this.withEnv(s.caseBlock, { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) }),
     ];
+  }
+
+  /** A switch whose case block has an environment: `{ $cur = {}; const $env = $cur; switch … }`, visible to every clause. */
+  private withEnv(caseBlock: ts.CaseBlock, sw: IrStmt): IrStmt[] {
+    const enter = this.enterEnv(this.ts.getOriginalNode(caseBlock));
+    return enter.length === 0 ? [sw] : [this.block([...enter, sw])];
   }
 
   private tryStatement(s: ts.TryStatement): IrStmt[] {
     if (s.finallyBlock !== undefined && this.hasSite(s.finallyBlock)) return this.suspendingFinally(s, s.finallyBlock);
-    const block = this.list(s.tryBlock.statements, true);
+    const block = this.list(s.tryBlock.statements, true, s.tryBlock);
     const cc = s.catchClause;
     let handler: IrHandler | undefined;
-    if (cc !== undefined && this.hasSite(cc.block)) {
+    if (cc !== undefined && (this.hasSite(cc.block) || (cc.variableDeclaration !== undefined && this.hasSite(cc.variableDeclaration)))) {
       const decl = cc.variableDeclaration;
-      if (decl !== undefined) {
-        if (this.hasSite(decl.name)) return this.refuse(decl.name, "a suspending destructuring default");
-        for (const id of boundIdentifiers(this.ts, decl.name)) this.hoistName(id, decl);
+      if (decl !== undefined) for (const id of boundIdentifiers(this.ts, decl.name)) this.hoistName(id, decl);
+      let param: ts.Expression | undefined;
+      let body = this.list(cc.block.statements, true);
+      if (decl !== undefined && !this.ts.isIdentifier(decl.name) && this.hasSite(decl.name)) {
+        // A catch pattern with a suspending default: bind the error to a temporary, destructure it first in the handler.
+        param = this.temp();
+        body = [...this.destructure(decl.name, param), ...body];
+      } else if (decl !== undefined) param = this.target(decl.name);
+      if (this.envs.has(this.ts.getOriginalNode(cc))) {
+        // Bindings of the handler captured by a closure in a loop: its own environment, entered before the binding.
+        const caught = this.temp();
+        body = [...this.enterEnv(this.ts.getOriginalNode(cc)), ...(param === undefined ? [] : [this.assign(param, caught)]), ...body];
+        param = caught;
       }
-      const body = this.list(cc.block.statements, true);
-      handler = { kind: "lowered", param: decl === undefined ? undefined : this.target(decl.name), body, ...range(body) };
+      handler = { kind: "lowered", param, body, ...range(body) };
     } else if (cc !== undefined) {
       // A handler with no site never resumes inside: it keeps its own binding, as written.
-      this.checkNoVar(cc.block);
-      handler = { kind: "plain", clause: cc };
+      handler = { kind: "plain", clause: this.devar(cc) };
     }
     const inner = handler?.kind === "lowered" ? [...block, ...handler.body] : block;
-    return [{ kind: "try", block, handler, finalizer: s.finallyBlock, ...range(inner) }];
+    return [{ kind: "try", block, handler, finalizer: s.finallyBlock === undefined ? undefined : this.devar(s.finallyBlock), ...range(inner) }];
   }
 
   /**
@@ -401,130 +328,11 @@ export class Normaliser extends Lineariser {
       this.assign(ct, f.createNumericLiteral(0)),
       this.assign(cv, f.createVoidZero()),
       guarded,
-      ...this.list(finallyBlock.statements, true),
+      ...this.list(finallyBlock.statements, true, finallyBlock),
       dispatch(1, f.createThrowStatement(cv)),
       dispatch(2, f.createReturnStatement(cv)),
       ...jumps.map((j, i) => dispatch(3 + i, ts.isBreakStatement(j) ? f.createBreakStatement(j.label) : f.createContinueStatement(j.label))),
     ];
-  }
-
-  private declarations(list: ts.VariableDeclarationList): IrStmt[] {
-    const ts = this.ts;
-    const f = this.f;
-    const isVar = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
-    const out: IrStmt[] = [];
-    for (const d of list.declarations) {
-      if (this.hasSite(d.name)) return this.refuse(d.name, "a suspending destructuring default");
-      for (const id of boundIdentifiers(ts, d.name)) this.hoistName(id, d);
-      if (d.initializer === undefined) {
-        // `let x;` in a loop body starts each iteration undefined.
-        if (!isVar) for (const id of boundIdentifiers(ts, d.name)) out.push(this.plain(f.createExpressionStatement(f.createAssignment(this.target(id), f.createVoidZero()))));
-        continue;
-      }
-      const l = this.lin(d.initializer);
-      out.push(...l.pre, this.plain(f.createExpressionStatement(f.createAssignment(this.target(d.name), l.value))));
-    }
-    return out;
-  }
-
-  /** Declare `id` at the function's top; refuse what hoisting would change. */
-  private hoistName(id: ts.Identifier, decl: ts.Node, declare = true): void {
-    const ts = this.ts;
-    let name = id.text;
-    const symbol = this.checker.getSymbolAtLocation(id);
-    // A per-iteration binding captured by a closure would become one binding for all iterations.
-    if (this.loopDepth > 0 && symbol !== undefined && !ts.isFunctionDeclaration(decl) && this.capturedByClosure(symbol)) {
-      this.refuse(id, `the loop binding \`${name}\` is captured by a closure (one binding per iteration)`);
-      return;
-    }
-    // Hoisted next to another binding of the same name (a sibling block's, an outer one used here): rename it.
-    if (this.localNames.has(name) || (symbol !== undefined && this.usesOtherBinding(name, symbol))) {
-      const init = ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
-      if (symbol === undefined || !declare || (init !== undefined && (isFunctionNode(ts, init) || ts.isClassExpression(init)))) {
-        // A function's name is observable (`.name`), so is the name a function expression infers from its variable.
-        this.refuse(id, `a second binding named \`${name}\` in this function (shadowing a function or a named function value)`);
-        return;
-      }
-      name = this.freshName(name);
-      this.renames.set(symbol, name);
-    }
-    this.localNames.add(name);
-    if (declare) this.locals.push(this.f.createIdentifier(name));
-  }
-
-  /** A name no identifier of this function uses. */
-  private freshName(base: string): string {
-    if (this.usedNames === undefined) {
-      const used = new Set<string>();
-      const walk = (n: ts.Node): void => {
-        if (this.ts.isIdentifier(n)) used.add(n.text);
-        this.ts.forEachChild(n, walk);
-      };
-      walk(this.fn);
-      this.usedNames = used;
-    }
-    for (let i = 1; ; i++) {
-      const candidate = `${base}_${i}`;
-      if (!this.usedNames.has(candidate) && !this.localNames.has(candidate)) {
-        this.usedNames.add(candidate);
-        return candidate;
-      }
-    }
-  }
-
-  private usedNames: Set<string> | undefined;
-
-  /** A binding name as an assignment target, with hoisted renames applied. */
-  private target(name: ts.BindingName): ts.Expression {
-    return bindingToAssignment(this.ts, this.f, name, (id) => {
-      const symbol = this.checker.getSymbolAtLocation(id);
-      return (symbol !== undefined ? this.renames.get(symbol) : undefined) ?? id.text;
-    });
-  }
-
-  private usesOtherBinding(name: string, symbol: ts.Symbol): boolean {
-    const ts = this.ts;
-    let found = false;
-    const walk = (n: ts.Node): void => {
-      if (found || ts.isTypeNode(n)) return;
-      if (ts.isIdentifier(n) && n.text === name && isValueReference(ts, n)) {
-        const s = ts.isShorthandPropertyAssignment(n.parent) ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
-        if (s !== undefined && s !== symbol) found = true;
-      }
-      ts.forEachChild(n, walk);
-    };
-    walk(this.fn.body!);
-    return found;
-  }
-
-  private capturedByClosure(symbol: ts.Symbol): boolean {
-    const ts = this.ts;
-    let found = false;
-    const walk = (n: ts.Node, inClosure: boolean): void => {
-      if (found) return;
-      if (inClosure && ts.isIdentifier(n)) {
-        const s = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
-        if (s === symbol) found = true;
-      }
-      const nested = inClosure || isFunctionNode(ts, n) || ts.isClassLike(n);
-      ts.forEachChild(n, (c) => walk(c, nested));
-    };
-    walk(this.fn.body!, false);
-    return found;
-  }
-
-  /** A `var` in a statement kept as written would be redeclared inside the resumption closure. */
-  private checkNoVar(s: ts.Node): void {
-    const ts = this.ts;
-    const walk = (n: ts.Node): void => {
-      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return;
-      if (ts.isVariableDeclarationList(n) && (n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) {
-        this.refuse(n, "a `var` declaration in a nested statement of a suspending function");
-        return;
-      }
-      ts.forEachChild(n, walk);
-    };
-    if (!ts.isVariableStatement(s) || s.parent !== this.fn.body) walk(s);
   }
 
 }

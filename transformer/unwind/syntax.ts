@@ -30,8 +30,11 @@ export function isValueReference(ts: TS, n: ts.Identifier): boolean {
 }
 
 /** `{ a, b: [c = 1] }` (a binding) → the same shape as an assignment target; `nameOf` renames bound identifiers. */
-export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName, nameOf: (id: ts.Identifier) => string = (id) => id.text): ts.Expression {
-  if (ts.isIdentifier(name)) return f.createIdentifier(nameOf(name));
+export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingName, nameOf: (id: ts.Identifier) => string | ts.Expression = (id) => id.text): ts.Expression {
+  if (ts.isIdentifier(name)) {
+    const n = nameOf(name);
+    return typeof n === "string" ? f.createIdentifier(n) : n;
+  }
   if (ts.isArrayBindingPattern(name)) {
     return f.createArrayLiteralExpression(name.elements.map((el) => {
       if (ts.isOmittedExpression(el)) return f.createOmittedExpression();

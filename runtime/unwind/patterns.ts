@@ -1,0 +1,110 @@
+/**
+ * Destructuring steps for patterns the unwind backend splits around a
+ * suspending default (transformer/unwind/patterns.ts): the iterator protocol
+ * of array patterns and the rest copy of object patterns, as the
+ * specification's IteratorStep, IteratorClose and CopyDataProperties do them,
+ * so the split pattern behaves as the native one.
+ */
+import { iter } from "../emitted.js";
+
+/** An array pattern's iterator record. */
+export interface PatternIterator {
+  it: Iterator<unknown>;
+  next: (...a: unknown[]) => unknown;
+  /** True once the iterator finished, threw, or was closed: no further `next` or `return`. */
+  done: boolean;
+}
+
+export function open(iterable: unknown): PatternIterator {
+  const it = iter(iterable);
+  return { it, next: it.next as PatternIterator["next"], done: false };
+}
+
+function result(r: unknown): { done?: unknown; value?: unknown } {
+  if ((typeof r !== "object" && typeof r !== "function") || r === null) throw new TypeError(`Iterator result ${String(r)} is not an object`);
+  return r as { done?: unknown; value?: unknown };
+}
+
+/** The next element (undefined once done). A `next`, `done` or `value` that throws leaves the iterator done. */
+export function step(st: PatternIterator): unknown {
+  if (st.done) return undefined;
+  st.done = true;
+  const r = result(st.next.call(st.it));
+  if (r.done) return undefined;
+  const value = r.value;
+  st.done = false;
+  return value;
+}
+
+/** `...rest`: the remaining elements. */
+export function rest(st: PatternIterator): unknown[] {
+  const out: unknown[] = [];
+  while (!st.done) {
+    st.done = true;
+    const r = result(st.next.call(st.it));
+    if (r.done) break;
+    const value = r.value;
+    st.done = false;
+    out.push(value);
+  }
+  return out;
+}
+
+/** After the last element: close an iterator that is not done (its `return` result must be an object). */
+export function finish(st: PatternIterator): void {
+  if (st.done) return;
+  st.done = true;
+  const ret = (st.it as { return?: unknown }).return;
+  if (ret === undefined || ret === null) return;
+  if (typeof ret !== "function") throw new TypeError(`${String(ret)} is not a function`);
+  result(ret.call(st.it));
+}
+
+/** An element threw: close the iterator, keeping the element's error (the `return` call's own error is dropped). */
+export function abort(st: PatternIterator): void {
+  if (st.done) return;
+  st.done = true;
+  try {
+    const ret = (st.it as { return?: unknown }).return;
+    if (typeof ret === "function") ret.call(st.it);
+  } catch {
+    // The original error wins, as IteratorClose with a throw completion does.
+  }
+}
+
+/** `{ a, [k]: b, ...rest } = src` after a split: the own enumerable properties of src not named before. */
+export function restOf(src: unknown, excluded: readonly PropertyKey[]): Record<PropertyKey, unknown> {
+  const from = Object(src) as Record<PropertyKey, unknown>;
+  const out: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(from)) {
+    if (excluded.includes(key)) continue;
+    const d = Reflect.getOwnPropertyDescriptor(from, key);
+    if (d !== undefined && d.enumerable) out[key] = from[key];
+  }
+  return out;
+}
+
+/**
+ * `for (k in o)` with a suspending body: an iterator over the keys for…in
+ * would visit (own and inherited enumerable string keys, in its order, each
+ * name once), taken when the loop starts; a key deleted before its turn is
+ * skipped, as for…in skips it. Null and undefined give no keys.
+ */
+export function forIn(o: unknown): Iterator<string> {
+  const keys: string[] = [];
+  if (o !== null && o !== undefined) {
+    // eslint-disable-next-line guard-for-in -- the point is for…in's own order and inherited keys
+    for (const k in o as object) keys.push(k);
+  }
+  const obj = Object(o) as object;
+  let i = 0;
+  return {
+    next(): IteratorResult<string> {
+      while (i < keys.length) {
+        const k = keys[i++]!;
+        if (k in obj) return { done: false, value: k };
+      }
+      return { done: true, value: undefined };
+    },
+  };
+}
