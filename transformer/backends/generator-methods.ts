@@ -179,12 +179,3 @@ export class GeneratorMethods {
     return !members.some((n) => n !== m && isStatic(n) === isStatic(m) && literalName(n) === text);
   }
 }
-
-/** Is `node` inside the parameter list of its nearest enclosing function (a default value, a pattern's default)? */
-export function inParameterList(ts: TS, node: ts.Node): boolean {
-  for (let n: ts.Node = node; n.parent !== undefined; n = n.parent) {
-    if (ts.isParameter(n) && ts.isFunctionLike(n.parent)) return true;
-    if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return false;
-  }
-  return false;
-}

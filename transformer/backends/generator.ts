@@ -32,7 +32,7 @@ import { hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode }
 import { CODES } from "../diagnostics.js";
 import { callbackUse } from "../callbacks.js";
 import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, twinMemberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
-import { GeneratorMethods, inParameterList } from "./generator-methods.js";
+import { GeneratorMethods } from "./generator-methods.js";
 import { IterationLowering } from "./generator-iteration.js";
 import { lowerTaggedTemplate } from "./generator-templates.js";
 import type { TS } from "../typescript.js";
@@ -686,12 +686,8 @@ class FileLowering {
       const lowered = this.lowerCall(node, target);
       if (lowered !== undefined) return lowered;
     }
-    if (target !== undefined && mode === "async" && colour === "S") {
-      if (!inParameterList(ts, node)) return this.awaitAsChild(node, target);
-      // `await` is a SyntaxError in a parameter list: the default runs in blocking mode, as in a twin's (visitParameters).
-      this.report(node, CODES.SUSPENDING_PARAMETER_DEFAULT, "warning",
-        `the default value of a parameter of \`${this.frame.name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`);
-    }
+    // An async function's parameters are visited in a plain frame (visitFunction), so no `await` lands there.
+    if (target !== undefined && mode === "async" && colour === "S") return this.awaitAsChild(node, target);
     if (target?.kind === "external" && target.decl !== undefined && isGoCall(ts, node, target.decl) && (mode === "suspending" || mode === "twin")) {
       // Record where `go` was called, for logical stacks.
       const visited = ts.visitEachChild(node, this.visit, this.tctx);
