@@ -6,19 +6,21 @@
  * A generator function `g` whose body suspends keeps its own body as written
  * (uncompiled callers get a native generator whose suspending calls run in
  * blocking mode: the synchronous meaning). Its twin `g.$co` is the lowered
- * body, a native generator that yields two kinds of value: a {@link UserYield}
+ * body (registered as its twin, runtime/twins.ts), a native generator that yields two kinds of value: a {@link UserYield}
  * for each of the user's own `yield v`, and the frames (or `undefined` after
  * parking) of the suspending calls it makes. Compiled code calling `g(…)`
  * inside suspending code gets, through {@link startGenerator}, a generator
- * object that drives the twin: `next$co`/`return$co`/`throw$co` are frames
- * that hand suspending calls to the fiber's trampoline and return at the
- * next user `yield`; `next`/`return`/`throw` do the same in blocking mode.
+ * object that drives the twin: the twins of its `next`/`return`/`throw`
+ * are frames that hand suspending calls to the fiber's trampoline and return
+ * at the next user `yield`; `next`/`return`/`throw` themselves do the same in
+ * blocking mode.
  * The object inherits from `g.prototype` (so `instanceof g` holds and
  * `Symbol.toStringTag` is "Generator") and has no own keys.
  */
 import type { Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { twin, twinOf, type TwinResult } from "./calls.js";
+import { setTwin } from "./twins.js";
 
 /** The lowered body's `yield v`: a value for the consumer, not a call for the trampoline. */
 export class UserYield {
@@ -41,7 +43,9 @@ const states = new WeakMap<object, State>();
 const userGenerators = new WeakSet<object>();
 
 /** `__co.generatorTwin(g, g$co)`: `g$co` is `g`'s lowered body, yielding {@link UserYield}s and frames. */
-export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>): F {
+export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>, name?: PropertyKey): F {
+  // A generator expression passed here lost the name JavaScript infers for it where it stood (`const g = function* () {}`).
+  if (name !== undefined) Object.defineProperty(g, "name", { value: typeof name === "symbol" ? (name.description === undefined ? "" : `[${name.description}]`) : String(name), configurable: true });
   userGenerators.add(g);
   return twin(g, body as unknown as (...args: Parameters<F>) => TwinResult<ReturnType<F>>);
 }
@@ -88,8 +92,9 @@ function* step(obj: unknown, mode: Mode, arg: unknown): Resumable<IteratorResult
   }
 }
 
-function method(name: string, value: (this: unknown, arg?: unknown) => unknown): PropertyDescriptor {
+function method(name: string, value: (this: unknown, arg?: unknown) => unknown, co: (this: unknown, arg?: unknown) => unknown): PropertyDescriptor {
   Object.defineProperty(value, "name", { value: name, configurable: true });
+  setTwin(value, co as (...args: never[]) => unknown);
   return { value, writable: true, enumerable: false, configurable: true };
 }
 
@@ -100,12 +105,9 @@ function protoFor(g: object): object {
   let proto = protos.get(base as object);
   if (proto === undefined) {
     proto = Object.create(base as object, {
-      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }),
-      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }),
-      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }),
-      next$co: method("next$co", function (v) { return step(this, "next", v); }),
-      return$co: method("return$co", function (v) { return step(this, "return", v); }),
-      throw$co: method("throw$co", function (e) { return step(this, "throw", e); }),
+      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }, function (v) { return step(this, "next", v); }),
+      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }, function (v) { return step(this, "return", v); }),
+      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }, function (e) { return step(this, "throw", e); }),
     }) as object;
     protos.set(base as object, proto);
   }
@@ -122,7 +124,7 @@ export function startGenerator(g: unknown, thisArg: unknown, args: readonly unkn
   // Only a generator registered by generatorTwin: the value called may be any function at run time
   // (an override, a suspending non-generator whose twin returns frames, not user values).
   const twinFn = userGenerators.has(g) ? twinOf(g) : undefined;
-  if (twinFn === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  if (twinFn === undefined) return Reflect.apply(g as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
   const inner = (twinFn as unknown as (...a: unknown[]) => Generator<unknown, unknown, unknown>).apply(thisArg, args as unknown[]);
   const obj = Object.create(protoFor(g)) as object;
   states.set(obj, { inner, running: false, done: false });

@@ -23,10 +23,11 @@
  */
 import * as nodeHttp from "node:http";
 import type { AddressInfo } from "node:net";
-import { call, driveTwin, twin, type TwinResult } from "../calls.js";
+import { call, driveTwin, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
+import { methodTwins } from "../twins.js";
 
 /**
  * The default of {@link ServeOptions.maxBodySize}: 1 MiB.
@@ -389,3 +390,7 @@ function* serve$co(handler: (req: Request) => HandlerResult, options: ServeOptio
   return server;
 }
 twin(serve, serve$co);
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Request.prototype);
+methodTwins(HttpServer.prototype);

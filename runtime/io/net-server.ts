@@ -4,11 +4,12 @@
  * that called `listen` (listener.ts); see net.ts for the error rules.
  */
 import * as nodeNet from "node:net";
-import { call, driveTwin, twin } from "../calls.js";
+import { call, driveTwin, runtimeTwin as twin } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { waitFor } from "./op.js";
 import { Listener } from "./listener.js";
 import { Socket, type SocketOptions } from "./net.js";
+import { methodTwins } from "../twins.js";
 
 export interface ListenOptions extends SocketOptions {
   /** Address to bind (default: every interface, as node's `listen(port)`). */
@@ -122,3 +123,6 @@ function* listen$co(port: number, handler: (socket: Socket) => void, options: Li
   return server;
 }
 twin(listen, listen$co);
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Server.prototype);

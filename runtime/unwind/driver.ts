@@ -32,6 +32,7 @@
 import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { drive } from "../blocking-scheduler.js";
 import { describeValue } from "../calls.js";
+import { fastPathOf, twinOf } from "../twins.js";
 import { NOT_READY } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 
@@ -60,9 +61,9 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): u
     S.k = 1;
     return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
   }
-  const twin = (fn as { $co?: unknown }).$co;
-  if (typeof twin === "function") return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], thisArg, args);
-  return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  const twin = twinOf(fn);
+  if (twin !== undefined) return defer(fn as PendingOp["entry"], twin as PendingOp["twin"], thisArg, args);
+  return Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]); // no `fn.apply` read (a Proxy would see it)
 }
 
 /**
@@ -76,9 +77,9 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
   const target = obj as Record<PropertyKey, unknown>;
   const fn = target[key];
   if (typeof fn === "function" && !compiled.has(fn) && typeof key === "string") {
-    const twin = target[`${key}$co`];
-    if (typeof twin === "function") {
-      const fast = target[`${key}$try`];
+    const twin = twinOf(fn);
+    if (twin !== undefined) {
+      const fast = fastPathOf(fn);
       if (typeof fast === "function") {
         const r = (fast as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
         if (r !== NOT_READY) return r;

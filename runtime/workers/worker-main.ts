@@ -13,7 +13,7 @@ import { parentPort, threadId, type MessagePort } from "node:worker_threads";
 import { run } from "../api.js";
 import { Cancelled } from "../errors.js";
 import { currentFiber, type Fiber, type Resumable } from "../fiber.js";
-import { call, twin, twinOf, type TwinResult } from "../calls.js";
+import { call, runtimeTwin as twin, twinOf, type TwinResult } from "../calls.js";
 import { checkCloneable } from "./clone.js";
 import { serializeError, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
 

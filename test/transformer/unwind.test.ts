@@ -24,6 +24,10 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 const REFUSED: Record<string, string> = {
   "hand/closure_in_catch_and_loop": "captured by a closure",
   "hand/computed_keys": "class expression",
+  "hand/convention_keys": "computed name",
+  "hand/convention_overrides": "class expression",
+  "hand/convention_private_brand": "#private method",
+  "hand/convention_super": "optional call",
   "hand/destructuring_defaults": "destructuring default",
   "hand/for_in": "ForInStatement",
   "hand/let_per_iteration": "captured by a closure",

@@ -31,7 +31,7 @@ import type { Backend, LoweringContext } from "../backend.js";
 import { hasTag, isFunctionNode, skipOuter, type CallTarget, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import { callbackUse } from "../callbacks.js";
-import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, twinMemberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
+import { bindingToAssignment, boundNames, capital, containsAwait, containsYield, isGoCall, memberName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
 import type { TS } from "../typescript.js";
 
 type Mode = "plain" | "suspending" | "twin" | "async";
@@ -58,6 +58,24 @@ interface Frame {
   userGenerator?: boolean;
 }
 
+/**
+ * The twins of one class's lowered methods, gathered while its members are
+ * visited and emitted as its first static block (visitClass):
+ * `i`/`s`: public instance/static methods, `p`/`q`: private ones.
+ */
+interface ClassTwins {
+  /** The binding holding `{ i, s, p, q }`, declared before the class (or a parameter of the class expression's arrow). */
+  id: ts.Identifier;
+  i: ts.ObjectLiteralElementLike[];
+  s: ts.ObjectLiteralElementLike[];
+  p: ts.ObjectLiteralElementLike[];
+  q: ts.ObjectLiteralElementLike[];
+  /** Temporaries holding computed method keys (declared with `id`). */
+  keys: ts.Identifier[];
+  /** Static private methods: registered from the static block, where `this.#m` can be read. */
+  privateStatics: ts.PrivateIdentifier[];
+}
+
 export const generatorBackend: Backend = {
   name: "generator",
   transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
@@ -81,6 +99,12 @@ class FileLowering {
   private usesNewTarget = false;
   /** Object literals with a lowered method using `super` → the binding their twins reach the literal through. */
   private readonly homes = new Map<ts.ObjectLiteralExpression, ts.Identifier>();
+  /** One module-level `var` per call site that caches its callee's twin (cached). */
+  private readonly callCaches: ts.Identifier[] = [];
+  /** Classes with lowered methods → where their twins go (visitClass). */
+  private readonly classTwins = new Map<ts.ClassLikeDeclaration, ClassTwins>();
+  /** Object literals with colour-polymorphic methods → those methods' twins (visitPolyLiteral). */
+  private readonly objectTwins = new Map<ts.ObjectLiteralExpression, ts.ObjectLiteralElementLike[]>();
 
   constructor(
     private readonly lc: LoweringContext,
@@ -116,6 +140,9 @@ class FileLowering {
       const spec = this.f.createImportSpecifier(false, this.f.createIdentifier("wait"), this.f.createIdentifier("__co_wait"));
       imports.push(this.f.createImportDeclaration(undefined, this.f.createImportClause(false, undefined, this.f.createNamedImports([spec])), this.f.createStringLiteral("colorless")));
     }
+    if (this.callCaches.length > 0) {
+      imports.push(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList(this.callCaches.map((c) => this.f.createVariableDeclaration(c)), ts.NodeFlags.None)));
+    }
     if (this.usesNewTarget) {
       imports.push(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList([this.f.createVariableDeclaration("__co_newTarget")], ts.NodeFlags.Let)));
     }
@@ -139,6 +166,11 @@ class FileLowering {
       if (this.stripped.has(node) && !ts.isCallExpression(node)) return this.withoutQuestionDot(node);
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
+    if (ts.isClassLike(node) && this.hasLoweredMethods(node)) return this.visitClass(node);
+    if (ts.isPropertyAssignment(node) && ts.isComputedPropertyName(node.name) && this.isLoweredFunctionValue(node.initializer)) {
+      // `{ [k]: () => … }`: the key is converted first, so the entry built for the value can be named after it (jsName).
+      return this.f.updatePropertyAssignment(node, this.f.createComputedPropertyName(this.runtime("propertyKey", [this.visitExpr(node.name.expression)])), this.visitExpr(node.initializer));
+    }
     if (ts.isYieldExpression(node) && this.frame.userGenerator === true) return this.visitUserYield(node);
     const superRef = this.visitSuper(node);
     if (superRef !== undefined) return superRef;
@@ -146,6 +178,7 @@ class FileLowering {
     if (ts.isAwaitExpression(node) && this.frame === this.moduleFrame) return this.topLevelAwait(node);
     if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.NewKeyword && this.frame.newTarget !== undefined) return this.frame.newTarget;
     if (ts.isObjectLiteralExpression(node) && this.needsHome(node)) return this.withHome(node);
+    if (ts.isObjectLiteralExpression(node) && !this.objectTwins.has(node) && node.properties.some((p) => this.isPolyLiteralMethod(p))) return this.visitPolyLiteral(node);
     if (ts.isForOfStatement(node) && this.lowersForOf(node)) return this.stressed(node, this.lowerForOf(node, undefined));
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(node.statement) && this.lowersForOf(node.statement)) {
       return this.stressed(node, this.lowerForOf(node.statement, node.label));
@@ -247,7 +280,7 @@ class FileLowering {
 
     if (ts.isFunctionDeclaration(node)) return this.lowerFunctionDeclaration(node, twinParams, twinBody, plain as ts.FunctionDeclaration | undefined, name, entryNewTarget);
     if (ts.isMethodDeclaration(node)) return this.lowerMethod(node, twinParams, twinBody, plain as ts.MethodDeclaration | undefined, name);
-    return this.lowerFunctionExpression(node as ts.ArrowFunction | ts.FunctionExpression, twinParams, twinBody, plain as ts.Expression | undefined, name);
+    return this.lowerFunctionExpression(node as ts.ArrowFunction | ts.FunctionExpression, twinParams, twinBody, plain as ts.Expression | undefined);
   }
 
   private visitParameters(node: FunctionNode, name: string): ts.ParameterDeclaration[] {
@@ -306,7 +339,8 @@ class FileLowering {
       return [node.name === undefined ? f.updateFunctionDeclaration(decl, decl.modifiers, decl.asteriskToken, id, decl.typeParameters, decl.parameters, decl.type, decl.body) : decl, twinDecl];
     }
     const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
-    return this.runtime("generatorTwin", [original as ts.FunctionExpression, gen]);
+    // Passed as an argument, an anonymous generator expression loses the name JavaScript infers where it stood.
+    return this.runtime("generatorTwin", node.name !== undefined ? [original as ts.FunctionExpression, gen] : [original as ts.FunctionExpression, gen, this.jsName(node)]);
   }
 
   /** `g(a)` / `o.g(a)` → `__co.startGenerator(g, void 0, [a])` / `(t = o, __co.startGenerator(t.g, t, [a]))`. */
@@ -542,43 +576,74 @@ class FileLowering {
   private lowerMethod(node: ts.MethodDeclaration, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.MethodDeclaration | undefined, name: string): ts.ClassElement[] | ts.ObjectLiteralElementLike[] {
     const ts = this.ts;
     const f = this.f;
+    const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
     if (ts.isObjectLiteralExpression(node.parent)) {
-      // Object literals enumerate their members: instead of a visible `m$co` sibling, the twin rides on the function.
+      const pending = this.objectTwins.get(node.parent);
+      if (plain !== undefined && pending !== undefined && !ts.isComputedPropertyName(node.name)) {
+        // Polymorphic: the method as written is its own sync entry; its twin is registered beside it (visitPolyLiteral).
+        const twinMethod = f.createMethodDeclaration(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), this.literalKey(node.name), undefined, undefined, params, undefined, body);
+        pending.push(ts.setTextRange(twinMethod, node));
+        return [plain];
+      }
+      // A method still (no `prototype`, not constructible), built by the runtime around its twin.
       const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
       ts.setTextRange(gen, node);
-      const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
-      const label = memberName(ts, node.name) ?? "";
-      const args: ts.Expression[] = [gen, f.createStringLiteral(label), f.createNumericLiteral(length)];
-      if (plain !== undefined) args.push(f.createFunctionExpression(undefined, undefined, undefined, undefined, plain.parameters, undefined, plain.body!));
-      return [ts.setTextRange(f.createPropertyAssignment(node.name, this.runtime("fn", args)), node)];
+      let key: ts.PropertyName;
+      let label: ts.Expression;
+      if (ts.isComputedPropertyName(node.name)) {
+        key = f.createComputedPropertyName(this.runtime("propertyKey", [this.visitExpr(node.name.expression)]));
+        label = this.runtime("lastKey", []);
+      } else {
+        const text = ts.isNumericLiteral(node.name) ? String(Number(node.name.text)) : memberName(ts, node.name) ?? "";
+        // `__proto__: v` would set the prototype; a method named __proto__ is an own property.
+        key = text === "__proto__" && !ts.isNumericLiteral(node.name) ? f.createComputedPropertyName(f.createStringLiteral(text)) : node.name;
+        label = f.createStringLiteral(text);
+      }
+      return [ts.setTextRange(f.createPropertyAssignment(key, this.runtime("method", [gen, label, f.createNumericLiteral(length)])), node)];
     }
-    let entryName: ts.PropertyName = node.name;
-    let coName = twinMemberName(ts, f, node.name);
-    if (ts.isComputedPropertyName(node.name)) {
-      // The key is evaluated (and converted to a property key) once, as in the source; the twin's key derives from it.
-      const key = f.createUniqueName("key");
-      this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(key)], ts.NodeFlags.Let)));
-      entryName = f.createComputedPropertyName(f.createAssignment(key, this.runtime("propertyKey", [this.visitExpr(node.name.expression)])));
-      coName = f.createComputedPropertyName(this.runtime("coKey", [key]));
-    }
+    const ctx = this.classTwins.get(node.parent as ts.ClassLikeDeclaration)!;
     const isStatic = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
-    const modifiers = node.modifiers?.filter((m) => m.kind === ts.SyntaxKind.StaticKeyword);
-    const twinMethod = f.createMethodDeclaration(modifiers, f.createToken(ts.SyntaxKind.AsteriskToken), coName, undefined, undefined, params, undefined, body);
+    const isPrivate = ts.isPrivateIdentifier(node.name);
+    const side = isPrivate ? (isStatic ? "q" : "p") : isStatic ? "s" : "i";
+    let entryName: ts.PropertyName = node.name;
+    let twinKey: ts.PropertyName;
+    if (ts.isComputedPropertyName(node.name)) {
+      // The key is evaluated (and converted to a property key) once, as in the source; the twin is filed under the result.
+      const key = f.createUniqueName("key");
+      ctx.keys.push(key);
+      entryName = f.createComputedPropertyName(f.createAssignment(key, this.runtime("propertyKey", [this.visitExpr(node.name.expression)])));
+      twinKey = f.createComputedPropertyName(key);
+    } else twinKey = this.literalKey(node.name);
+    if (isPrivate && isStatic) ctx.privateStatics.push(node.name as ts.PrivateIdentifier);
+    const twinMethod = f.createMethodDeclaration(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), twinKey, undefined, undefined, params, undefined, body);
     ts.setTextRange(twinMethod, node);
     ts.setOriginalNode(twinMethod, node);
+    ctx[side].push(twinMethod);
     if (plain !== undefined) {
-      const renamed = f.updateMethodDeclaration(plain, plain.modifiers, plain.asteriskToken, entryName, plain.questionToken, plain.typeParameters, plain.parameters, plain.type, plain.body);
-      return [renamed, twinMethod] as ts.ClassElement[];
+      return [f.updateMethodDeclaration(plain, plain.modifiers, plain.asteriskToken, entryName, plain.questionToken, plain.typeParameters, plain.parameters, plain.type, plain.body)];
     }
-    // The sync entry runs this class's own twin (not an override's): a compiled subclass's entry calls its own.
-    const owner = node.parent;
-    const className = ts.isClassLike(owner) && owner.name !== undefined ? f.createIdentifier(owner.name.text) : undefined;
-    let ref: ts.Expression;
-    if (ts.isPrivateIdentifier(coName)) ref = f.createPropertyAccessExpression(f.createThis(), coName);
-    else if (className === undefined) ref = this.memberAccess(f.createThis(), coName);
-    else ref = this.memberAccess(isStatic ? className : f.createPropertyAccessExpression(className, "prototype"), coName);
-    const entry = f.updateMethodDeclaration(node, node.modifiers, undefined, entryName, node.questionToken, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(ref), `${name}()`));
-    return [entry, twinMethod] as ts.ClassElement[];
+    // The sync entry runs this class's own twin (not an override's, nor whatever the property holds now).
+    const ref = this.memberAccess(f.createPropertyAccessExpression(ctx.id, side), twinKey);
+    return [f.updateMethodDeclaration(node, node.modifiers, undefined, entryName, node.questionToken, node.typeParameters, this.entryParameters(node), node.type, this.driveBody(this.applyThisArguments(ref), `${name}()`))];
+  }
+
+  /** A member's key in a twins literal: `m`, `"m"`, `1`, and a private `#m` as the string `"#m"`. */
+  private literalKey(name: ts.PropertyName): ts.PropertyName {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isIdentifier(name)) return f.createIdentifier(name.text);
+    if (ts.isNumericLiteral(name)) return f.createNumericLiteral(name.text);
+    return f.createStringLiteral(memberName(ts, name) ?? "");
+  }
+
+  /** The twin of the private method `#m` declared by `cls`, for a call site (always inside `cls`). */
+  private privateTwin(decl: ts.Node, name: ts.PrivateIdentifier): ts.Expression | undefined {
+    const ts = this.ts;
+    if (!ts.isMethodDeclaration(decl) || !ts.isClassLike(decl.parent)) return undefined;
+    const ctx = this.classTwins.get(decl.parent);
+    if (ctx === undefined) return undefined;
+    const isStatic = decl.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+    return this.f.createElementAccessExpression(this.f.createPropertyAccessExpression(ctx.id, isStatic ? "q" : "p"), this.f.createStringLiteral(name.text));
   }
 
   private memberAccess(obj: ts.Expression, name: ts.PropertyName | ts.PrivateIdentifier): ts.Expression {
@@ -588,7 +653,7 @@ class FileLowering {
     return this.f.createElementAccessExpression(obj, name as ts.Expression);
   }
 
-  private lowerFunctionExpression(node: ts.ArrowFunction | ts.FunctionExpression, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.Expression | undefined, name: string): ts.Expression {
+  private lowerFunctionExpression(node: ts.ArrowFunction | ts.FunctionExpression, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.Expression | undefined): ts.Expression {
     const ts = this.ts;
     const f = this.f;
     const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), ts.isFunctionExpression(node) ? node.name : undefined, undefined, params, undefined, body);
@@ -596,15 +661,167 @@ class FileLowering {
     ts.setOriginalNode(gen, node);
     // An arrow's `this` is its surroundings'; a generator function has its own.
     const genExpr = ts.isArrowFunction(node) && usesThis(ts, node.body) ? f.createCallExpression(f.createPropertyAccessExpression(gen, "bind"), undefined, [f.createThis()]) : gen;
+    const ownName = ts.isFunctionExpression(node) && node.name !== undefined ? f.createStringLiteral(node.name.text) : undefined;
+    // The entry is built where JavaScript no longer infers a name for it: pass the one it would have had.
+    if (plain !== undefined) return this.runtime("poly", ownName !== undefined ? [plain, genExpr] : [plain, genExpr, this.jsName(node)]);
     const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
-    const args: ts.Expression[] = [genExpr, f.createStringLiteral(name === "<anonymous>" ? "" : name), f.createNumericLiteral(length)];
-    if (plain !== undefined) args.push(plain);
-    return this.runtime("fn", args);
+    return this.runtime(ts.isArrowFunction(node) ? "arrow" : "fn", [genExpr, ownName ?? this.jsName(node), f.createNumericLiteral(length)]);
   }
 
   private hoist(s: ts.Statement): void {
     const list = this.hoisted[this.hoisted.length - 1];
     if (list !== undefined) list.push(s);
+  }
+
+  // ── classes and object literals ──────────────────────────────────────
+
+  private hasLoweredMethods(node: ts.ClassLikeDeclaration): boolean {
+    const ts = this.ts;
+    return node.members.some((m) => ts.isMethodDeclaration(m) && m.body !== undefined && this.lc.colours.emitted(m) !== "plain");
+  }
+
+  /**
+   * A class with lowered methods. Its twins are generator methods of object
+   * literals made by its first static block, never members of the class:
+   *
+   *     [source]   class C extends B { m(a) { sleep(1); return super.m(a); } }
+   *     [emitted]  let C$co_1;
+   *                class C extends B {
+   *                  static { C$co_1 = __co.classTwins(this, { i: { __proto__: Object.getPrototypeOf(this.prototype),
+   *                    *m(a) { (yield …); return (yield (…, __co.co(super.m).call(this, a))); } } }); }
+   *                  m(a) { return __co.drive(C$co_1.i.m.apply(this, arguments), "C.m()"); }
+   *                }
+   *
+   * Lexically inside the class body, the twins reach `#private` members; as
+   * methods of a literal whose `__proto__` is the class's parent (prototype
+   * or constructor), `super` in them means what it means in the method.
+   * `classTwins` registers each twin for the method's function object, so a
+   * prototype, an instance and the class itself have exactly their
+   * uncompiled own keys. A class expression gets its bindings as parameters
+   * of an arrow called on the spot (each evaluation its own), a declaration
+   * from a `let` just before it.
+   */
+  private visitClass(node: ts.ClassLikeDeclaration): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const f = this.f;
+    this.usesRuntime = true;
+    const ctx: ClassTwins = { id: f.createUniqueName(`${node.name?.text ?? "class"}$co`), i: [], s: [], p: [], q: [], keys: [], privateStatics: [] };
+    this.classTwins.set(node, ctx);
+    const visited = ts.visitEachChild(node, this.visit, this.tctx) as ts.ClassLikeDeclaration;
+    const inferred = ts.isClassExpression(node) && node.name === undefined ? this.jsName(node) : undefined;
+    const members = [this.twinsBlock(ctx, node, inferred), ...visited.members];
+    const bindings = [ctx.id, ...ctx.keys];
+    if (ts.isClassDeclaration(node)) {
+      const cls = f.updateClassDeclaration(visited as ts.ClassDeclaration, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members);
+      const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(bindings.map((b) => f.createVariableDeclaration(b)), ts.NodeFlags.Let));
+      return this.stressed(node, [decl, cls]);
+    }
+    const cls = f.updateClassExpression(visited as ts.ClassExpression, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members);
+    if (containsYield(ts, cls) && (this.frame.mode === "suspending" || this.frame.mode === "twin")) {
+      // A `yield` cannot cross the arrow: the generator's temporaries instead (shared by the evaluations of one run: a known gap).
+      this.frame.temps.push(...bindings);
+      return cls;
+    }
+    const params = bindings.map((b) => f.createParameterDeclaration(undefined, undefined, b));
+    const isAsync = containsAwait(ts, cls);
+    const arrow = f.createArrowFunction(isAsync ? [f.createModifier(ts.SyntaxKind.AsyncKeyword)] : undefined, undefined, params, undefined, undefined, cls);
+    const call = f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
+    return isAsync ? f.createParenthesizedExpression(f.createAwaitExpression(call)) : call;
+  }
+
+  /**
+   * `static { C$co = __co.classTwins(this, { i: {…}, s: {…}, p: {…}, q: {…} }); … }`, the class's
+   * first element, so it runs before any static initialiser of the user's. An
+   * anonymous class expression wrapped in an arrow gets the name JavaScript
+   * would have inferred where it stood.
+   */
+  private twinsBlock(ctx: ClassTwins, node: ts.ClassLikeDeclaration, inferred: ts.Expression | undefined): ts.ClassStaticBlockDeclaration {
+    const ts = this.ts;
+    const f = this.f;
+    const protoOf = (e: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [e]);
+    const instanceHome = protoOf(f.createPropertyAccessExpression(f.createThis(), "prototype"));
+    const staticHome = protoOf(f.createThis());
+    const side = (key: string, home: ts.Expression, twins: ts.ObjectLiteralElementLike[]) =>
+      twins.length === 0 ? [] : [f.createPropertyAssignment(key, f.createObjectLiteralExpression([f.createPropertyAssignment("__proto__", home), ...twins], true))];
+    const all = f.createObjectLiteralExpression([
+      ...side("i", instanceHome, ctx.i), ...side("s", staticHome, ctx.s), ...side("p", instanceHome, ctx.p), ...side("q", staticHome, ctx.q),
+    ], true);
+    const statements: ts.Statement[] = [];
+    const hasStaticName = node.members.some((m) => ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) === true && m.name !== undefined && memberName(ts, m.name) === "name");
+    if (inferred !== undefined && !hasStaticName && !(ts.isStringLiteral(inferred) && inferred.text === "")) {
+      const desc = f.createObjectLiteralExpression([f.createPropertyAssignment("value", inferred), f.createPropertyAssignment("configurable", f.createTrue())]);
+      statements.push(f.createExpressionStatement(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "defineProperty"), undefined, [f.createThis(), f.createStringLiteral("name"), desc])));
+    }
+    statements.push(f.createExpressionStatement(f.createAssignment(ctx.id, this.runtime("classTwins", [f.createThis(), all]))));
+    for (const name of ctx.privateStatics) {
+      const twinRef = f.createElementAccessExpression(f.createPropertyAccessExpression(ctx.id, "q"), f.createStringLiteral(name.text));
+      statements.push(f.createExpressionStatement(this.runtime("twin", [f.createPropertyAccessExpression(f.createThis(), f.createPrivateIdentifier(name.text)), twinRef])));
+    }
+    return f.createClassStaticBlockDeclaration(f.createBlock(statements, true));
+  }
+
+  /** Is `e` (through parentheses and casts) a function expression or arrow that gets a twin? */
+  private isLoweredFunctionValue(e: ts.Expression): boolean {
+    const ts = this.ts;
+    const x = skipOuter(ts, e);
+    if (!ts.isArrowFunction(x) && !ts.isFunctionExpression(x)) return false;
+    return this.lc.colours.emitted(x) !== "plain" || this.lc.colours.isSuspendingGenerator(x);
+  }
+
+  /** A colour-polymorphic object-literal method with a plain name: it stays as written, its twin is registered beside (visitPolyLiteral). */
+  private isPolyLiteralMethod(p: ts.ObjectLiteralElementLike): p is ts.MethodDeclaration {
+    const ts = this.ts;
+    return ts.isMethodDeclaration(p) && p.body !== undefined && !ts.isComputedPropertyName(p.name) && this.lc.colours.emitted(p) === "polymorphic";
+  }
+
+  /**
+   * An object literal with colour-polymorphic methods: each keeps its body as
+   * its sync entry (a method still), and its twin is registered for it once
+   * the object exists: `__co.objectTwins({ m(f) {…} }, { *m(f) {…} })`.
+   */
+  private visitPolyLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
+    const twins: ts.ObjectLiteralElementLike[] = [];
+    this.objectTwins.set(node, twins);
+    const visited = this.ts.visitEachChild(node, this.visit, this.tctx);
+    if (twins.length === 0) return visited;
+    return this.runtime("objectTwins", [visited, this.f.createObjectLiteralExpression(twins, true)]);
+  }
+
+  /**
+   * The name JavaScript gives the anonymous function or class `node` where it
+   * stands (NamedEvaluation): `const f = () => …` → "f", `x = function () {}`
+   * → "x", `{ k: () => … }` → "k", `{ [k]: () => … }` → the converted key,
+   * `export default () => …` → "default", else "". Parentheses and casts are
+   * transparent, as they are once TypeScript erased them.
+   */
+  private jsName(node: ts.Expression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const named = (text: string) => f.createStringLiteral(text);
+    let n: ts.Node = node;
+    let p = n.parent;
+    while (p !== undefined && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isTypeAssertionExpression(p) || ts.isSatisfiesExpression(p) || ts.isNonNullExpression(p))) {
+      n = p;
+      p = p.parent;
+    }
+    const keyText = (name: ts.PropertyName): string | undefined =>
+      ts.isNumericLiteral(name) ? String(Number(name.text)) : ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name) ? name.text : undefined;
+    if (p === undefined) return named("");
+    if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p)) && p.initializer === n && ts.isIdentifier(p.name)) return named(p.name.text);
+    if (ts.isPropertyAssignment(p) && p.initializer === n) {
+      if (ts.isComputedPropertyName(p.name)) return this.runtime("lastKey", []);
+      const text = keyText(p.name);
+      // `__proto__: v` sets the prototype: no property, no name.
+      return named(text === undefined || (text === "__proto__" && !ts.isNumericLiteral(p.name)) ? "" : text);
+    }
+    if (ts.isShorthandPropertyAssignment(p) && p.objectAssignmentInitializer === n) return named(p.name.text);
+    if (ts.isPropertyDeclaration(p) && p.initializer === n) return named(keyText(p.name) ?? "");
+    if (ts.isBinaryExpression(p) && p.right === n && ts.isIdentifier(p.left)) {
+      const op = p.operatorToken.kind;
+      if (op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.AmpersandAmpersandEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken) return named(p.left.text);
+    }
+    if (ts.isExportAssignment(p) && p.isExportEquals !== true) return named("default");
+    return named("");
   }
 
   // ── calls ─────────────────────────────────────────────────────────────
@@ -617,13 +834,10 @@ class FileLowering {
     const colour = colours.siteColour(node);
     // `f.bind(t, …)` of a (maybe) suspending function: the bound function keeps a bound twin, wherever it is made.
     if (colours.isFunctionBind(node) && colours.valueColour((skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression) !== "P") {
-      const bound = skipOuter(ts, (skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression);
+      const bound = (skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression;
       const args = node.arguments.map((a) => this.visitExpr(a));
-      // A class method's twin is its sibling `m$co`: bind both from the same receiver.
-      if (ts.isPropertyAccessExpression(bound) && !ts.isPrivateIdentifier(bound.name) && bound.expression.kind !== ts.SyntaxKind.SuperKeyword) {
-        return this.runtime("bindMethod", [this.visitExpr(bound.expression), this.f.createStringLiteral(bound.name.text), ...args]);
-      }
-      return this.runtime("bind", [this.visitExpr(bound), ...args]);
+      // The function read as written (`obj.m`), its twin looked up by value.
+      return this.runtime("bind", [this.visitExpr(bound), this.f.createArrayLiteralExpression(args)]);
     }
     if (target?.kind === "functions" && (mode === "suspending" || mode === "twin") && target.fns.every((fn) => colours.isSuspendingGenerator(fn)) && !node.arguments.some((a) => ts.isSpreadElement(a))) {
       const started = this.startUserGenerator(node);
@@ -691,9 +905,25 @@ class FileLowering {
     };
     let call: ts.Expression;
     const viaCall = (fn: ts.Expression, thisArg: ts.Expression) => this.runtime("call", [fn, thisArg, f.createArrayLiteralExpression(args)]);
-    const viaMethod = (obj: ts.Expression, key: ts.Expression) => this.runtime("callMethod", [obj, key, f.createArrayLiteralExpression(args)]);
-    const keyOf = (pa: ts.PropertyAccessExpression | ts.ElementAccessExpression): ts.Expression =>
-      ts.isPropertyAccessExpression(pa) ? f.createStringLiteral(pa.name.text) : this.visitExpr(pa.argumentExpression);
+    // A callee the compiler resolved as suspending: `__co.co(fn)` is its twin, looked up by the value read.
+    const viaTwin = (fn: ts.Expression, thisArg: ts.Expression | undefined) =>
+      thisArg === undefined
+        ? f.createCallExpression(this.cached("co", fn), undefined, args)
+        : f.createCallExpression(f.createPropertyAccessExpression(this.cached("co", fn), "call"), undefined, [thisArg, ...args]);
+    /**
+     * `recv.m` / `recv[k]` read once, as the source reads it (before the
+     * arguments), and the receiver it is called with, evaluated once:
+     * `(t = recv).m` and `t`; `this.m` and `this`; `super.m` and `this`.
+     */
+    const member = (pa: ts.PropertyAccessExpression | ts.ElementAccessExpression): { fn: ts.Expression; thisArg: ts.Expression } => {
+      const read = (obj: ts.Expression) =>
+        ts.isPropertyAccessExpression(pa) ? f.createPropertyAccessExpression(obj, pa.name) : f.createElementAccessExpression(obj, this.visitExpr(pa.argumentExpression));
+      if (pa.expression.kind === ts.SyntaxKind.SuperKeyword) return { fn: read(pa.expression), thisArg: f.createThis() };
+      const recv = receiverOf(pa.expression);
+      if (guard !== undefined || recv.kind === ts.SyntaxKind.ThisKeyword) return { fn: read(recv), thisArg: recv };
+      const t = this.temp();
+      return { fn: read(f.createParenthesizedExpression(f.createAssignment(t, recv))), thisArg: t };
+    };
 
     if (optionalCall) {
       // `fn?.(args)`: evaluate fn once; nothing to call means undefined, no suspension.
@@ -706,14 +936,15 @@ class FileLowering {
 
     switch (target.kind) {
       case "invoke": {
-        // `fn.call(t, a, b)` → `__co.call(fn, t, [a, b])`; `fn.apply(t, xs)` → `__co.call(fn, t, xs ?? [])`.
+        // `fn.call(t, a, b)` → `__co.invoke(f = fn, f.call, [t, a, b])`: `fn.call` read as written, `fn`'s twin run when it is the built-in.
         if (!ts.isPropertyAccessExpression(callee) || args.some((a) => ts.isSpreadElement(a))) return undefined;
-        const fnValue = this.visitExpr(callee.expression);
-        const thisArg = args[0] ?? f.createVoidZero();
-        const rest = target.method === "call"
-          ? f.createArrayLiteralExpression(args.slice(1))
-          : args[1] === undefined ? f.createArrayLiteralExpression([]) : f.createBinaryExpression(args[1], ts.SyntaxKind.QuestionQuestionToken, f.createArrayLiteralExpression([]));
-        call = this.runtime("call", [fnValue, thisArg, rest]);
+        let fnValue = receiverOf(callee.expression);
+        let fnRef = fnValue;
+        if (guard === undefined && fnValue.kind !== ts.SyntaxKind.ThisKeyword) {
+          fnRef = this.temp();
+          fnValue = f.createAssignment(fnRef, fnValue);
+        }
+        call = this.runtime("invoke", [fnValue, f.createPropertyAccessExpression(fnRef, callee.name), f.createArrayLiteralExpression(args)]);
         break;
       }
       case "hof": {
@@ -728,41 +959,36 @@ class FileLowering {
       }
       case "root":
       case "functions": {
-        const decl = target.kind === "root" ? target.decl : target.fns[0];
-        // Object literal methods carry their twin as `$co` (see lowerMethod): called like function values.
-        const isMethod = (ts.isMethodDeclaration(decl) && !ts.isObjectLiteralExpression(decl.parent)) || ts.isMethodSignature(decl);
-        const bodyless = ts.isMethodSignature(decl) || (ts.isMethodDeclaration(decl) && decl.body === undefined && target.kind === "functions");
         if (ts.isIdentifier(callee)) {
-          if (target.kind === "functions" && target.viaValue !== true && target.fns.every((fn) => ts.isFunctionDeclaration(fn))) {
-            const local = target.fns[0].getSourceFile() === this.sf;
-            call = f.createCallExpression(local ? f.createIdentifier(`${callee.text}$co`) : f.createPropertyAccessExpression(callee, "$co"), undefined, args);
-          } else if (target.kind === "root") {
-            call = f.createCallExpression(f.createPropertyAccessExpression(callee, "$co"), undefined, args);
-          } else call = viaCall(callee, f.createVoidZero());
-        } else if (ts.isPropertyAccessExpression(callee)) {
-          if (isMethod && !bodyless && !optionalObject && !ts.isPrivateIdentifier(callee.name) && callee.expression.kind !== ts.SyntaxKind.SuperKeyword && this.hasFastPath(callee)) {
+          if (target.kind === "functions" && target.viaValue !== true && target.fns.every((fn) => ts.isFunctionDeclaration(fn)) && target.fns[0].getSourceFile() === this.sf) {
+            // A function declaration of this file: its twin `f$co` is declared beside it.
+            call = f.createCallExpression(f.createIdentifier(`${callee.text}$co`), undefined, args);
+          } else call = viaTwin(this.visitExpr(callee), undefined);
+        } else if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) {
+          // `obj.#m(a)`: read `obj.#m` (the brand check), then run the class's own twin of `#m` (a private method cannot be replaced).
+          const decl = target.kind === "root" ? target.decl : target.fns[0];
+          const twinRef = this.privateTwin(decl, callee.name);
+          const { fn, thisArg } = member(callee);
+          call = twinRef === undefined
+            ? viaTwin(fn, thisArg)
+            : f.createParenthesizedExpression(f.createCommaListExpression([fn, f.createCallExpression(f.createPropertyAccessExpression(twinRef, "call"), undefined, [thisArg, ...args])]));
+        } else if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+          if (ts.isPropertyAccessExpression(callee) && !optionalObject && callee.expression.kind !== ts.SyntaxKind.SuperKeyword && this.hasFastPath(callee)) {
             return this.lowerWithFastPath(node, callee, args);
           }
-          const obj = receiverOf(callee.expression);
-          if (isMethod && !bodyless && !ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args);
-          else if (isMethod && ts.isPrivateIdentifier(callee.name)) call = f.createCallExpression(f.createPropertyAccessExpression(obj, f.createPrivateIdentifier(`${callee.name.text}$co`)), undefined, args);
-          else if (bodyless || (target.kind === "functions" && (target.viaValue === true || !target.fns.every((fn) => ts.isFunctionDeclaration(fn))))) {
-            call = callee.expression.kind === ts.SyntaxKind.SuperKeyword ? viaCall(f.createPropertyAccessExpression(obj, callee.name.text), f.createThis()) : viaMethod(obj, keyOf(callee));
-          } else call = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(obj, callee.name), "$co"), undefined, args);
-        } else if (ts.isElementAccessExpression(callee)) {
-          call = viaMethod(receiverOf(callee.expression), keyOf(callee));
-        } else call = viaCall(this.visitExpr(callee), f.createVoidZero());
+          const { fn, thisArg } = member(callee);
+          call = viaTwin(fn, thisArg);
+        } else call = viaTwin(this.visitExpr(callee), undefined);
         break;
       }
       case "parameter":
       case "dynamic":
       case "external": {
-        if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name)) {
-          const obj = receiverOf(callee.expression);
-          call = callee.expression.kind === ts.SyntaxKind.SuperKeyword ? viaCall(f.createPropertyAccessExpression(obj, callee.name.text), f.createThis()) : viaMethod(obj, keyOf(callee));
-        } else if (ts.isElementAccessExpression(callee)) call = viaMethod(receiverOf(callee.expression), keyOf(callee));
-        else if (ts.isPropertyAccessExpression(callee)) return undefined;
-        else call = viaCall(this.visitExpr(callee), f.createVoidZero());
+        if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) return undefined;
+        if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+          const { fn, thisArg } = member(callee);
+          call = viaCall(fn, thisArg);
+        } else call = viaCall(this.visitExpr(callee), f.createVoidZero());
         break;
       }
     }
@@ -846,31 +1072,38 @@ class FileLowering {
   }
 
   /**
-   * `obj.m(a, b)` where `m` has a `$try` sibling (calling-convention §2):
+   * `obj.m(a, b)` where the receiver's type offers `m$try`, a synchronous
+   * fast path of the operation `m` (calling-convention §2):
    *
-   *     (o = obj, r = o.m$try(x = a, y = b)) !== __co.NOT_READY ? r : (yield (site, o.m$co(x, y)))
+   *     (o = obj, fn = o.m, x = a, y = b, (r = c.fast(fn).call(o, x, y)) !== __co.NOT_READY ? r : (yield (site, c.co(fn).call(o, x, y))))
    *
-   * Receiver and arguments are evaluated once, in order; when the operation
-   * completes at once nothing is yielded, so the fiber's frame is not resumed
-   * through the trampoline.
+   * (`c`: the site's call cache, see {@link cached})
+   *
+   * `o.m` is read once and the arguments evaluated once, in source order; the
+   * fast path is the one registered for the function read (none for an
+   * override, which then runs through its twin); when the operation
+   * completes at once nothing is yielded, so the fiber's frame is not
+   * resumed through the trampoline.
    */
   private lowerWithFastPath(node: ts.CallExpression, callee: ts.PropertyAccessExpression, args: ts.Expression[]): ts.Expression {
     const f = this.f;
     const ts = this.ts;
-    if (args.some((a) => ts.isSpreadElement(a))) {
-      // Spread arguments cannot be captured one by one: the plain twin call.
-      const obj = this.visitExpr(callee.expression);
-      return this.withSite(node, f.createCallExpression(f.createPropertyAccessExpression(obj, `${callee.name.text}$co`), undefined, args), args);
-    }
     const o = this.temp();
+    const fn = this.temp();
+    const read = [f.createAssignment(o, this.visitExpr(callee.expression)), f.createAssignment(fn, f.createPropertyAccessExpression(o, callee.name))];
+    const site = this.callCache();
+    const coCall = (a: readonly ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.cached("co", fn, site), "call"), undefined, [o, ...a]);
+    if (args.some((a) => ts.isSpreadElement(a))) {
+      // Spread arguments cannot be captured one by one: the twin call alone.
+      return f.createParenthesizedExpression(f.createCommaListExpression([...read, this.withSite(node, coCall(args), args)]));
+    }
     const r = this.temp();
     const argTemps = args.map(() => this.temp());
-    const tryCall = f.createCallExpression(f.createPropertyAccessExpression(o, `${callee.name.text}$try`), undefined,
-      args.map((a, i) => f.createAssignment(argTemps[i], a)));
-    const coCall = f.createCallExpression(f.createPropertyAccessExpression(o, `${callee.name.text}$co`), undefined, argTemps);
-    const slow = this.yieldOf(f.createCommaListExpression([this.siteStore(node), coCall]));
+    const tryCall = f.createCallExpression(f.createPropertyAccessExpression(this.cached("fast", fn, site), "call"), undefined, [o, ...argTemps]);
+    const slow = this.yieldOf(f.createCommaListExpression([this.siteStore(node), coCall(argTemps)]));
     return f.createParenthesizedExpression(f.createCommaListExpression([
-      f.createAssignment(o, this.visitExpr(callee.expression)),
+      ...read,
+      ...args.map((a, i) => f.createAssignment(argTemps[i], a)),
       f.createConditionalExpression(
         f.createStrictInequality(f.createParenthesizedExpression(f.createAssignment(r, tryCall)), this.runtimeRef("NOT_READY")),
         undefined, r, undefined, slow),
@@ -1024,7 +1257,7 @@ class FileLowering {
     let loop: ts.Statement = f.createForStatement(undefined, undefined, undefined, loopBody);
     if (label !== undefined) loop = f.createLabeledStatement(label, loop);
     const block = f.createBlock([
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(it, undefined, undefined, this.runtime("iter", [iterable]))], ts.NodeFlags.Const)),
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(it, undefined, undefined, this.runtime("iterate", [iterable]))], ts.NodeFlags.Const)),
       f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(ok, undefined, undefined, f.createTrue())], ts.NodeFlags.Let)),
       f.createTryStatement(f.createBlock([loop], true), undefined,
         f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(this.withSite(node.expression, this.runtime("closeIter", [it]), [])))], true)),
@@ -1142,7 +1375,7 @@ class FileLowering {
   private topLevelAwait(node: ts.AwaitExpression): ts.Expression {
     const f = this.f;
     this.usesWait = true;
-    const call = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co_wait"), "$co"), undefined, [this.visitExpr(node.expression)]);
+    const call = f.createCallExpression(this.runtime("co", [f.createIdentifier("__co_wait")]), undefined, [this.visitExpr(node.expression)]);
     return this.yieldOf(f.createComma(this.siteStore(node), call));
   }
 
@@ -1250,6 +1483,26 @@ class FileLowering {
   }
 
   // ── runtime references ───────────────────────────────────────────────
+
+  /** A new call cache binding for one site (declared `var` at the top of the module by run()). */
+  private callCache(): ts.Identifier {
+    const id = this.f.createUniqueName("__co_c");
+    this.callCaches.push(id);
+    return id;
+  }
+
+  /**
+   * `(c ??= __co.cache()).co(fn)`: the twin of `fn` through the site's
+   * cache (runtime/calls.ts `CallCache`), one comparison when the site sees
+   * the same function again. `var` plus `??=` rather than a `const`: a
+   * function of this module called during a circular import, before the
+   * module body ran, finds no cache yet instead of a temporal dead zone.
+   */
+  private cached(method: "co" | "fast", fn: ts.Expression, site: ts.Identifier = this.callCache()): ts.Expression {
+    const f = this.f;
+    const c = f.createParenthesizedExpression(f.createBinaryExpression(site, this.ts.SyntaxKind.QuestionQuestionEqualsToken, this.runtime("cache", [])));
+    return f.createCallExpression(f.createPropertyAccessExpression(c, method), undefined, [fn]);
+  }
 
   private runtimeRef(name: string): ts.Expression {
     this.usesRuntime = true;
