@@ -20,15 +20,30 @@ const twins = new WeakMap<object, AnyTwin>();
 /** Synchronous fast paths (`m$try`, calling-convention §2) of runtime operations, by the operation's function. */
 const fastPaths = new WeakMap<object, AnyTwin>();
 
+/**
+ * The last function {@link twinOf} answered for, and its answer: `go(f)` in
+ * a loop, a higher-order method calling one callback per element and the
+ * runtime-checked calls of a loop ask about the same function again and
+ * again (a `WeakMap.get` costs ~25 ns, a comparison ~1).
+ */
+let lastFn: unknown = undefined;
+let lastTwin: AnyTwin | undefined = undefined;
+
 /** Register `co` as the resumable twin of `fn` (replacing an earlier one) and return `fn`. */
 export function setTwin<F>(fn: F, co: AnyTwin): F {
   twins.set(fn as object, co);
+  if (fn === lastFn) lastTwin = co;
   return fn;
 }
 
 /** The resumable twin of `fn`, or undefined when it is an ordinary function (or not a function). */
 export function twinOf(fn: unknown): ((...args: unknown[]) => unknown) | undefined {
-  return typeof fn === "function" ? (twins.get(fn) as ((...args: unknown[]) => unknown) | undefined) : undefined;
+  if (fn !== lastFn) {
+    if (typeof fn !== "function") return undefined;
+    lastFn = fn;
+    lastTwin = twins.get(fn);
+  }
+  return lastTwin as ((...args: unknown[]) => unknown) | undefined;
 }
 
 /** Register `fast` as the synchronous fast path of the operation `fn`. */
@@ -59,7 +74,7 @@ export function methodTwins(proto: object): void {
     const m = Object.getOwnPropertyDescriptor(proto, base)?.value as unknown;
     const co = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
     if (typeof m !== "function" || typeof co !== "function") continue;
-    twins.set(m, co as AnyTwin);
+    setTwin(m, co as AnyTwin);
     const fast = Object.getOwnPropertyDescriptor(proto, `${base}$try`)?.value as unknown;
     if (typeof fast === "function") fastPaths.set(m, fast as AnyTwin);
   }
@@ -93,6 +108,6 @@ function registerOwn(target: object, t: object): void {
   for (const key of Reflect.ownKeys(t)) {
     const m = Object.getOwnPropertyDescriptor(target, key)?.value as unknown;
     const co = (t as Record<PropertyKey, unknown>)[key];
-    if (typeof m === "function" && typeof co === "function") twins.set(m, co as AnyTwin);
+    if (typeof m === "function" && typeof co === "function") setTwin(m, co as AnyTwin);
   }
 }
