@@ -14,7 +14,7 @@ import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
 import { BlockingScheduler, blockThread, drive, guardBlocking, runBlocking } from "./blocking-scheduler.js";
 import { markStrict } from "./guard.js";
-import { bodyFrame, call, callFrame, twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
+import { bodyFrame, call, callFrame, runtimeTwin as twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 import { startMonitor } from "./monitor.js";
 
 export interface RunOptions {

@@ -15,14 +15,15 @@
  * Promise keep their type and stay plain calls.
  *
  * At run time the view is a Proxy over the client (reads, writes, `in` and
- * getters go to the client itself): a method `m` read from it is the
- * client's method with a twin (`m$co`, the calling convention's method
- * sibling) that parks the fiber on the Promise the method returns. A method
+ * getters go to the client itself): a method `m` read from it is a wrapper
+ * of the client's method whose registered twin (runtime/twins.ts) parks the
+ * fiber on the Promise the method returns; a method that already has a twin
+ * (a client compiled with colorless) is handed out as it is. A method
  * that returns a non-Promise value hands it back at once, whatever its type
  * said; returning the client itself (`pool.on(…)` chains) returns the view.
  */
 import { currentFiber } from "./fiber.js";
-import { twin, uncompiledCall, type TwinResult } from "./calls.js";
+import { twin, twinOf, uncompiledCall, type TwinResult } from "./calls.js";
 
 /**
  * A suspending function of `A` returning `R`: what {@link Blocking} makes of
@@ -119,7 +120,7 @@ export function blockingAll<T extends object>(client: T): Blocking<T> {
     if (cached !== undefined && cached.original === fn) return cached.entry;
     const name = `${label}.${String(key)}()`;
     const entry = function (this: unknown, ...args: unknown[]): unknown {
-      const value = fn.apply(client, args);
+      const value = Reflect.apply(fn, client, args);
       if (!isThenable(value)) return value === client ? view : value;
       (value as PromiseLike<unknown>).then(undefined, () => undefined);
       throw uncompiledCall(name, "it returned a Promise, which cannot be awaited synchronously");
@@ -128,7 +129,7 @@ export function blockingAll<T extends object>(client: T): Blocking<T> {
       const fiber = currentFiber()!;
       let value: unknown;
       try {
-        value = fn.apply(client, args);
+        value = Reflect.apply(fn, client, args);
       } catch (e) {
         fiber.wake(e, /*isError*/ true);
         return undefined;
@@ -142,13 +143,10 @@ export function blockingAll<T extends object>(client: T): Blocking<T> {
   };
   view = new Proxy(client, {
     get(target, key) {
-      // `m$co` is the twin compiled code calls for `view.m(…)`; a client compiled with colorless has its own.
-      if (typeof key === "string" && key.endsWith("$co") && !(key in target)) {
-        const method = Reflect.get(target, key.slice(0, -3), target) as unknown;
-        if (typeof method === "function") return (wrap(key.slice(0, -3), method as (...args: unknown[]) => unknown) as unknown as { $co: unknown }).$co;
-      }
       const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === "function" ? wrap(key, value as (...args: unknown[]) => unknown) : value;
+      // Compiled code calling `view.m(…)` runs the wrapper's twin; a method compiled with colorless suspends by itself.
+      if (typeof value !== "function" || twinOf(value) !== undefined) return value;
+      return wrap(key, value as (...args: unknown[]) => unknown);
     },
   });
   views.set(client, view);

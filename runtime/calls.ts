@@ -4,20 +4,25 @@
  * A suspending function `f` exists twice:
  * - `f` itself, the *sync entry*: what uncompiled code calls. It runs the
  *   call in blocking mode ({@link drive}) and returns the value directly.
- * - `f.$co`, the *resumable twin*: what compiled code calls, as
- *   `(yield f$co(args))`. It returns either a generator (a frame the
+ * - its *resumable twin* (`twinOf(f)`): what compiled code calls, as
+ *   `(yield __co.co(f)(args))`. It returns either a generator (a frame the
  *   trampoline pushes and runs) or `undefined` after it called a scheduler
  *   hook that parked (or already woke) the current fiber; the value the
  *   fiber is resumed with becomes the value of the `yield` expression.
  *
- * Methods follow the same rule with a sibling method: `obj.m$co(args)`.
+ * The twin is kept in a registry keyed by `f` (runtime/twins.ts), never as a
+ * property of a user's function: compiled code reads `f` (or `obj.m`) as
+ * uncompiled code does and calls `__co.co(value)`, the twin of what it got.
  */
 import { DeadlockError } from "./errors.js";
 import { currentFiber, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
-import { coKey } from "./emitted.js";
 import { S as unwind, compiled as unwindCompiled } from "./unwind/state.js";
+import { fastPathOf, setTwin, twinOf } from "./twins.js";
+import { NOT_READY } from "./not-ready.js";
 import { isUserGenerator, startGenerator } from "./user-generator.js";
+
+export { twinOf } from "./twins.js";
 
 /** What a resumable twin returns: a frame to run, or undefined once the fiber parked. */
 export type TwinResult<T = unknown> = Resumable<T> | undefined;
@@ -28,18 +33,27 @@ export interface Suspending<A extends unknown[] = never[], T = unknown> {
   $co: (...args: A) => TwinResult<T>;
 }
 
-/** Attach `twin` to `fn` as its resumable twin and return `fn`. */
-export function twin<F extends (...args: never[]) => unknown>(
+/**
+ * Register `twinFn` as the resumable twin of `fn` and return `fn`: what
+ * compiled code emits for a function declaration (`__co.twin(f, f$co)`),
+ * and how a library that ships compiled code provides its twins.
+ */
+export function twin<F extends (...args: never[]) => unknown>(fn: F, twinFn: (...args: Parameters<F>) => TwinResult<ReturnType<F>>): F {
+  return setTwin(fn, twinFn as (...args: never[]) => unknown);
+}
+
+/**
+ * {@link twin} for the runtime's own functions, which also carry their twin
+ * as the non-enumerable property `$co` (`sleep.$co`, docs §4): public API for
+ * hand-written generator code. Compiled code never reads it.
+ */
+export function runtimeTwin<F extends (...args: never[]) => unknown>(
   fn: F,
   twinFn: (...args: Parameters<F>) => TwinResult<ReturnType<F>>,
 ): F & { $co: typeof twinFn } {
   Object.defineProperty(fn, "$co", { value: twinFn, writable: true, configurable: true, enumerable: false });
+  setTwin(fn, twinFn as (...args: never[]) => unknown);
   return fn as F & { $co: typeof twinFn };
-}
-
-/** The resumable twin of `fn`, or undefined when it is an ordinary function. */
-export function twinOf(fn: unknown): ((...args: unknown[]) => TwinResult) | undefined {
-  return typeof fn === "function" ? (fn as { $co?: (...args: unknown[]) => TwinResult }).$co : undefined;
 }
 
 /**
@@ -49,17 +63,21 @@ export function twinOf(fn: unknown): ((...args: unknown[]) => TwinResult) | unde
  * its value handed back without parking.
  */
 export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): TwinResult {
-  if (typeof fn !== "function") {
-    throw new TypeError(`${describeValue(fn)} is not a function`);
-  }
-  const co = (fn as { $co?: (...a: unknown[]) => TwinResult }).$co;
-  if (co !== undefined) return co.apply(thisArg, args as unknown[]);
+  const co = twinOf(fn);
+  if (co !== undefined) return co.apply(thisArg, args as unknown[]) as TwinResult;
+  return callPlain(fn, thisArg, args);
+}
+
+/** `call` of a function with no twin: run it, hand its value back without parking. */
+function callPlain(fn: unknown, thisArg: unknown, args: readonly unknown[]): TwinResult {
+  if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
   // A user generator whose body suspends: its generator object's `next` suspends (runtime/user-generator.ts).
   if (isUserGenerator(fn)) return startedGenerator(fn, thisArg, args);
   // A function compiled by the unwind backend is an ordinary function: tell it its caller handles an unwind,
   // and if it unwound, its saved frames become one frame of this fiber (runtime/unwind/driver.ts).
   if (unwindCompiled.has(fn)) unwind.k = 1;
-  const value = (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  // Reflect.apply, not `fn.apply`: a Proxy (or a function with its own `apply`) sees only the call, as natively.
+  const value = Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
   if (unwind.u !== 0) return unwind.adopt!() as Resumable;
   currentFiber()!.wake(value, false);
   return undefined;
@@ -70,12 +88,93 @@ function startedGenerator(fn: unknown, thisArg: unknown, args: readonly unknown[
   return undefined;
 }
 
-/** `obj[key](...args)` from compiled code when the method's colour is unknown: prefers `obj[key + "$co"]`. */
+/**
+ * The resumable face of `fn` for a compiled call site: its twin, or (for an
+ * ordinary function, or a value that is not callable) a stand-in that calls
+ * it as written and hands the value back without parking. Compiled code reads
+ * the callee exactly once, as uncompiled code does, then calls
+ * `(yield (site, __co.co(t.m).call(t, a, b)))` — arguments are evaluated after
+ * the read and before the call, in source order, and a non-function throws
+ * only when called, as natively.
+ */
+export function co(fn: unknown): (...args: unknown[]) => TwinResult {
+  const t = twinOf(fn);
+  if (t !== undefined) return t as (...args: unknown[]) => TwinResult;
+  return function (this: unknown, ...args: unknown[]): TwinResult {
+    return callPlain(fn, this, args);
+  };
+}
+
+/** What {@link fast} answers for a function with no fast path. */
+function notReady(): typeof NOT_READY {
+  return NOT_READY;
+}
+
+/**
+ * One compiled call site's memory of the last callee it saw, so a site that
+ * keeps calling the same function (nearly all of them) pays one comparison
+ * instead of a registry lookup: `(__co_c_1 ??= __co.cache()).co(fn)`. It
+ * holds that function (and its twin) until the site sees another one.
+ */
+export class CallCache {
+  private f: unknown = notReady;
+  private t: (...args: unknown[]) => TwinResult = notReady as never;
+  private p: ((...args: unknown[]) => unknown) | undefined = undefined;
+
+  /** {@link co}`(fn)`. */
+  co(fn: unknown): (...args: unknown[]) => TwinResult {
+    if (fn !== this.f) this.fill(fn);
+    return this.t;
+  }
+
+  /** The fast path registered for `fn`, or one that answers `NOT_READY` (calling-convention §2). */
+  fast(fn: unknown): (...args: unknown[]) => unknown {
+    if (fn !== this.f) this.fill(fn);
+    return this.p ?? notReady;
+  }
+
+  private fill(fn: unknown): void {
+    this.f = fn;
+    this.t = co(fn);
+    this.p = fastPathOf(fn);
+  }
+}
+
+/** A new {@link CallCache} for one call site. */
+export function cache(): CallCache {
+  return new CallCache();
+}
+
+const nativeCall = Function.prototype.call;
+const nativeApply = Function.prototype.apply;
+
+/**
+ * `fn.call(t, …args)` / `fn.apply(t, xs)` in compiled code where `fn` may
+ * suspend: `__co.invoke(f = fn, f.call, [t, a, b])` — `fn.call` is read once,
+ * before the arguments, as the source reads it. When what was read is the
+ * built-in `call` (or `apply`), `fn`'s twin runs with `t`; anything else is
+ * called as written, with `fn` as its `this`.
+ */
+export function invoke(fn: unknown, method: unknown, args: readonly unknown[]): TwinResult {
+  if (method === nativeCall && typeof fn === "function") return call(fn, args[0], args.slice(1));
+  if (method === nativeApply && typeof fn === "function") return call(fn, args[0], listFromArrayLike(args[1]));
+  return call(method, fn, args);
+}
+
+/** CreateListFromArrayLike, as `Function.prototype.apply` does it (nullish → no arguments). */
+function listFromArrayLike(xs: unknown): unknown[] {
+  if (xs === null || xs === undefined) return [];
+  if (typeof xs !== "object" && typeof xs !== "function") throw new TypeError("CreateListFromArrayLike called on non-object");
+  const o = xs as ArrayLike<unknown>;
+  const n = Math.min(Math.max(Math.trunc(Number(o.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = o[i];
+  return out;
+}
+
+/** `obj[key](...args)` from compiled code when the method's colour is unknown: the method is read once. */
 export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[]): TwinResult {
-  const target = obj as Record<PropertyKey, unknown>;
-  const co = target[typeof key === "symbol" ? coKey(key) : `${String(key)}$co`];
-  if (typeof co === "function") return (co as (...a: unknown[]) => TwinResult).apply(obj, args as unknown[]);
-  return call(target[key], obj, args);
+  return call((obj as Record<PropertyKey, unknown>)[key], obj, args);
 }
 
 /**
@@ -94,7 +193,7 @@ const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {
  * hot path); anything else is wrapped by {@link callFrame}.
  */
 export function bodyFrame<T>(fn: unknown, args: readonly unknown[]): Resumable<T> {
-  const co = typeof fn === "function" ? (fn as { $co?: unknown }).$co : undefined;
+  const co = twinOf(fn);
   if (co !== undefined && Object.getPrototypeOf(co) === GeneratorFunctionPrototype) {
     const gen = co as (...a: unknown[]) => Resumable<T>;
     return args.length === 0 ? gen() : gen(...args);

@@ -8,25 +8,77 @@
 import { currentFiber, site, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { call, describeValue, twin, type TwinResult } from "./calls.js";
+import { setTwin, twinOf } from "./twins.js";
 import { startGenerator } from "./user-generator.js";
 
-/**
- * A suspending function expression or arrow: `__co.fn(function* f() {…}, "f", length)`.
- * Returns its sync entry (blocking mode for uncompiled callers) carrying the
- * generator as its `$co` twin. `plain`, when given, is the sync entry to use
- * instead: the untouched original of a colour-polymorphic function, which is
- * correct as-is when nothing it calls suspends.
- */
-export function fn(gen: (...args: never[]) => Resumable, name: string, length: number, plain?: (...args: never[]) => unknown): (...args: unknown[]) => unknown {
-  const entry =
-    plain ??
-    function (this: unknown, ...args: unknown[]): unknown {
-      return drive((gen as (...a: unknown[]) => Resumable).apply(this, args), `${name || "anonymous"}()`);
-    };
-  // Keep what JavaScript would have inferred for the original expression.
+export { NOT_READY } from "./not-ready.js";
+
+type Gen = (...args: never[]) => Resumable;
+
+/** SetFunctionName's name for a property key: a symbol `s` names `[desc]` (or nothing without a description). */
+function nameOfKey(key: PropertyKey): string {
+  if (typeof key !== "symbol") return String(key);
+  return key.description === undefined ? "" : `[${key.description}]`;
+}
+
+/** Give a runtime-built sync entry the name and length the original function had. */
+function shaped<F extends (...args: never[]) => unknown>(entry: F, gen: Gen, name: string, length: number): F {
+  Object.defineProperty(entry, "length", { value: length, configurable: true });
   Object.defineProperty(entry, "name", { value: name, configurable: true });
-  if (plain === undefined) Object.defineProperty(entry, "length", { value: length, configurable: true });
-  return twin(entry as (...a: unknown[]) => unknown, gen as (...a: unknown[]) => TwinResult);
+  setTwin(entry, gen);
+  return entry;
+}
+
+/**
+ * A suspending function expression: `__co.fn(function* f() {…}, "f", length)`.
+ * Returns its sync entry, an ordinary function (constructible, with its own
+ * `prototype`, as the original) that runs the generator in blocking mode for
+ * uncompiled callers; the generator is its registered twin. `name` is the
+ * name JavaScript gives the original (a property key for a computed one).
+ */
+export function fn(gen: Gen, name: PropertyKey, length: number): (...args: unknown[]) => unknown {
+  const label = nameOfKey(name);
+  const description = `${label || "anonymous"}()`;
+  return shaped(function (this: unknown, ...args: unknown[]): unknown {
+    return drive((gen as (...a: unknown[]) => Resumable).apply(this, args), description);
+  }, gen, label, length);
+}
+
+/**
+ * A suspending arrow: `__co.arrow(function* () {…}.bind(this), "f", length)`.
+ * Its sync entry is an arrow too (no `prototype`, not constructible).
+ */
+export function arrow(gen: Gen, name: PropertyKey, length: number): (...args: unknown[]) => unknown {
+  const label = nameOfKey(name);
+  const description = `${label || "anonymous"}()`;
+  return shaped((...args: unknown[]): unknown => drive((gen as (...a: unknown[]) => Resumable)(...args), description), gen, label, length);
+}
+
+/**
+ * A suspending object-literal method: `{ m: __co.method(function* () {…}, "m", length) }`.
+ * Its sync entry is a method (no `prototype`, not constructible), under the
+ * same kind of property a method definition makes.
+ */
+export function method(gen: Gen, key: PropertyKey, length: number): (...args: unknown[]) => unknown {
+  const label = nameOfKey(key);
+  const description = `${label || "anonymous"}()`;
+  const entry = {
+    m(this: unknown, ...args: unknown[]): unknown {
+      return drive((gen as (...a: unknown[]) => Resumable).apply(this, args), description);
+    },
+  }.m;
+  return shaped(entry, gen, label, length);
+}
+
+/**
+ * A colour-polymorphic function expression or arrow: the original `plain` is
+ * its own sync entry (correct as it is when nothing it calls suspends) and
+ * `gen` its registered twin. `name`, when given, is the name JavaScript
+ * would have inferred for the bare expression (`const f = () => …`).
+ */
+export function poly<F extends (...args: never[]) => unknown>(plain: F, gen: Gen, name?: PropertyKey): F {
+  if (name !== undefined) Object.defineProperty(plain, "name", { value: nameOfKey(name), configurable: true });
+  return twin(plain, gen as unknown as (...a: Parameters<F>) => TwinResult<ReturnType<F>>);
 }
 
 /**
@@ -51,34 +103,45 @@ export function at<T>(where: string, lastArgument: T): T {
   return lastArgument;
 }
 
-/** `iterable[Symbol.iterator]()` for a suspending `for…of` (a suspending `*[Symbol.iterator]()` gives its suspending generator). */
+/** `iterable[Symbol.iterator]()` for a suspending `for…of`. */
 export function iter(iterable: unknown): Iterator<unknown> {
   const make = (iterable as { [Symbol.iterator]?: () => Iterator<unknown> } | null | undefined)?.[Symbol.iterator];
   if (typeof make !== "function") throw new TypeError(`${describeValue(iterable)} is not iterable`);
+  // A suspending `*[Symbol.iterator]()` gives its suspending generator (runtime/user-generator.ts).
   return startGenerator(make, iterable, []) as Iterator<unknown>;
 }
 
-/** One step of a suspending `for…of`: `next$co()` when the iterator has a twin, else `next()`. */
-export function next(it: Iterator<unknown>): TwinResult {
-  const co = (it as { next$co?: () => TwinResult }).next$co;
-  if (typeof co === "function") return co.call(it);
-  return call(it.next, it, []);
+/** A suspending `for…of`'s iterator and its `next` method, read once as GetIterator reads it. */
+export interface IteratorRecord {
+  it: Iterator<unknown>;
+  next: unknown;
+}
+
+/** GetIterator for a suspending `for…of`: `const $it = __co.iterate(xs)`. */
+export function iterate(iterable: unknown): IteratorRecord {
+  const it = iter(iterable);
+  if ((typeof it !== "object" || it === null) && typeof it !== "function") throw new TypeError(`Result of the Symbol.iterator method is not an object`);
+  return { it, next: it.next };
+}
+
+/** One step of a suspending `for…of`: the `next` read by {@link iterate}, through its twin when it has one. */
+export function next(r: IteratorRecord): TwinResult {
+  return call(r.next, r.it, []);
 }
 
 /**
  * Close an iterator left early (break, return, throw), as `for…of` does, in
- * suspending code: `return$co` when the iterator has one (a user generator
- * whose `finally` may suspend), else its `return`, runtime-checked.
+ * suspending code: its `return` (read once), through its twin when it has
+ * one (a user generator whose `finally` may suspend).
  */
-export function closeIter(it: Iterator<unknown>): TwinResult {
-  const co = (it as { return$co?: () => TwinResult }).return$co;
-  if (typeof co === "function") return co.call(it);
-  const ret = it.return;
-  if (typeof ret !== "function") {
+export function closeIter(r: IteratorRecord): TwinResult {
+  const ret = (r.it as { return?: unknown }).return;
+  if (ret === undefined || ret === null) {
     currentFiber()!.wake(undefined, false);
     return undefined;
   }
-  return call(ret, it, []);
+  if (typeof ret !== "function") throw new TypeError(`${describeValue(ret)} is not a function`);
+  return call(ret, r.it, []);
 }
 
 /**
@@ -94,61 +157,52 @@ export function templateObject(strings: TemplateStringsArray): TemplateStringsAr
 /** Close an iterator left early (break, return, throw), as `for…of` does. */
 export function close(it: Iterator<unknown>): void {
   const ret = it.return;
-  if (typeof ret === "function") ret.call(it);
+  if (typeof ret === "function") Reflect.apply(ret, it, []);
 }
 
 
-const symbolTwins = new Map<symbol, symbol>();
+
+const nativeBind = Function.prototype.bind;
 
 /**
- * The key of a method's twin when the method has a computed name:
- * `[k]() {}` gets `[__co.coKey(k)]*() {}`. Strings and numbers get the
- * `$co` suffix like plain names; each symbol gets one twin symbol.
+ * `f.bind(thisArg, …args)` where `f` may suspend: `__co.bind(f, [thisArg, …args])`
+ * reads `f.bind` once (after the arguments: the one difference from the
+ * source's order, seen only by a Proxy or getter `bind` next to arguments
+ * with side effects, and taken so that plain code needs no temporary). With the built-in
+ * `bind`, the native bound function (same `name`, `length`, and `new`
+ * behaviour) with a bound twin registered, so compiled callers of the bound
+ * function still suspend; anything else read as `bind` is called as written.
  */
-export function coKey(key: PropertyKey): PropertyKey {
-  if (typeof key !== "symbol") return `${String(key)}$co`;
-  let twinKey = symbolTwins.get(key);
-  if (twinKey === undefined) symbolTwins.set(key, (twinKey = Symbol(`${key.description ?? ""}$co`)));
-  return twinKey;
+export function bind(fn: unknown, args: readonly unknown[]): unknown {
+  const bindMethod = (fn as { bind?: unknown }).bind;
+  if (bindMethod !== nativeBind || typeof fn !== "function") {
+    if (typeof bindMethod !== "function") throw new TypeError(`${describeValue(bindMethod)} is not a function`);
+    return Reflect.apply(bindMethod as (...a: unknown[]) => unknown, fn, args as unknown[]);
+  }
+  const bound = Reflect.apply(nativeBind, fn, args as unknown[]) as (...a: unknown[]) => unknown;
+  const co = twinOf(fn);
+  if (co !== undefined) setTwin(bound, co.bind(...(args as [unknown, ...unknown[]])) as (...a: never[]) => unknown);
+  return bound;
 }
 
-/**
- * What an operation's `$try` sibling returns when completing would need the
- * fiber to suspend. Compiled code calls `op$try(args)` first and yields to
- * `op$co(args)` only then, so an operation that completes at once (a
- * hand-off to a parked receiver, an uncontended lock) costs no generator
- * resume (docs/calling-convention.md §2).
- */
-export const NOT_READY: unique symbol = Symbol("colorless.notReady");
-
-/**
- * `f.bind(thisArg, …args)` where `f` may suspend: the native bound function
- * (same `name`, `length`, and `new` behaviour), carrying a bound twin so
- * compiled callers of the bound function still suspend.
- */
-export function bind(fn: unknown, thisArg?: unknown, ...args: unknown[]): unknown {
-  return bindWithTwin(fn, (fn as { $co?: unknown } | null | undefined)?.$co, thisArg, args);
-}
-
-function bindWithTwin(fn: unknown, co: unknown, thisArg: unknown, args: unknown[]): unknown {
-  if (typeof fn !== "function") throw new TypeError("Bind must be called on a function");
-  const bound = (fn as (...a: unknown[]) => unknown).bind(thisArg, ...args);
-  if (typeof co !== "function") return bound;
-  return twin(bound as (...a: unknown[]) => unknown, (co as (...a: unknown[]) => TwinResult).bind(thisArg, ...args) as (...a: unknown[]) => TwinResult);
-}
-
-/** `obj.m.bind(thisArg, …args)`: a method's twin is found as `obj.m$co` when `m` carries none itself. */
-export function bindMethod(obj: unknown, key: string, thisArg?: unknown, ...args: unknown[]): unknown {
-  const target = obj as Record<string, unknown>;
-  const fn = target[key];
-  return bindWithTwin(fn, (fn as { $co?: unknown } | null | undefined)?.$co ?? target[`${key}$co`], thisArg, args);
-}
+/** The key {@link propertyKey} converted last: how an entry built after its computed key is named. */
+let lastConverted: PropertyKey = "";
 
 /**
  * ToPropertyKey, once: a suspending method's computed key `[k]` becomes
  * `[key = __co.propertyKey(k)]`, so `k`'s `toString` runs once, as in the
- * source, and its twin's key `[__co.coKey(key)]` is derived from the result.
+ * source, and its twin is registered (and its entry named) under the result.
  */
 export function propertyKey(k: unknown): PropertyKey {
-  return Reflect.ownKeys({ [k as PropertyKey]: 0 })[0];
+  return (lastConverted = Reflect.ownKeys({ [k as PropertyKey]: 0 })[0]);
+}
+
+/**
+ * The key the last {@link propertyKey} produced. In an object literal
+ * `{ [__co.propertyKey(k)]: __co.method(function* () {…}, __co.lastKey(), 0) }`
+ * nothing runs between the key's conversion and the value's evaluation, so
+ * the entry gets the name JavaScript gives a method with that key.
+ */
+export function lastKey(): PropertyKey {
+  return lastConverted;
 }

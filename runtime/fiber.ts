@@ -45,6 +45,7 @@ import { Cancelled, DeadlockError } from "./errors.js";
 import type { Scheduler, Blocker } from "./scheduler.js";
 import type { Scope } from "./scope.js";
 import { annotateFailure, noteBoundary, noteFrame, flushStack } from "./stack.js";
+import { methodTwins } from "./twins.js";
 
 /** A compiled suspending function's frame: a generator object. */
 export type Resumable<T = unknown> = Generator<unknown, T, unknown>;
@@ -625,3 +626,6 @@ export function setCurrentFiber(f: Fiber | null): Fiber | null {
   current = f;
   return prev;
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Fiber.prototype);

@@ -4,10 +4,11 @@
  * docs/calling-convention.md describes each export.
  */
 export { site, currentFiber, Fiber, type Resumable } from "./fiber.js";
-export { twin, twinOf, call, callMethod, callFrame, driveTwin, type TwinResult } from "./calls.js";
+export { twin, runtimeTwin, twinOf, co, cache, call, invoke, callMethod, callFrame, driveTwin, type TwinResult } from "./calls.js";
+export { classTwins, objectTwins } from "./twins.js";
 export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
-export { fn, bind, bindMethod, stress, at, iter, next, close, closeIter, templateObject, coKey, propertyKey, NOT_READY } from "./emitted.js";
+export { fn, arrow, method, poly, bind, stress, at, iter, iterate, next, close, closeIter, templateObject, propertyKey, lastKey, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
 export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
 export { delegate } from "./user-generator-delegate.js";

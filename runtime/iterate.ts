@@ -35,10 +35,10 @@ export function open(iterable: unknown, method?: unknown): Opened {
 
 /** `fn.apply(obj, args)`, yielding its frame to the trampoline when it suspends. */
 function* invoke(fn: unknown, obj: object, key: string, args: unknown[]): Resumable<unknown> {
-  const frame = suspendingCall(fn, obj, key, args);
+  const frame = suspendingCall(fn, obj, args);
   if (frame !== NOT_SUSPENDING) return yield frame as TwinResult;
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-  return (fn as (...a: unknown[]) => unknown).apply(obj, args);
+  return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args);
 }
 
 /** IteratorStep: the next result, or undefined once done. */

@@ -15,7 +15,7 @@
  */
 import { Cancelled, TimeoutError } from "./errors.js";
 import { currentFiber, type Resumable } from "./fiber.js";
-import { call, driveTwin, twin, type TwinResult } from "./calls.js";
+import { call, driveTwin, runtimeTwin as twin, type TwinResult } from "./calls.js";
 
 /** How long a shield lets its cleanup run when no `timeout` is given. */
 export const DEFAULT_SHIELD_TIMEOUT_MS = 5_000;

@@ -106,13 +106,13 @@ class Delegation {
    * at once, its result handled as `kind` says.
    */
   private call(fn: unknown, key: string, args: unknown[], kind: Awaiting): IteratorResult<unknown> {
-    const frame = suspendingCall(fn, this.iterator, key, args);
+    const frame = suspendingCall(fn, this.iterator, args);
     if (frame !== NOT_SUSPENDING) {
       this.awaiting = kind;
       return { value: frame, done: false };
     }
     if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-    const result = (fn as (...a: unknown[]) => unknown).apply(this.iterator, args);
+    const result = Reflect.apply(fn as (...a: unknown[]) => unknown, this.iterator, args);
     if (kind === "return") return this.answerReturn(result, /*fromReturn*/ true);
     if (kind === "close") return this.closed(result);
     return this.answer(result);
@@ -148,14 +148,14 @@ export const NOT_SUSPENDING: unique symbol = Symbol("colorless.notSuspending");
 
 /**
  * The frame of `fn.apply(obj, args)` when the call suspends: `fn` is a
- * suspending generator object's own method, or a function with a twin (or
- * the class method `key` whose twin is its `key$co` sibling, as
- * runtime/emitted.ts's `next` finds it); NOT_SUSPENDING otherwise.
+ * suspending generator object's own method, or a function with a registered
+ * twin (runtime/twins.ts: compiled methods and the runtime's operations);
+ * NOT_SUSPENDING otherwise.
  */
-export function suspendingCall(fn: unknown, obj: object, key: string, args: unknown[]): TwinResult | typeof NOT_SUSPENDING {
+export function suspendingCall(fn: unknown, obj: object, args: unknown[]): TwinResult | typeof NOT_SUSPENDING {
   const own = methodFrame(fn, obj, args[0]);
   if (own !== undefined) return own;
-  const co = twinOf(fn) ?? (obj as Record<string, unknown>)[`${key}$co`];
+  const co = twinOf(fn);
   if (typeof co === "function") return (co as (...a: unknown[]) => TwinResult).apply(obj, args);
   return NOT_SUSPENDING;
 }

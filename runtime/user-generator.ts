@@ -11,14 +11,16 @@
  * for each of the user's own `yield v`, and the frames (or `undefined` after
  * parking) of the suspending calls it makes. Compiled code calling `g(…)`
  * inside suspending code gets, through {@link startGenerator}, a generator
- * object that drives the twin: `next$co`/`return$co`/`throw$co` are frames
- * that hand suspending calls to the fiber's trampoline and return at the
- * next user `yield`; `next`/`return`/`throw` do the same in blocking mode.
+ * object that drives the twin: the registered twins of its `next`/`return`/
+ * `throw` (runtime/twins.ts) are frames that hand suspending calls to the
+ * fiber's trampoline and return at the next user `yield`; `next`/`return`/
+ * `throw` themselves do the same in blocking mode.
  * The object inherits from `g.prototype` (so `instanceof g` holds and
  * `Symbol.toStringTag` is "Generator") and has no own keys.
  */
 import type { Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
+import { setTwin } from "./twins.js";
 
 /**
  * The lowered body's `yield v`: a value for the consumer, not a call for the
@@ -65,7 +67,9 @@ export function isUserGenerator(fn: unknown): boolean {
 }
 
 /** `__co.generatorTwin(g, g$co)`: `g$co` is `g`'s lowered body, yielding {@link UserYield}s and frames. */
-export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>): F {
+export function generatorTwin<F extends (...args: never[]) => unknown>(g: F, body: (...args: never[]) => Generator<unknown, unknown, unknown>, name?: PropertyKey): F {
+  // A generator expression passed here lost the name JavaScript infers for it where it stood (`const g = function* () {}`).
+  if (name !== undefined) Object.defineProperty(g, "name", { value: typeof name === "symbol" ? (name.description === undefined ? "" : `[${name.description}]`) : String(name), configurable: true });
   userGenerators.set(g, body);
   return g;
 }
@@ -126,9 +130,11 @@ function* step(obj: unknown, mode: Mode, arg: unknown): Resumable<IteratorResult
   }
 }
 
-function method(name: string, value: (this: unknown, arg?: unknown) => unknown, mode?: Mode): PropertyDescriptor {
+/** A driver method; its twin `co` (the frame that runs the step on the fiber's trampoline) is registered (runtime/twins.ts). */
+function method(name: string, value: (this: unknown, arg?: unknown) => unknown, mode: Mode, co: (this: unknown, arg?: unknown) => unknown): PropertyDescriptor {
   Object.defineProperty(value, "name", { value: name, configurable: true });
-  if (mode !== undefined) drivers.set(value, mode);
+  drivers.set(value, mode);
+  setTwin(value, co as (...args: never[]) => unknown);
   return { value, writable: true, enumerable: false, configurable: true };
 }
 
@@ -139,12 +145,9 @@ function protoFor(g: object): object {
   let proto = protos.get(base as object);
   if (proto === undefined) {
     proto = Object.create(base as object, {
-      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }, "next"),
-      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }, "return"),
-      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }, "throw"),
-      next$co: method("next$co", function (v) { return step(this, "next", v); }),
-      return$co: method("return$co", function (v) { return step(this, "return", v); }),
-      throw$co: method("throw$co", function (e) { return step(this, "throw", e); }),
+      next: method("next", function (v) { return drive(step(this, "next", v), "generator.next()"); }, "next", function (v) { return step(this, "next", v); }),
+      return: method("return", function (v) { return drive(step(this, "return", v), "generator.return()"); }, "return", function (v) { return step(this, "return", v); }),
+      throw: method("throw", function (e) { return drive(step(this, "throw", e), "generator.throw()"); }, "throw", function (e) { return step(this, "throw", e); }),
     }) as object;
     protos.set(base as object, proto);
   }
@@ -163,7 +166,7 @@ export function startGenerator(g: unknown, thisArg: unknown, args: readonly unkn
   // Only a generator registered by generatorTwin: the value called may be any function at run time
   // (an override, a suspending non-generator whose twin returns frames, not user values).
   const twinFn = userGenerators.get(g);
-  if (twinFn === undefined) return (g as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  if (twinFn === undefined) return Reflect.apply(g as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
   const inner = (twinFn as unknown as (...a: unknown[]) => Generator<unknown, unknown, unknown>).apply(thisArg, args as unknown[]);
   const obj = Object.create(protoFor(g)) as object;
   states.set(obj, { inner, running: false, done: false });

@@ -4,7 +4,7 @@
  * gives a suspending function whose twin is the generator and whose sync
  * entry runs it in blocking mode.
  */
-import { twin, drive, type TwinResult } from "../runtime/internal.js";
+import { runtimeTwin as twin, twinOf, drive, type TwinResult } from "../runtime/internal.js";
 
 export function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<unknown, T, unknown>): (...args: A) => T {
   const entry = function (this: unknown, ...args: A): T {
@@ -15,7 +15,7 @@ export function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<
 
 /** The resumable twin of a runtime function or a compiled one. */
 export function co<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => TwinResult<T> {
-  const t = (fn as unknown as { $co?: (...args: A) => TwinResult<T> }).$co;
+  const t = twinOf(fn) as ((...args: A) => TwinResult<T>) | undefined;
   if (t === undefined) throw new Error(`${fn.name} has no resumable twin`);
   return t;
 }

@@ -22,7 +22,7 @@
  */
 import * as nodeHttp from "node:http";
 import type { NextFunction, Request, Response } from "express";
-import { driveTwin, twin } from "../calls.js";
+import { driveTwin, runtimeTwin as twin } from "../calls.js";
 import { runRequest, serverOf } from "./host.js";
 import { listenServer$co, type FrameworkServer, type ListenOptions } from "./listen.js";
 

@@ -14,7 +14,7 @@
  * const server = listen(app, { port: 3000 });
  */
 import type * as nodeHttp from "node:http";
-import { driveTwin, twin } from "../calls.js";
+import { driveTwin, runtimeTwin as twin } from "../calls.js";
 import { waitFor } from "../io/op.js";
 import { attach, runRequest, serverOf } from "./host.js";
 import { FrameworkServer, type ListenOptions } from "./listen.js";

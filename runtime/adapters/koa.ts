@@ -15,7 +15,7 @@
  */
 import * as nodeHttp from "node:http";
 import type { Context, Next } from "koa";
-import { driveTwin, twin } from "../calls.js";
+import { driveTwin, runtimeTwin as twin } from "../calls.js";
 import { runRequest, serverOf } from "./host.js";
 import { listenServer$co, type FrameworkServer, type ListenOptions } from "./listen.js";
 

@@ -10,6 +10,7 @@ import { driveTwin } from "../calls.js";
 import { TimeoutError } from "../errors.js";
 import { waitFor } from "../io/op.js";
 import { attach } from "./host.js";
+import { methodTwins } from "../twins.js";
 
 export interface ListenOptions {
   /** Port to listen on; 0 (the default) picks a free one (see `server.port`). */
@@ -90,3 +91,6 @@ export function* listenServer$co(server: nodeHttp.Server, options: ListenOptions
   const port = (server.address() as AddressInfo).port;
   return new FrameworkServer(server, port, host);
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(FrameworkServer.prototype);

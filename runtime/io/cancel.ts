@@ -21,7 +21,7 @@
  * 4. rethrows the cancellation.
  */
 import { currentFiber } from "../fiber.js";
-import { twin } from "../calls.js";
+import { runtimeTwin as twin } from "../calls.js";
 import { describeCall, inBlockingMode, suspendOn, type IoHook } from "./op.js";
 
 /** How a cancelled operation is stopped and cleaned up; see the module comment. */

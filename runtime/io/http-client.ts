@@ -17,10 +17,11 @@
  */
 import * as nodeHttp from "node:http";
 import * as nodeHttps from "node:https";
-import { driveTwin, twin, type TwinResult } from "../calls.js";
+import { driveTwin, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { completeNow, inBlockingMode } from "./op.js";
 import { cancellableOperation } from "./cancel.js";
 import { runBlocking, type SyncFetchResult } from "./sync-worker.js";
+import { methodTwins } from "../twins.js";
 
 const decoder = new TextDecoder();
 
@@ -309,3 +310,6 @@ function checkStatus(res: GetResult, url: URL): string {
   return res.body;
 }
 twin(get, get$co);
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(FetchResponse.prototype);

@@ -23,10 +23,11 @@
  */
 import * as nodeHttp from "node:http";
 import type { AddressInfo } from "node:net";
-import { call, driveTwin, twin, type TwinResult } from "../calls.js";
+import { call, driveTwin, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
+import { methodTwins } from "../twins.js";
 import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
 import { DEFAULT_MAX_BODY_SIZE, PayloadTooLargeError } from "./http-limits.js";
 import { handleWebExchange, isFetchHandler, type FetchHandler } from "./http-web.js";
@@ -422,3 +423,7 @@ function ownOptions(o: object): ServeOptions {
   return out as ServeOptions;
 }
 twin(serve as (h: ((req: Request) => HandlerResult) | FetchHandler, o?: ServeOptions) => HttpServer | WorkerServers, serve$co);
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Request.prototype);
+methodTwins(HttpServer.prototype);

@@ -20,11 +20,12 @@
  */
 import type * as nodeHttp from "node:http";
 import { go } from "../api.js";
-import { call, callMethod, twin, uncompiledCall, type TwinResult } from "../calls.js";
+import { call, callMethod, runtimeTwin as twin, uncompiledCall, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { currentFiber, type Fiber } from "../fiber.js";
 import { suspendOn, waitFor } from "./op.js";
 import { PayloadTooLargeError } from "./http-limits.js";
+import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
 export interface FetchHandler {
@@ -370,8 +371,8 @@ export function responseStream(body: (out: StreamWriter) => void): ReadableStrea
       });
     },
   );
-  // Compiled code calls a method `out.write(…)` through its sibling `write$co` (docs/calling-convention.md §1).
-  const out = Object.defineProperty({ write }, "write$co", { value: write.$co, enumerable: false }) as StreamWriter;
+  // Compiled code calling `out.write(…)` finds `write`'s twin by its value (runtime/twins.ts).
+  const out: StreamWriter = { write };
   writer = go(runBody, body, out, controller);
   return stream;
 }
@@ -397,3 +398,6 @@ const runBody = twin(
     c.close();
   },
 );
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(BodyReader.prototype);

@@ -4,10 +4,11 @@
  * that called `listen` (listener.ts); see net.ts for the error rules.
  */
 import * as nodeNet from "node:net";
-import { call, driveTwin, twin } from "../calls.js";
+import { call, driveTwin, runtimeTwin as twin } from "../calls.js";
 import { Cancelled } from "../errors.js";
 import { waitFor } from "./op.js";
 import { Listener } from "./listener.js";
+import { methodTwins } from "../twins.js";
 import { Socket, type SocketOptions } from "./net.js";
 import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
 
@@ -132,3 +133,6 @@ function* listen$co(port: number, handler: (socket: Socket) => void, options: Li
   return server;
 }
 twin(listen as (p: number, h: (socket: Socket) => void, o?: ListenOptions) => Server | WorkerServers, listen$co);
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Server.prototype);

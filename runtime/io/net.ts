@@ -37,9 +37,10 @@
  * c.readLine(); // "ping"
  */
 import * as nodeNet from "node:net";
-import { driveTwin, twin, type TwinResult } from "../calls.js";
+import { driveTwin, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { completeNow, waitFor } from "./op.js";
 import { NOT_YET, Wakeup } from "./wakeup.js";
+import { methodTwins } from "../twins.js";
 
 export { listen, Server, type ListenOptions } from "./net-server.js";
 
@@ -391,3 +392,6 @@ function* connect$co(port: number, host = "localhost", options: ConnectOptions =
 }
 twin(connect, connect$co);
 
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Socket.prototype);

@@ -18,7 +18,7 @@
 import { currentFiber, type Fiber } from "../fiber.js";
 import { BlockingScheduler, guardBlocking } from "../blocking-scheduler.js";
 import { TimeoutError } from "../errors.js";
-import { twin, uncompiledCall, type TwinResult } from "../calls.js";
+import { runtimeTwin as twin, uncompiledCall, type TwinResult } from "../calls.js";
 
 /** The scheduler hooks an I/O operation may park on (docs/scheduler.md). */
 export type IoHook = "ioRead" | "ioWrite" | "ioWait" | "processWait" | "addressResolve" | "blockingOperationWait";

@@ -11,6 +11,7 @@ import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 /**
  * A cyclic barrier for `parties` fibers.
@@ -78,3 +79,6 @@ export class Barrier {
     return index;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Barrier.prototype);

@@ -29,6 +29,7 @@ import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeThrowing, wakeWith } from "./wait-queue.js";
 import { Ring } from "../ring.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 /** The `select` that a queued {@link SelectReg} belongs to. */
 export interface SelectTarget {
@@ -385,3 +386,7 @@ export class ChannelIterator<T> implements Iterator<T, undefined> {
     return this;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Channel.prototype);
+methodTwins(ChannelIterator.prototype);

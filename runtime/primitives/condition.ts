@@ -14,6 +14,7 @@ import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
 import type { Mutex } from "./mutex.js";
+import { methodTwins } from "../twins.js";
 
 /**
  * A condition variable for fibers.
@@ -150,3 +151,6 @@ export class Condition {
     }
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Condition.prototype);

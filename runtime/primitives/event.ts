@@ -12,6 +12,7 @@ import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 export interface EventOptions {
   /** Shown in dumpFibers() and DeadlockError: "<name>.wait()". Default "event". */
@@ -97,3 +98,6 @@ export class Event {
     return (yield) !== TIMED_OUT;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Event.prototype);

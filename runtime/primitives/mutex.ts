@@ -18,6 +18,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call, type TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 export interface MutexOptions {
   /** Shown in dumpFibers() and DeadlockError: "<name>.lock()". Default "mutex". */
@@ -196,3 +197,6 @@ export class Mutex {
     }
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Mutex.prototype);

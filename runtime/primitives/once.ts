@@ -14,6 +14,7 @@ import { Cancelled } from "../errors.js";
 import { call, type TwinResult } from "../calls.js";
 import { WaitQueue, wakeThrowing, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 const IDLE = 0;
 const RUNNING = 1;
@@ -101,3 +102,6 @@ export class Once<T = unknown> {
     return value;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Once.prototype);

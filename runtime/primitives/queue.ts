@@ -25,6 +25,7 @@ import type { TwinResult } from "../calls.js";
 import { Ring } from "../ring.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 export interface QueueOptions {
   /** Shown in dumpFibers() and DeadlockError: "<name>.get()". Default "queue". */
@@ -243,3 +244,6 @@ export class Queue<T> {
     return (yield) !== TIMED_OUT;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Queue.prototype);

@@ -22,6 +22,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call, type TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 export interface RLockOptions {
   /** Shown in dumpFibers() and DeadlockError: "<name>.lock()". Default "rlock". */
@@ -215,3 +216,6 @@ export class RLock {
     }
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(RLock.prototype);

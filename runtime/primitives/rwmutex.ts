@@ -12,6 +12,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 const READ = 1;
 const WRITE = 2;
@@ -172,3 +173,6 @@ export class RWMutex {
     }
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(RWMutex.prototype);

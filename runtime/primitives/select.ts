@@ -20,7 +20,7 @@
  */
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import { TIMED_OUT, type Blocker } from "../scheduler.js";
-import { call, twin, type TwinResult } from "../calls.js";
+import { call, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { Channel, GOT, SelectReg, type SelectTarget } from "./channel.js";
 import { wakeThrowing, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";

@@ -11,6 +11,7 @@ import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 /**
  * A counting semaphore for fibers.
@@ -111,3 +112,6 @@ export class Semaphore {
 function checkCount(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Semaphore: permit count must be a positive integer, got ${n}`);
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Semaphore.prototype);

@@ -41,6 +41,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call, type TwinResult } from "../calls.js";
 import { DeadlockError } from "../errors.js";
 import { guardBlocking } from "../blocking-scheduler.js";
+import { methodTwins } from "../twins.js";
 
 /** `Atomics.waitAsync` (Node ≥ 16; typed only from lib es2024 on, newer than this project's). */
 const waitAsync = (Atomics as unknown as {
@@ -216,3 +217,6 @@ export class SharedMutex {
     }
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(SharedMutex.prototype);

@@ -14,7 +14,7 @@
  */
 import { currentFiber, type Fiber, type Resumable } from "../fiber.js";
 import { go } from "../api.js";
-import { call, twin, type TwinResult } from "../calls.js";
+import { call, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { Channel } from "./channel.js";
 
 function spawnBody(what: string, gen: () => Resumable): () => unknown {

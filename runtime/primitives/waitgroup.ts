@@ -6,6 +6,7 @@ import { TIMED_OUT } from "../scheduler.js";
 import type { TwinResult } from "../calls.js";
 import { WaitQueue, wakeWith } from "./wait-queue.js";
 import { blockingCall } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 /**
  * A counter that fibers can wait on until it drops to zero.
@@ -84,3 +85,6 @@ export class WaitGroup {
     return (yield) !== TIMED_OUT;
   }
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(WaitGroup.prototype);

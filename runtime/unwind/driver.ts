@@ -52,7 +52,7 @@ export function save(k: Continuation): undefined {
 /**
  * A call whose callee the compiler could not resolve to a function it
  * compiled: `__uw.call(fn, thisArg, [args])`. A compiled callee is called
- * with the entry token set; a generator-convention callee (`fn.$co`: the
+ * with the entry token set; a generator-convention callee (one with a registered twin: the
  * runtime's operations, generator-compiled libraries) starts an unwind; any
  * other function is just called.
  */
@@ -60,11 +60,11 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): u
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
   if (compiled.has(fn)) {
     S.k = 1;
-    return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+    return Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
   }
-  const leaf = leafTwin(fn, undefined, undefined);
+  const leaf = leafTwin(fn);
   if (leaf !== undefined) return defer(fn as PendingOp["entry"], leaf.twin, thisArg, args);
-  return (fn as (...a: unknown[]) => unknown).apply(thisArg, args as unknown[]);
+  return Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
 }
 
 /**
@@ -79,9 +79,9 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
   if (compiled.has(fn)) {
     S.k = 1;
-    return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
+    return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
   }
-  const leaf = leafTwin(fn, obj, key);
+  const leaf = leafTwin(fn);
   if (leaf !== undefined) {
     if (leaf.fast !== undefined) {
       const r = leaf.fast.apply(obj, args as unknown[]);
@@ -89,7 +89,7 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
     }
     return defer(fn as PendingOp["entry"], leaf.twin, obj, args);
   }
-  return (fn as (...a: unknown[]) => unknown).apply(obj, args as unknown[]);
+  return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
 }
 
 function defer(entry: PendingOp["entry"], twin: PendingOp["twin"], thisArg: unknown, args: readonly unknown[]): undefined {

@@ -6,7 +6,7 @@
  */
 import cluster from "node:cluster";
 import { run, wait } from "../api.js";
-import { twin, type TwinResult } from "../calls.js";
+import { twin, twinOf, type TwinResult } from "../calls.js";
 import type { Resumable } from "../fiber.js";
 import { serve } from "../io/http-server.js";
 import { listen } from "../io/net-server.js";
@@ -25,7 +25,7 @@ process.on("message", (m: ToServeWorker) => {
 });
 
 type Closable = { port: number; close$co(o: { timeout?: number }): Resumable<void> };
-const co = <A extends unknown[]>(f: (...a: A) => unknown) => (f as unknown as { $co: (...a: A) => TwinResult }).$co;
+const co = <A extends unknown[]>(f: (...a: A) => unknown) => twinOf(f) as (...a: A) => TwinResult;
 
 try {
   const mod = (await import(job.module)) as Record<string, unknown>;

@@ -30,8 +30,9 @@
 import cluster, { type Worker as ClusterWorker } from "node:cluster";
 import { wait } from "../api.js";
 import { currentFiber, type Resumable } from "../fiber.js";
-import { driveTwin, type TwinResult } from "../calls.js";
+import { driveTwin, twinOf, type TwinResult } from "../calls.js";
 import { resolveRef } from "./refs.js";
+import { methodTwins } from "../twins.js";
 
 export type ServerKind = "http" | "net";
 
@@ -158,7 +159,7 @@ function send(w: ClusterWorker, m: ToServeWorker): void {
 
 /** `wait(promise)` as compiled code calls it. */
 function twinOfWait<T>(p: Promise<T>): TwinResult<T> {
-  return (wait as unknown as { $co: (p: Promise<T>) => TwinResult<T> }).$co(p);
+  return (twinOf(wait) as (p: Promise<T>) => TwinResult<T>)(p);
 }
 
 /**
@@ -216,3 +217,6 @@ export function* serveOnWorkers(kind: ServerKind, handler: unknown, port: number
   servers.port = ports[0]!;
   return servers;
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(WorkerServers.prototype);

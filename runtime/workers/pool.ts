@@ -31,12 +31,13 @@ import { availableParallelism } from "node:os";
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import type { Blocker } from "../scheduler.js";
 import { Cancelled } from "../errors.js";
-import { twin, type TwinResult } from "../calls.js";
+import { runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { scope, go } from "../api.js";
 import { checkCloneable, reviveCrossed } from "./clone.js";
 import { resolveRef, type WorkerFunctionRef } from "./refs.js";
 import { rebuildError, type FromWorker, type ToWorker } from "./protocol.js";
 import { runBlocking, type BlockingCall, type BlockingHost, type BlockingSlot } from "./blocking.js";
+import { methodTwins } from "../twins.js";
 
 export interface PoolOptions {
   /** Worker threads at most. Default: the number of cores (`os.availableParallelism()`). */
@@ -431,3 +432,6 @@ function compiledBody(gen: () => Resumable<void>): () => unknown {
     throw new Error("colorless/workers: internal fiber body called synchronously");
   }, gen as () => TwinResult);
 }
+
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(Pool.prototype);

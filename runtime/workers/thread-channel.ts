@@ -36,6 +36,7 @@ import { uncompiledCall, type TwinResult } from "../calls.js";
 import { checkCloneable, registerCrossing, reviveCrossed } from "./clone.js";
 import { rebuildError } from "./protocol.js";
 import { ChannelBroker, type FromBroker, type Requester, type ToBroker } from "./channel-broker.js";
+import { methodTwins } from "../twins.js";
 
 type Transferable = ArrayBuffer | MessagePort;
 
@@ -317,3 +318,6 @@ registerCrossing({
   revive: (m) => new ThreadChannel(m.cap as number, { name: m.name as string }, m.port as MessagePort),
 });
 
+// Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).
+methodTwins(ThreadChannel.prototype);
+methodTwins(ThreadChannelIterator.prototype);

@@ -113,7 +113,8 @@ describe.concurrent("examples", () => {
     const r = await node([bin("vitest", "vitest.mjs"), "run", "--root", "examples/vitest", "--reporter", "verbose"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("receive parks until a fiber sends");
-    expect(r.stdout).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(r.stdout).toContain("vi.fn(impl) around a suspending method records each call");
+    expect(r.stdout).toMatch(/Tests\s+7 passed \(7\)/);
     expectExitedWhenDone(r);
   });
 });

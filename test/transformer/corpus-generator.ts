@@ -73,7 +73,18 @@ class Acc {
   }
 }
 const acc = new Acc();
-void go; void scope; void maybe; void sk; void Range; void acc;
+/** An object literal with a suspending method (its shape is printed, like every object the program made). */
+const box = { v: 1, take(n: number): number { return s(n) + this.v; } };
+/** The calling convention is invisible (issue 11 §3): own keys, names and lengths as uncompiled. */
+function shape(label: string, o: object): void {
+  const inKeys: string[] = [];
+  for (const k in o) inKeys.push(k);
+  console.log("shape", label, Reflect.ownKeys(o).map(String).join(","), Object.keys(o).join(","), inKeys.join(","), JSON.stringify(o));
+}
+function fnShape(label: string, f: Function): void {
+  console.log("fn", label, f.name, f.length, "prototype" in f, Reflect.ownKeys(f).map(String).join(","));
+}
+void go; void scope; void maybe; void sk; void Range; void acc; void box;
 `;
 
 interface Scope {
@@ -374,7 +385,10 @@ class Gen {
     for (let i = 0; i < fnCount; i++) text += this.func();
     const sc: Scope = { readable: [], assignable: [], labels: [], inLoop: false, inFunction: false };
     const body = this.block(sc, 2, this.int(3, 5), "  ");
-    return `${text}\nexport function main(): void {\n${body}  console.log("acc", acc.total, "budget left", budget >= 0);\n}\n`;
+    // The objects and functions the program made, as reflection sees them (no random draw: seeds keep their programs).
+    const shapes = ["Acc.prototype", "acc", "Acc", "box", "Range.prototype"].map((o) => `  shape(${JSON.stringify(o)}, ${o});\n`).join("") +
+      `  fnShape("box.take", box.take);\n` + this.functions.map((f) => `  fnShape(${JSON.stringify(f)}, ${f});\n`).join("");
+    return `${text}\nexport function main(): void {\n${body}  console.log("acc", acc.total, "budget left", budget >= 0);\n${shapes}}\n`;
   }
 }
 

@@ -17,16 +17,6 @@ export function memberName(ts: TS, name: ts.PropertyName | ts.BindingName): stri
   return undefined;
 }
 
-/** `m` → `m$co`, `#m` → `#m$co`, `"m"` → `"m$co"`, `[k]` → `[__co.coKey(k)]`. */
-export function twinMemberName(ts: TS, f: ts.NodeFactory, name: ts.PropertyName): ts.PropertyName {
-  if (ts.isPrivateIdentifier(name)) return f.createPrivateIdentifier(`${name.text}$co`);
-  if (ts.isIdentifier(name)) return f.createIdentifier(`${name.text}$co`);
-  if (ts.isComputedPropertyName(name)) {
-    return f.createComputedPropertyName(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "coKey"), undefined, [name.expression]));
-  }
-  return f.createStringLiteral(`${memberName(ts, name)}$co`);
-}
-
 /** The runtime's `go` (it reads the call-site register to record where a fiber was spawned). */
 export function isGoCall(ts: TS, node: ts.CallExpression, decl: ts.Declaration): boolean {
   const c = node.expression;
