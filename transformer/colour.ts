@@ -553,6 +553,11 @@ export class ColourMap {
       }
       // `it.next()` / `return()` / `throw()` on a generator: a user generator's may suspend (runtime-checked).
       if ((method === "next" || method === "return" || method === "throw") && this.declaredBy(callee.name, GENERATOR_INTERFACES)) return { kind: "dynamic" };
+      // `Reflect.apply(f, t, args)` calls `f` synchronously: lowered as a call of `f` when `f` suspends.
+      if (method === "apply" && ts.isIdentifier(callee.expression) && callee.expression.text === "Reflect") {
+        const s = this.symbolAt(callee.expression);
+        if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "reflectApply", callback: 0, receiver: "array" };
+      }
       if (method === "from" && ts.isIdentifier(callee.expression) && callee.expression.text === "Array" && call.arguments.length >= 2) {
         const s = this.symbolAt(callee.expression);
         if (s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile)) return { kind: "hof", method: "from", callback: 1, receiver: "arrayFrom" };

@@ -147,8 +147,9 @@ export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
 export function hof(twin: string, receiver: unknown, args: readonly unknown[]): undefined {
   const impl = (hofs as unknown as Record<string, (...a: unknown[]) => unknown>)[twin]!;
   if (receiver === undefined) return defer(Array.from as PendingOp["entry"], impl, Array, args);
-  const builtin = (receiver as Record<string, unknown>)[twin === "forEachEntry" ? "forEach" : twin];
-  if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${twin} is not a function`);
+  const name = hofs.READ_NAMES[twin] ?? twin;
+  const builtin = (receiver as Record<string, unknown>)[name];
+  if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${name} is not a function`);
   return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
 }
 

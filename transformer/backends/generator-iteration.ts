@@ -47,6 +47,7 @@ export class IterationLowering {
   visit(node: ts.Node): ts.VisitResult<ts.Node | undefined> | undefined {
     const { ts, f, colours } = this.host;
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) this.checkBuiltinConsumer(node);
+    if (ts.isParameter(node)) this.checkParameter(node);
     if (!this.host.suspends()) return undefined;
     if (ts.isSpreadElement(node) && colours.siteColour(node) !== "P") {
       return f.createSpreadElement(this.host.suspendingCall(node, this.host.runtime("collect", [this.host.visitExpr(node.expression)])));
@@ -102,6 +103,26 @@ export class IterationLowering {
         `Take the values first: \`const values = [...${short(iterable.getText())}]\`, then destructure \`values\`.`);
     void node;
     return undefined;
+  }
+
+  /**
+   * An array pattern in a parameter whose default is a suspending iterable
+   * (`function f([x, y] = g())`, `{ p: [a] = g() }`): parameters are bound
+   * before the body runs and cannot suspend, so the destructuring steps the
+   * iterator in blocking mode. Warn where (the fix moves it into the body).
+   */
+  private checkParameter(node: ts.ParameterDeclaration): void {
+    const { ts, colours } = this.host;
+    const check = (name: ts.BindingName, init: ts.Expression | undefined): void => {
+      if (ts.isIdentifier(name)) return;
+      if (ts.isArrayBindingPattern(name) && init !== undefined && colours.iterationColour(init) === "S") {
+        this.host.warn(init, CODES.SYNCHRONOUS_ITERATION,
+          `\`${short(init.getText())}\` is iterated by a suspending \`next\`, but destructuring it in a parameter list cannot suspend (parameters are bound before the body runs), so it runs in blocking mode (no other fiber runs meanwhile). ` +
+            `Destructure it in the body: \`function f(xs = ${short(init.getText())}) { const [a, b] = xs; … }\`.`);
+      }
+      for (const e of name.elements) if (ts.isBindingElement(e)) check(e.name, e.initializer);
+    };
+    check(node.name, node.initializer);
   }
 
   /** Is `e` the global `Array` (not a local of that name)? */
