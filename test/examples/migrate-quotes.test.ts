@@ -42,24 +42,29 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-/** Wait (bounded) until the app has the FIFO open for reading, then write `data` and close it. */
-async function feedFifo(path: string, data: Buffer): Promise<void> {
-  const deadline = Date.now() + 10_000;
+/**
+ * Wait (bounded) until the app has the FIFO open for reading, and return a
+ * write end: from then on the app's read waits for data (rather than for a
+ * writer), whatever the load on this machine.
+ */
+async function fifoWriter(path: string): Promise<number> {
+  const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       // O_NONBLOCK: fails with ENXIO while no reader has it open, instead of blocking this process.
-      const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-      try {
-        writeSync(fd, data);
-      } finally {
-        closeSync(fd);
-      }
-      return;
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENXIO" || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** `p`, or a rejection naming `what` after `ms`: a hang fails as an assertion, and the finally below still runs. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 for (const v of variants) {
@@ -150,19 +155,23 @@ for (const v of variants) {
           order.push("image");
           return Buffer.from(await r.arrayBuffer()).toString();
         });
-        await new Promise((r) => setTimeout(r, 200)); // the image request reaches its readFileSync
+        const fd = await fifoWriter(fifo); // the image request is inside its readFileSync now
         const list = fetch(`${app.url}/quotes`).then(async (r) => {
           order.push("list");
           return r.status;
         });
-        if (v.name === "after") {
-          expect(await list).toBe(200); // answered while the image read still waits
-          expect(order).toEqual(["list"]);
-        } else {
-          await new Promise((r) => setTimeout(r, 500));
-          expect(order).toEqual([]); // the thread is stuck in readFileSync: nothing is answered
+        try {
+          if (v.name === "after") {
+            expect(await within(list, 10_000, "GET /quotes while the image read waits")).toBe(200); // answered meanwhile
+            expect(order).toEqual(["list"]);
+          } else {
+            await new Promise((r) => setTimeout(r, 500));
+            expect(order).toEqual([]); // the thread is stuck in readFileSync: nothing is answered
+          }
+          writeSync(fd, Buffer.from("from the fifo"));
+        } finally {
+          closeSync(fd); // end of file for the reader, whatever happened above
         }
-        await feedFifo(fifo, Buffer.from("from the fifo"));
         expect(await image).toBe("from the fifo");
         expect(await list).toBe(200);
         expect(order).toEqual(v.name === "after" ? ["list", "image"] : ["image", "list"]);
