@@ -9,7 +9,7 @@
  * only its own request in the "after" one.
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +59,18 @@ async function fifoWriter(path: string): Promise<number> {
     }
   }
 }
+
+// docs/migration.md says which files the migration edits: keep that true (no server needed).
+test("the migration edits app.ts, db.ts, quotes.ts and tsconfig.json only; config.ts and helper.ts are unchanged", () => {
+  const dir = "examples/migrate-quotes";
+  expect(readdirSync(`${dir}/after`).sort()).toEqual(readdirSync(`${dir}/before`).sort());
+  const changed = readdirSync(`${dir}/before`).filter((f) => readFileSync(`${dir}/before/${f}`, "utf8") !== readFileSync(`${dir}/after/${f}`, "utf8"));
+  expect(changed.sort()).toEqual(["app.ts", "db.ts", "quotes.ts", "tsconfig.json"]);
+  // The fs calls themselves are not edited: redirect: "node" makes them suspend.
+  const fsLines = (f: string) => readFileSync(f, "utf8").split("\n").filter((l) => /\b(readFileSync|writeFileSync|mkdirSync)\(/.test(l));
+  expect(fsLines(`${dir}/before/quotes.ts`)).toHaveLength(3);
+  expect(fsLines(`${dir}/after/quotes.ts`)).toEqual(fsLines(`${dir}/before/quotes.ts`));
+});
 
 /** `p`, or a rejection naming `what` after `ms`: a hang fails as an assertion, and the finally below still runs. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
