@@ -15,6 +15,9 @@
  *   list request waits behind whole file reads on the one thread; after,
  *   the reads run on libuv's pool while list requests go on.
  *
+ * A third app, after/halfway.ts (the before's async routes over the
+ * migrated services), shows what converting the routes themselves changes.
+ *
  * Every load is bounded in time (DURATION s after a WARMUP s warm-up, ROUNDS
  * rounds) and
  * goes to 127.0.0.1 only. Writes bench/results/migration.json and .md.
@@ -59,6 +62,8 @@ function load(url: string, connections: number, duration: number): Promise<Load>
 const variants = [
   { name: "before", entry: "examples/migrate-quotes/before/app.ts", loader: "tsx" },
   { name: "after", entry: "examples/migrate-quotes/after/app.ts", loader: "colorless/register" },
+  // The before's async routes over the migrated services: what skipping edit 4 costs or saves.
+  { name: "halfway", entry: "examples/migrate-quotes/after/halfway.ts", loader: "colorless/register" },
 ] as const;
 type Variant = (typeof variants)[number]["name"];
 
@@ -71,7 +76,7 @@ if (why !== undefined) {
 }
 
 const runs: Record<string, Record<Variant, Load[]>> = {};
-const record = (name: string, v: Variant, l: Load) => ((runs[name] ??= { before: [], after: [] })[v].push(l));
+const record = (name: string, v: Variant, l: Load) => ((runs[name] ??= { before: [], after: [], halfway: [] })[v].push(l));
 /** The median of each field over the rounds (errors: the total). */
 function median(ls: Load[]): Load {
   const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -106,7 +111,7 @@ try {
       }
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const app of round % 2 === 0 ? apps : [...apps].reverse()) {
+      for (const app of round % 2 === 0 ? apps : [...apps].reverse()) { // halfway, after, before on odd rounds
         for (const [name, path] of [["list", "/quotes"], ["image", "/quotes/1/image"]]) {
           await load(`${app.url}${path}`, CONNECTIONS, WARMUP);
           record(name, app.name, await load(`${app.url}${path}`, CONNECTIONS, DURATION));
@@ -132,7 +137,7 @@ const routes: Record<string, [string, number]> = {
   "mixed: list": ["GET /quotes, with the 4 MiB image", MIXED],
 };
 const perRound = (ls: Load[]) => ls.map((l) => Math.round(l.rps)).join(", ");
-const rows = Object.entries(runs).map(([name, r]) => [name, median(r.before), median(r.after), r] as const).map(([name, a, b, r]) => ({
+const rows = Object.entries(runs).map(([name, r]) => [name, median(r.before), median(r.after), median(r.halfway), r] as const).map(([name, a, b, h, r]) => ({
   case: name,
   route: routes[name][0],
   connections: routes[name][1],
@@ -142,15 +147,17 @@ const rows = Object.entries(runs).map(([name, r]) => [name, median(r.before), me
   "before p99 ms": a.p99,
   "after p99 ms": b.p99,
   "p99 ratio": b.p99 / Math.max(a.p99, 1),
-  "errors (before/after)": `${a.errors + a.non2xx}/${b.errors + b.non2xx}`,
+  "halfway req/s": h.rps,
+  "halfway p99 ms": h.p99,
+  "errors (before/after/halfway)": `${a.errors + a.non2xx}/${b.errors + b.non2xx}/${h.errors + h.non2xx}`,
   "req/s by round (before; after)": `${perRound(r.before)}; ${perRound(r.after)}`,
 }));
 const notes = [
-  `autocannon ${DURATION} s per case after a ${WARMUP} s warm-up, ${ROUNDS} rounds alternating before/after, medians shown; keep-alive, no pipelining; each app in its own process, one loaded at a time; PostgreSQL (a private cluster, fsync off) on the same machine; pg pool of 10.`,
-  "before: node --import tsx (no colorless); after: node --import colorless/register (compiled with the after/ tsconfig's redirect preset).",
+  `autocannon ${DURATION} s per case after a ${WARMUP} s warm-up, ${ROUNDS} rounds alternating the order of the apps, medians shown; keep-alive, no pipelining; each app in its own process, one loaded at a time; PostgreSQL (a private cluster, fsync off) on the same machine; pg pool of 10.`,
+  "before: node --import tsx (no colorless); after: node --import colorless/register (compiled with the after/ tsconfig's redirect preset); halfway: after/halfway.ts, the before's async routes over the migrated services (each suspending call an awaited child fiber).",
   "Ratios are after ÷ before: a throughput ratio above 1 and a p99 ratio below 1 favour the migrated app.",
   `Machine load: at the start \`${uptimeBefore}\`; at the end \`${uptime()}\` (2 cores shared with other work: absolute figures are noisy, compare within one run). loadavg now ${loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
 ];
 console.log(writeReport("migration", "Migration: the quotes API before and after (async/await + sync fs vs blocking style)", [
-  "case", "route", "connections", "before req/s", "after req/s", "throughput ratio", "before p99 ms", "after p99 ms", "p99 ratio", "errors (before/after)", "req/s by round (before; after)",
+  "case", "route", "connections", "before req/s", "after req/s", "throughput ratio", "before p99 ms", "after p99 ms", "p99 ratio", "halfway req/s", "halfway p99 ms", "errors (before/after/halfway)", "req/s by round (before; after)",
 ], rows, notes));
