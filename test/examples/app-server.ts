@@ -15,8 +15,12 @@ export interface AppServer {
   stop(): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-export function startApp(entry: string, env: Record<string, string> = {}, startTimeoutMs = 180_000): Promise<AppServer> {
-  const child = spawn(process.execPath, ["--import", "colorless/register", entry], {
+/**
+ * `loader` is the module node imports first: colorless's by default; `tsx`
+ * runs a TypeScript app that colorless does not compile (a "before" app).
+ */
+export function startApp(entry: string, env: Record<string, string> = {}, startTimeoutMs = 180_000, loader = "colorless/register"): Promise<AppServer> {
+  const child = spawn(process.execPath, ["--import", loader, entry], {
     cwd: process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", PORT: "0", ...env },
