@@ -24,7 +24,7 @@ import { currentFiber } from "../dist/runtime/fiber.js";
 import { serve } from "../dist/runtime/io/http.js";
 import { writeFileSync as coWriteFileSync } from "../dist/runtime/io/fs.js";
 import { execSync as coExecSync } from "../dist/runtime/io/child_process.js";
-import { HOSTILE, hostile, good, rng } from "./hostile.js";
+import { HOSTILE, hostile, good, rng, GOOD_BOUND_MS } from "./hostile.js";
 import { writeReport } from "./lib.js";
 
 const quick = process.argv.includes("--quick");
@@ -134,15 +134,19 @@ async function phases(port, server, scheduler) {
   // 1. hostile requests, each with a good one alongside.
   let t = Date.now();
   let wrong = 0;
+  const latencies = [];
   const done1 = await pool(HOSTILE_REQUESTS, async (i) => {
     const kind = Math.floor(random() * HOSTILE.length);
-    const [, g] = await Promise.all([hostile(port, kind), good(port, i, i % 2 === 0)]);
+    const [, g] = await Promise.all([hostile(port, kind), good(port, i, i % 2 === 0, latencies)]);
     if (g !== null) {
       wrong++;
       if (wrong <= 5) console.error(`soak: ${HOSTILE[kind][0]}: ${g}`);
     }
   });
-  rows.push({ phase: `hostile requests (${HOSTILE.length} kinds) + good ones`, requests: done1 * 2, failures: wrong, ms: Date.now() - t });
+  latencies.sort((x, y) => x - y);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  rows.push({ phase: `hostile requests (${HOSTILE.length} kinds) + good ones`, requests: done1 * 2, failures: wrong, ms: Date.now() - t,
+    note: `good requests answered in p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies[latencies.length - 1] ?? 0} ms (bound ${GOOD_BOUND_MS} ms)` });
 
   // 2. disconnects against a handler that never returns.
   t = Date.now();

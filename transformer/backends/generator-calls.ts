@@ -350,10 +350,13 @@ export abstract class CallLowering extends LoweringCore {
       const use = callbackUse(ts, this.lc.checker, node, i, target.name);
       if (use === "store") return visited;
       if (use === "await" || use === "host-async") return this.runtime("toPromise", [visited]);
+      const framework = frameworkOf(target.decl);
+      const fix = framework !== undefined
+        ? `Wrap the handler with the adapter, which runs it in a fiber per request: \`import { handler } from "colorless/${framework}"\`, then \`${target.name}(…, handler(${short(a.getText())}))\` (docs/frameworks.md).`
+        : `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`;
       this.report(a, CODES.CALLBACK_TO_UNCOMPILED, "error",
-        `\`${a.getText()}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
-          `(its parameter is a function type that does not return a Promise). ` +
-          `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`);
+        `\`${short(a.getText())}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
+          `(its parameter is a function type that does not return a Promise). ` + fix);
       return visited;
     });
     return this.f.updateCallExpression(node, this.visitExpr(node.expression), node.typeArguments, args);
@@ -423,4 +426,18 @@ export abstract class CallLowering extends LoweringCore {
     ], true);
     return ts.setTextRange(block, node);
   }
+}
+
+/** The web framework (one colorless has an adapter for) that declares `decl`, from its declaration file's package. */
+function frameworkOf(decl: ts.Declaration | undefined): "express" | "fastify" | "koa" | "hono" | undefined {
+  const file = decl?.getSourceFile().fileName.replace(/\\/g, "/") ?? "";
+  const m = /\/node_modules\/(?:@types\/)?(express|express-serve-static-core|fastify|koa|koa-router|@koa\/router|hono)\//.exec(file);
+  if (m === null) return undefined;
+  const name = m[1];
+  return name.startsWith("express") ? "express" : name.includes("koa") ? "koa" : (name as "fastify" | "hono");
+}
+
+function short(text: string): string {
+  const one = text.replace(/\s+/g, " ");
+  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
 }
