@@ -8,19 +8,34 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const suites = ["runtime", "transformer", "io", "build"];
+/**
+ * Each suite and how node runs it: plain scripts with --expose-gc; the
+ * framework and migration suites are TypeScript apps loaded the way their
+ * users load them (colorless/register, or tsx for the uncompiled "before").
+ */
+const SUITES = {
+  runtime: ["--expose-gc", "runtime.js"],
+  transformer: ["--expose-gc", "transformer.js"],
+  io: ["--expose-gc", "io.js"],
+  build: ["--expose-gc", "build.js"],
+  workers: ["--expose-gc", "workers.js"],
+  ecosystem: ["--import", "colorless/register", "ecosystem.ts"],
+  migration: ["--import", "tsx", "migration.ts"],
+};
+const suites = Object.keys(SUITES);
 const wanted = process.argv.length > 2 ? process.argv.slice(2) : suites;
 let failed = false;
 
 for (const name of wanted) {
-  const script = join(here, `${name}.js`);
-  if (!existsSync(script)) {
-    console.error(`bench: no suite ${name} (${script})`);
+  const argv = SUITES[name];
+  const script = argv === undefined ? undefined : join(here, argv[argv.length - 1]);
+  if (script === undefined || !existsSync(script)) {
+    console.error(`bench: no suite ${name} (known: ${suites.join(", ")})`);
     failed = true;
     continue;
   }
   console.error(`bench: running ${name} …`);
-  const r = spawnSync(process.execPath, ["--expose-gc", script], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [...argv.slice(0, -1), script], { stdio: "inherit" });
   if (r.status !== 0) {
     console.error(`bench: ${name} failed (exit ${r.status})`);
     failed = true;
