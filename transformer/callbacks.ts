@@ -24,13 +24,14 @@
  */
 import type ts from "typescript";
 import type { TS } from "./typescript.js";
+import { resolvedSignature } from "./resolved-signature.js";
 
 export type CallbackUse = "store" | "await" | "host-async" | "calls";
 
 const HOST_ASYNC = new Set(["setTimeout", "setInterval", "setImmediate", "queueMicrotask", "nextTick"]);
 
 export function callbackUse(ts: TS, checker: ts.TypeChecker, call: ts.CallExpression, argIndex: number, calleeName: string): CallbackUse {
-  const signature = checker.getResolvedSignature(call);
+  const signature = resolvedSignature(checker, call);
   const decl = signature?.getDeclaration();
   if (decl === undefined || decl.parameters === undefined) return "store";
   const params = decl.parameters;

@@ -23,6 +23,7 @@
  */
 import type ts from "typescript";
 import type { TS } from "./typescript.js";
+import { resolvedSignature } from "./resolved-signature.js";
 
 export type Colour = "plain" | "polymorphic" | "suspending";
 
@@ -517,7 +518,7 @@ export class ColourMap {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
     if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return undefined;
-    const decl = this.checker.getResolvedSignature(call)?.declaration;
+    const decl = resolvedSignature(this.checker, call)?.declaration;
     if (decl === undefined || ts.isJSDocSignature(decl) || !hasSuspendsTag(ts, decl)) return undefined;
     // A tagged function of our own keeps its body's colour reasoning (resolveCallBySymbol).
     if (this.functionOfDeclaration(decl) !== undefined) return undefined;

@@ -18,6 +18,7 @@ import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOpt
 import type { ColorlessDiagnostic } from "./diagnostics.js";
 import { redirectTransformer } from "./redirect.js";
 import { suspendsTags } from "./declaration-tags.js";
+import { printerWorkarounds } from "./printer-workarounds.js";
 
 /** Which files the options transform: matched by include, not by exclude, and not declaration files. */
 export function transformedFiles(options: ColorlessOptions, defaultInclude: readonly string[] = DEFAULT_INCLUDE): (sf: ts.SourceFile) => boolean {
@@ -116,7 +117,7 @@ function lowering(
   if (Object.keys(redirects).length > 0) before.push(redirectTransformer(ts, redirects));
   // With `declaration: true`, the .d.ts files say which exports suspend, as the JavaScript does.
   const afterDeclarations = [suspendsTags(ts, getColours)];
-  return { before, afterDeclarations };
+  return { before, after: [printerWorkarounds(ts)], afterDeclarations };
 }
 
 

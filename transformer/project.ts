@@ -17,6 +17,7 @@ import { redirectTransformer } from "./redirect.js";
 import { colourReport, type ColourReport } from "./explain.js";
 import { untaggedCompiledImports } from "./declaration-tags.js";
 import { backendFor, isEsm, positionIn, redirectedExports, transformedFiles } from "./program-colours.js";
+import { printerWorkarounds } from "./printer-workarounds.js";
 
 export { isEsm, programColours, transformersForProgram } from "./program-colours.js";
 
@@ -150,7 +151,7 @@ export class ColorlessProject {
     const diagnostics: ColorlessDiagnostic[] = [];
     let code = "";
     let map: string | undefined;
-    const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly() };
+    const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly(), after: [printerWorkarounds(this.ts)] };
     if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
     try {
       this.program.emit(sf, (name, text) => {
@@ -353,7 +354,7 @@ export class ColorlessProject {
       return (sf) => (this.isTransformed(sf) ? t(sf) : sf);
     });
     before.push(...this.redirectOnly());
-    return { before };
+    return { before, after: [printerWorkarounds(this.ts)] };
   }
 
   // ── internals ─────────────────────────────────────────────────────────

@@ -242,3 +242,37 @@ describe("source maps", () => {
     expect(stderr).toMatch(/stack\.ts:5:\d+/);
   });
 });
+
+describe("TypeScript printer workarounds", () => {
+  test("`return o?.c.#f`, and after throw and yield, emit (TypeScript 5.9's printer crashes on them) and run as written", () => {
+    const dir = makeWorkDir();
+    const file = join(repoRoot, "fixtures/private-chain.ts");
+    const src = [
+      `import { sleep, run } from "colorless";`,
+      `class Box {`,
+      `  #f: string; c: Box | undefined;`,
+      `  constructor(v: string) { this.#f = v; this.c = this; }`,
+      `  plain(o?: Box) { return o?.c?.#f; }`,
+      `  slow(o?: Box) { sleep(0); return o?.c.#f; }`,
+      `  thrown(o?: Box): never { sleep(0); throw o?.c.#f; }`,
+      `  *items(o?: Box) { sleep(0); yield o?.c.#f; }`,
+      `}`,
+      `await run(() => {`,
+      `  const b = new Box("boxed");`,
+      `  const out: unknown[] = [b.plain(b), b.plain(), b.slow(b), b.slow()];`,
+      `  try { b.thrown(b); } catch (e) { out.push(e); }`,
+      `  for (const v of b.items(b)) out.push(v);`,
+      `  try { b.slow({ c: {} } as Box); } catch (e) { out.push((e as Error).constructor.name); }`,
+      `  console.log(JSON.stringify(out));`,
+      `});`,
+    ].join("\n");
+    const out = transform({ files: { [file]: src }, options: { sourceMap: false } });
+    expect(out.diagnostics).toEqual([]);
+    const code = out.files[file].code;
+    expect(code).toContain("return (o?.c?.#f)");
+    expect(code).toContain("throw (o?.c.#f)");
+    writeFileSync(join(dir, "private-chain.js"), code);
+    const stdout = execFileSync(process.execPath, [join(dir, "private-chain.js")], { cwd: dir, encoding: "utf8" });
+    expect(stdout.trim()).toBe(JSON.stringify(["boxed", null, "boxed", null, "boxed", "boxed", "TypeError"]));
+  });
+});

@@ -9,7 +9,7 @@
 import type ts from "typescript";
 import { isFunctionNode, skipOuter, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
-import { capital, containsAwait, containsYield, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
+import { capital, containsAwait, containsYield, mentionsName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
 import { ClassLowering } from "./generator-classes.js";
 import type { Frame, Mode } from "./generator-core.js";
 
@@ -101,7 +101,7 @@ export abstract class FunctionLowering extends ClassLowering {
     }
     const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
     // Passed as an argument, an anonymous generator expression loses the name JavaScript infers where it stood.
-    return this.runtime("generatorTwin", node.name !== undefined ? [original as ts.FunctionExpression, gen] : [original as ts.FunctionExpression, gen, this.jsName(node)]);
+    return this.selfNamed(node as ts.FunctionExpression, this.runtime("generatorTwin", node.name !== undefined ? [original as ts.FunctionExpression, gen] : [original as ts.FunctionExpression, gen, this.jsName(node)]));
   }
 
   /** The twin's parameters and lowered body of a user generator (function or method). */
@@ -300,16 +300,35 @@ export abstract class FunctionLowering extends ClassLowering {
   protected lowerFunctionExpression(node: ts.ArrowFunction | ts.FunctionExpression, params: ts.ParameterDeclaration[], body: ts.Block, plain: ts.Expression | undefined): ts.Expression {
     const ts = this.ts;
     const f = this.f;
-    const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), ts.isFunctionExpression(node) ? node.name : undefined, undefined, params, undefined, body);
+    // The twin is anonymous: a named expression's own name means its sync entry, bound by selfNamed.
+    const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, body);
     ts.setTextRange(gen, node);
     ts.setOriginalNode(gen, node);
     // An arrow's `this` is its surroundings'; a generator function has its own.
     const genExpr = ts.isArrowFunction(node) && usesThis(ts, node.body) ? f.createCallExpression(f.createPropertyAccessExpression(gen, "bind"), undefined, [f.createThis()]) : gen;
     const ownName = ts.isFunctionExpression(node) && node.name !== undefined ? f.createStringLiteral(node.name.text) : undefined;
     // The entry is built where JavaScript no longer infers a name for it: pass the one it would have had.
-    if (plain !== undefined) return this.runtime("poly", ownName !== undefined ? [plain, genExpr] : [plain, genExpr, this.jsName(node)]);
+    if (plain !== undefined) return this.selfNamed(node, this.runtime("poly", ownName !== undefined ? [plain, genExpr] : [plain, genExpr, this.jsName(node)]));
     const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
-    return this.runtime(ts.isArrowFunction(node) ? "arrow" : "fn", [genExpr, ownName ?? this.jsName(node), f.createNumericLiteral(length)]);
+    return this.selfNamed(node, this.runtime(ts.isArrowFunction(node) ? "arrow" : "fn", [genExpr, ownName ?? this.jsName(node), f.createNumericLiteral(length)]));
+  }
+
+  /**
+   * Inside `function f() {…}`, `f` is the function itself. The twin's body
+   * is another function, so where it mentions the name, the name is bound to
+   * the sync entry around it: `(() => { const f = __co.fn(function* () {… f …}, "f", 0); return f; })()`
+   * (recursion through `f(n - 1)` then calls the entry's twin, `f === f`
+   * holds, and an outer `f` stays shadowed as in the source).
+   */
+  protected selfNamed(node: ts.FunctionExpression | ts.ArrowFunction, entry: ts.Expression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    if (!ts.isFunctionExpression(node) || node.name === undefined || node.body === undefined || !mentionsName(ts, node.body, node.name.text)) return entry;
+    // A `const`, as the name binding is immutable: assigning it inside the body throws, as in strict code.
+    const name = f.createIdentifier(node.name.text);
+    const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, entry)], ts.NodeFlags.Const));
+    const arrow = f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createBlock([decl, f.createReturnStatement(name)], false));
+    return f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
   }
 
   protected reportRestricted(node: FunctionNode, kind: "constructor" | "accessor" | "generator" | "async" | "captures"): void {

@@ -23,6 +23,7 @@ import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
+import { resolvedSignature } from "../resolved-signature.js";
 
 /** What the lowering of one file lends this module (FileLowering's own helpers). */
 export interface IterationHost {
@@ -147,7 +148,7 @@ export class IterationLowering {
       return ts.isCallExpression(a) || ts.isNewExpression(a) || ts.isIdentifier(a) || ts.isPropertyAccessExpression(a);
     });
     if (candidates.length === 0) return;
-    const sig = checker.getResolvedSignature(node);
+    const sig = resolvedSignature(checker, node);
     const decl = sig?.getDeclaration();
     if (decl === undefined || decl.parameters === undefined || !decl.getSourceFile().isDeclarationFile) return;
     const iterableArgs = candidates.filter((a) => colours.iterationColour(a) === "S");

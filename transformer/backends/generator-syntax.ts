@@ -63,6 +63,18 @@ export function usesSuper(ts: TS, m: ts.MethodDeclaration): boolean {
 }
 
 /** Does `body` use the surrounding `this` (not inside nested non-arrow functions)? */
+/** Does `node` contain an identifier spelled `name` (a reference, a declaration or a property name: a cheap over-approximation)? */
+export function mentionsName(ts: TS, node: ts.Node, name: string): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && n.text === name) found = true;
+    else ts.forEachChild(n, walk);
+  };
+  walk(node);
+  return found;
+}
+
 export function usesThis(ts: TS, body: ts.Node): boolean {
   let found = false;
   const walk = (n: ts.Node): void => {
