@@ -4,7 +4,7 @@
  * TypeScript's emit alone and the colorless build, and write
  * bench/results/conformance.{json,md}.
  *
- *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--vendor]
+ *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--vendor] [--out <dir>]
  *
  * `--vendor` also rewrites the fixed sample in fixtures/test262/ (chosen
  * deterministically from the oracle-passing tests).
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 const hash = (s: string) => createHash("sha1").update(s).digest("hex");
 
 function writeReport(commit: string, selected: Selected[], skipped: number, oraclePassing: number, results: TestResult[]): void {
-  const outDir = join(repoRoot, "bench/results");
+  const outDir = arg("--out") ?? join(repoRoot, "bench/results");
   mkdirSync(outDir, { recursive: true });
   const dirs = [...DIRECTORIES];
   const top = (d: string) => d.split("/")[0];

@@ -1081,7 +1081,12 @@ export function containsOutsideFunctions(ts: TS, n: ts.Node, is: (x: ts.Node) =>
       found = true;
       return;
     }
-    if (ts.isFunctionLike(x)) return;
+    if (ts.isFunctionLike(x)) {
+      // A method's computed name (`[yield k]() {}`) is evaluated by the enclosing code.
+      const name = (x as { name?: ts.Node }).name;
+      if (name !== undefined && ts.isComputedPropertyName(name)) walk(name);
+      return;
+    }
     ts.forEachChild(x, walk);
   };
   walk(n);

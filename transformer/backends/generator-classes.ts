@@ -56,12 +56,14 @@ export abstract class ClassLowering extends CallLowering {
       return this.stressed(node, [decl, cls]);
     }
     const cls = f.updateClassExpression(visited as ts.ClassExpression, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, members);
-    if (containsYield(ts, cls) && (this.frame.mode === "suspending" || this.frame.mode === "twin")) {
-      // A `yield` cannot cross the arrow: the generator's temporaries instead (shared by the evaluations of one run: a known gap).
-      this.frame.temps.push(...bindings);
-      return cls;
-    }
     const params = bindings.map((b) => f.createParameterDeclaration(undefined, undefined, b));
+    if (containsYield(ts, cls)) {
+      // A `yield` (in a computed key) cannot cross an arrow: a generator called on the spot and delegated to,
+      // so its yields are the enclosing generator's, and each evaluation still gets its own bindings.
+      const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, params, undefined, f.createBlock([f.createReturnStatement(cls)], true));
+      const started = f.createCallExpression(f.createPropertyAccessExpression(gen, "call"), undefined, [f.createThis()]);
+      return f.createParenthesizedExpression(f.createYieldExpression(f.createToken(ts.SyntaxKind.AsteriskToken), started));
+    }
     const isAsync = containsAwait(ts, cls);
     const arrow = f.createArrowFunction(isAsync ? [f.createModifier(ts.SyntaxKind.AsyncKeyword)] : undefined, undefined, params, undefined, undefined, cls);
     const call = f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);

@@ -31,7 +31,10 @@ export abstract class FunctionLowering extends ClassLowering {
       // An async function's parameters cannot await: a suspending default runs in blocking mode, as a
       // twin's does (visitParameters warns), and the body awaits its suspending calls.
       const params = mode === "async" ? this.inFrame({ mode: "plain", name: frameName, temps: [], newTarget, home }, () => this.visitParameters(node, frameName)) : undefined;
-      const visitChild = (c: ts.Node): ts.VisitResult<ts.Node | undefined> => (params !== undefined && ts.isParameter(c) ? params[node.parameters.indexOf(c)] : this.visit(c));
+      // A computed member name (`get [await x]()`, `[yield k]() {}`) is evaluated by the enclosing code, in its frame.
+      const computed = node.name !== undefined && ts.isComputedPropertyName(node.name) ? ts.visitNode(node.name, this.visit) : undefined;
+      const visitChild = (c: ts.Node): ts.VisitResult<ts.Node | undefined> =>
+        c === node.name && computed !== undefined ? computed : params !== undefined && ts.isParameter(c) ? params[node.parameters.indexOf(c)] : this.visit(c);
       const out = this.inFrame({ mode, name: frameName, temps: [], newTarget, home }, () => ts.visitEachChild(node, visitChild, this.tctx));
       return prologue === undefined ? out : this.withPrologue(out as FunctionNode, prologue);
     }
