@@ -87,6 +87,16 @@ export class EmitCache {
     }
   }
 
+  /**
+   * Source file → content hash of every source of the cached program, when
+   * it is unchanged (what `get` serves is built from exactly these), else
+   * undefined. `colorless run --watch` watches them.
+   */
+  sourceHashes(): Record<string, string> | undefined {
+    if (this.file === undefined || !this.isValid()) return undefined;
+    return this.load()?.sources;
+  }
+
   private load(): Manifest | undefined {
     if (this.manifest !== undefined || this.file === undefined) return this.manifest;
     try {
@@ -155,6 +165,17 @@ function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boole
 
 function sha1(text: string): string {
   return createHash("sha1").update(text).digest("hex");
+}
+
+/**
+ * The content hash the cache records for a source text; `colorless run
+ * --watch` compares files against it.
+ *
+ * @example
+ * contentHash("export {};\n"); // "…40 hex digits…"
+ */
+export function contentHash(text: string): string {
+  return sha1(text);
 }
 
 /**

@@ -1,0 +1,90 @@
+/**
+ * The compile server: a Node process of its own that the loader hooks start
+ * when the emit cache misses (compile-client.ts), so TypeScript, the program
+ * and colour inference live in this process's heap and never in the user's
+ * program (issue 14: a cold run left ≈ 130 MB of compiler resident in it).
+ *
+ * It reads one request per line on stdin and answers one line per request
+ * on stdout (compile-protocol.ts), in order. It writes the emit cache itself,
+ * because the cache is keyed by every source text of the program, which only
+ * this process holds. It exits when stdin ends: the loader closes it once it
+ * has been idle, and the pipe ends anyway when the program's process does.
+ */
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { EmitCache, contentHash } from "../transformer/cache.js";
+import type { CompileRequest, CompileResponse, PortableError } from "./compile-protocol.js";
+import { checkCommonJs, compile, knownInputs } from "./register-compile.js";
+
+/** This package's compiled folder: its files are never the user's to watch. */
+const ownDist = fileURLToPath(new URL("../", import.meta.url));
+/** Cache identity (JSON) → its cache, so the outputs of one program accumulate in one manifest. */
+const caches = new Map<string, EmitCache>();
+/** Inputs record (one per program, see register-compile.ts) → the watched subset, hashed once. */
+const watchedOf = new WeakMap<Record<string, string>, Record<string, string>>();
+
+function cacheFor(spec: NonNullable<CompileRequest["cache"]>): EmitCache {
+  const key = JSON.stringify(spec);
+  let cache = caches.get(key);
+  if (cache === undefined) {
+    cache = new EmitCache(spec.root, spec.identity);
+    caches.set(key, cache);
+  }
+  return cache;
+}
+
+/** The user's own inputs (not dependencies', not TypeScript's libs, not colorless's), hashed. */
+function watched(inputs: Record<string, string>): Record<string, string> {
+  let hashes = watchedOf.get(inputs);
+  if (hashes === undefined) {
+    hashes = {};
+    for (const [file, text] of Object.entries(inputs)) {
+      if (!/[\\/]node_modules[\\/]/.test(file) && !file.startsWith(ownDist)) hashes[file] = contentHash(text);
+    }
+    watchedOf.set(inputs, hashes);
+  }
+  return hashes;
+}
+
+function portable(error: unknown): PortableError {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: "Error", message: String(error) };
+}
+
+function handle(request: CompileRequest): CompileResponse {
+  const { id, file } = request;
+  try {
+    if (request.kind === "checkCommonJs") {
+      checkCommonJs(file);
+      return { id, ok: true };
+    }
+    const out = compile(file);
+    const output = { code: out.code, map: out.map };
+    if (request.cache !== undefined && out.warnings.length === 0) cacheFor(request.cache).put(out.inputs, file, output);
+    return { id, ok: true, ...output, warnings: out.warnings, watched: request.watch ? watched(out.inputs) : undefined };
+  } catch (error) {
+    return { id, ok: false, error: portable(error), watched: request.watch ? watchedAfterFailure(file) : undefined };
+  }
+}
+
+/** What to watch when `file` did not compile: whatever of its program can still be read (a watcher must see the fix). */
+function watchedAfterFailure(file: string): Record<string, string> | undefined {
+  try {
+    return watched(knownInputs(file));
+  } catch {
+    return undefined;
+  }
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on("line", (line) => {
+  let request: CompileRequest;
+  try {
+    request = JSON.parse(line) as CompileRequest;
+  } catch {
+    process.stderr.write(`colorless compile server: ignoring a malformed request: ${line.slice(0, 200)}\n`);
+    return;
+  }
+  process.stdout.write(JSON.stringify(handle(request)) + "\n");
+});
+lines.on("close", () => process.exit(0));
