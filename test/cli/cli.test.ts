@@ -94,7 +94,7 @@ describe("arguments and help", () => {
       [["build", "examples/hello.ts", "--out", "x"], "colorless build: unknown flag --out (see colorless build --help)"],
       [["explain", "examples/hello.ts", "--format", "svg"], 'colorless explain: --format must be one of text, dot, json (got "svg")'],
       [["run", "nope.ts"], "colorless run: no such file: nope.ts"],
-      [["run"], "colorless run: missing <file.ts> (usage: colorless run <file.ts> [args…])"],
+      [["run"], "colorless run: missing <file.ts> (usage: colorless run [--watch] <file.ts> [args…])"],
       [["build", "examples/hello.ts"], "colorless build: missing --outdir <dir> (usage: colorless build <entry> --outdir <dir>)"],
       [["check", "nope/tsconfig.json"], "colorless check: no such file: nope/tsconfig.json"],
       [["explain", "nope.ts"], "colorless explain: no such file: nope.ts"],
