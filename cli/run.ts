@@ -30,6 +30,8 @@ export const runSpec: CommandSpec = {
 
 /** Set by `colorless run --watch` (cli/watch.ts) in the environment of each run: the descriptor of its report pipe. */
 export const WATCH_REPORT_FD = "COLORLESS_WATCH_REPORT_FD";
+/** Set by `colorless run --watch` too: the socket of the compile server it keeps across runs. */
+export const WATCH_COMPILE_SERVER = "COLORLESS_WATCH_COMPILE_SERVER";
 
 /**
  * Run the program named by `args`. Resolves once the program's module has
@@ -50,7 +52,9 @@ export async function runCommand(args: ParsedArgs): Promise<number | undefined> 
   }
   const register = new URL("../plugins/register.js", import.meta.url).href;
   const { registerColorless } = (await import("../plugins/register-install.js")) as typeof import("../plugins/register-install.js");
-  registerColorless({ reportFd: takeReportFd() });
+  const compileServer = process.env[WATCH_COMPILE_SERVER];
+  delete process.env[WATCH_COMPILE_SERVER];
+  registerColorless({ reportFd: takeReportFd(), compileServer });
   // Child processes forked with the program's Node options (child_process.fork) compile their TypeScript too.
   process.execArgv = [...process.execArgv, "--import", register];
   // What `node file.ts args…` would see: the program must not know it was started by the CLI.

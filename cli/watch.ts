@@ -15,7 +15,10 @@
  * Colours: every run is a new process whose loader checks the emit cache
  * against every source of the program, so after any edit it compiles the
  * whole program afresh, exactly as a fresh build would: a function that
- * starts or stops suspending re-lowers its callers in every other file.
+ * starts or stops suspending re-lowers its callers in every other file. The
+ * compiling is done by one compile server kept for all runs (watch-server.ts),
+ * which starts each run from a new program and keeps only the parse of
+ * library declarations.
  *
  * Stopping a run: SIGTERM, then SIGKILL if it has not exited after
  * {@link KILL_AFTER_MS}; the next run starts only once the previous one has
@@ -28,7 +31,8 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { sourceHash } from "../plugins/watch-report.js";
-import { WATCH_REPORT_FD } from "./run.js";
+import { WATCH_COMPILE_SERVER, WATCH_REPORT_FD } from "./run.js";
+import { startSharedServer, type SharedServer } from "./watch-server.js";
 
 /** How long a run may take to exit after SIGTERM before it is killed. */
 const KILL_AFTER_MS = 5_000;
@@ -63,7 +67,16 @@ function say(line: string): void {
  * @example
  * process.exitCode = await watchProgram("/app/src/main.ts", ["--port", "8080"]);
  */
-export function watchProgram(file: string, args: readonly string[]): Promise<number> {
+export async function watchProgram(file: string, args: readonly string[]): Promise<number> {
+  const shared = await startSharedServer();
+  try {
+    return await supervise(file, args, shared);
+  } finally {
+    shared?.stop();
+  }
+}
+
+function supervise(file: string, args: readonly string[], shared: SharedServer | undefined): Promise<number> {
   const cli = fileURLToPath(new URL("../../bin/colorless.js", import.meta.url));
   /** File → the hash the current run used. */
   const used = new Map<string, string>();
@@ -81,7 +94,7 @@ export function watchProgram(file: string, args: readonly string[]): Promise<num
     used.clear();
     const child = spawn(process.execPath, [...process.execArgv, cli, "run", file, ...args], {
       stdio: ["inherit", "inherit", "inherit", "pipe"],
-      env: { ...process.env, [WATCH_REPORT_FD]: "3" },
+      env: { ...process.env, [WATCH_REPORT_FD]: "3", ...(shared === undefined ? {} : { [WATCH_COMPILE_SERVER]: shared.socket }) },
     });
     run = child;
     createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity }).on("line", (line) => {

@@ -7,9 +7,12 @@
  * program's imports load one after another), so the program's colours are
  * inferred once, not once per file. When the module graph has loaded, the
  * server goes idle and is closed, and the compiler's memory goes with its
- * process; a later dynamic import that misses starts a new one.
+ * process; a later dynamic import that misses starts a new one. Under
+ * `colorless run --watch` the watcher's own server is used instead, over a
+ * socket: it stays up between runs (compile-server.ts).
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -22,14 +25,39 @@ import type { CompileRequest, CompileResponse, PortableError } from "./compile-p
  */
 const IDLE_MS = 1_000;
 
-interface Server {
-  child: ChildProcessByStdio<Writable, Readable, null>;
+/** A line channel to a compile server, and the requests waiting for their answers on it. */
+interface Connection {
+  output: Writable;
   pending: Map<number, { file: string; resolve: (r: CompileResponse) => void; reject: (e: Error) => void }>;
   idle: NodeJS.Timeout | undefined;
+  /** End the channel: a server of our own then exits; the watcher's shared server only loses this run. */
+  end(): void;
+  /** Whether to end it once idle: yes for a server of our own (it holds a whole compiler), no for the shared one. */
+  endWhenIdle: boolean;
+  /**
+   * Keep the loader thread alive while answers are awaited (else Node sees a
+   * top-level await that cannot settle and exits with code 13), and let the
+   * program exit while none are.
+   */
+  hold(waiting: boolean): void;
 }
 
-let server: Server | undefined;
+let connection: Connection | undefined;
+/** The socket of `colorless run --watch`'s shared server, when this run has one (see {@link useSharedServer}). */
+let sharedSocket: string | undefined;
 let nextId = 1;
+
+/**
+ * Send misses to the compile server listening on `socket` (the one
+ * `colorless run --watch` keeps across runs) instead of starting one. If it
+ * cannot be reached, a server of this process's own is started after all.
+ *
+ * @example
+ * useSharedServer("/tmp/colorless-watch-x/compile.sock");
+ */
+export function useSharedServer(socket: string): void {
+  sharedSocket = socket;
+}
 
 /**
  * The environment for the server: the program's, without `NODE_OPTIONS`,
@@ -42,45 +70,98 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function start(): Server {
-  const script = fileURLToPath(new URL("./compile-server.js", import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"], env: serverEnv(), cwd: process.cwd() });
-  const started: Server = { child, pending: new Map(), idle: undefined };
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => {
+/** Wire answers read from `input` to `c`'s waiters; `fail` rejects whatever is still waiting. */
+function attach(c: Connection, input: Readable): (why: string) => void {
+  createInterface({ input, crlfDelay: Infinity }).on("line", (line) => {
     let response: CompileResponse;
     try {
       response = JSON.parse(line) as CompileResponse;
     } catch {
-      return; // not an answer (nothing else writes to its stdout; ignore rather than crash the loader)
+      return; // not an answer (nothing else writes there; ignore rather than crash the loader)
     }
-    const waiter = started.pending.get(response.id);
+    const waiter = c.pending.get(response.id);
     if (waiter === undefined) return;
-    started.pending.delete(response.id);
+    c.pending.delete(response.id);
     waiter.resolve(response);
-    if (started.pending.size === 0) scheduleClose(started);
+    if (c.pending.size === 0) c.hold(false);
+    if (c.pending.size === 0 && c.endWhenIdle) scheduleEnd(c);
   });
-  const fail = (why: string) => {
-    if (server === started) server = undefined;
-    for (const [, waiter] of started.pending) waiter.reject(new Error(`colorless: the compile server ${why} while compiling ${waiter.file}`));
-    started.pending.clear();
+  return (why: string) => {
+    if (connection === c) connection = undefined;
+    for (const [, waiter] of c.pending) waiter.reject(new Error(`colorless: the compile server ${why} while compiling ${waiter.file}`));
+    c.pending.clear();
   };
+}
+
+function spawnServer(): Connection {
+  const script = fileURLToPath(new URL("./compile-server.js", import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"], env: serverEnv(), cwd: process.cwd() });
+  const c: Connection = {
+    output: child.stdin,
+    pending: new Map(),
+    idle: undefined,
+    end: () => child.stdin.end(),
+    endWhenIdle: true,
+    // The pipe from the child's stdout stays referenced until the server exits: it holds the loader already.
+    hold: () => {},
+  };
+  const fail = attach(c, child.stdout);
   // A write to a server that just died: its exit is what gets reported.
   child.stdin.on("error", () => {});
   child.on("error", (error) => fail(`could not start (${error.message})`));
   child.on("exit", (code, signal) => fail(signal !== null ? `was killed by ${signal}` : `exited with code ${code}`));
   // Nothing here may keep the program alive: an idle server is closed by its timer, an exiting program closes the pipes.
   child.unref();
-  return started;
+  return c;
 }
 
-function scheduleClose(s: Server): void {
-  clearTimeout(s.idle);
-  s.idle = setTimeout(() => {
-    if (s.pending.size > 0) return;
-    if (server === s) server = undefined;
-    s.child.stdin.end();
+/** A connection to the shared server, or undefined when it cannot be reached. */
+function connectShared(socketPath: string): Promise<Connection | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    const c: Connection = {
+      output: socket,
+      pending: new Map(),
+      idle: undefined,
+      end: () => socket.end(),
+      endWhenIdle: false,
+      hold: (waiting) => void (waiting ? socket.ref() : socket.unref()),
+    };
+    socket.once("error", () => resolve(undefined));
+    socket.once("connect", () => {
+      const fail = attach(c, socket);
+      socket.on("error", () => {});
+      socket.on("close", () => fail("closed the connection"));
+      // The watcher's server must not keep this run alive either.
+      socket.unref();
+      resolve(c);
+    });
+  });
+}
+
+function scheduleEnd(c: Connection): void {
+  clearTimeout(c.idle);
+  c.idle = setTimeout(() => {
+    if (c.pending.size > 0) return;
+    if (connection === c) connection = undefined;
+    c.end();
   }, IDLE_MS);
-  s.idle.unref();
+  c.idle.unref();
+}
+
+let opening: Promise<Connection> | undefined;
+
+async function open(): Promise<Connection> {
+  if (connection !== undefined) return connection;
+  opening ??= (async () => {
+    const shared = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
+    // Unreachable once: do not try again for every later miss.
+    if (shared === undefined) sharedSocket = undefined;
+    connection = shared ?? spawnServer();
+    opening = undefined;
+    return connection;
+  })();
+  return opening;
 }
 
 /**
@@ -92,14 +173,14 @@ function scheduleClose(s: Server): void {
  * const r = await ask({ kind: "compile", file: "/app/main.ts", watch: false });
  * if (r.ok) r.code;
  */
-export function ask(request: Omit<CompileRequest, "id">): Promise<CompileResponse> {
-  server ??= start();
-  const s = server;
-  clearTimeout(s.idle);
+export async function ask(request: Omit<CompileRequest, "id">): Promise<CompileResponse> {
+  const c = await open();
+  clearTimeout(c.idle);
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    s.pending.set(id, { file: request.file, resolve, reject });
-    s.child.stdin.write(JSON.stringify({ ...request, id }) + "\n");
+    c.pending.set(id, { file: request.file, resolve, reject });
+    c.hold(true);
+    c.output.write(JSON.stringify({ ...request, id }) + "\n");
   });
 }
 

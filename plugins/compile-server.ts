@@ -9,12 +9,19 @@
  * because the cache is keyed by every source text of the program, which only
  * this process holds. It exits when stdin ends: the loader closes it once it
  * has been idle, and the pipe ends anyway when the program's process does.
+ *
+ * With `--listen <socket>` it is the one server of `colorless run --watch`:
+ * it outlives each run, so restarts skip Node's and TypeScript's start-up and
+ * the parsing of every library declaration, while each run still gets a
+ * program built afresh from the files on disk.
  */
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { EmitCache, contentHash } from "../transformer/cache.js";
 import type { CompileRequest, CompileResponse, PortableError } from "./compile-protocol.js";
-import { checkCommonJs, compile, knownInputs } from "./register-compile.js";
+import { checkCommonJs, compile, forgetProjects, knownInputs } from "./register-compile.js";
 
 /** This package's compiled folder: its files are never the user's to watch. */
 const ownDist = fileURLToPath(new URL("../", import.meta.url));
@@ -27,7 +34,7 @@ function cacheFor(spec: NonNullable<CompileRequest["cache"]>): EmitCache {
   const key = JSON.stringify(spec);
   let cache = caches.get(key);
   if (cache === undefined) {
-    cache = new EmitCache(spec.root, spec.identity);
+    cache = new EmitCache(spec.root, spec.identity, { writes: "batched" });
     caches.set(key, cache);
   }
   return cache;
@@ -76,15 +83,60 @@ function watchedAfterFailure(file: string): Record<string, string> | undefined {
   }
 }
 
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on("line", (line) => {
-  let request: CompileRequest;
-  try {
-    request = JSON.parse(line) as CompileRequest;
-  } catch {
-    process.stderr.write(`colorless compile server: ignoring a malformed request: ${line.slice(0, 200)}\n`);
-    return;
-  }
-  process.stdout.write(JSON.stringify(handle(request)) + "\n");
-});
-lines.on("close", () => process.exit(0));
+/**
+ * Manifests are written once the requests stop for a moment, and when stdin
+ * ends: one write per burst of a program's files rather than one per file,
+ * and on disk before the next run of the program is likely to look.
+ */
+const FLUSH_AFTER_MS = 50;
+let flushTimer: NodeJS.Timeout | undefined;
+function flushAll(): void {
+  for (const cache of caches.values()) cache.flush();
+}
+
+/** Answer the requests read from `input` on `output`, one line each, in order. */
+function serve(input: Readable, output: Writable, onEnd: () => void): void {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  lines.on("line", (line) => {
+    clearTimeout(flushTimer);
+    flushTimer = setTimeout(flushAll, FLUSH_AFTER_MS);
+    let request: CompileRequest;
+    try {
+      request = JSON.parse(line) as CompileRequest;
+    } catch {
+      process.stderr.write(`colorless compile server: ignoring a malformed request: ${line.slice(0, 200)}\n`);
+      return;
+    }
+    const answer = JSON.stringify(handle(request)) + "\n";
+    // A run that went away meanwhile (stopped by the watcher) needs no answer.
+    if (output.writable) output.write(answer);
+  });
+  // The input's errors (a run killed mid-request: ECONNRESET, EPIPE) end that run's session, never the server.
+  lines.on("error", () => {});
+  lines.on("close", () => {
+    flushAll();
+    onEnd();
+  });
+}
+
+const listen = process.argv.indexOf("--listen");
+if (listen === -1) {
+  // One program's server: its loader talks over stdin and stdout, and closes stdin when done.
+  serve(process.stdin, process.stdout, () => process.exit(0));
+} else {
+  // `colorless run --watch`: one server for every run, each run a connection to this socket (in a folder only
+  // this user can enter). Each run starts from a fresh program: see forgetProjects. Stdin ending means the
+  // watcher has gone.
+  const socketPath = process.argv[listen + 1]!;
+  const server = createServer((socket) => {
+    socket.setEncoding("utf8");
+    socket.on("error", () => socket.destroy());
+    forgetProjects();
+    serve(socket, socket, () => socket.end());
+  });
+  server.listen(socketPath, () => process.stdout.write("ready\n"));
+  process.stdin.resume().on("end", () => {
+    flushAll();
+    process.exit(0);
+  });
+}

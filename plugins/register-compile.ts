@@ -15,7 +15,7 @@ import {
   type ColorlessDiagnostic,
 } from "../transformer/index.js";
 import { configChain, findTsconfig } from "./find-tsconfig.js";
-import { LOADER_INCLUDE, planProject } from "./projects.js";
+import { LOADER_INCLUDE, forgetParsedTsconfigs, planProject } from "./projects.js";
 
 /** Project key (see projects.ts) → its project, created on first use. */
 const projects = new Map<string, ColorlessProject>();
@@ -31,6 +31,21 @@ function projectFor(fileName: string): ColorlessProject {
     projects.set(plan.key, project);
   }
   return project;
+}
+
+/**
+ * Start over, as a new process would: no project, no parsed tsconfig. The
+ * next compile builds its program from the files on disk, so its colours are
+ * a fresh build's. What survives is only the parse of immutable
+ * declarations (node_modules' `.d.ts`, TypeScript's libs; see
+ * transformer/project.ts), which is most of a cold start's parsing.
+ *
+ * @example
+ * forgetProjects(); // a new run of the program under `colorless run --watch`
+ */
+export function forgetProjects(): void {
+  projects.clear();
+  forgetParsedTsconfigs();
 }
 
 /** What the loader needs from a compiled file. */

@@ -23,7 +23,7 @@ import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
 import { EmitCache, buildFingerprint, type CachedOutput } from "../transformer/cache.js";
-import { ask, rebuildError } from "./compile-client.js";
+import { ask, rebuildError, useSharedServer } from "./compile-client.js";
 import { isColorlessOutput } from "./compiled-output.js";
 import { findTsconfig } from "./find-tsconfig.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
@@ -72,11 +72,13 @@ function cacheFor(fileName: string): { cache: EmitCache; spec: { root: string; i
 }
 
 /**
- * `data` comes from `registerColorless` (register.ts): under `colorless run
- * --watch`, the descriptor to report the files this run uses to.
+ * `data` comes from `registerColorless` (register-install.ts): under
+ * `colorless run --watch`, the descriptor to report the files this run uses
+ * to, and the socket of the watcher's compile server.
  */
-export const initialize: InitializeHook<{ reportFd?: number } | undefined> = (data) => {
+export const initialize: InitializeHook<{ reportFd?: number; compileServer?: string } | undefined> = (data) => {
   if (data?.reportFd !== undefined) reportTo(data.reportFd);
+  if (data?.compileServer !== undefined) useSharedServer(data.compileServer);
 };
 
 function isFile(path: string): boolean {

@@ -12,6 +12,8 @@ export interface RegisterOptions {
    * watch-report.ts); `colorless run --watch` passes a pipe.
    */
   reportFd?: number;
+  /** The socket of a compile server to use instead of starting one (`colorless run --watch` keeps one across runs). */
+  compileServer?: string;
 }
 
 let registered = false;
@@ -31,5 +33,5 @@ export function registerColorless(options: RegisterOptions = {}): void {
   registered = true;
   // Before any .ts module is evaluated, so its stack traces are mapped too.
   process.setSourceMapsEnabled(true);
-  register("./register-hooks.js", import.meta.url, { data: { reportFd: options.reportFd } });
+  register("./register-hooks.js", import.meta.url, { data: { reportFd: options.reportFd, compileServer: options.compileServer } });
 }

@@ -74,7 +74,7 @@ describe("arguments and help", () => {
     const help = await colorless(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: colorless <command> \[options\]/);
-    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
+    for (const c of ["run [--watch] <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
     const none = await colorless([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: colorless <command>");
