@@ -21,7 +21,11 @@ import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { EmitCache, contentHash } from "../transformer/cache.js";
 import type { CompileRequest, CompileResponse, PortableError } from "./compile-protocol.js";
-import { checkCommonJs, compile, forgetProjects, knownInputs } from "./register-compile.js";
+import { preloadTypeScript, saveTypeScriptCodeCache } from "./typescript-code-cache.js";
+
+// Before register-compile.js and the transformer import TypeScript: from V8's code cache when there is one.
+preloadTypeScript();
+const { checkCommonJs, compile, forgetProjects, knownInputs } = await import("./register-compile.js");
 
 /** This package's compiled folder: its files are never the user's to watch. */
 const ownDist = fileURLToPath(new URL("../", import.meta.url));
@@ -92,6 +96,7 @@ const FLUSH_AFTER_MS = 50;
 let flushTimer: NodeJS.Timeout | undefined;
 function flushAll(): void {
   for (const cache of caches.values()) cache.flush();
+  saveTypeScriptCodeCache();
 }
 
 /** Answer the requests read from `input` on `output`, one line each, in order. */

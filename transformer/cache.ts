@@ -222,6 +222,20 @@ function cacheDir(root: string): string {
   return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".cache"), "colorless");
 }
 
+/**
+ * The folder the emit cache of a project at `root` lives in, created if
+ * missing, when it is safe (see {@link safeCacheDir}); undefined when it is
+ * not, or when `COLORLESS_CACHE=0` turns caching off. Other caches of code
+ * (the compile server's V8 code cache of TypeScript) go there too.
+ *
+ * @example
+ * userCacheFolder(process.cwd()); // "/app/node_modules/.cache/colorless"
+ */
+export function userCacheFolder(root: string): string | undefined {
+  if (process.env.COLORLESS_CACHE === "0") return undefined;
+  return safeCacheDir(cacheDir(root));
+}
+
 /** Folders already refused in this process: the warning is given once per folder. */
 const refused = new Set<string>();
 
