@@ -13,6 +13,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Socket } from "node:net";
 import { UsageError, type CommandSpec, type ParsedArgs } from "./args.js";
 
 export const runSpec: CommandSpec = {
@@ -30,6 +31,13 @@ export const runSpec: CommandSpec = {
 
 /** Set by `colorless run --watch` (cli/watch.ts) in the environment of each run: the descriptor of its report pipe. */
 export const WATCH_REPORT_FD = "COLORLESS_WATCH_REPORT_FD";
+/**
+ * Set by `colorless run --watch` too: a descriptor the watcher never writes
+ * to, which ends when the watcher's process does (even killed with SIGKILL):
+ * the run then stops as if the watcher had stopped it, instead of living on
+ * unwatched.
+ */
+export const WATCH_LIFELINE_FD = "COLORLESS_WATCH_LIFELINE_FD";
 /** Set by `colorless run --watch` too: the socket of the compile server it keeps across runs. */
 export const WATCH_COMPILE_SERVER = "COLORLESS_WATCH_COMPILE_SERVER";
 
@@ -54,7 +62,8 @@ export async function runCommand(args: ParsedArgs): Promise<number | undefined> 
   const { registerColorless } = (await import("../plugins/register-install.js")) as typeof import("../plugins/register-install.js");
   const compileServer = process.env[WATCH_COMPILE_SERVER];
   delete process.env[WATCH_COMPILE_SERVER];
-  registerColorless({ reportFd: takeReportFd(), compileServer });
+  registerColorless({ reportFd: takeFd(WATCH_REPORT_FD), compileServer });
+  holdLifeline(takeFd(WATCH_LIFELINE_FD));
   // Child processes forked with the program's Node options (child_process.fork) compile their TypeScript too.
   process.execArgv = [...process.execArgv, "--import", register];
   // What `node file.ts args…` would see: the program must not know it was started by the CLI.
@@ -64,13 +73,29 @@ export async function runCommand(args: ParsedArgs): Promise<number | undefined> 
 }
 
 /**
- * The report descriptor a watcher gave this run, removed from the
- * environment so the program's own child processes do not write to it.
+ * A descriptor a watcher gave this run, removed from the environment so the
+ * program's own child processes do not use it.
  */
-function takeReportFd(): number | undefined {
-  const value = process.env[WATCH_REPORT_FD];
-  delete process.env[WATCH_REPORT_FD];
+function takeFd(name: string): number | undefined {
+  const value = process.env[name];
+  delete process.env[name];
   if (value === undefined) return undefined;
   const fd = Number(value);
   return Number.isInteger(fd) && fd > 2 ? fd : undefined;
+}
+
+/** Stop (SIGTERM, so the program's handler runs) when the watcher's end of the lifeline closes. */
+function holdLifeline(fd: number | undefined): void {
+  if (fd === undefined) return;
+  let line: Socket;
+  try {
+    line = new Socket({ fd, readable: true, writable: false });
+  } catch {
+    return;
+  }
+  line.on("error", () => {});
+  line.once("close", () => process.kill(process.pid, "SIGTERM"));
+  line.resume();
+  // The lifeline must never be what keeps the program running.
+  line.unref();
 }

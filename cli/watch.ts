@@ -22,7 +22,9 @@
  *
  * Stopping a run: SIGTERM, then SIGKILL if it has not exited after
  * {@link KILL_AFTER_MS}; the next run starts only once the previous one has
- * exited. Ctrl-C (SIGINT) or SIGTERM stops the watcher and its run.
+ * exited. Ctrl-C (SIGINT) or SIGTERM stops the watcher and its run. A run
+ * also holds a lifeline pipe (descriptor 4) and stops itself when it closes,
+ * so a watcher killed outright (SIGKILL) leaves no run behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, watch, type FSWatcher } from "node:fs";
@@ -31,7 +33,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { sourceHash } from "../plugins/watch-report.js";
-import { WATCH_COMPILE_SERVER, WATCH_REPORT_FD } from "./run.js";
+import { WATCH_COMPILE_SERVER, WATCH_LIFELINE_FD, WATCH_REPORT_FD } from "./run.js";
 import { startSharedServer, type SharedServer } from "./watch-server.js";
 
 /** How long a run may take to exit after SIGTERM before it is killed. */
@@ -93,8 +95,8 @@ function supervise(file: string, args: readonly string[], shared: SharedServer |
   const start = (): void => {
     used.clear();
     const child = spawn(process.execPath, [...process.execArgv, cli, "run", file, ...args], {
-      stdio: ["inherit", "inherit", "inherit", "pipe"],
-      env: { ...process.env, [WATCH_REPORT_FD]: "3", ...(shared === undefined ? {} : { [WATCH_COMPILE_SERVER]: shared.socket }) },
+      stdio: ["inherit", "inherit", "inherit", "pipe", "pipe"],
+      env: { ...process.env, [WATCH_REPORT_FD]: "3", [WATCH_LIFELINE_FD]: "4", ...(shared === undefined ? {} : { [WATCH_COMPILE_SERVER]: shared.socket }) },
     });
     run = child;
     createInterface({ input: child.stdio[3] as Readable, crlfDelay: Infinity }).on("line", (line) => {

@@ -145,6 +145,24 @@ describe("colorless run --watch", () => {
     rmSync(join(root, "more.ts"));
   });
 
+  test("a watcher killed outright (SIGKILL) leaves no run behind: the run stops itself, its SIGTERM handler runs", async () => {
+    const root = miniProject(join(tmp.dir, "orphan"), SOURCES);
+    const env = { ...process.env, NO_COLOR: "1", COLORLESS_CACHE_DIR: join(tmp.dir, "cache-orphan") };
+    const watcher = spawn(process.execPath, [cli, "run", "--watch", "app.ts"], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
+    let stdout = "";
+    watcher.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    watcher.stderr.resume();
+    // The run writes to the same stdout: the pipe closes only once the run has exited too.
+    const closed = new Promise<void>((resolve) => watcher.stdout.on("close", () => resolve()));
+    try {
+      await until(() => stdout, (o) => results(o).length === 1, "the first run");
+    } finally {
+      watcher.kill("SIGKILL");
+    }
+    await closed;
+    expect(stdout).toBe('result {"n":10,"log":["a1","a2","b"]}\nstopped 10\n');
+  });
+
   test("--watch with a file that does not exist: one line, exit 2", async () => {
     const r = await node([cli, "run", "--watch", "nope.ts"], tmp.dir);
     expect(r).toEqual({ code: 2, stdout: "", stderr: "colorless run: no such file: nope.ts\n" });
