@@ -15,7 +15,9 @@
  * the parsing of every library declaration, while each run still gets a
  * program built afresh from the files on disk.
  */
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { basename, dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -142,6 +144,8 @@ if (listen === -1) {
   server.listen(socketPath, () => process.stdout.write("ready\n"));
   process.stdin.resume().on("end", () => {
     flushAll();
+    // The watcher removes the socket's folder when it stops; a watcher killed outright cannot, so do it here too.
+    if (basename(dirname(socketPath)).startsWith("colorless-watch-")) rmSync(dirname(socketPath), { recursive: true, force: true });
     process.exit(0);
   });
 }
