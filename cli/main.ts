@@ -24,7 +24,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  run: { spec: runSpec, execute: async (a) => { await runCommand(a); return undefined; } },
+  run: { spec: runSpec, execute: runCommand },
   build: { spec: buildSpec, execute: buildCommand },
   check: { spec: checkSpec, execute: checkCommand },
   explain: { spec: explainSpec, execute: explainCommand },

@@ -26,6 +26,17 @@ export function findTsconfig(dir: string): string | undefined {
 }
 
 /**
+ * Forget every lookup: a long-lived process (the compile server of `colorless
+ * run --watch`) must see a tsconfig.json created or deleted since.
+ *
+ * @example
+ * forgetTsconfigLookups();
+ */
+export function forgetTsconfigLookups(): void {
+  configForDir.clear();
+}
+
+/**
  * `tsconfig` and every config file it `extends`, transitively: the files whose
  * edits change the compiler options. Unresolvable bases are left out (the
  * compiler reports them).

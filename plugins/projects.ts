@@ -16,10 +16,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import type ts from "typescript";
 import { ColorlessConfigError, ColorlessProject, validateOptions, type ColorlessOptions } from "../transformer/index.js";
 import { DEFAULT_INCLUDE } from "../transformer/options.js";
-import { findTsconfig } from "./find-tsconfig.js";
+import { bundledTypeScript as typescript } from "../transformer/typescript.js";
+import { findTsconfig, forgetTsconfigLookups } from "./find-tsconfig.js";
 
 export { findTsconfig } from "./find-tsconfig.js";
 
@@ -34,16 +35,28 @@ const parsedConfigs = new Map<string, ts.ParsedCommandLine>();
 function parseTsconfig(tsconfig: string): ts.ParsedCommandLine {
   let parsed = parsedConfigs.get(tsconfig);
   if (parsed === undefined) {
-    parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, {
-      ...ts.sys,
+    parsed = typescript.getParsedCommandLineOfConfigFile(tsconfig, {}, {
+      ...typescript.sys,
       onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new ColorlessConfigError(`${tsconfig}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+        throw new ColorlessConfigError(`${tsconfig}: ${typescript.flattenDiagnosticMessageText(d.messageText, "\n")}`);
       },
     });
     if (parsed === undefined) throw new ColorlessConfigError(`${tsconfig}: cannot be read`);
     parsedConfigs.set(tsconfig, parsed);
   }
   return parsed;
+}
+
+/**
+ * Forget every parsed tsconfig (and every tsconfig lookup): the next plan
+ * reads them from disk again, as a new process would.
+ *
+ * @example
+ * forgetParsedTsconfigs(); // after an edit of tsconfig.json
+ */
+export function forgetParsedTsconfigs(): void {
+  parsedConfigs.clear();
+  forgetTsconfigLookups();
 }
 
 /** The colorless options of a tsconfig's `plugins` entry, validated. */
@@ -89,9 +102,9 @@ function ownDeclarations(): Record<string, string[]> {
  */
 export function defaultCompilerOptions(): ts.CompilerOptions {
   return {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: typescript.ScriptTarget.ES2022,
+    module: typescript.ModuleKind.ESNext,
+    moduleResolution: typescript.ModuleResolutionKind.Bundler,
     strict: true,
     esModuleInterop: true,
     skipLibCheck: true,
@@ -110,7 +123,7 @@ export function defaultCompilerOptions(): ts.CompilerOptions {
  * the loader, the plugins, `check` and `explain` resolve imports one way
  * (bundler-style, with package `exports`) and so agree on every colour.
  */
-export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler };
+export const ESM_OUTPUT: Readonly<ts.CompilerOptions> = { module: typescript.ModuleKind.ESNext, moduleResolution: typescript.ModuleResolutionKind.Bundler };
 
 /**
  * Plan the project for `fileName`. `tsconfig` forces a tsconfig.json (used

@@ -1,7 +1,8 @@
 /**
  * The slow path of the Node loader hooks: compile one file with its
- * ColorlessProject. Loaded only when the emit cache misses, because it loads
- * TypeScript.
+ * ColorlessProject. Loaded only by the compile server (compile-server.ts), a
+ * process of its own started when the emit cache misses, because it loads
+ * TypeScript: the compiler never joins the program's heap.
  */
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -14,7 +15,7 @@ import {
   type ColorlessDiagnostic,
 } from "../transformer/index.js";
 import { configChain, findTsconfig } from "./find-tsconfig.js";
-import { LOADER_INCLUDE, planProject } from "./projects.js";
+import { LOADER_INCLUDE, forgetParsedTsconfigs, planProject } from "./projects.js";
 
 /** Project key (see projects.ts) → its project, created on first use. */
 const projects = new Map<string, ColorlessProject>();
@@ -32,22 +33,38 @@ function projectFor(fileName: string): ColorlessProject {
   return project;
 }
 
+/**
+ * Start over, as a new process would: no project, no parsed tsconfig. The
+ * next compile builds its program from the files on disk, so its colours are
+ * a fresh build's. What survives is only the parse of immutable
+ * declarations (node_modules' `.d.ts`, TypeScript's libs; see
+ * transformer/project.ts), which is most of a cold start's parsing.
+ *
+ * @example
+ * forgetProjects(); // a new run of the program under `colorless run --watch`
+ */
+export function forgetProjects(): void {
+  projects.clear();
+  forgetParsedTsconfigs();
+}
+
 /** What the loader needs from a compiled file. */
 export interface Compiled {
   code: string;
   map: string | undefined;
+  /** Colorless warnings about this file, formatted; printed by the loader when it loads the file. */
+  warnings: string[];
   /**
    * Every input the output depends on (the program's source files, the
-   * tsconfig chain) with the text it was compiled from, for the emit cache;
-   * `undefined` when the output must not be cached (it came with warnings,
-   * which a cached run would not print).
+   * tsconfig chain) with the text it was compiled from: for the emit cache
+   * (unless there are warnings, which a cached run would not print) and for
+   * `colorless run --watch`, which restarts when one of them changes.
    */
-  inputs: Record<string, string> | undefined;
+  inputs: Record<string, string>;
 }
 
 /**
- * Compile `fileName`. Colorless warnings are printed to stderr; colorless
- * errors throw a `ColorlessCompileError` listing them (the program would
+ * Compile `fileName`. Colorless warnings are returned; colorless errors throw a `ColorlessCompileError` listing them (the program would
  * otherwise run with a wrong colour). Type errors are not reported here
  * (`colorless check` does), the way `tsx` and bundlers behave.
  *
@@ -65,9 +82,27 @@ export function compile(fileName: string): Compiled {
   }
   const errors = out.diagnostics.filter((d) => d.category === "error" && d.code !== 0);
   const warnings = out.diagnostics.filter((d) => d.category === "warning" && d.code !== 0);
-  for (const w of warnings) process.stderr.write(formatDiagnostic(w) + "\n");
   if (errors.length > 0) throw compileError(errors);
-  return { code: out.code, map: out.map, inputs: warnings.length > 0 ? undefined : inputsOf(project.getProgram(), fileName) };
+  return { code: out.code, map: out.map, warnings: warnings.map((w) => formatDiagnostic(w)), inputs: inputsOf(project.getProgram(), fileName) };
+}
+
+/**
+ * The inputs of the program `fileName` belongs to, as far as they can be
+ * known after its compilation failed: the program's sources when the project
+ * could be created, else the tsconfig chain (its error is what failed).
+ *
+ * @example
+ * knownInputs("/app/src/main.ts"); // { "/app/src/main.ts": "…", "/app/tsconfig.json": "…" }
+ */
+export function knownInputs(fileName: string): Record<string, string> {
+  try {
+    return inputsOf(projectFor(fileName).getProgram(), fileName);
+  } catch {
+    const tsconfig = findTsconfig(dirname(fileName));
+    const inputs: Record<string, string> = {};
+    for (const config of tsconfig === undefined ? [] : configChain(tsconfig)) inputs[config] = readFileSync(config, "utf8");
+    return inputs;
+  }
 }
 
 /**

@@ -13,17 +13,21 @@
  *
  * Outputs go to the transformer's on-disk emit cache: running a program
  * whose sources (and tsconfig) have not changed since the last run loads
- * neither TypeScript nor the transformer — this module imports them only on
- * a miss (register-compile.ts). `COLORLESS_CACHE=0` turns the cache off.
+ * neither TypeScript nor the transformer. On a miss the compiling is done by
+ * a compile server, a process of its own (compile-client.ts), so the
+ * compiler never joins the program's process: only emitted code and source
+ * maps come back. `COLORLESS_CACHE=0` turns the cache off.
  */
 import { statSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { LoadHook, ResolveHook } from "node:module";
+import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
 import { EmitCache, buildFingerprint, type CachedOutput } from "../transformer/cache.js";
+import { ask, rebuildError, useSharedServer } from "./compile-client.js";
 import { isColorlessOutput } from "./compiled-output.js";
 import { findTsconfig } from "./find-tsconfig.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
+import { report, reportFile, reportTo, reporting } from "./watch-report.js";
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
 
@@ -46,8 +50,8 @@ function isProgramSource(fileName: string): boolean {
 }
 
 const cacheEnabled = process.env.COLORLESS_CACHE !== "0";
-/** tsconfig.json (or "" for none) → the emit cache of the program run from it. */
-const caches = new Map<string, EmitCache>();
+/** tsconfig.json (or "" for none) → the emit cache of the program run from it, and how the compile server names it. */
+const caches = new Map<string, { cache: EmitCache; spec: { root: string; identity: unknown } }>();
 /** This colorless build's fingerprint (cache.ts), computed once per process. */
 let build: string | undefined;
 
@@ -56,15 +60,26 @@ let build: string | undefined;
  * sources do not: this colorless build, the tsconfig, and the first file
  * loaded under it — the entry, which decides what the program contains.
  */
-function cacheFor(fileName: string): EmitCache {
+function cacheFor(fileName: string): { cache: EmitCache; spec: { root: string; identity: unknown } } {
   const tsconfig = findTsconfig(dirname(fileName)) ?? "";
-  let cache = caches.get(tsconfig);
-  if (cache === undefined) {
-    cache = new EmitCache(tsconfig === "" ? dirname(fileName) : dirname(tsconfig), { build: (build ??= buildFingerprint(ownDist)), tsconfig, entry: fileName, output: "esm" });
-    caches.set(tsconfig, cache);
+  let entry = caches.get(tsconfig);
+  if (entry === undefined) {
+    const spec = { root: tsconfig === "" ? dirname(fileName) : dirname(tsconfig), identity: { build: (build ??= buildFingerprint(ownDist)), tsconfig, entry: fileName, output: "esm" } };
+    entry = { cache: new EmitCache(spec.root, spec.identity), spec };
+    caches.set(tsconfig, entry);
   }
-  return cache;
+  return entry;
 }
+
+/**
+ * `data` comes from `registerColorless` (register-install.ts): under
+ * `colorless run --watch`, the descriptor to report the files this run uses
+ * to, and the socket of the watcher's compile server.
+ */
+export const initialize: InitializeHook<{ reportFd?: number; compileServer?: string } | undefined> = (data) => {
+  if (data?.reportFd !== undefined) reportTo(data.reportFd);
+  if (data?.compileServer !== undefined) useSharedServer(data.compileServer);
+};
 
 function isFile(path: string): boolean {
   try {
@@ -133,26 +148,42 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   const fileName = fileURLToPath(url);
   const ext = extname(fileName);
   if (!TS_EXTENSIONS.includes(ext)) {
-    if (!JS_EXTENSIONS.includes(ext) || !isProgramSource(fileName)) return nextLoad(url, context);
+    if (!JS_EXTENSIONS.includes(ext) || !isProgramSource(fileName)) {
+      reportLoaded(fileName);
+      return nextLoad(url, context);
+    }
     // Node's own answer says whether this JavaScript is an ES module (compiled like TypeScript) or CommonJS.
     const loaded = await nextLoad(url, context);
+    if (reporting() && loaded.source !== undefined && loaded.source !== null) reportFile(fileName, String(loaded.source));
     if (loaded.format === "commonjs") {
-      const { checkCommonJs } = await import("./register-compile.js");
-      checkCommonJs(fileName);
+      const answer = await ask({ kind: "checkCommonJs", file: fileName, watch: reporting() });
+      report(answer.watched);
+      if (!answer.ok) throw rebuildError(answer.error);
       return loaded;
     }
     if (loaded.format !== "module" || isColorlessOutput(String(loaded.source))) return loaded;
+  } else if (reporting()) {
+    reportFile(fileName);
   }
-  const cache = cacheEnabled ? cacheFor(fileName) : undefined;
-  let output: CachedOutput | undefined = cache?.get(fileName);
-  if (output === undefined) {
-    const { compile } = await import("./register-compile.js");
-    const compiled = compile(fileName);
-    output = { code: compiled.code, map: compiled.map };
-    if (cache !== undefined && compiled.inputs !== undefined) cache.put(compiled.inputs, fileName, output);
+  const cached = cacheEnabled ? cacheFor(fileName) : undefined;
+  let output: CachedOutput | undefined = cached?.cache.get(fileName);
+  if (output !== undefined) {
+    report(cached?.cache.sourceHashes());
+  } else {
+    const answer = await ask({ kind: "compile", file: fileName, cache: cached?.spec, watch: reporting() });
+    report(answer.watched);
+    if (!answer.ok) throw rebuildError(answer.error);
+    // Printed here, where the file loads, so a program that never imports a file never sees its warnings.
+    for (const warning of answer.warnings ?? []) process.stderr.write(warning + "\n");
+    output = { code: answer.code ?? "", map: answer.map };
   }
   return { format: "module", source: withInlineSourceMap(output.code, output.map, fileName), shortCircuit: true };
 };
+
+/** Files Node loads past the TypeScript path (JSON, .node addons, dependencies) that a watcher still cares about. */
+function reportLoaded(fileName: string): void {
+  if (reporting() && isProgramSource(fileName)) reportFile(fileName);
+}
 
 /**
  * Replace any `sourceMappingURL` comment with an inline map whose source is

@@ -12,25 +12,8 @@
  * // package.json
  * // "scripts": { "start": "node --import colorless/register src/main.ts" }
  */
-import { register } from "node:module";
+import { registerColorless } from "./register-install.js";
 
-let registered = false;
-
-/**
- * Install the colorless hooks in this process (idempotent). Called by this
- * module on import; exported for programs that load `.ts` files on demand.
- *
- * @example
- * import { registerColorless } from "colorless/register";
- * registerColorless();
- * await import("./plugin.ts");
- */
-export function registerColorless(): void {
-  if (registered) return;
-  registered = true;
-  // Before any .ts module is evaluated, so its stack traces are mapped too.
-  process.setSourceMapsEnabled(true);
-  register("./register-hooks.js", import.meta.url);
-}
+export { registerColorless, type RegisterOptions } from "./register-install.js";
 
 registerColorless();

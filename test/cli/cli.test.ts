@@ -74,7 +74,7 @@ describe("arguments and help", () => {
     const help = await colorless(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: colorless <command> \[options\]/);
-    for (const c of ["run <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
+    for (const c of ["run [--watch] <file.ts>", "build <entry>", "check [tsconfig | file…]", "explain <file.ts>"]) expect(help.stdout).toContain(`colorless ${c}`);
     const none = await colorless([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: colorless <command>");
@@ -94,7 +94,7 @@ describe("arguments and help", () => {
       [["build", "examples/hello.ts", "--out", "x"], "colorless build: unknown flag --out (see colorless build --help)"],
       [["explain", "examples/hello.ts", "--format", "svg"], 'colorless explain: --format must be one of text, dot, json (got "svg")'],
       [["run", "nope.ts"], "colorless run: no such file: nope.ts"],
-      [["run"], "colorless run: missing <file.ts> (usage: colorless run <file.ts> [args…])"],
+      [["run"], "colorless run: missing <file.ts> (usage: colorless run [--watch] <file.ts> [args…])"],
       [["build", "examples/hello.ts"], "colorless build: missing --outdir <dir> (usage: colorless build <entry> --outdir <dir>)"],
       [["check", "nope/tsconfig.json"], "colorless check: no such file: nope/tsconfig.json"],
       [["explain", "nope.ts"], "colorless explain: no such file: nope.ts"],

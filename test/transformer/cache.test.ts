@@ -34,6 +34,36 @@ describe("EmitCache", () => {
   });
 });
 
+describe("EmitCache with batched writes (the compile server)", () => {
+  test("puts stay in memory until flush(); then a new instance (a new process) sees them all; sourceHashes lists the program", () => {
+    const dir = mkdtempSync(join(tmpdir(), "colorless-cache-batched-"));
+    process.env.COLORLESS_CACHE_DIR = join(dir, "cache");
+    try {
+      const a = join(dir, "a.ts");
+      const b = join(dir, "b.ts");
+      writeFileSync(a, "export const a = 1;");
+      writeFileSync(b, "export const b = 2;");
+      const identity = { version: "0.1.0" };
+      const sources = { [a]: "export const a = 1;", [b]: "export const b = 2;" };
+      const server = new EmitCache(dir, identity, { writes: "batched" });
+      server.put(sources, a, { code: "A", map: undefined });
+      server.put(sources, b, { code: "B", map: undefined });
+      expect(server.get(b)).toEqual({ code: "B" });
+      expect(new EmitCache(dir, identity).get(a)).toBeUndefined();
+      server.flush();
+      const reader = new EmitCache(dir, identity);
+      expect([reader.get(a), reader.get(b)]).toEqual([{ code: "A" }, { code: "B" }]);
+      expect(Object.keys(reader.sourceHashes()!).sort()).toEqual([a, b]);
+      // An edit: the program is not the cached one any more.
+      writeFileSync(a, "export const a = 2;");
+      expect(new EmitCache(dir, identity).sourceHashes()).toBeUndefined();
+    } finally {
+      delete process.env.COLORLESS_CACHE_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the build fingerprint in the cache identity", () => {
   test("two builds of the same size and times are told apart by content; an identical copy is the same build", () => {
     const dir = mkdtempSync(join(tmpdir(), "colorless-fingerprint-"));
