@@ -4,13 +4,13 @@
  * TypeScript's emit alone and the colorless build, and write
  * bench/results/conformance.{json,md}.
  *
- *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--vendor] [--out <dir>]
+ *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--paths <file>] [--vendor] [--out <dir>]
  *
  * `--vendor` also rewrites the fixed sample in fixtures/test262/ (chosen
  * deterministically from the oracle-passing tests).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { DIRECTORIES, harnessFiles } from "../test/conformance/test262-select.js";
@@ -37,6 +37,8 @@ const test262 = arg("--test262") ?? process.env.TEST262_DIR ?? "/work/.mirror/tc
 const gitDir = existsSync(join(test262, ".git")) ? join(test262, ".git") : test262;
 const limit = arg("--limit") !== undefined ? Number(arg("--limit")) : undefined;
 const filter = arg("--filter");
+/** A file listing test paths, one per line (e.g. the failures of the last full run), to run only those. */
+const pathsFile = arg("--paths");
 const vendor = args.includes("--vendor");
 const SAMPLE_SIZE = 340;
 /** Tests compiled and run between two report rewrites. */
@@ -65,6 +67,10 @@ function gitSource(): Test262Source {
   }
   let tests = entries.filter((e) => e.path.startsWith("test/")).map((e) => ({ path: e.path, text: texts.get(e.path)! }));
   if (filter !== undefined) tests = tests.filter((t) => t.path.includes(filter));
+  if (pathsFile !== undefined) {
+    const wanted = new Set(readFileSync(pathsFile, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== ""));
+    tests = tests.filter((t) => wanted.has(t.path));
+  }
   if (limit !== undefined) tests = tests.filter((_, i) => i % Math.max(1, Math.floor(tests.length / limit)) === 0).slice(0, limit);
   return {
     commit,
