@@ -206,3 +206,28 @@ export function propertyKey(k: unknown): PropertyKey {
 export function lastKey(): PropertyKey {
   return lastConverted;
 }
+
+/**
+ * `super[key] = value` in a twin that reads `super` through its object
+ * literal (a generator function has no home object): [[Set]] on the home's
+ * prototype with `this` as the receiver, a TypeError when it fails (strict
+ * code), the assigned value as the expression's value.
+ */
+export function superSet(proto: object, key: PropertyKey, value: unknown, thisArg: unknown): unknown {
+  if (!Reflect.set(proto, key, value, thisArg)) throw new TypeError(`Cannot assign to read only property '${String(key)}' of object`);
+  return value;
+}
+
+/** `super[key]++` / `--super[key]` in such a twin: read, ToNumeric, write back; the old value (postfix) or the new one. */
+export function superUpdate(proto: object, key: PropertyKey, thisArg: unknown, delta: 1 | -1, prefix: boolean): unknown {
+  const old = Reflect.get(proto, key, thisArg) as unknown;
+  const n = typeof old === "bigint" ? old : Number(old);
+  const next = typeof n === "bigint" ? n + BigInt(delta) : n + delta;
+  superSet(proto, key, next, thisArg);
+  return prefix ? next : n;
+}
+
+/** `delete super[key]`: always a ReferenceError (the key evaluated, not converted). */
+export function superDelete(_key?: unknown): never {
+  throw new ReferenceError("Unsupported reference to 'super'");
+}

@@ -40,7 +40,8 @@ export abstract class FunctionLowering extends ClassLowering {
     }
     this.usesRuntime = true;
     const name = info!.name;
-    const twinParams = this.inFrame({ mode: "plain", name, temps: [] }, () => this.visitParameters(node, name));
+    // Parameter defaults read `super` through the same home as the body (`m(x = super.y)`).
+    const twinParams = this.inFrame({ mode: "plain", name, temps: [], home: this.twinHome(node) }, () => this.visitParameters(node, name));
     const twinBody = this.twinBody(node, colour === "suspending" ? "suspending" : "twin", name);
     const entryNewTarget = ts.isFunctionDeclaration(node) && this.newTargetOf(node, "twin").newTarget !== undefined;
     const plain = colour === "polymorphic" ? (this.inFrame({ mode: "plain", name, temps: [] }, () => ts.visitEachChild(node, this.visit, this.tctx)) as FunctionNode) : undefined;
@@ -127,11 +128,16 @@ export abstract class FunctionLowering extends ClassLowering {
     return this.yieldOf(this.runtime("userYield", [value]));
   }
 
+  /** The binding a twin reads `super` through: its object literal's home, or (an arrow) its surroundings'. */
+  protected twinHome(node: FunctionNode): ts.Identifier | undefined {
+    const ts = this.ts;
+    return ts.isArrowFunction(node) ? this.frame.home : ts.isMethodDeclaration(node) && ts.isObjectLiteralExpression(node.parent) ? this.homes.get(node.parent) : undefined;
+  }
+
   protected twinBody(node: FunctionNode, mode: "suspending" | "twin", name: string): ts.Block {
     const ts = this.ts;
     const { newTarget, prologue } = this.newTargetOf(node, "twin");
-    const home = ts.isArrowFunction(node) ? this.frame.home : ts.isMethodDeclaration(node) && ts.isObjectLiteralExpression(node.parent) ? this.homes.get(node.parent) : undefined;
-    const frame: Frame = { mode, name, temps: [], newTarget, home };
+    const frame: Frame = { mode, name, temps: [], newTarget, home: this.twinHome(node) };
     return this.inFrame(frame, () => {
       const body = node.body!;
       let statements: ts.Statement[];
@@ -252,12 +258,30 @@ export abstract class FunctionLowering extends ClassLowering {
       if (suspends) return this.yieldOf(f.createComma(this.siteStore(node), this.runtime("call", [fn, f.createThis(), args])));
       return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Reflect"), "apply"), undefined, [fn, f.createThis(), args]);
     }
-    if (home !== undefined && isSuperMember(node)) {
-      const parent = node.parent;
-      // Assignment targets (`super.x = v`, `super.x++`, `delete super.x`) keep their spelling: a known gap.
-      const target = (ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment) ||
-        ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent) || ts.isDeleteExpression(parent);
-      if (!target) return read(node);
+    if (home !== undefined) {
+      const proto = () => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [home]);
+      // `super.x = v`: the base (the home's prototype now) and the key before `v`, then [[Set]] with `this` as receiver.
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && isSuperMember(skipOuter(ts, node.left))) {
+        const target = skipOuter(ts, node.left) as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+        return this.runtime("superSet", [proto(), keyOf(target), this.visitExpr(node.right), f.createThis()]);
+      }
+      // `super.x++`, `--super[k]`: read, ToNumeric, write back, the old or new value.
+      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && isSuperMember(skipOuter(ts, node.operand)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+        const target = skipOuter(ts, node.operand) as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+        return this.runtime("superUpdate", [proto(), keyOf(target), f.createThis(), f.createNumericLiteral(node.operator === ts.SyntaxKind.PlusPlusToken ? 1 : -1), ts.isPrefixUnaryExpression(node) ? f.createTrue() : f.createFalse()]);
+      }
+      // `delete super[k]`: `k` is evaluated (not converted to a key), then a ReferenceError, as always.
+      if (ts.isDeleteExpression(node) && isSuperMember(skipOuter(ts, node.expression))) {
+        const target = skipOuter(ts, node.expression) as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+        return this.runtime("superDelete", ts.isElementAccessExpression(target) ? [this.visitExpr(target.argumentExpression)] : []);
+      }
+      if (isSuperMember(node)) {
+        const parent = node.parent;
+        // Compound assignments (`super.x += v`) keep their spelling: a known gap (a SyntaxError in a twin, not a wrong answer).
+        const target = ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+        if (!target) return read(node);
+      }
     }
     return undefined;
   }
