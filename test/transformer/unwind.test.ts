@@ -22,10 +22,6 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/convention_keys": "computed name",
-  "hand/convention_overrides": "class expression",
-  "hand/convention_private_brand": "#private method",
-  "hand/convention_super": "optional call",
   "hand/top_level_statements": "top level of a module",
   "hand/top_level_await": "top level of a module",
   "hand/top_level_class_order": "top level of a module",
