@@ -84,6 +84,7 @@ import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
 import { isValueReference } from "../unwind/syntax.js";
 import { recordBody, recordEligible } from "../unwind/record.js";
+import { isAwaitedSite, lowerAwaited, type AwaitHost } from "../unwind/awaits.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -129,14 +130,41 @@ class UnwindFileLowering {
           t.fns.every((fn) => ts.isFunctionDeclaration(fn) && fn.getSourceFile() === sf && colours.emitted(fn) !== "plain" && !this.refusedFunction(fn));
       },
     };
+    const f = this.f;
+    this.awaitHost = {
+      ts, f,
+      suspends: (node) => colours.target(node) !== undefined && colours.siteColour(node) === "S",
+      hofOf: this.oracle.hofOf,
+      isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      uw: (name, args) => this.uwCall(name, args),
+      temp: () => {
+        const t = f.createUniqueName("t");
+        this.awaitCtx!.temps.push(t);
+        return t;
+      },
+      refuse: (n, what) => this.refuse(n, what),
+    };
   }
 
   run(): ts.SourceFile {
     const ts = this.ts;
     const f = this.f;
     const topLevel = this.lc.colours.suspendingTopLevel.get(this.sf);
-    if (topLevel !== undefined) this.refuse(topLevel.site, "suspending statements at the top level of a module");
-    const statements = this.visitStatementList(this.sf.statements);
+    let statements: ts.Statement[];
+    if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
+      // Suspending top-level statements await each suspending call (unwind/awaits.ts); nothing else moves.
+      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements));
+      statements = awaited.value;
+      this.moduleTemps = awaited.temps;
+    } else {
+      if (topLevel !== undefined) {
+        this.report(topLevel.site, CODES.COMMONJS_TOP_LEVEL,
+          `suspending call \`${topLevel.callee}\` at the top level of a CommonJS module: there is no top-level await to run it under. ` +
+            `Move it into a function run with \`run(main)\`, or emit ES modules ("module": "NodeNext" with "type": "module", or "ESNext").`);
+      }
+      statements = this.visitStatementList(this.sf.statements);
+    }
     if (!this.usesRuntime) return this.sf;
     const co = f.createIdentifier("__co");
     const importRuntime = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(co)), f.createStringLiteral("colorless/internal"));
@@ -147,7 +175,8 @@ class UnwindFileLowering {
     ], ts.NodeFlags.Const));
     let at = 0;
     while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...this.templates, ...statements.slice(at)];
+    const temps = this.moduleTemps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(this.moduleTemps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...temps, ...this.templates, ...statements.slice(at)];
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -159,6 +188,10 @@ class UnwindFileLowering {
       const renamed = this.renamed(node);
       if (renamed !== undefined) return renamed;
     }
+    if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
+      const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
+      if (awaited !== undefined) return awaited;
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -169,6 +202,8 @@ class UnwindFileLowering {
     if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
       const reason = this.lc.colours.suspendingInitializers.get(node);
       if (reason !== undefined) this.report(reason.site, CODES.SUSPENDING_INITIALIZER, `a field initialiser or static block calls \`${reason.callee}\`, which suspends; field initialisers cannot suspend.`);
+      // An initialiser is a function of its own: no `await` there, even in a class at an awaiting top level.
+      return this.notAwaiting(() => ts.visitEachChild(node, this.visit, this.tctx));
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   };
@@ -328,6 +363,87 @@ class UnwindFileLowering {
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
+    const info = this.lc.colours.info(node);
+    if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
+    // A function's body is its own: an enclosing async function's or module's awaiting stops here.
+    return this.notAwaiting(() => this.lowerFunction(node));
+  }
+
+  // ── awaiting code: async functions and ES module top levels (unwind/awaits.ts) ──
+
+  private awaitCtx: { where: string; temps: ts.Identifier[] } | undefined;
+  private moduleTemps: ts.Identifier[] = [];
+  private readonly awaitHost: AwaitHost;
+
+  private awaiting<T>(where: string, body: () => T): { value: T; temps: ts.Identifier[] } {
+    const saved = this.awaitCtx;
+    const ctx = { where, temps: [] as ts.Identifier[] };
+    this.awaitCtx = ctx;
+    try {
+      return { value: body(), temps: ctx.temps };
+    } finally {
+      this.awaitCtx = saved;
+    }
+  }
+
+  private notAwaiting<T>(body: () => T): T {
+    const saved = this.awaitCtx;
+    this.awaitCtx = undefined;
+    try {
+      return body();
+    } finally {
+      this.awaitCtx = saved;
+    }
+  }
+
+  /**
+   * An `async` function that calls suspending code stays an async function
+   * (it is not compiled: its callers see a Promise, as written); each
+   * suspending call in its body is awaited as a child fiber. Its parameter
+   * defaults cannot `await`: a suspending one runs in blocking mode, with
+   * the generator backend's warning.
+   *
+   *     [source]  async function f(o) { return g(o.m()); }
+   *     [emitted] async function f(o) { let t_1; return (await __uw.awaitCall(g, void 0, [(await __uw.awaitCall((t_1 = o).m, t_1, []))])); }
+   */
+  private visitAsync(node: FunctionNode): ts.Node {
+    const ts = this.ts;
+    const f = this.f;
+    const name = this.lc.colours.info(node)?.name ?? "<anonymous>";
+    for (const p of node.parameters) {
+      const site = this.findAwaitedSite(p);
+      if (site !== undefined) {
+        this.report(site, CODES.SUSPENDING_PARAMETER_DEFAULT,
+          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
+      }
+    }
+    const params = this.notAwaiting(() => ts.visitNodes(node.parameters, this.visit, ts.isParameter));
+    const awaited = this.awaiting("an async function", () => ts.visitNode(node.body!, this.visit) as ts.ConciseBody);
+    let body = awaited.value;
+    if (awaited.temps.length > 0) {
+      const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(awaited.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let));
+      if (ts.isBlock(body)) {
+        // After the directive prologue ("use strict" must stay first).
+        let at = 0;
+        while (at < body.statements.length && ts.isExpressionStatement(body.statements[at]!) && ts.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
+        body = f.updateBlock(body, [...body.statements.slice(0, at), decl, ...body.statements.slice(at)]);
+      } else body = f.createBlock([decl, f.createReturnStatement(body as ts.Expression)], true);
+    }
+    if (ts.isFunctionDeclaration(node)) return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
+    if (ts.isFunctionExpression(node)) return f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
+    if (ts.isArrowFunction(node)) return f.updateArrowFunction(node, node.modifiers, node.typeParameters, params, node.type, node.equalsGreaterThanToken, body);
+    if (ts.isMethodDeclaration(node)) return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, params, node.type, body as ts.Block);
+    return ts.visitEachChild(node, this.visit, this.tctx);
+  }
+
+  /** A suspending site in `n` outside nested functions. */
+  private findAwaitedSite(n: ts.Node): ts.Node | undefined {
+    if (isAwaitedSite(this.awaitHost, n)) return n;
+    if (isFunctionNode(this.ts, n)) return undefined;
+    return this.ts.forEachChild(n, (c) => this.findAwaitedSite(c));
+  }
+
+  private lowerFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     const colours = this.lc.colours;
     const info = colours.info(node);

@@ -1,0 +1,51 @@
+/**
+ * Where the unwind backend meets Promise-land: an `async` function, or an ES
+ * module's top level, that calls suspending code awaits each suspending call
+ * as a child fiber (DESIGN §4's documented adaptation, as the generator
+ * backend does), so the async function itself stays an ordinary async
+ * function and its `await`s stay native.
+ *
+ *     [source]  async function f(o) { return g(await h(), o.m(1)); }
+ *     [emitted] async function f(o) { let t; return (await __uw.awaitCall(g, void 0, [await h(), (await __uw.awaitCall((t = o).m, t, [1]))])); }
+ *
+ * The callee and its arguments are evaluated in the async function, exactly
+ * where and in the order the call evaluates them; only the call itself runs
+ * in the child fiber (a fiber of the caller's scope when there is one, else
+ * a run of its own: runtime/bridge.ts `spawnPromise`).
+ */
+import { spawnPromise } from "../bridge.js";
+import { call, hof } from "./driver.js";
+import { S, compiled } from "./state.js";
+
+/**
+ * The child fiber's body: a frame the generator convention calls as an
+ * unwind-compiled function (`call` in calls.ts sets the entry token and
+ * adopts an unwind started below), which makes the one call it stands for.
+ */
+function leafCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
+  // The token was set for this frame; the callee gets its own from `call`, only if it is compiled.
+  S.k = 0;
+  return call(fn, thisArg, args);
+}
+
+function leafHof(twin: string, receiver: unknown, args: readonly unknown[]): unknown {
+  S.k = 0;
+  return hof(twin, receiver, args);
+}
+
+compiled.add(leafCall);
+compiled.add(leafHof);
+
+/**
+ * `await __uw.awaitCall(fn, thisArg, [args])`: call `fn` (already read, with
+ * its arguments already evaluated) in a child fiber and return a Promise of
+ * its outcome.
+ */
+export function awaitCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<unknown> {
+  return spawnPromise(leafCall, undefined, [fn, thisArg, args]);
+}
+
+/** `await __uw.awaitHof("map", xs, [cb])`: a built-in higher-order method with a suspending callback, in a child fiber. */
+export function awaitHof(twin: string, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
+  return spawnPromise(leafHof, undefined, [twin, receiver, args]);
+}

@@ -1,0 +1,104 @@
+/**
+ * Awaited calls: how the unwind backend lowers a suspending call where the
+ * code around it is Promise-land, not a compiled frame — the body of an
+ * `async` function, and the top level of an ES module (DESIGN §4's
+ * documented adaptation; runtime/unwind/awaits.ts is the other half).
+ *
+ * Nothing around the call moves: the async function stays an async function
+ * and the module's declarations stay where they are, so `let`/`const` keep
+ * their temporal dead zone, a `const` stays read-only, a class is evaluated
+ * where it stands, and a source `await` stays a native one. Only the
+ * suspending call itself becomes an `await` of a child fiber making it:
+ *
+ *     [source]  f(a, g(b))            o.m(x)                        super.m(x)
+ *     [emitted] (await __uw.awaitCall(f, void 0, [a, (await __uw.awaitCall(g, void 0, [b]))]))
+ *                                     (await __uw.awaitCall((t = o).m, t, [x]))   (await __uw.awaitCall(super.m, this, [x]))
+ *
+ * The callee is read and the arguments evaluated exactly as the call would
+ * (callee, then arguments, in order); `this` is the receiver the call would
+ * use; `super`, `this`, `arguments` and `new.target` are the async
+ * function's own, since nothing leaves its body. Built-in higher-order
+ * methods with a suspending callback (`xs.map(cb)`) become
+ * `__uw.awaitHof("map", xs, [cb])`, `fn.call(t, a)` / `fn.apply(t, as)` call
+ * `fn` itself (so a compiled `fn` joins the child fiber's unwind).
+ *
+ * Only calls colour inference proved suspending ("S") are awaited, as the
+ * generator backend does: a maybe-suspending call stays a plain call, which
+ * runs in blocking mode if it does suspend. Refused (CL1011): a suspending
+ * call inside an optional chain or a tagged template, and a `for…of` over a
+ * suspending iterator, in such code.
+ */
+import type ts from "typescript";
+import { isIterationSite, skipOuter } from "../colour.js";
+import type { TS } from "../typescript.js";
+
+/** What the lowering needs from the file's lowering (backends/unwind.ts). */
+export interface AwaitHost {
+  ts: TS;
+  f: ts.NodeFactory;
+  /** Colour inference: is this call (or iteration, or tagged template) proved suspending? */
+  suspends(node: ts.Node): boolean;
+  hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
+  isFunctionTyped(e: ts.Expression): boolean;
+  visitExpr(e: ts.Expression): ts.Expression;
+  uw(name: string, args: ts.Expression[]): ts.Expression;
+  /** A fresh temporary of the awaiting function (or module), declared by the caller. */
+  temp(): ts.Identifier;
+  refuse(node: ts.Node, what: string): void;
+}
+
+/** Is `node` a suspending site that Promise-land code must await? */
+export function isAwaitedSite(h: AwaitHost, node: ts.Node): boolean {
+  const ts = h.ts;
+  return (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) || isIterationSite(ts, node)) && h.suspends(node);
+}
+
+/**
+ * The awaited form of a suspending site, or undefined (refused: the caller
+ * then visits the node as it is, and the CL1011 stops the build).
+ */
+export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Expression | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  if (!ts.isCallExpression(node)) {
+    h.refuse(node, ts.isTaggedTemplateExpression(node) ? `a suspending tagged template in ${where}` : `a for…of over a suspending iterator in ${where}`);
+    return undefined;
+  }
+  const callee = skipOuter(ts, node.expression);
+  if (ts.isOptionalChain(node) || node.questionDotToken !== undefined) {
+    h.refuse(node, `a suspending optional call in ${where}`);
+    return undefined;
+  }
+  const spread = node.arguments.some((a) => ts.isSpreadElement(a));
+  const args = node.arguments.map((a) => (ts.isSpreadElement(a) ? f.createSpreadElement(h.visitExpr(a.expression)) : h.visitExpr(a)));
+  const awaited = (name: string, callArgs: ts.Expression[]) => f.createParenthesizedExpression(f.createAwaitExpression(h.uw(name, callArgs)));
+  const list = (xs: ts.Expression[]) => f.createArrayLiteralExpression(xs);
+  const hof = h.hofOf(node);
+  if (hof !== undefined && !spread) {
+    if (hof.receiver === "arrayFrom") return awaited("awaitHof", [f.createStringLiteral("from"), f.createVoidZero(), list(args)]);
+    if (!ts.isPropertyAccessExpression(callee)) {
+      h.refuse(node, `this higher-order call in ${where}`);
+      return undefined;
+    }
+    const twin = hof.receiver === "collection" ? "forEachEntry" : hof.method;
+    return awaited("awaitHof", [f.createStringLiteral(twin), h.visitExpr(callee.expression), list(args)]);
+  }
+  if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+    if (callee.expression.kind === ts.SyntaxKind.SuperKeyword) {
+      // `super.m(x)` calls m with the current `this`; `super` cannot be stored, so it is read in place.
+      const fn = ts.isPropertyAccessExpression(callee) ? callee : f.updateElementAccessExpression(callee, callee.expression, h.visitExpr(callee.argumentExpression));
+      return awaited("awaitCall", [fn, f.createThis(), list(args)]);
+    }
+    if (ts.isPropertyAccessExpression(callee) && !spread && h.isFunctionTyped(callee.expression)) {
+      // `fn.call(t, a)` / `fn.apply(t, as)`: call fn itself, as a compiled frame's site does (linearise.ts).
+      if (callee.name.text === "call" && args.length > 0) return awaited("awaitCall", [h.visitExpr(callee.expression), args[0]!, list(args.slice(1))]);
+      if (callee.name.text === "apply" && args.length === 2) return awaited("awaitCall", [h.visitExpr(callee.expression), args[0]!, h.uw("argList", [args[1]!])]);
+    }
+    // The receiver once, the method read from it before the arguments, `this` = the receiver.
+    const t = h.temp();
+    const receiver = f.createParenthesizedExpression(f.createAssignment(t, h.visitExpr(callee.expression)));
+    const fn = ts.isPropertyAccessExpression(callee) ? f.createPropertyAccessExpression(receiver, callee.name) : f.createElementAccessExpression(receiver, h.visitExpr(callee.argumentExpression));
+    return awaited("awaitCall", [fn, t, list(args)]);
+  }
+  return awaited("awaitCall", [h.visitExpr(callee), f.createVoidZero(), list(args)]);
+}
