@@ -1,0 +1,193 @@
+/**
+ * The unwind backend where suspending code meets Promise-land
+ * (transformer/unwind/awaits.ts, runtime/unwind/awaits.ts): `async`
+ * functions and ES module top levels that call suspending code await each
+ * suspending call as a child fiber. Each program prints the values and the
+ * order of events it saw; untransformed, as fibers and in blocking mode they
+ * must print the same (and what is pinned here), and the compiled code must
+ * really await (`__uw.awaitCall`). A construct still refused is CL1011 with
+ * its position.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { transform } from "../../transformer/index.js";
+import { compilerOptions, makeWorkDir, plainJs, repoRoot, runBuild, writeBuild, type Program, type RunResult } from "./corpus-harness.js";
+
+const FOCUSED: Record<string, string> = {
+  // super/this/arguments in async methods and async arrows, evaluation order, call/apply, built-in callbacks, spread,
+  // try/catch/finally, loops and tests, an async arrow and an async generator.
+  async_calls: `
+import { sleep, yieldNow } from "colorless";
+const log: string[] = [];
+function s<T>(v: T): T { yieldNow(); return v; }
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+function boom(msg: string): never { sleep(0); throw new Error(msg); }
+class Base {
+  name = "base";
+  greet(x: string): string { sleep(0); return \`\${this.name}:\${x}\`; }
+}
+class Derived extends Base {
+  name = "derived";
+  // \`super\`, \`this\` and \`arguments\` are the async method's own, also in an async arrow inside it.
+  async run(...rest: number[]): Promise<string> {
+    const out: string[] = [];
+    out.push(super.greet(s("a")));
+    const viaArrow = async (): Promise<string> => super.greet(String(arguments.length) + s("b"));
+    out.push(await viaArrow());
+    out.push(this.greet(ev("arg", "c")));
+    return out.join(" ") + " rest " + rest.length;
+  }
+}
+const proto = { hi(): string { sleep(0); return "proto hi"; } };
+const home = { async hi2(): Promise<string> { return super.hi() + "!"; } };
+Object.setPrototypeOf(home, proto);
+// Evaluation order: callee, then the arguments left to right (a nested suspending call in its turn); \`this\` is the receiver.
+async function order(): Promise<string> {
+  const f = (a: string, b: string): string => { sleep(0); return a + b; };
+  const o = { k: "K", m(this: { k: string }, x: string): string { sleep(0); return this.k + x; } };
+  const r1 = f(ev("f1", "x"), f(ev("f2", "y"), ev("f3", "z")));
+  const r2 = o.m(ev("m", "!"));
+  const r3 = f.call(undefined, "c", s("all"));
+  const r4 = f.apply(undefined, ["a", s("pply")]);
+  const r5 = [1, 2, 3].map((n) => s(n * 2)).join(",");
+  const r6 = f(...(["s", s("pread")] as [string, string]));
+  return [r1, r2, r3, r4, r5, r6].join(" ");
+}
+// A catch sees the callee's real error, finally runs once, loops and tests resume where they were.
+async function control(): Promise<string> {
+  const out: string[] = [];
+  for (let i = 0; i < 3; i++) out.push(String(s(i)));
+  try {
+    boom("bad");
+    out.push("not reached");
+  } catch (e) {
+    out.push("caught " + (e as Error).message);
+  } finally {
+    out.push("finally " + s("f"));
+  }
+  let n = 0;
+  while (s(n) < 2) n++;
+  out.push("n" + n + (await Promise.resolve(" awaited")));
+  return out.join(" ");
+}
+const asyncArrow = async (x: number): Promise<number> => s(x) + 1;
+async function* pairs(): AsyncGenerator<number> {
+  for (let i = 0; i < 2; i++) yield s(i * 10);
+}
+const results = [await new Derived().run(1, 2), await order(), await control(), String(await asyncArrow(41)), await home.hi2()];
+for await (const p of pairs()) results.push("pair " + p);
+export function main(): void {
+  console.log(results.join(" | "), "|", log.join(","));
+}
+`,
+  // TDZ, const, a class evaluated where it stands (its computed key suspends), evaluation order, labels and switch,
+  // try/finally with a native top-level await, an exported binding.
+  top_level: `
+import { sleep, yieldNow } from "colorless";
+function s<T>(v: T): T { yieldNow(); return v; }
+const log: string[] = [];
+function ev<T>(tag: string, v: T): T { log.push(tag); sleep(0); return v; }
+function readLater(): string { return String(later); }
+// Declarations stay where they are: the TDZ of \`let\`, a read-only \`const\`, a class evaluated in place.
+try {
+  log.push(readLater());
+} catch (e) {
+  log.push("tdz " + (e as Error).constructor.name);
+}
+let later = s(1);
+log.push("later " + readLater());
+const fixed = s(2);
+try {
+  // @ts-expect-error: assigning a const is the point
+  fixed = 3;
+} catch (e) {
+  log.push("const " + (e as Error).constructor.name);
+}
+let key = ev("key", "k1");
+class K {
+  [s(key)](): string { return "method " + key; }
+  static tag = "tag " + key;
+}
+key = "k2";
+log.push(Object.getOwnPropertyNames(K.prototype).join(",") + " " + K.tag + " " + new K().k1());
+log.push("sum " + (ev("a", 1) + ev("b", 2) * ev("c", 3)));
+outer: for (const i of [1, 2, 3]) {
+  switch (s(i)) {
+    case 2:
+      continue outer;
+    case 3:
+      break outer;
+  }
+  log.push("loop " + i);
+}
+try {
+  log.push("try " + s("t"));
+} finally {
+  log.push("finally " + s("f") + (await Promise.resolve(" awaited")));
+}
+export const exported = s(fixed * 10);
+export function main(): void {
+  console.log(log.join(","), exported);
+}
+`,
+};
+
+const EXPECTED: Record<string, string> = {
+  async_calls: "derived:a derived:2b derived:c rest 2 | xyz K! call apply 2,4,6 spread | 0 1 2 caught bad finally f n2 awaited | 42 | proto hi! | pair 0 | pair 10 | arg,f1,f2,f3,m",
+  top_level: "tdz ReferenceError,later 1,const TypeError,key,constructor,k1 tag k1 method k2,a,b,c,sum 7,loop 1,try t,finally f awaited 20",
+};
+
+const REFUSED_SOURCE = `
+import { sleep } from "colorless";
+function tag(strings: TemplateStringsArray, ...v: unknown[]): string { sleep(0); return strings.join("") + v.join(""); }
+export async function f(): Promise<string> {
+  return tag\`x\${1}\`;
+}
+`;
+
+function programs(): Program[] {
+  return Object.entries(FOCUSED).map(([n, source]) => ({ name: `unwind/${n}`, fileName: join(repoRoot, "fixtures/unwind", `${n}.ts`), source }));
+}
+
+describe("unwind backend: async functions and module top levels await suspending calls", () => {
+  let dir: string;
+  let plain: RunResult;
+  let fiber: RunResult;
+  let blocking: RunResult;
+  let diagnostics: string[];
+  let code: Map<string, string>;
+  const list = programs();
+
+  beforeAll(async () => {
+    dir = makeWorkDir();
+    writeBuild(dir, "plain", list, plainJs);
+    const out = transform({ files: Object.fromEntries(list.map((p) => [p.fileName, p.source])), compilerOptions, options: { backend: "unwind", sourceMap: false } });
+    diagnostics = out.diagnostics.map((d) => `${d.file}:${d.line} CL${d.code} ${d.message}`);
+    code = new Map(list.map((p) => [p.name, out.files[p.fileName]!.code]));
+    writeBuild(dir, "compiled", list, (p) => code.get(p.name)!);
+    const names = list.map((p) => p.name);
+    [plain, fiber, blocking] = await Promise.all([runBuild(dir, "plain", "direct", names), runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", names)]);
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("compiles them without diagnostics, awaiting the suspending calls", () => {
+    expect(diagnostics).toEqual([]);
+    expect(code.get("unwind/async_calls")).toMatch(/async run\(\.\.\.rest\) \{[^]*await __uw_\d+\.awaitCall\(super\.greet, this,/);
+    expect(code.get("unwind/async_calls")).toContain(".awaitHof(\"map\"");
+    expect(code.get("unwind/top_level")).toMatch(/let later = \(await __uw_\d+\.awaitCall\(s, void 0, \[1\]\)\);/);
+  });
+
+  it.each(Object.keys(FOCUSED))("%s: values and event order as untransformed, as fibers and in blocking mode", (n) => {
+    expect(plain.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
+    expect(fiber.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
+    expect(blocking.outputs.get(`unwind/${n}`)).toBe(EXPECTED[n]);
+  });
+
+  it("refuses a suspending tagged template in an async function with CL1011 at its position", () => {
+    const fileName = join(repoRoot, "fixtures/unwind", "refused_async_tag.ts");
+    const out = transform({ files: { [fileName]: REFUSED_SOURCE }, compilerOptions, options: { backend: "unwind", sourceMap: false } });
+    const errors = out.diagnostics.filter((d) => d.category === "error").map((d) => `${d.line}:${d.column} CL${d.code} ${d.message.split(";")[0]}`);
+    expect(errors).toEqual(["5:10 CL1011 the unwind backend does not support a suspending tagged template in an async function yet"]);
+  });
+});
