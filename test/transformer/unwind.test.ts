@@ -29,7 +29,6 @@ const REFUSED: Record<string, string> = {
   "hand/spread_destructure_suspending": "suspending generator",
   "hand/builtin_callbacks_suspending": "suspending generator",
   "hand/generator_property_overridden": "",
-  "hand/super_object_literal": "`super` or `arguments`",
   "hand/generator_default_param_property": "suspending iterator",
   "hand/iterator_close": "suspending iterator",
 };

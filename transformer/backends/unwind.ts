@@ -88,6 +88,8 @@ import { isAwaitedSite, lowerAwaited, type AwaitHost } from "../unwind/awaits.js
 
 export const unwindBackend: Backend = {
   name: "unwind",
+  // Its continuations are arrows nested in the compiled arrow: `super` and `arguments` keep their meaning.
+  arrowsKeepSurroundings: true,
   transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
     return (tctx) => (sf) => new UnwindFileLowering(lc, tctx, sf).run();
   },

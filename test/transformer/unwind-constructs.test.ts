@@ -1,9 +1,13 @@
 /**
- * The unwind backend where suspending code meets Promise-land
- * (transformer/unwind/awaits.ts, runtime/unwind/awaits.ts): `async`
- * functions and ES module top levels that call suspending code await each
- * suspending call as a child fiber. Each program prints the values and the
- * order of events it saw; untransformed, as fibers and in blocking mode they
+ * Constructs the unwind backend compiles since its second round (issue 12):
+ *
+ * - where suspending code meets Promise-land (transformer/unwind/awaits.ts,
+ *   runtime/unwind/awaits.ts): `async` functions and ES module top levels
+ *   that call suspending code await each suspending call as a child fiber;
+ * - suspending arrows using their surroundings' `super` and `arguments`
+ *   (compiled arrows stay arrows, so both keep their meaning).
+ *
+ * Each program prints the values and the order of events it saw; untransformed, as fibers and in blocking mode they
  * must print the same (and what is pinned here), and the compiled code must
  * really await (`__uw.awaitCall`). A construct still refused is CL1011 with
  * its position.
@@ -83,6 +87,44 @@ export function main(): void {
 `,
   // TDZ, const, a class evaluated where it stands (its computed key suspends), evaluation order, labels and switch,
   // try/finally with a native top-level await, an exported binding.
+  // Arrows using the enclosing method's `super`, `this` and `arguments` that suspend: nested, as callbacks, in loops.
+  arrows: `
+import { sleep, yieldNow, go } from "colorless";
+function s<T>(v: T): T { yieldNow(); return v; }
+const log: string[] = [];
+class Base {
+  tag = "base";
+  who(x: string): string { sleep(0); log.push("who " + x); return \`\${this.tag}.who(\${x})\`; }
+}
+class Derived extends Base {
+  tag = "derived";
+  who(x: string): string { return "overridden " + x; }
+  // Arrows reading the method's \`super\`, \`this\` and \`arguments\` across suspensions, nested, and passed around.
+  twice(a: string, b: string): string {
+    const first = (): string => super.who(s(arguments[0] as string));
+    const both = (): string => {
+      const inner = (): string => super.who(arguments.length + s(b));
+      return first() + " + " + inner() + " " + this.tag;
+    };
+    const mapped = [a, b].map((x) => super.who(s(x) + arguments.length)).join(",");
+    return both() + " | " + mapped;
+  }
+}
+function counted(...xs: number[]): string {
+  const sum = (): number => {
+    let t = 0;
+    for (let i = 0; i < arguments.length; i++) t += s(arguments[i] as number);
+    return t;
+  };
+  const late = (): number => { sleep(0); return arguments.length; };
+  return sum() + " of " + late();
+}
+export function main(): void {
+  go(() => log.push("other fiber"));
+  const r = new Derived().twice("a", "b");
+  console.log(r, counted(1, 2, 3), log.join(","));
+}
+`,
   top_level: `
 import { sleep, yieldNow } from "colorless";
 function s<T>(v: T): T { yieldNow(); return v; }
@@ -134,6 +176,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  arrows: "derived.who(a) + derived.who(2b) derived | derived.who(a2),derived.who(b2) 6 of 3 other fiber,who a2,who b2,who a,who 2b",
   async_calls: "derived:a derived:2b derived:c rest 2 | xyz K! call apply 2,4,6 spread | 0 1 2 caught bad finally f n2 awaited | 42 | proto hi! | pair 0 | pair 10 | arg,f1,f2,f3,m",
   top_level: "tdz ReferenceError,later 1,const TypeError,key,constructor,k1 tag k1 method k2,a,b,c,sum 7,loop 1,try t,finally f awaited 20",
 };
@@ -150,7 +193,7 @@ function programs(): Program[] {
   return Object.entries(FOCUSED).map(([n, source]) => ({ name: `unwind/${n}`, fileName: join(repoRoot, "fixtures/unwind", `${n}.ts`), source }));
 }
 
-describe("unwind backend: async functions and module top levels await suspending calls", () => {
+describe("unwind backend: async functions, module top levels, arrows using super and arguments", () => {
   let dir: string;
   let plain: RunResult;
   let fiber: RunResult;
@@ -175,6 +218,8 @@ describe("unwind backend: async functions and module top levels await suspending
     expect(diagnostics).toEqual([]);
     expect(code.get("unwind/async_calls")).toMatch(/async run\(\.\.\.rest\) \{[^]*await __uw_\d+\.awaitCall\(super\.greet, this,/);
     expect(code.get("unwind/async_calls")).toContain(".awaitHof(\"map\"");
+    // Compiled as suspending arrows (registered), not left to run in blocking mode.
+    expect(code.get("unwind/arrows")).toMatch(/first = __uw_\d+\.fn\(\(\) => \{/);
     expect(code.get("unwind/top_level")).toMatch(/let later = \(await __uw_\d+\.awaitCall\(s, void 0, \[1\]\)\);/);
   });
 
