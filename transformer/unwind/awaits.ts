@@ -24,9 +24,12 @@
  *
  * Only calls colour inference proved suspending ("S") are awaited, as the
  * generator backend does: a maybe-suspending call stays a plain call, which
- * runs in blocking mode if it does suspend. Refused (CL1011): a suspending
- * call inside an optional chain or a tagged template, and a `for…of` over a
- * suspending iterator, in such code.
+ * runs in blocking mode if it does suspend. Optional calls whose `?.` is
+ * their own (`f?.(x)`, `o?.m(x)`, `o.m?.(x)`, `o?.m?.(x)`) test first and
+ * await only when nothing short-circuits. Refused (CL1011): a suspending call
+ * that an optional chain continues past or that sits behind a `?.` further
+ * in (`o?.m(x).y`, `a?.b.m(x)`), a suspending tagged template, and a
+ * `for…of` over a suspending iterator, in such code.
  */
 import type ts from "typescript";
 import { isIterationSite, skipOuter } from "../colour.js";
@@ -65,13 +68,10 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
     return undefined;
   }
   const callee = skipOuter(ts, node.expression);
-  if (ts.isOptionalChain(node) || node.questionDotToken !== undefined) {
-    h.refuse(node, `a suspending optional call in ${where}`);
-    return undefined;
-  }
   const spread = node.arguments.some((a) => ts.isSpreadElement(a));
   const args = node.arguments.map((a) => (ts.isSpreadElement(a) ? f.createSpreadElement(h.visitExpr(a.expression)) : h.visitExpr(a)));
   const awaited = (name: string, callArgs: ts.Expression[]) => f.createParenthesizedExpression(f.createAwaitExpression(h.uw(name, callArgs)));
+  if (ts.isOptionalChain(node)) return optionalCall(h, node, callee, args, where, awaited);
   const list = (xs: ts.Expression[]) => f.createArrayLiteralExpression(xs);
   const hof = h.hofOf(node);
   if (hof !== undefined && !spread) {
@@ -101,4 +101,56 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
     return awaited("awaitCall", [fn, t, list(args)]);
   }
   return awaited("awaitCall", [h.visitExpr(callee), f.createVoidZero(), list(args)]);
+}
+
+/**
+ * `f?.(x)` / `o?.m(x)` / `o.m?.(x)` / `o?.m?.(x)` whose own `?.` is the only
+ * one and that ends the chain: each tested link is read once into a
+ * temporary, then the call is awaited only if none is nullish.
+ *
+ *     [source]  o?.m?.(x)
+ *     [emitted] ((t = o) == null || (fn = t.m) == null ? void 0 : (await __uw.awaitCall(fn, t, [x])))
+ */
+function optionalCall(
+  h: AwaitHost, node: ts.CallExpression, callee: ts.Expression, args: ts.Expression[], where: string,
+  awaited: (name: string, callArgs: ts.Expression[]) => ts.Expression,
+): ts.Expression | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  const member = ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee) ? callee : undefined;
+  const own = node.questionDotToken !== undefined || member?.questionDotToken !== undefined;
+  const inner = member !== undefined ? member.expression : callee;
+  const continued = ts.isOptionalChain(node.parent) && (node.parent as ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression).expression === node;
+  if (!own || continued || ts.isOptionalChain(skipOuter(ts, inner)) || h.hofOf(node) !== undefined) {
+    h.refuse(node, `a suspending call inside a longer optional chain in ${where}`);
+    return undefined;
+  }
+  const nullish = (e: ts.Expression) => f.createEquality(f.createParenthesizedExpression(e), f.createNull());
+  const tests: ts.Expression[] = [];
+  let fnRead: ts.Expression;
+  let thisArg: ts.Expression;
+  if (member !== undefined && member.expression.kind === ts.SyntaxKind.SuperKeyword) {
+    fnRead = ts.isPropertyAccessExpression(member) ? f.createPropertyAccessExpression(member.expression, member.name) : f.createElementAccessExpression(member.expression, h.visitExpr(member.argumentExpression));
+    thisArg = f.createThis();
+  } else if (member !== undefined) {
+    const t = h.temp();
+    const receiver = f.createAssignment(t, h.visitExpr(member.expression));
+    let obj: ts.Expression = f.createParenthesizedExpression(receiver);
+    if (member.questionDotToken !== undefined) {
+      tests.push(nullish(receiver));
+      obj = t;
+    }
+    fnRead = ts.isPropertyAccessExpression(member) ? f.createPropertyAccessExpression(obj, member.name) : f.createElementAccessExpression(obj, h.visitExpr(member.argumentExpression));
+    thisArg = t;
+  } else {
+    fnRead = h.visitExpr(callee);
+    thisArg = f.createVoidZero();
+  }
+  let fn = fnRead;
+  if (node.questionDotToken !== undefined) {
+    fn = h.temp();
+    tests.push(nullish(f.createAssignment(fn, fnRead)));
+  }
+  const test = tests.reduce((a, b) => f.createLogicalOr(a, b));
+  return f.createParenthesizedExpression(f.createConditionalExpression(test, undefined, f.createVoidZero(), undefined, awaited("awaitCall", [fn, thisArg, f.createArrayLiteralExpression(args)])));
 }
