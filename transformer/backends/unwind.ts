@@ -66,13 +66,20 @@
  * Option `stress`: a `__uw.stress()` leaf before every statement
  * (normalise.ts), as the generator backend's stress points.
  *
+ * ## Promise-land: async functions and module top levels
+ *
+ * An `async` function that calls suspending code is not compiled: it stays
+ * an async function, and each suspending call in it is awaited as a child
+ * fiber making just that call (unwind/awaits.ts). A suspending ES module
+ * top level is lowered the same way, in place, under native top-level
+ * await, so no declaration moves.
+ *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Async functions, generators, constructors and accessors that would
- * suspend; `for…of` over a suspending iterator; suspending top-level
- * statements; suspending arrows using their surroundings' `super` or
- * `arguments`; the few loop-binding and parameter-default shapes
- * docs/backends.md lists.
+ * Generators, constructors and accessors that would suspend; `for…of` over
+ * a suspending iterator; in async code, suspending tagged templates and
+ * suspending calls inside longer optional chains; the few loop-binding and
+ * parameter-default shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
@@ -82,9 +89,10 @@ import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
-import { isValueReference } from "../unwind/syntax.js";
+import { inferredName, isValueReference } from "../unwind/syntax.js";
+import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { recordBody, recordEligible } from "../unwind/record.js";
-import { isAwaitedSite, lowerAwaited, type AwaitHost } from "../unwind/awaits.js";
+import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -133,6 +141,12 @@ class UnwindFileLowering {
       },
     };
     const f = this.f;
+    this.registration = {
+      ts, f,
+      compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      uw: (name, args) => this.uwCall(name, args),
+      hoist: (st) => this.hoist(st),
+    };
     this.awaitHost = {
       ts, f,
       suspends: (node) => colours.target(node) !== undefined && colours.siteColour(node) === "S",
@@ -251,82 +265,15 @@ class UnwindFileLowering {
     return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
   }
 
-  /**
-   * A class's compiled methods are registered by a static block placed
-   * first in the class, which runs while the class is defined, before any
-   * other static initialiser could call them, and names them through `this`
-   * (so anonymous classes and class expressions work too); instance
-   * `#private` methods, reachable only through an instance, by a private
-   * field initialised first on each instance. Computed names are read once:
-   * `[k]() {}` becomes `[$k = __co.propertyKey(k)]() {}`. None of this is
-   * visible to reflection.
-   *
-   *     class C { static { __uw.reg(this.prototype.m, this.s, this.prototype[$k]) } #uw = __uw.reg(this.#p); … }
-   */
   private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
-    const ts = this.ts;
-    const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx) as ts.ClassDeclaration | ts.ClassExpression;
-    const statics: ts.Expression[] = [];
-    const privates: ts.Expression[] = [];
-    const members = visited.members.map((vm, i) => {
-      const m = node.members[i]!;
-      if (!ts.isMethodDeclaration(m) || !ts.isMethodDeclaration(vm) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) return vm;
-      const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
-      const owner = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
-      const key = m.name;
-      if (ts.isPrivateIdentifier(key)) {
-        (isStatic ? statics : privates).push(f.createPropertyAccessExpression(f.createThis(), key));
-        return vm;
-      }
-      if (ts.isComputedPropertyName(key)) {
-        const k = this.computedKey(vm.name as ts.ComputedPropertyName);
-        statics.push(f.createElementAccessExpression(owner, k.name));
-        return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
-      }
-      statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
-      return vm;
-    });
-    const added: ts.ClassElement[] = [];
-    if (statics.length > 0) added.push(f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(this.uwCall("reg", statics))], true)));
-    if (privates.length > 0) added.push(f.createPropertyDeclaration(undefined, f.createUniquePrivateName("#uw"), undefined, undefined, this.uwCall("reg", privates)));
-    if (added.length === 0) return visited;
-    const all = [...added, ...members];
-    return ts.isClassDeclaration(visited)
-      ? f.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all)
-      : f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all);
+    return registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
   }
 
-  /** `[k]` → `[$k = __co.propertyKey(k)]`, `$k` declared at the top of the enclosing statement list. */
-  private computedKey(name: ts.ComputedPropertyName): { name: ts.Identifier; computed: ts.ComputedPropertyName } {
-    const ts = this.ts;
-    const f = this.f;
-    const k = f.createUniqueName("key");
-    this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k)], ts.NodeFlags.Let)));
-    const read = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "propertyKey"), undefined, [name.expression]);
-    return { name: k, computed: f.createComputedPropertyName(f.createAssignment(k, read)) };
-  }
-
-  /** Object-literal methods are registered on the object: `__uw.obj({ m() {…} }, ["m"])`. */
   private visitObjectLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
-    const ts = this.ts;
-    const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx);
-    const keys: ts.Expression[] = [];
-    const props = visited.properties.map((vp, i) => {
-      const p = node.properties[i]!;
-      if (!ts.isMethodDeclaration(p) || !ts.isMethodDeclaration(vp) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) return vp;
-      if (ts.isComputedPropertyName(p.name)) {
-        const k = this.computedKey(vp.name as ts.ComputedPropertyName);
-        keys.push(k.name);
-        return f.updateMethodDeclaration(vp, vp.modifiers, vp.asteriskToken, k.computed, vp.questionToken, vp.typeParameters, vp.parameters, vp.type, vp.body);
-      }
-      if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) keys.push(f.createStringLiteral(p.name.text));
-      return vp;
-    });
-    if (keys.length === 0) return visited;
-    return this.uwCall("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
+    return registerObjectLiteral(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
   }
+
+  private readonly registration: RegistrationHost;
 
   // ── functions ─────────────────────────────────────────────────────────
 
@@ -421,21 +368,7 @@ class UnwindFileLowering {
     }
     const params = this.notAwaiting(() => ts.visitNodes(node.parameters, this.visit, ts.isParameter));
     const awaited = this.awaiting("an async function", () => ts.visitNode(node.body!, this.visit) as ts.ConciseBody);
-    let body = awaited.value;
-    if (awaited.temps.length > 0) {
-      const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(awaited.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let));
-      if (ts.isBlock(body)) {
-        // After the directive prologue ("use strict" must stay first).
-        let at = 0;
-        while (at < body.statements.length && ts.isExpressionStatement(body.statements[at]!) && ts.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
-        body = f.updateBlock(body, [...body.statements.slice(0, at), decl, ...body.statements.slice(at)]);
-      } else body = f.createBlock([decl, f.createReturnStatement(body as ts.Expression)], true);
-    }
-    if (ts.isFunctionDeclaration(node)) return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
-    if (ts.isFunctionExpression(node)) return f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
-    if (ts.isArrowFunction(node)) return f.updateArrowFunction(node, node.modifiers, node.typeParameters, params, node.type, node.equalsGreaterThanToken, body);
-    if (ts.isMethodDeclaration(node)) return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, params, node.type, body as ts.Block);
-    return ts.visitEachChild(node, this.visit, this.tctx);
+    return rebuildAsync(ts, f, node, params, awaited.value, awaited.temps) ?? ts.visitEachChild(node, this.visit, this.tctx);
   }
 
   /** A suspending site in `n` outside nested functions. */
@@ -588,20 +521,4 @@ class UnwindFileLowering {
     const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     this.lc.report({ code, category, file: sf.fileName, line: line + 1, column: character + 1, message });
   }
-}
-
-/** The name JavaScript infers for an anonymous function expression from where it stands (`const f = () => …`). */
-function inferredName(ts: TS, node: ts.FunctionExpression | ts.ArrowFunction): string | undefined {
-  if (ts.isFunctionExpression(node) && node.name !== undefined) return undefined;
-  let p: ts.Node = node.parent;
-  let child: ts.Node = node;
-  while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isNonNullExpression(p)) {
-    // Parentheses keep the inference; type assertions are erased.
-    child = p;
-    p = p.parent;
-  }
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === child && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p) && p.initializer === child && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))) return p.name.text;
-  if (ts.isBinaryExpression(p) && p.right === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
-  return "";
 }

@@ -154,3 +154,26 @@ function optionalCall(
   const test = tests.reduce((a, b) => f.createLogicalOr(a, b));
   return f.createParenthesizedExpression(f.createConditionalExpression(test, undefined, f.createVoidZero(), undefined, awaited("awaitCall", [fn, thisArg, f.createArrayLiteralExpression(args)])));
 }
+
+/**
+ * The async function with its visited parameters and body, its temporaries
+ * declared first in the body (after the directive prologue: "use strict"
+ * must stay first); an expression body becomes a block for them. Undefined
+ * for a function kind that cannot be async.
+ */
+export function rebuildAsync(ts: TS, f: ts.NodeFactory, node: ts.Node, params: ts.NodeArray<ts.ParameterDeclaration>, visited: ts.ConciseBody, temps: ts.Identifier[]): ts.Node | undefined {
+  let body = visited;
+  if (temps.length > 0) {
+    const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let));
+    if (ts.isBlock(body)) {
+      let at = 0;
+      while (at < body.statements.length && ts.isExpressionStatement(body.statements[at]!) && ts.isStringLiteral((body.statements[at] as ts.ExpressionStatement).expression)) at++;
+      body = f.updateBlock(body, [...body.statements.slice(0, at), decl, ...body.statements.slice(at)]);
+    } else body = f.createBlock([decl, f.createReturnStatement(body as ts.Expression)], true);
+  }
+  if (ts.isFunctionDeclaration(node)) return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
+  if (ts.isFunctionExpression(node)) return f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, params, node.type, body as ts.Block);
+  if (ts.isArrowFunction(node)) return f.updateArrowFunction(node, node.modifiers, node.typeParameters, params, node.type, node.equalsGreaterThanToken, body);
+  if (ts.isMethodDeclaration(node)) return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, params, node.type, body as ts.Block);
+  return undefined;
+}
