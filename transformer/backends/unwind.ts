@@ -77,8 +77,8 @@
  * ## What it does not support yet (CL1011, never an approximation)
  *
  * Generators, constructors and accessors that would suspend; `for…of` over
- * a suspending iterator; in async code, suspending tagged templates and
- * suspending calls inside longer optional chains; the few loop-binding and
+ * a suspending iterator; in async code, suspending calls inside longer
+ * optional chains; the few loop-binding and
  * parameter-default shapes docs/backends.md lists.
  */
 import type ts from "typescript";
@@ -154,6 +154,15 @@ class UnwindFileLowering {
       isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
       visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
       uw: (name, args) => this.uwCall(name, args),
+      templateObject: (template) => {
+        // Once per source site: an async function nested in a compiled one is emitted in both of its copies.
+        let name = this.awaitedTemplates.get(template);
+        if (name === undefined) {
+          this.awaitedTemplates.set(template, (name = f.createUniqueName("tpl")));
+          this.templates.push(this.templateObject(name, template));
+        }
+        return name;
+      },
       temp: () => {
         const t = f.createUniqueName("t");
         this.awaitCtx!.temps.push(t);
@@ -323,6 +332,7 @@ class UnwindFileLowering {
   private awaitCtx: { where: string; temps: ts.Identifier[] } | undefined;
   private moduleTemps: ts.Identifier[] = [];
   private readonly awaitHost: AwaitHost;
+  private readonly awaitedTemplates = new Map<ts.TemplateLiteral, ts.Identifier>();
 
   private awaiting<T>(where: string, body: () => T): { value: T; temps: ts.Identifier[] } {
     const saved = this.awaitCtx;

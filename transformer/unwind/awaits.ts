@@ -20,7 +20,9 @@
  * function's own, since nothing leaves its body. Built-in higher-order
  * methods with a suspending callback (`xs.map(cb)`) become
  * `__uw.awaitHof("map", xs, [cb])`, `fn.call(t, a)` / `fn.apply(t, as)` call
- * `fn` itself (so a compiled `fn` joins the child fiber's unwind).
+ * `fn` itself (so a compiled `fn` joins the child fiber's unwind), and a
+ * suspending tag is called with the site's one template object
+ * (`` o.tag`a${x}` `` → `awaitCall((t = o).tag, t, [$tpl, x])`).
  *
  * Only calls colour inference proved suspending ("S") are awaited, as the
  * generator backend does: a maybe-suspending call stays a plain call, which
@@ -28,8 +30,8 @@
  * their own (`f?.(x)`, `o?.m(x)`, `o.m?.(x)`, `o?.m?.(x)`) test first and
  * await only when nothing short-circuits. Refused (CL1011): a suspending call
  * that an optional chain continues past or that sits behind a `?.` further
- * in (`o?.m(x).y`, `a?.b.m(x)`), a suspending tagged template, and a
- * `for…of` over a suspending iterator, in such code.
+ * in (`o?.m(x).y`, `a?.b.m(x)`), and a `for…of` over a suspending iterator,
+ * in such code.
  */
 import type ts from "typescript";
 import { isIterationSite, skipOuter } from "../colour.js";
@@ -45,6 +47,8 @@ export interface AwaitHost {
   isFunctionTyped(e: ts.Expression): boolean;
   visitExpr(e: ts.Expression): ts.Expression;
   uw(name: string, args: ts.Expression[]): ts.Expression;
+  /** The template object of a tagged template's site, made once at the top of the module (`__uw.tpl`). */
+  templateObject(template: ts.TemplateLiteral): ts.Identifier;
   /** A fresh temporary of the awaiting function (or module), declared by the caller. */
   temp(): ts.Identifier;
   refuse(node: ts.Node, what: string): void;
@@ -63,8 +67,9 @@ export function isAwaitedSite(h: AwaitHost, node: ts.Node): boolean {
 export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Expression | undefined {
   const ts = h.ts;
   const f = h.f;
+  if (ts.isTaggedTemplateExpression(node)) return taggedTemplate(h, node);
   if (!ts.isCallExpression(node)) {
-    h.refuse(node, ts.isTaggedTemplateExpression(node) ? `a suspending tagged template in ${where}` : `a for…of over a suspending iterator in ${where}`);
+    h.refuse(node, `a for…of over a suspending iterator in ${where}`);
     return undefined;
   }
   const callee = skipOuter(ts, node.expression);
@@ -176,4 +181,27 @@ export function rebuildAsync(ts: TS, f: ts.NodeFactory, node: ts.Node, params: t
   if (ts.isArrowFunction(node)) return f.updateArrowFunction(node, node.modifiers, node.typeParameters, params, node.type, node.equalsGreaterThanToken, body);
   if (ts.isMethodDeclaration(node)) return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, params, node.type, body as ts.Block);
   return undefined;
+}
+
+/**
+ * A suspending tag: read it (and its receiver) first, then the
+ * substitutions, then call it with the site's template object, made once
+ * per source site so a tag caching by the strings' identity sees one object.
+ */
+function taggedTemplate(h: AwaitHost, node: ts.TaggedTemplateExpression): ts.Expression {
+  const ts = h.ts;
+  const f = h.f;
+  const tag = skipOuter(ts, node.tag);
+  const subs = ts.isTemplateExpression(node.template) ? node.template.templateSpans.map((sp) => h.visitExpr(sp.expression)) : [];
+  const args = f.createArrayLiteralExpression([h.templateObject(node.template), ...subs]);
+  const awaited = (fn: ts.Expression, thisArg: ts.Expression) => f.createParenthesizedExpression(f.createAwaitExpression(h.uw("awaitCall", [fn, thisArg, args])));
+  if (ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) {
+    if (tag.expression.kind === ts.SyntaxKind.SuperKeyword) {
+      return awaited(ts.isPropertyAccessExpression(tag) ? tag : f.updateElementAccessExpression(tag, tag.expression, h.visitExpr(tag.argumentExpression)), f.createThis());
+    }
+    const t = h.temp();
+    const receiver = f.createParenthesizedExpression(f.createAssignment(t, h.visitExpr(tag.expression)));
+    return awaited(ts.isPropertyAccessExpression(tag) ? f.createPropertyAccessExpression(receiver, tag.name) : f.createElementAccessExpression(receiver, h.visitExpr(tag.argumentExpression)), t);
+  }
+  return awaited(h.visitExpr(tag), f.createVoidZero());
 }
