@@ -5,7 +5,8 @@
  *   runtime/unwind/awaits.ts): `async` functions and ES module top levels
  *   that call suspending code await each suspending call as a child fiber;
  * - suspending arrows using their surroundings' `super` and `arguments`
- *   (compiled arrows stay arrows, so both keep their meaning).
+ *   (compiled arrows stay arrows, so both keep their meaning);
+ * - `for…of` over an iterator whose `next` may suspend, in compiled code.
  *
  * Each program prints the values and the order of events it saw; untransformed, as fibers and in blocking mode they
  * must print the same (and what is pinned here), and the compiled code must
@@ -152,6 +153,92 @@ export function main(): void {
   console.log(r, log.join(","));
 }
 `,
+  // for…of over an iterator colour inference cannot see (its next may suspend): next is a site, the close on an
+  // early exit too; IteratorClose as specified (return() errors ignored on a throw, propagated otherwise, a
+  // non-object result is a TypeError, a throwing next() closes nothing), labels, destructuring, closures.
+  for_of_maybe_suspending: `
+import { sleep, yieldNow } from "colorless";
+function s<T>(v: T): T { yieldNow(); return v; }
+const log: string[] = [];
+interface Opts { n: number; retThrows?: boolean; nextThrowsAt?: number; retNonObject?: boolean; noReturn?: boolean }
+function iterable(o: Opts): Iterable<number> {
+  return {
+    [Symbol.iterator]() {
+      let i = 0;
+      const it: Iterator<number> = {
+        next: () => {
+          if (i === o.nextThrowsAt) throw new Error("next threw");
+          return { value: i++, done: i > o.n };
+        },
+      };
+      if (!o.noReturn) it.return = (() => {
+        log.push("return@" + i);
+        if (o.retThrows) throw new Error("return threw");
+        return (o.retNonObject ? 1 : { value: undefined, done: true }) as IteratorResult<number>;
+      });
+      return it;
+    },
+  };
+}
+function sum(o: Opts): number {
+  let t = 0;
+  for (const v of iterable(o)) t += s(v);
+  return t;
+}
+function early(o: Opts, stop: number): string {
+  for (const v of iterable(o)) {
+    if (s(v) === stop) return "returned " + v;
+  }
+  return "ran out";
+}
+function thrower(o: Opts): string {
+  try {
+    for (const v of iterable(o)) if (s(v) === 1) throw new Error("body threw");
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "no";
+}
+function labelled(): string {
+  const out: string[] = [];
+  outer: for (const a of [1, 2, 3]) {
+    inner: for (const b of iterable({ n: 4 })) {
+      if (s(b) === a) continue outer;
+      if (b > 5) break inner;
+      out.push(\`\${a}\${b}\`);
+    }
+  }
+  return out.join(",");
+}
+function captured(): string {
+  const fns: Array<() => number> = [];
+  for (const [x, y] of [[1, 2], [3, 4]].map((p) => p) as Iterable<[number, number]>) fns.push(() => x + s(y));
+  let pats = "";
+  for (const { a = s(9) } of [{ a: 1 }, {}] as Iterable<{ a?: number }>) pats += a;
+  return fns.map((f) => f()).join(",") + " " + pats;
+}
+function attempt(f: () => string): string {
+  try {
+    return f();
+  } catch (e) {
+    return "threw " + (e as Error).constructor.name + ": " + (e as Error).message;
+  }
+}
+export function main(): void {
+  sleep(0);
+  const out = [
+    String(sum({ n: 4 })),
+    early({ n: 5 }, 2), early({ n: 2 }, 7),
+    thrower({ n: 3 }), thrower({ n: 3, retThrows: true }),
+    attempt(() => early({ n: 5, retThrows: true }, 1)),
+    attempt(() => early({ n: 5, retNonObject: true }, 1)),
+    attempt(() => early({ n: 5, nextThrowsAt: 2 }, 9)),
+    early({ n: 5, noReturn: true }, 1),
+    labelled(), captured(),
+  ];
+  console.log(out.join(" | "), "|", log.join(","));
+}
+`,
   // Arrows using the enclosing method's `super`, `this` and `arguments` that suspend: nested, as callbacks, in loops.
   arrows: `
 import { sleep, yieldNow, go } from "colorless";
@@ -241,6 +328,7 @@ export function main(): void {
 };
 
 const EXPECTED: Record<string, string> = {
+  for_of_maybe_suspending: "6 | returned 2 | ran out | body threw | body threw | threw Error: return threw | threw TypeError: Iterator result 1 is not an object | threw Error: next threw | returned 1 | 10,20,21,30,31,32 | 3,7 19 | return@3,return@2,return@2,return@2,return@2,return@2,return@3,return@4",
   async_tags: "a|b|c:0,1 a|b|c:1,2 pu_v5 base s1 plain: sites 2 x0,y0,x1,y1,m,sv",
   async_optional: "C1 C2 f3 | undefined undefined undefined | bare1 bare2 undefined | base s | C1 C2 C3 C4 | undefined undefined undefined undefined a1,a2,a3,a1,a2,sarg,t1,t2,t3,t4",
   arrows: "derived.who(a) + derived.who(2b) derived | derived.who(a2),derived.who(b2) 6 of 3 other fiber,who a2,who b2,who a,who 2b",
@@ -287,6 +375,7 @@ describe("unwind backend: async functions, module top levels, arrows using super
     expect(code.get("unwind/async_calls")).toContain(".awaitHof(\"map\"");
     // Compiled as suspending arrows (registered), not left to run in blocking mode.
     expect(code.get("unwind/arrows")).toMatch(/first = __uw_\d+\.fn\(\(\) => \{/);
+    expect(code.get("unwind/for_of_maybe_suspending")).toContain(".uw.iterRecord(");
     expect(code.get("unwind/top_level")).toMatch(/let later = \(await __uw_\d+\.awaitCall\(s, void 0, \[1\]\)\);/);
   });
 

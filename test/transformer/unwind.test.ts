@@ -28,9 +28,8 @@ const REFUSED: Record<string, string> = {
   "hand/generator_delegation": "suspending generator",
   "hand/spread_destructure_suspending": "suspending generator",
   "hand/builtin_callbacks_suspending": "suspending generator",
-  "hand/generator_property_overridden": "",
-  "hand/generator_default_param_property": "suspending iterator",
-  "hand/iterator_close": "suspending iterator",
+  "hand/generator_property_overridden": "suspending generator",
+  "hand/generator_default_param_property": "suspending generator",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md (refused by either backend); none since the built-ins' callbacks are lowered. */
