@@ -8,12 +8,16 @@
  *     [source]  async function f(o) { return g(await h(), o.m(1)); }
  *     [emitted] async function f(o) { let t; return (await __uw.awaitCall(g, void 0, [await h(), (await __uw.awaitCall((t = o).m, t, [1]))])); }
  *
+ * A suspending user generator's lowered body makes the same calls as
+ * frames of the fiber's trampoline (`yieldCall`, `yieldHof`).
+ *
  * The callee and its arguments are evaluated in the async function, exactly
  * where and in the order the call evaluates them; only the call itself runs
  * in the child fiber (a fiber of the caller's scope when there is one, else
  * a run of its own: runtime/bridge.ts `spawnPromise`).
  */
 import { spawnPromise } from "../bridge.js";
+import { call as frameCall, type TwinResult } from "../calls.js";
 import { call, hof } from "./driver.js";
 import { S, compiled } from "./state.js";
 
@@ -48,4 +52,18 @@ export function awaitCall(fn: unknown, thisArg: unknown, args: readonly unknown[
 /** `await __uw.awaitHof("map", xs, [cb])`: a built-in higher-order method with a suspending callback, in a child fiber. */
 export function awaitHof(twin: string, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
   return spawnPromise(leafHof, undefined, [twin, receiver, args]);
+}
+
+/**
+ * `(yield __uw.yieldCall(fn, thisArg, [args]))` in a suspending user
+ * generator's lowered body (a generator-convention frame, runtime/user-generator.ts):
+ * the same one call, as a frame of the fiber's trampoline instead of a child fiber.
+ */
+export function yieldCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): TwinResult {
+  return frameCall(leafCall, undefined, [fn, thisArg, args]);
+}
+
+/** `(yield __uw.yieldHof("map", xs, [cb]))` in a user generator's lowered body. */
+export function yieldHof(twin: string, receiver: unknown, args: readonly unknown[]): TwinResult {
+  return frameCall(leafHof, undefined, [twin, receiver, args]);
 }

@@ -22,14 +22,9 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
-  "hand/generator_suspends": "suspending generator",
-  "hand/generator_methods": "suspending generator",
-  "hand/generator_delegation": "suspending generator",
-  "hand/spread_destructure_suspending": "suspending generator",
-  "hand/builtin_callbacks_suspending": "suspending generator",
-  "hand/generator_property_overridden": "suspending generator",
-  "hand/generator_default_param_property": "suspending generator",
+  "hand/generator_suspends": "spreading or destructuring a suspending iterator",
+  "hand/generator_methods": "suspending generator method",
+  "hand/spread_destructure_suspending": "spreading or destructuring a suspending iterator",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md (refused by either backend); none since the built-ins' callbacks are lowered. */

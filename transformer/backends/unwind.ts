@@ -84,7 +84,7 @@
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, type FunctionNode } from "../colour.js";
+import { isFunctionNode, isIterationSite, skipOuter, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
@@ -154,6 +154,12 @@ class UnwindFileLowering {
       isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
       visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
       uw: (name, args) => this.uwCall(name, args),
+      wrap: (op, args) => {
+        // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
+        const inGenerator = this.awaitCtx?.kind === "yield";
+        const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
+        return f.createParenthesizedExpression(inGenerator ? f.createYieldExpression(undefined, call) : f.createAwaitExpression(call));
+      },
       templateObject: (template) => {
         // Once per source site: an async function nested in a compiled one is emitted in both of its copies.
         let name = this.awaitedTemplates.get(template);
@@ -213,9 +219,18 @@ class UnwindFileLowering {
       const renamed = this.renamed(node);
       if (renamed !== undefined) return renamed;
     }
+    if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return this.userYield(node);
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
+    }
+    if (this.inCompiled && node.parent !== undefined && !ts.isForOfStatement(node) && isIterationSite(ts, node) && this.lc.colours.siteColour(node) === "S") {
+      // A native spread or destructuring would step a suspending generator with its blocking-mode `next`.
+      this.refuse(node, "spreading or destructuring a suspending iterator");
+    }
+    if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
+      const started = this.startGenerator(node);
+      if (started !== undefined) return started;
     }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
@@ -329,14 +344,15 @@ class UnwindFileLowering {
 
   // ── awaiting code: async functions and ES module top levels (unwind/awaits.ts) ──
 
-  private awaitCtx: { where: string; temps: ts.Identifier[] } | undefined;
+  /** Promise-land code (an async function, a module top level) or a user generator's lowered body ("yield"). */
+  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield" } | undefined;
   private moduleTemps: ts.Identifier[] = [];
   private readonly awaitHost: AwaitHost;
   private readonly awaitedTemplates = new Map<ts.TemplateLiteral, ts.Identifier>();
 
-  private awaiting<T>(where: string, body: () => T): { value: T; temps: ts.Identifier[] } {
+  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await"): { value: T; temps: ts.Identifier[] } {
     const saved = this.awaitCtx;
-    const ctx = { where, temps: [] as ts.Identifier[] };
+    const ctx = { where, temps: [] as ts.Identifier[], kind };
     this.awaitCtx = ctx;
     try {
       return { value: body(), temps: ctx.temps };
@@ -347,12 +363,95 @@ class UnwindFileLowering {
 
   private notAwaiting<T>(body: () => T): T {
     const saved = this.awaitCtx;
+    const compiled = this.inCompiled;
     this.awaitCtx = undefined;
+    this.inCompiled = false;
     try {
       return body();
     } finally {
       this.awaitCtx = saved;
+      this.inCompiled = compiled;
     }
+  }
+
+  private compiledCode<T>(body: () => T): T {
+    const saved = this.inCompiled;
+    this.inCompiled = true;
+    try {
+      return body();
+    } finally {
+      this.inCompiled = saved;
+    }
+  }
+
+  /** Visiting the statements of a compiled frame's copies (lowerBody): calls of suspending generators start their driver. */
+  private inCompiled = false;
+
+  /**
+   * `g(a)` of a suspending user generator, in code that suspends (a compiled
+   * frame, awaiting code, a lowered generator body): the generator object
+   * that drives g's lowered body, whose `next()` suspends
+   * (`__co.startGenerator(g, void 0, [a])`, runtime/user-generator.ts).
+   * Elsewhere `g(a)` gives the native generator, whose suspending calls run
+   * in blocking mode. Only identifier callees (a method would need its
+   * receiver in a temporary): others stay native, in blocking mode.
+   */
+  private startGenerator(node: ts.CallExpression): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    const colours = this.lc.colours;
+    const t = colours.target(node);
+    if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((fn) => colours.isSuspendingGenerator(fn))) return undefined;
+    const callee = skipOuter(ts, node.expression);
+    if (!ts.isIdentifier(callee) || ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
+    const args = node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression);
+    this.usesRuntime = true;
+    return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined,
+      [ts.visitNode(callee, this.visit, ts.isExpression) as ts.Expression, f.createVoidZero(), f.createArrayLiteralExpression(args)]);
+  }
+
+  /** `yield v` / `yield* e` in a lowered generator body: `(yield __co.userYield(v))` / `(yield* __co.delegate(e))`. */
+  private userYield(node: ts.YieldExpression): ts.Expression {
+    const ts = this.ts;
+    const f = this.f;
+    const co = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
+    const value = node.expression === undefined ? f.createVoidZero() : ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression;
+    if (node.asteriskToken !== undefined) return f.createParenthesizedExpression(f.createYieldExpression(node.asteriskToken, co("delegate", [value])));
+    return f.createParenthesizedExpression(f.createYieldExpression(undefined, co("userYield", [value])));
+  }
+
+  /**
+   * A generator function whose body suspends (issue 11 §5) keeps its body
+   * as written (the sync entry: uncompiled callers get a native generator,
+   * blocking mode) and gets a lowered body registered as its twin, the
+   * generator-convention body runtime/user-generator.ts drives: a native
+   * generator yielding `__co.userYield(v)` for the user's `yield v` and the
+   * frames of its suspending calls (`__uw.yieldCall`). Nothing moves, so
+   * `this`, `arguments`, `try`/`finally` and sent values keep their meaning.
+   *
+   *     [source]  function* g(n) { yield f(n); }
+   *     [emitted] function* g(n) { yield f(n); }  function* g$co(n) { (yield __co.userYield((yield __uw.yieldCall(f, void 0, [n])))); }
+   *               __co.generatorTwin(g, g$co);   (hoisted)
+   */
+  private lowerUserGenerator(node: ts.FunctionDeclaration | ts.FunctionExpression): ts.VisitResult<ts.Node | undefined> {
+    const ts = this.ts;
+    const f = this.f;
+    const original = ts.visitEachChild(node, this.visit, this.tctx);
+    const params = ts.visitNodes(node.parameters, this.visit, ts.isParameter);
+    const lowered = this.awaiting("a generator body", () => this.visitStatementList(node.body!.statements), "yield");
+    const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+    const body = ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body);
+    const star = f.createToken(ts.SyntaxKind.AsteriskToken);
+    const register = (args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "generatorTwin"), undefined, args);
+    this.usesRuntime = true;
+    if (ts.isFunctionDeclaration(node)) {
+      const twin = f.createUniqueName(`${node.name!.text}$co`);
+      this.hoist(f.createExpressionStatement(register([f.createIdentifier(node.name!.text), twin])));
+      return [original, f.createFunctionDeclaration(undefined, star, twin, undefined, params, undefined, body)];
+    }
+    const name = inferredName(ts, node);
+    const gen = f.createFunctionExpression(undefined, star, undefined, undefined, params, undefined, body);
+    return register(name === undefined || name === "" ? [original as ts.Expression, gen] : [original as ts.Expression, gen, f.createStringLiteral(name)]);
   }
 
   /**
@@ -392,6 +491,11 @@ class UnwindFileLowering {
     const ts = this.ts;
     const colours = this.lc.colours;
     const info = colours.info(node);
+    if (colours.isSuspendingGenerator(node)) {
+      if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return this.lowerUserGenerator(node);
+      this.refuse(node.getFirstToken() ?? node, `a suspending generator ${ts.isMethodDeclaration(node) ? "method" : "without a name"} (\`${info?.name}\`)`);
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
     if (info?.restricted !== undefined && info.wouldSuspend === true) {
       this.refuse(node.getFirstToken() ?? node, `a suspending ${info.restricted === "captures" ? "arrow function using its surroundings' `super` or `arguments`" : info.restricted === "accessor" ? "getter or setter" : info.restricted} (\`${info.name}\`)`);
     }
@@ -457,7 +561,7 @@ class UnwindFileLowering {
     };
     const k = f.createUniqueName("k");
     // Nested functions are lowered after the copies are built (they keep their original nodes).
-    const visitAll = (stmts: ts.Statement[]) => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement);
+    const visitAll = (stmts: ts.Statement[]) => this.compiledCode(() => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement));
     const fast = visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body));
     const seekNames = { ...names, u: f.createUniqueName("u") };
     const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));

@@ -47,6 +47,12 @@ export interface AwaitHost {
   isFunctionTyped(e: ts.Expression): boolean;
   visitExpr(e: ts.Expression): ts.Expression;
   uw(name: string, args: ts.Expression[]): ts.Expression;
+  /**
+   * The suspension itself, given `__uw.awaitCall`'s or `__uw.awaitHof`'s
+   * arguments: `(await __uw.awaitCall(…))` in Promise-land, `(yield
+   * __uw.yieldCall(…))` in a user generator's lowered body.
+   */
+  wrap(op: "call" | "hof", args: ts.Expression[]): ts.Expression;
   /** The template object of a tagged template's site, made once at the top of the module (`__uw.tpl`). */
   templateObject(template: ts.TemplateLiteral): ts.Identifier;
   /** A fresh temporary of the awaiting function (or module), declared by the caller. */
@@ -69,13 +75,13 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
   const f = h.f;
   if (ts.isTaggedTemplateExpression(node)) return taggedTemplate(h, node);
   if (!ts.isCallExpression(node)) {
-    h.refuse(node, `a for…of over a suspending iterator in ${where}`);
+    h.refuse(node, ts.isForOfStatement(node) ? `a for…of over a suspending iterator in ${where}` : `spreading or destructuring a suspending iterator in ${where}`);
     return undefined;
   }
   const callee = skipOuter(ts, node.expression);
   const spread = node.arguments.some((a) => ts.isSpreadElement(a));
   const args = node.arguments.map((a) => (ts.isSpreadElement(a) ? f.createSpreadElement(h.visitExpr(a.expression)) : h.visitExpr(a)));
-  const awaited = (name: string, callArgs: ts.Expression[]) => f.createParenthesizedExpression(f.createAwaitExpression(h.uw(name, callArgs)));
+  const awaited = (name: "awaitCall" | "awaitHof", callArgs: ts.Expression[]) => h.wrap(name === "awaitCall" ? "call" : "hof", callArgs);
   if (ts.isOptionalChain(node)) return optionalCall(h, node, callee, args, where, awaited);
   const list = (xs: ts.Expression[]) => f.createArrayLiteralExpression(xs);
   const hof = h.hofOf(node);
@@ -118,7 +124,7 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
  */
 function optionalCall(
   h: AwaitHost, node: ts.CallExpression, callee: ts.Expression, args: ts.Expression[], where: string,
-  awaited: (name: string, callArgs: ts.Expression[]) => ts.Expression,
+  awaited: (name: "awaitCall" | "awaitHof", callArgs: ts.Expression[]) => ts.Expression,
 ): ts.Expression | undefined {
   const ts = h.ts;
   const f = h.f;
@@ -194,7 +200,7 @@ function taggedTemplate(h: AwaitHost, node: ts.TaggedTemplateExpression): ts.Exp
   const tag = skipOuter(ts, node.tag);
   const subs = ts.isTemplateExpression(node.template) ? node.template.templateSpans.map((sp) => h.visitExpr(sp.expression)) : [];
   const args = f.createArrayLiteralExpression([h.templateObject(node.template), ...subs]);
-  const awaited = (fn: ts.Expression, thisArg: ts.Expression) => f.createParenthesizedExpression(f.createAwaitExpression(h.uw("awaitCall", [fn, thisArg, args])));
+  const awaited = (fn: ts.Expression, thisArg: ts.Expression) => h.wrap("call", [fn, thisArg, args]);
   if (ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) {
     if (tag.expression.kind === ts.SyntaxKind.SuperKeyword) {
       return awaited(ts.isPropertyAccessExpression(tag) ? tag : f.updateElementAccessExpression(tag, tag.expression, h.visitExpr(tag.argumentExpression)), f.createThis());

@@ -312,10 +312,10 @@ export class Normaliser extends LoopNormaliser {
    * (a suspending finally, a for…of whose iterator close suspends): each
    * `return x` and each break/continue leaving the region becomes
    * `{ $ct = n; $cv = x; break $fin; }` (n: 2 return, 3… the jumps, in order).
-   * `own`: the label of a loop the region is the body of (its break and
-   * continue stay inside).
+   * `own`: the region is the body of a loop (with that label, if any): its
+   * unlabelled break and continue, and those naming its label, stay inside.
    */
-  private exitRewriter(ct: ts.Identifier, cv: ts.Identifier, fin: ts.Identifier, own: ts.Identifier | undefined): { rewrite: (n: ts.Node) => ts.Node; jumps: Array<ts.BreakStatement | ts.ContinueStatement> } {
+  private exitRewriter(ct: ts.Identifier, cv: ts.Identifier, fin: ts.Identifier, own: { label: ts.Identifier | undefined } | undefined): { rewrite: (n: ts.Node) => ts.Node; jumps: Array<ts.BreakStatement | ts.ContinueStatement> } {
     const ts = this.ts;
     const f = this.f;
     const jumps: Array<ts.BreakStatement | ts.ContinueStatement> = [];
@@ -327,7 +327,7 @@ export class Normaliser extends LoopNormaliser {
     // Inside a loop body, the loop's own unlabelled break/continue (and its label) stay inside.
     let loops = own === undefined ? 0 : 1;
     let breakables = loops;
-    const labels: string[] = own === undefined ? [] : [own.text];
+    const labels: string[] = own?.label === undefined ? [] : [own.label.text];
     const rewrite = (n: ts.Node): ts.Node => {
       if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
       if (ts.isReturnStatement(n)) return exit(2, n.expression);
@@ -394,7 +394,7 @@ export class Normaliser extends LoopNormaliser {
         else if (this.hasSite(target)) return this.refuse(target, "a suspending for…of target");
         else bind = [this.assign(target, v)];
       }
-      const exits = this.exitRewriter(ct, cv, fin, label);
+      const exits = this.exitRewriter(ct, cv, fin, { label });
       const body = this.list([exits.rewrite(s.statement) as ts.Statement], true);
       const next: IrStmt = { kind: "site", index: this.nextSite(), target: r, call: { kind: "dynamic", fn: f.createPropertyAccessExpression(rec, "next"), thisArg: it, args: [] }, node: s };
       const loopBody: IrStmt[] = [
