@@ -400,14 +400,23 @@ class UnwindFileLowering {
     const ts = this.ts;
     const f = this.f;
     const colours = this.lc.colours;
-    const t = colours.target(node);
-    if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((fn) => colours.isSuspendingGenerator(fn))) return undefined;
     const callee = skipOuter(ts, node.expression);
-    if (!ts.isIdentifier(callee) || ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
+    if (ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
+    // `g.call(t, a)`: g itself, with `this` = t (the call resolves to Function.prototype.call: ask about g's declaration).
+    const viaCall = ts.isPropertyAccessExpression(callee) && callee.name.text === "call" && ts.isIdentifier(callee.expression) && node.arguments.length > 0;
+    const fn = viaCall ? (callee as ts.PropertyAccessExpression).expression : callee;
+    if (!ts.isIdentifier(fn)) return undefined;
+    if (viaCall) {
+      const decls = this.lc.checker.getSymbolAtLocation(fn)?.declarations ?? [];
+      if (decls.length !== 1 || !ts.isFunctionDeclaration(decls[0]!) || !colours.isSuspendingGenerator(decls[0]!)) return undefined;
+    } else {
+      const t = colours.target(node);
+      if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((g) => colours.isSuspendingGenerator(g))) return undefined;
+    }
     const args = node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression);
     this.usesRuntime = true;
     return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined,
-      [ts.visitNode(callee, this.visit, ts.isExpression) as ts.Expression, f.createVoidZero(), f.createArrayLiteralExpression(args)]);
+      [ts.visitNode(fn, this.visit, ts.isExpression) as ts.Expression, viaCall ? args[0]! : f.createVoidZero(), f.createArrayLiteralExpression(viaCall ? args.slice(1) : args)]);
   }
 
   /** `yield v` / `yield* e` in a lowered generator body: `(yield __co.userYield(v))` / `(yield* __co.delegate(e))`. */
