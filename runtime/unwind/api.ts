@@ -5,4 +5,4 @@
  * without the driver importing it back.
  */
 export * from "./driver.js";
-export { awaitCall, awaitHof, yieldCall, yieldHof } from "./awaits.js";
+export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll } from "./awaits.js";

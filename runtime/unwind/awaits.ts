@@ -17,7 +17,8 @@
  * a run of its own: runtime/bridge.ts `spawnPromise`).
  */
 import { spawnPromise } from "../bridge.js";
-import { call as frameCall, type TwinResult } from "../calls.js";
+import { call as frameCall, twin, type TwinResult } from "../calls.js";
+import { collect } from "../iterate.js";
 import { call, hof } from "./driver.js";
 import { S, compiled } from "./state.js";
 
@@ -67,3 +68,11 @@ export function yieldCall(fn: unknown, thisArg: unknown, args: readonly unknown[
 export function yieldHof(twin: string, receiver: unknown, args: readonly unknown[]): TwinResult {
   return frameCall(leafHof, undefined, [twin, receiver, args]);
 }
+
+/**
+ * `...g()` of a suspending generator in compiled code: a leaf (the unwind
+ * defers it, a driver performs it through its twin, runtime/iterate.ts
+ * `collect`, which steps the iterator as spreading does, `next` suspending)
+ * returning the values as an array, spread where the iterator stood.
+ */
+export const spreadAll: (iterable: Iterable<unknown>) => unknown[] = twin((iterable: Iterable<unknown>): unknown[] => [...iterable], collect);

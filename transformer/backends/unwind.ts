@@ -130,6 +130,8 @@ class UnwindFileLowering {
       stress: lc.stress,
       isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
       isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
+      isSuspendingIterationSite: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
+      isSuspendingSpread: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
       hofOf: (call) => {
         const t = colours.target(call);
         return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
@@ -223,10 +225,6 @@ class UnwindFileLowering {
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
-    }
-    if (this.inCompiled && node.parent !== undefined && !ts.isForOfStatement(node) && isIterationSite(ts, node) && this.lc.colours.siteColour(node) === "S") {
-      // A native spread or destructuring would step a suspending generator with its blocking-mode `next`.
-      this.refuse(node, "spreading or destructuring a suspending iterator");
     }
     if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
       const started = this.startGenerator(node);

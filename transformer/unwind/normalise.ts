@@ -26,7 +26,23 @@ export class Normaliser extends LoopNormaliser {
     this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
     const prologue = first < 0 ? undefined : this.parameterDefaults(first);
     const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
+    this.refuseSuspendingDestructuring(this.fn);
     return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
+  }
+
+  /**
+   * Destructuring (or `Array.from`, or a `yield*` outside a generator body)
+   * of an iterator proved suspending would step it with its blocking-mode
+   * `next`: refused. Spreads are collected by a site (linearise.ts) and
+   * for…of steps it with sites (suspendingForOf).
+   */
+  private refuseSuspendingDestructuring(n: ts.Node): void {
+    const ts = this.ts;
+    ts.forEachChild(n, (c) => {
+      if (isFunctionNode(ts, c) || ts.isClassLike(c)) return;
+      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
+      this.refuseSuspendingDestructuring(c);
+    });
   }
 
   /**
