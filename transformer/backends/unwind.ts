@@ -76,21 +76,23 @@
  *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Generators, constructors and accessors that would suspend; `for…of` over
- * a suspending iterator; in async code, suspending calls inside longer
- * optional chains; the few loop-binding and
+ * Suspending generator methods, constructors and accessors; destructuring
+ * a suspending iterator (and spreading or iterating one in async code or a
+ * generator body); in async code, suspending calls inside longer optional
+ * chains; the few loop-binding and
  * parameter-default shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, isIterationSite, skipOuter, type FunctionNode } from "../colour.js";
+import { isFunctionNode, isIterationSite, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
 import { inferredName, isValueReference } from "../unwind/syntax.js";
 import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
+import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { recordBody, recordEligible } from "../unwind/record.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 
@@ -143,6 +145,16 @@ class UnwindFileLowering {
       },
     };
     const f = this.f;
+    this.generators = {
+      ts, f, colours, checker: lc.checker,
+      visit: this.visit, tctx,
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      loweredBody: (statements) => this.awaiting("a generator body", () => this.visitStatementList(statements), "yield"),
+      hoist: (st) => this.hoist(st),
+      usesRuntime: () => {
+        this.usesRuntime = true;
+      },
+    };
     this.registration = {
       ts, f,
       compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
@@ -221,7 +233,7 @@ class UnwindFileLowering {
       const renamed = this.renamed(node);
       if (renamed !== undefined) return renamed;
     }
-    if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return this.userYield(node);
+    if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return userYield(this.generators, node);
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
@@ -385,81 +397,12 @@ class UnwindFileLowering {
   /** Visiting the statements of a compiled frame's copies (lowerBody): calls of suspending generators start their driver. */
   private inCompiled = false;
 
-  /**
-   * `g(a)` of a suspending user generator, in code that suspends (a compiled
-   * frame, awaiting code, a lowered generator body): the generator object
-   * that drives g's lowered body, whose `next()` suspends
-   * (`__co.startGenerator(g, void 0, [a])`, runtime/user-generator.ts).
-   * Elsewhere `g(a)` gives the native generator, whose suspending calls run
-   * in blocking mode. Only identifier callees (a method would need its
-   * receiver in a temporary): others stay native, in blocking mode.
-   */
+  private readonly generators: GeneratorHost;
+
   private startGenerator(node: ts.CallExpression): ts.Expression | undefined {
-    const ts = this.ts;
-    const f = this.f;
-    const colours = this.lc.colours;
-    const callee = skipOuter(ts, node.expression);
-    if (ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
-    // `g.call(t, a)`: g itself, with `this` = t (the call resolves to Function.prototype.call: ask about g's declaration).
-    const viaCall = ts.isPropertyAccessExpression(callee) && callee.name.text === "call" && ts.isIdentifier(callee.expression) && node.arguments.length > 0;
-    const fn = viaCall ? (callee as ts.PropertyAccessExpression).expression : callee;
-    if (!ts.isIdentifier(fn)) return undefined;
-    if (viaCall) {
-      const decls = this.lc.checker.getSymbolAtLocation(fn)?.declarations ?? [];
-      if (decls.length !== 1 || !ts.isFunctionDeclaration(decls[0]!) || !colours.isSuspendingGenerator(decls[0]!)) return undefined;
-    } else {
-      const t = colours.target(node);
-      if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((g) => colours.isSuspendingGenerator(g))) return undefined;
-    }
-    const args = node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression);
-    this.usesRuntime = true;
-    return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined,
-      [ts.visitNode(fn, this.visit, ts.isExpression) as ts.Expression, viaCall ? args[0]! : f.createVoidZero(), f.createArrayLiteralExpression(viaCall ? args.slice(1) : args)]);
+    return startGeneratorCall(this.generators, node);
   }
 
-  /** `yield v` / `yield* e` in a lowered generator body: `(yield __co.userYield(v))` / `(yield* __co.delegate(e))`. */
-  private userYield(node: ts.YieldExpression): ts.Expression {
-    const ts = this.ts;
-    const f = this.f;
-    const co = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
-    const value = node.expression === undefined ? f.createVoidZero() : ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression;
-    if (node.asteriskToken !== undefined) return f.createParenthesizedExpression(f.createYieldExpression(node.asteriskToken, co("delegate", [value])));
-    return f.createParenthesizedExpression(f.createYieldExpression(undefined, co("userYield", [value])));
-  }
-
-  /**
-   * A generator function whose body suspends (issue 11 §5) keeps its body
-   * as written (the sync entry: uncompiled callers get a native generator,
-   * blocking mode) and gets a lowered body registered as its twin, the
-   * generator-convention body runtime/user-generator.ts drives: a native
-   * generator yielding `__co.userYield(v)` for the user's `yield v` and the
-   * frames of its suspending calls (`__uw.yieldCall`). Nothing moves, so
-   * `this`, `arguments`, `try`/`finally` and sent values keep their meaning.
-   *
-   *     [source]  function* g(n) { yield f(n); }
-   *     [emitted] function* g(n) { yield f(n); }  function* g$co(n) { (yield __co.userYield((yield __uw.yieldCall(f, void 0, [n])))); }
-   *               __co.generatorTwin(g, g$co);   (hoisted)
-   */
-  private lowerUserGenerator(node: ts.FunctionDeclaration | ts.FunctionExpression): ts.VisitResult<ts.Node | undefined> {
-    const ts = this.ts;
-    const f = this.f;
-    const original = ts.visitEachChild(node, this.visit, this.tctx);
-    const params = ts.visitNodes(node.parameters, this.visit, ts.isParameter);
-    const lowered = this.awaiting("a generator body", () => this.visitStatementList(node.body!.statements), "yield");
-    const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
-    const body = ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body);
-    const star = f.createToken(ts.SyntaxKind.AsteriskToken);
-    const register = (args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "generatorTwin"), undefined, args);
-    this.usesRuntime = true;
-    if (ts.isFunctionDeclaration(node)) {
-      const twin = f.createUniqueName(`${node.name!.text}$co`);
-      this.hoist(f.createExpressionStatement(register([f.createIdentifier(node.name!.text), twin])));
-      return [original, f.createFunctionDeclaration(undefined, star, twin, undefined, params, undefined, body)];
-    }
-    const name = inferredName(ts, node);
-    const gen = f.createFunctionExpression(undefined, star, undefined, undefined, params, undefined, body);
-    return register(name === undefined || name === "" ? [original as ts.Expression, gen] : [original as ts.Expression, gen, f.createStringLiteral(name)]);
-  }
 
   /**
    * An `async` function that calls suspending code stays an async function
@@ -499,7 +442,7 @@ class UnwindFileLowering {
     const colours = this.lc.colours;
     const info = colours.info(node);
     if (colours.isSuspendingGenerator(node)) {
-      if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return this.lowerUserGenerator(node);
+      if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return lowerUserGenerator(this.generators, node);
       this.refuse(node.getFirstToken() ?? node, `a suspending generator ${ts.isMethodDeclaration(node) ? "method" : "without a name"} (\`${info?.name}\`)`);
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
