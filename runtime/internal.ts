@@ -14,4 +14,4 @@ export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
 export { delegate } from "./user-generator-delegate.js";
 export { generatorMethods } from "./user-generator-methods.js";
 export { collect, take, arrayFrom } from "./iterate.js";
-export * as uw from "./unwind/driver.js";
+export * as uw from "./unwind/api.js";

@@ -26,6 +26,13 @@ export interface LoweringContext {
 
 export interface Backend {
   readonly name: string;
+  /**
+   * Compiled arrows stay arrows, so one using its surroundings' `super` or
+   * `arguments` can suspend like any other (colour inference then does not
+   * restrict it). The generator backend's twins are generator functions,
+   * which have their own `arguments` and no `super`.
+   */
+  readonly arrowsKeepSurroundings?: boolean;
   /** A `before` transformer for `program.emit` that lowers each file. */
   transformer(ctx: LoweringContext): ts.TransformerFactory<ts.SourceFile>;
 }

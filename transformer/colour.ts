@@ -154,6 +154,13 @@ export class ColourMap {
      * target was in a changed file, or when its file imports one (`refresh`).
      */
     previous?: { map: ColourMap; changed: ReadonlySet<string>; refresh: (sf: ts.SourceFile) => boolean },
+    /**
+     * What the backend can lower: `arrowsKeepSurroundings` (the unwind
+     * backend, whose compiled arrows stay arrows) makes an arrow using its
+     * surroundings' `super` or `arguments` an ordinary suspending function
+     * instead of a restricted one that runs in blocking mode.
+     */
+    private readonly lowering: { arrowsKeepSurroundings?: boolean } = {},
   ) {
     const fileSet = new Set(files);
     this.fileSet = fileSet;
@@ -378,7 +385,7 @@ export class ColourMap {
           node,
           name: functionName(ts, node),
           colour: "plain",
-          restricted: restrictionOf(ts, node),
+          restricted: restrictionOf(ts, node, this.lowering.arrowsKeepSurroundings === true),
         });
         if (ts.isMethodDeclaration(node)) this.slotParent.set(node, node);
         // Parameter defaults run in the caller's… no: they run in the function, before its body.
@@ -1114,7 +1121,7 @@ export function isFunctionNode(ts: TS, n: ts.Node): n is FunctionNode {
   );
 }
 
-function restrictionOf(ts: TS, n: FunctionNode): FunctionInfo["restricted"] {
+function restrictionOf(ts: TS, n: FunctionNode, arrowsKeepSurroundings: boolean): FunctionInfo["restricted"] {
   if (ts.isConstructorDeclaration(n)) return "constructor";
   if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) return "accessor";
   // An async generator awaits its suspending calls as child fibers, like any async function.
@@ -1122,7 +1129,7 @@ function restrictionOf(ts: TS, n: FunctionNode): FunctionInfo["restricted"] {
   if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
   // cannot become one without changing what they mean.
-  if (ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) return "captures";
+  if (ts.isArrowFunction(n) && !arrowsKeepSurroundings && capturesSuperOrArguments(ts, n.body)) return "captures";
   return undefined;
 }
 

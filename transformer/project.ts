@@ -332,7 +332,7 @@ export class ColorlessProject {
           return target !== undefined && stale.changed.has(target);
         }),
     };
-    this.colourMap = new ColourMap(ts, checker, this.transformedFiles(), redirectedExports(ts, this.program, this.redirects, this.rootDir), previous);
+    this.colourMap = new ColourMap(ts, checker, this.transformedFiles(), redirectedExports(ts, this.program, this.redirects, this.rootDir), previous, { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
     return this.colourMap;
   }
 

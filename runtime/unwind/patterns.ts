@@ -108,3 +108,32 @@ export function forIn(o: unknown): Iterator<string> {
     },
   };
 }
+
+/**
+ * The iterator record of a `for…of` whose `next` may suspend
+ * (transformer/unwind/normalise.ts `suspendingForOf`): GetIterator, with
+ * `next` read once. A suspending `*[Symbol.iterator]()` gives its suspending
+ * generator (emitted.ts `iter`).
+ */
+export function iterRecord(iterable: unknown): { it: Iterator<unknown>; next: unknown } {
+  const it = iter(iterable);
+  return { it, next: it.next };
+}
+
+/** IteratorComplete of a `next()` result: a non-object is a TypeError. */
+export function stepDone(r: unknown): boolean {
+  return Boolean(result(r).done);
+}
+
+/** GetMethod(iterator, "return"): undefined when absent, a TypeError when not callable. */
+export function returnMethod(it: unknown): unknown {
+  const ret = (it as { return?: unknown }).return;
+  if (ret === undefined || ret === null) return undefined;
+  if (typeof ret !== "function") throw new TypeError(`${String(ret)} is not a function`);
+  return ret;
+}
+
+/** The result of an iterator's `return()` on a normal completion must be an object. */
+export function closed(r: unknown): void {
+  result(r);
+}

@@ -22,22 +22,8 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/top_level_statements": "top level of a module",
-  "hand/top_level_await": "top level of a module",
-  "hand/top_level_class_order": "top level of a module",
-  "hand/top_level_empty_pattern": "top level of a module",
-  "hand/top_level_tdz_const": "top level of a module",
-  "hand/class_fields_in_suspending_code": "top level of a module",
-  "hand/lib_superstruct_generator_calls_suspending": "suspending generator",
-  "hand/generator_suspends": "suspending generator",
-  "hand/generator_methods": "suspending generator",
-  "hand/generator_delegation": "suspending generator",
-  "hand/spread_destructure_suspending": "suspending generator",
-  "hand/builtin_callbacks_suspending": "suspending generator",
-  "hand/generator_property_overridden": "",
-  "hand/super_object_literal": "`super` or `arguments`",
-  "hand/generator_default_param_property": "suspending iterator",
-  "hand/iterator_close": "suspending iterator",
+  "hand/generator_methods": "suspending generator method",
+  "hand/spread_destructure_suspending": "destructuring a suspending iterator",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md (refused by either backend); none since the built-ins' callbacks are lowered. */

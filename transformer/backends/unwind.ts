@@ -66,27 +66,40 @@
  * Option `stress`: a `__uw.stress()` leaf before every statement
  * (normalise.ts), as the generator backend's stress points.
  *
+ * ## Promise-land: async functions and module top levels
+ *
+ * An `async` function that calls suspending code is not compiled: it stays
+ * an async function, and each suspending call in it is awaited as a child
+ * fiber making just that call (unwind/awaits.ts). A suspending ES module
+ * top level is lowered the same way, in place, under native top-level
+ * await, so no declaration moves.
+ *
  * ## What it does not support yet (CL1011, never an approximation)
  *
- * Async functions, generators, constructors and accessors that would
- * suspend; `for…of` over a suspending iterator; suspending top-level
- * statements; suspending arrows using their surroundings' `super` or
- * `arguments`; the few loop-binding and parameter-default shapes
- * docs/backends.md lists.
+ * Suspending generator methods, constructors and accessors; destructuring
+ * a suspending iterator (and spreading or iterating one in async code or a
+ * generator body); in async code, suspending calls inside longer optional
+ * chains; the few loop-binding and
+ * parameter-default shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, type FunctionNode } from "../colour.js";
+import { isFunctionNode, isIterationSite, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
-import { isValueReference } from "../unwind/syntax.js";
+import { inferredName, isValueReference } from "../unwind/syntax.js";
+import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
+import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { recordBody, recordEligible } from "../unwind/record.js";
+import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
+  // Its continuations are arrows nested in the compiled arrow: `super` and `arguments` keep their meaning.
+  arrowsKeepSurroundings: true,
   transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
     return (tctx) => (sf) => new UnwindFileLowering(lc, tctx, sf).run();
   },
@@ -119,6 +132,8 @@ class UnwindFileLowering {
       stress: lc.stress,
       isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
       isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
+      isSuspendingIterationSite: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
+      isSuspendingSpread: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
       hofOf: (call) => {
         const t = colours.target(call);
         return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
@@ -129,14 +144,72 @@ class UnwindFileLowering {
           t.fns.every((fn) => ts.isFunctionDeclaration(fn) && fn.getSourceFile() === sf && colours.emitted(fn) !== "plain" && !this.refusedFunction(fn));
       },
     };
+    const f = this.f;
+    this.generators = {
+      ts, f, colours, checker: lc.checker,
+      visit: this.visit, tctx,
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      loweredBody: (statements) => this.awaiting("a generator body", () => this.visitStatementList(statements), "yield"),
+      hoist: (st) => this.hoist(st),
+      usesRuntime: () => {
+        this.usesRuntime = true;
+      },
+    };
+    this.registration = {
+      ts, f,
+      compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      uw: (name, args) => this.uwCall(name, args),
+      hoist: (st) => this.hoist(st),
+    };
+    this.awaitHost = {
+      ts, f,
+      suspends: (node) => colours.target(node) !== undefined && colours.siteColour(node) === "S",
+      hofOf: this.oracle.hofOf,
+      isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      uw: (name, args) => this.uwCall(name, args),
+      wrap: (op, args) => {
+        // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
+        const inGenerator = this.awaitCtx?.kind === "yield";
+        const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
+        return f.createParenthesizedExpression(inGenerator ? f.createYieldExpression(undefined, call) : f.createAwaitExpression(call));
+      },
+      templateObject: (template) => {
+        // Once per source site: an async function nested in a compiled one is emitted in both of its copies.
+        let name = this.awaitedTemplates.get(template);
+        if (name === undefined) {
+          this.awaitedTemplates.set(template, (name = f.createUniqueName("tpl")));
+          this.templates.push(this.templateObject(name, template));
+        }
+        return name;
+      },
+      temp: () => {
+        const t = f.createUniqueName("t");
+        this.awaitCtx!.temps.push(t);
+        return t;
+      },
+      refuse: (n, what) => this.refuse(n, what),
+    };
   }
 
   run(): ts.SourceFile {
     const ts = this.ts;
     const f = this.f;
     const topLevel = this.lc.colours.suspendingTopLevel.get(this.sf);
-    if (topLevel !== undefined) this.refuse(topLevel.site, "suspending statements at the top level of a module");
-    const statements = this.visitStatementList(this.sf.statements);
+    let statements: ts.Statement[];
+    if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
+      // Suspending top-level statements await each suspending call (unwind/awaits.ts); nothing else moves.
+      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements));
+      statements = awaited.value;
+      this.moduleTemps = awaited.temps;
+    } else {
+      if (topLevel !== undefined) {
+        this.report(topLevel.site, CODES.COMMONJS_TOP_LEVEL,
+          `suspending call \`${topLevel.callee}\` at the top level of a CommonJS module: there is no top-level await to run it under. ` +
+            `Move it into a function run with \`run(main)\`, or emit ES modules ("module": "NodeNext" with "type": "module", or "ESNext").`);
+      }
+      statements = this.visitStatementList(this.sf.statements);
+    }
     if (!this.usesRuntime) return this.sf;
     const co = f.createIdentifier("__co");
     const importRuntime = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(co)), f.createStringLiteral("colorless/internal"));
@@ -147,7 +220,8 @@ class UnwindFileLowering {
     ], ts.NodeFlags.Const));
     let at = 0;
     while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...this.templates, ...statements.slice(at)];
+    const temps = this.moduleTemps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(this.moduleTemps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...temps, ...this.templates, ...statements.slice(at)];
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -159,6 +233,15 @@ class UnwindFileLowering {
       const renamed = this.renamed(node);
       if (renamed !== undefined) return renamed;
     }
+    if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return userYield(this.generators, node);
+    if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
+      const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
+      if (awaited !== undefined) return awaited;
+    }
+    if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
+      const started = this.startGenerator(node);
+      if (started !== undefined) return started;
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -169,6 +252,8 @@ class UnwindFileLowering {
     if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
       const reason = this.lc.colours.suspendingInitializers.get(node);
       if (reason !== undefined) this.report(reason.site, CODES.SUSPENDING_INITIALIZER, `a field initialiser or static block calls \`${reason.callee}\`, which suspends; field initialisers cannot suspend.`);
+      // An initialiser is a function of its own: no `await` there, even in a class at an awaiting top level.
+      return this.notAwaiting(() => ts.visitEachChild(node, this.visit, this.tctx));
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
   };
@@ -214,82 +299,15 @@ class UnwindFileLowering {
     return [...out.slice(0, at), ...hoisted, ...out.slice(at)];
   }
 
-  /**
-   * A class's compiled methods are registered by a static block placed
-   * first in the class, which runs while the class is defined, before any
-   * other static initialiser could call them, and names them through `this`
-   * (so anonymous classes and class expressions work too); instance
-   * `#private` methods, reachable only through an instance, by a private
-   * field initialised first on each instance. Computed names are read once:
-   * `[k]() {}` becomes `[$k = __co.propertyKey(k)]() {}`. None of this is
-   * visible to reflection.
-   *
-   *     class C { static { __uw.reg(this.prototype.m, this.s, this.prototype[$k]) } #uw = __uw.reg(this.#p); … }
-   */
   private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
-    const ts = this.ts;
-    const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx) as ts.ClassDeclaration | ts.ClassExpression;
-    const statics: ts.Expression[] = [];
-    const privates: ts.Expression[] = [];
-    const members = visited.members.map((vm, i) => {
-      const m = node.members[i]!;
-      if (!ts.isMethodDeclaration(m) || !ts.isMethodDeclaration(vm) || this.lc.colours.emitted(m) === "plain" || this.refusedFunction(m)) return vm;
-      const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
-      const owner = isStatic ? f.createThis() : f.createPropertyAccessExpression(f.createThis(), "prototype");
-      const key = m.name;
-      if (ts.isPrivateIdentifier(key)) {
-        (isStatic ? statics : privates).push(f.createPropertyAccessExpression(f.createThis(), key));
-        return vm;
-      }
-      if (ts.isComputedPropertyName(key)) {
-        const k = this.computedKey(vm.name as ts.ComputedPropertyName);
-        statics.push(f.createElementAccessExpression(owner, k.name));
-        return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
-      }
-      statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
-      return vm;
-    });
-    const added: ts.ClassElement[] = [];
-    if (statics.length > 0) added.push(f.createClassStaticBlockDeclaration(f.createBlock([f.createExpressionStatement(this.uwCall("reg", statics))], true)));
-    if (privates.length > 0) added.push(f.createPropertyDeclaration(undefined, f.createUniquePrivateName("#uw"), undefined, undefined, this.uwCall("reg", privates)));
-    if (added.length === 0) return visited;
-    const all = [...added, ...members];
-    return ts.isClassDeclaration(visited)
-      ? f.updateClassDeclaration(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all)
-      : f.updateClassExpression(visited, visited.modifiers, visited.name, visited.typeParameters, visited.heritageClauses, all);
+    return registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
   }
 
-  /** `[k]` → `[$k = __co.propertyKey(k)]`, `$k` declared at the top of the enclosing statement list. */
-  private computedKey(name: ts.ComputedPropertyName): { name: ts.Identifier; computed: ts.ComputedPropertyName } {
-    const ts = this.ts;
-    const f = this.f;
-    const k = f.createUniqueName("key");
-    this.hoist(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k)], ts.NodeFlags.Let)));
-    const read = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "propertyKey"), undefined, [name.expression]);
-    return { name: k, computed: f.createComputedPropertyName(f.createAssignment(k, read)) };
-  }
-
-  /** Object-literal methods are registered on the object: `__uw.obj({ m() {…} }, ["m"])`. */
   private visitObjectLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
-    const ts = this.ts;
-    const f = this.f;
-    const visited = ts.visitEachChild(node, this.visit, this.tctx);
-    const keys: ts.Expression[] = [];
-    const props = visited.properties.map((vp, i) => {
-      const p = node.properties[i]!;
-      if (!ts.isMethodDeclaration(p) || !ts.isMethodDeclaration(vp) || this.lc.colours.emitted(p) === "plain" || this.refusedFunction(p)) return vp;
-      if (ts.isComputedPropertyName(p.name)) {
-        const k = this.computedKey(vp.name as ts.ComputedPropertyName);
-        keys.push(k.name);
-        return f.updateMethodDeclaration(vp, vp.modifiers, vp.asteriskToken, k.computed, vp.questionToken, vp.typeParameters, vp.parameters, vp.type, vp.body);
-      }
-      if (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) keys.push(f.createStringLiteral(p.name.text));
-      return vp;
-    });
-    if (keys.length === 0) return visited;
-    return this.uwCall("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
+    return registerObjectLiteral(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
   }
+
+  private readonly registration: RegistrationHost;
 
   // ── functions ─────────────────────────────────────────────────────────
 
@@ -328,9 +346,106 @@ class UnwindFileLowering {
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
+    const info = this.lc.colours.info(node);
+    if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
+    // A function's body is its own: an enclosing async function's or module's awaiting stops here.
+    return this.notAwaiting(() => this.lowerFunction(node));
+  }
+
+  // ── awaiting code: async functions and ES module top levels (unwind/awaits.ts) ──
+
+  /** Promise-land code (an async function, a module top level) or a user generator's lowered body ("yield"). */
+  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield" } | undefined;
+  private moduleTemps: ts.Identifier[] = [];
+  private readonly awaitHost: AwaitHost;
+  private readonly awaitedTemplates = new Map<ts.TemplateLiteral, ts.Identifier>();
+
+  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await"): { value: T; temps: ts.Identifier[] } {
+    const saved = this.awaitCtx;
+    const ctx = { where, temps: [] as ts.Identifier[], kind };
+    this.awaitCtx = ctx;
+    try {
+      return { value: body(), temps: ctx.temps };
+    } finally {
+      this.awaitCtx = saved;
+    }
+  }
+
+  private notAwaiting<T>(body: () => T): T {
+    const saved = this.awaitCtx;
+    const compiled = this.inCompiled;
+    this.awaitCtx = undefined;
+    this.inCompiled = false;
+    try {
+      return body();
+    } finally {
+      this.awaitCtx = saved;
+      this.inCompiled = compiled;
+    }
+  }
+
+  private compiledCode<T>(body: () => T): T {
+    const saved = this.inCompiled;
+    this.inCompiled = true;
+    try {
+      return body();
+    } finally {
+      this.inCompiled = saved;
+    }
+  }
+
+  /** Visiting the statements of a compiled frame's copies (lowerBody): calls of suspending generators start their driver. */
+  private inCompiled = false;
+
+  private readonly generators: GeneratorHost;
+
+  private startGenerator(node: ts.CallExpression): ts.Expression | undefined {
+    return startGeneratorCall(this.generators, node);
+  }
+
+
+  /**
+   * An `async` function that calls suspending code stays an async function
+   * (it is not compiled: its callers see a Promise, as written); each
+   * suspending call in its body is awaited as a child fiber. Its parameter
+   * defaults cannot `await`: a suspending one runs in blocking mode, with
+   * the generator backend's warning.
+   *
+   *     [source]  async function f(o) { return g(o.m()); }
+   *     [emitted] async function f(o) { let t_1; return (await __uw.awaitCall(g, void 0, [(await __uw.awaitCall((t_1 = o).m, t_1, []))])); }
+   */
+  private visitAsync(node: FunctionNode): ts.Node {
+    const ts = this.ts;
+    const f = this.f;
+    const name = this.lc.colours.info(node)?.name ?? "<anonymous>";
+    for (const p of node.parameters) {
+      const site = this.findAwaitedSite(p);
+      if (site !== undefined) {
+        this.report(site, CODES.SUSPENDING_PARAMETER_DEFAULT,
+          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
+      }
+    }
+    const params = this.notAwaiting(() => ts.visitNodes(node.parameters, this.visit, ts.isParameter));
+    const awaited = this.awaiting("an async function", () => ts.visitNode(node.body!, this.visit) as ts.ConciseBody);
+    return rebuildAsync(ts, f, node, params, awaited.value, awaited.temps) ?? ts.visitEachChild(node, this.visit, this.tctx);
+  }
+
+  /** A suspending site in `n` outside nested functions. */
+  private findAwaitedSite(n: ts.Node): ts.Node | undefined {
+    if (isAwaitedSite(this.awaitHost, n)) return n;
+    if (isFunctionNode(this.ts, n)) return undefined;
+    return this.ts.forEachChild(n, (c) => this.findAwaitedSite(c));
+  }
+
+  private lowerFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     const colours = this.lc.colours;
     const info = colours.info(node);
+    if (colours.isSuspendingGenerator(node)) {
+      if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return lowerUserGenerator(this.generators, node);
+      this.refuse(node.getFirstToken() ?? node, `a suspending generator ${ts.isMethodDeclaration(node) ? "method" : "without a name"} (\`${info?.name}\`)`);
+      return ts.visitEachChild(node, this.visit, this.tctx);
+    }
     if (info?.restricted !== undefined && info.wouldSuspend === true) {
       this.refuse(node.getFirstToken() ?? node, `a suspending ${info.restricted === "captures" ? "arrow function using its surroundings' `super` or `arguments`" : info.restricted === "accessor" ? "getter or setter" : info.restricted} (\`${info.name}\`)`);
     }
@@ -396,7 +511,7 @@ class UnwindFileLowering {
     };
     const k = f.createUniqueName("k");
     // Nested functions are lowered after the copies are built (they keep their original nodes).
-    const visitAll = (stmts: ts.Statement[]) => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement);
+    const visitAll = (stmts: ts.Statement[]) => this.compiledCode(() => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement));
     const fast = visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body));
     const seekNames = { ...names, u: f.createUniqueName("u") };
     const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));
@@ -470,20 +585,4 @@ class UnwindFileLowering {
     const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     this.lc.report({ code, category, file: sf.fileName, line: line + 1, column: character + 1, message });
   }
-}
-
-/** The name JavaScript infers for an anonymous function expression from where it stands (`const f = () => …`). */
-function inferredName(ts: TS, node: ts.FunctionExpression | ts.ArrowFunction): string | undefined {
-  if (ts.isFunctionExpression(node) && node.name !== undefined) return undefined;
-  let p: ts.Node = node.parent;
-  let child: ts.Node = node;
-  while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isNonNullExpression(p)) {
-    // Parentheses keep the inference; type assertions are erased.
-    child = p;
-    p = p.parent;
-  }
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === child && ts.isIdentifier(p.name)) return p.name.text;
-  if (ts.isPropertyAssignment(p) && p.initializer === child && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))) return p.name.text;
-  if (ts.isBinaryExpression(p) && p.right === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
-  return "";
 }

@@ -17,6 +17,10 @@ export interface SiteOracle {
   isSite(call: ts.CallExpression): boolean;
   /** Is this `for…of` over a suspending iterator? */
   isSuspendingIteration(node: ts.ForOfStatement): boolean;
+  /** Is this `...x` (array literal or arguments) spreading an iterator proved suspending (a suspending user generator)? */
+  isSuspendingSpread(node: ts.SpreadElement): boolean;
+  /** Any iteration site (colour.ts `isIterationSite`: destructuring, `Array.from`, `yield*`, …) proved suspending. */
+  isSuspendingIterationSite(node: ts.Node): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
   /** Stress mode (option `stress`): a suspension point before every statement, so every statement counts as suspending. */
@@ -54,6 +58,18 @@ export abstract class Lineariser {
   protected lin(e: ts.Expression, discard = false): { pre: IrStmt[]; value: ts.Expression | undefined } {
     const ts = this.ts;
     const f = this.f;
+    const spread = e.parent;
+    if (spread !== undefined && ts.isSpreadElement(spread) && spread.expression === e && !this.collecting.has(e) && this.oracle.isSuspendingSpread(spread)) {
+      // `...g()` of a suspending generator: its values collected by a site (a leaf whose twin is runtime/iterate.ts
+      // `collect`), then the array spread where the iterator was: `$t = __uw.call(__co.uw.spreadAll, void 0, [g()]); [...$t]`.
+      this.collecting.add(e);
+      const inner = this.lin(e);
+      this.collecting.delete(e);
+      const t = this.temp();
+      const all = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "spreadAll");
+      const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: all, thisArg: f.createVoidZero(), args: [inner.value] }, node: spread };
+      return { pre: [...inner.pre, site], value: t };
+    }
     if (!this.hasSite(e)) return { pre: [], value: e };
     if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
       const l = this.lin(e.expression);
@@ -367,6 +383,9 @@ export abstract class Lineariser {
     const ts = this.ts;
     if (Array.isArray(n)) return (n as readonly ts.Node[]).some((x) => this.hasSite(x));
     const node = n as ts.Node;
+    // The operand of a collected spread (lin) is a site itself: operands before it must be evaluated first.
+    const p = node.parent;
+    if (p !== undefined && ts.isSpreadElement(p) && p.expression === node && !this.collecting.has(node as ts.Expression) && this.oracle.isSuspendingSpread(p)) return true;
     let found = false;
     const stress = this.oracle.stress;
     const walk = (x: ts.Node): void => {
@@ -375,11 +394,15 @@ export abstract class Lineariser {
       if (stress && x !== node && ts.isStatement(x) && !ts.isBlock(x) && !ts.isEmptyStatement(x)) found = true;
       else if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
       else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
+      else if (ts.isSpreadElement(x) && this.oracle.isSuspendingSpread(x)) found = true;
       else ts.forEachChild(x, walk);
     };
     walk(node);
     return found;
   }
+
+  /** Spread operands being linearised as the collected spread's iterable (lin), so the check does not recurse. */
+  private readonly collecting = new Set<ts.Expression>();
 
   protected nextSite(): number {
     return ++this.sites;

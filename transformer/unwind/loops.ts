@@ -14,6 +14,8 @@ import { boundIdentifiers, range } from "./syntax.js";
 export abstract class LoopNormaliser extends ScopeNormaliser {
   /** A statement list; `hoist` when its scope contains a site (normalise.ts). */
   protected abstract list(stmts: readonly ts.Statement[], hoist: boolean, scope?: ts.Node): IrStmt[];
+  /** A for…of whose iterator's `next` or `return` may suspend (normalise.ts). */
+  protected abstract suspendingForOf(s: ts.ForOfStatement, label: ts.Identifier | undefined): IrStmt[];
 
   protected loop(body: () => IrStmt[]): IrStmt[] {
     this.loopDepth++;
@@ -130,7 +132,8 @@ export abstract class LoopNormaliser extends ScopeNormaliser {
     const ts = this.ts;
     const f = this.f;
     const isIn = ts.isForInStatement(s);
-    if (!isIn && (s.awaitModifier !== undefined || this.oracle.isSuspendingIteration(s))) return this.refuse(s, "a for…of over a suspending iterator");
+    if (!isIn && s.awaitModifier !== undefined) return this.refuse(s, "a for await…of in suspending code");
+    if (!isIn && this.oracle.isSuspendingIteration(s)) return this.suspendingForOf(s as ts.ForOfStatement, label);
     const it = this.temp();
     const ok = this.temp();
     const r = this.temp();

@@ -26,7 +26,23 @@ export class Normaliser extends LoopNormaliser {
     this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
     const prologue = first < 0 ? undefined : this.parameterDefaults(first);
     const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
+    this.refuseSuspendingDestructuring(this.fn);
     return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
+  }
+
+  /**
+   * Destructuring (or `Array.from`, or a `yield*` outside a generator body)
+   * of an iterator proved suspending would step it with its blocking-mode
+   * `next`: refused. Spreads are collected by a site (linearise.ts) and
+   * for…of steps it with sites (suspendingForOf).
+   */
+  private refuseSuspendingDestructuring(n: ts.Node): void {
+    const ts = this.ts;
+    ts.forEachChild(n, (c) => {
+      if (isFunctionNode(ts, c) || ts.isClassLike(c)) return;
+      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
+      this.refuseSuspendingDestructuring(c);
+    });
   }
 
   /**
@@ -280,38 +296,9 @@ export class Normaliser extends LoopNormaliser {
     const cv = this.temp();
     const fin = f.createUniqueName("fin");
     finLabels.add(fin);
-    const jumps: Array<ts.BreakStatement | ts.ContinueStatement> = [];
-    const exit = (code: number, value: ts.Expression | undefined): ts.Statement => f.createBlock([
-      f.createExpressionStatement(f.createAssignment(ct, f.createNumericLiteral(code))),
-      f.createExpressionStatement(f.createAssignment(cv, value ?? f.createVoidZero())),
-      f.createBreakStatement(fin),
-    ], true);
-    let loops = 0;
-    let breakables = 0;
-    const labels: string[] = [];
-    const rewrite = (n: ts.Node): ts.Node => {
-      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
-      if (ts.isReturnStatement(n)) return exit(2, n.expression);
-      if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
-        const label = n.label;
-        const inside = label !== undefined ? !finLabels.has(label) && labels.includes(label.text) : ts.isBreakStatement(n) ? breakables > 0 : loops > 0;
-        if (inside) return n;
-        jumps.push(n);
-        return exit(2 + jumps.length, undefined);
-      }
-      const isLoop = ts.isIterationStatement(n, /*lookInLabeledStatements*/ false);
-      const isBreakable = isLoop || ts.isSwitchStatement(n);
-      if (ts.isLabeledStatement(n)) labels.push(n.label.text);
-      if (isLoop) loops++;
-      if (isBreakable) breakables++;
-      try {
-        return ts.visitEachChild(n, rewrite, undefined);
-      } finally {
-        if (isLoop) loops--;
-        if (isBreakable) breakables--;
-        if (ts.isLabeledStatement(n)) labels.pop();
-      }
-    };
+    const exits = this.exitRewriter(ct, cv, fin, undefined);
+    const rewrite = exits.rewrite;
+    const jumps = exits.jumps;
     const block = rewrite(s.tryBlock) as ts.Block;
     const clause = s.catchClause === undefined ? undefined : (rewrite(s.catchClause) as ts.CatchClause);
     const inner: ts.Statement = clause === undefined ? block : f.createTryStatement(block, clause, undefined);
@@ -335,4 +322,138 @@ export class Normaliser extends LoopNormaliser {
     ];
   }
 
+
+  /**
+   * Rewrites the statements of a region whose completion becomes explicit
+   * (a suspending finally, a for…of whose iterator close suspends): each
+   * `return x` and each break/continue leaving the region becomes
+   * `{ $ct = n; $cv = x; break $fin; }` (n: 2 return, 3… the jumps, in order).
+   * `own`: the region is the body of a loop (with that label, if any): its
+   * unlabelled break and continue, and those naming its label, stay inside.
+   */
+  private exitRewriter(ct: ts.Identifier, cv: ts.Identifier, fin: ts.Identifier, own: { label: ts.Identifier | undefined } | undefined): { rewrite: (n: ts.Node) => ts.Node; jumps: Array<ts.BreakStatement | ts.ContinueStatement> } {
+    const ts = this.ts;
+    const f = this.f;
+    const jumps: Array<ts.BreakStatement | ts.ContinueStatement> = [];
+    const exit = (code: number, value: ts.Expression | undefined): ts.Statement => f.createBlock([
+      f.createExpressionStatement(f.createAssignment(ct, f.createNumericLiteral(code))),
+      f.createExpressionStatement(f.createAssignment(cv, value ?? f.createVoidZero())),
+      f.createBreakStatement(fin),
+    ], true);
+    // Inside a loop body, the loop's own unlabelled break/continue (and its label) stay inside.
+    let loops = own === undefined ? 0 : 1;
+    let breakables = loops;
+    const labels: string[] = own?.label === undefined ? [] : [own.label.text];
+    const rewrite = (n: ts.Node): ts.Node => {
+      if (isFunctionNode(ts, n) || ts.isClassLike(n)) return n;
+      if (ts.isReturnStatement(n)) return exit(2, n.expression);
+      if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
+        const label = n.label;
+        const inside = label !== undefined ? !finLabels.has(label) && labels.includes(label.text) : ts.isBreakStatement(n) ? breakables > 0 : loops > 0;
+        if (inside) return n;
+        jumps.push(n);
+        return exit(2 + jumps.length, undefined);
+      }
+      const isLoop = ts.isIterationStatement(n, /*lookInLabeledStatements*/ false);
+      const isBreakable = isLoop || ts.isSwitchStatement(n);
+      if (ts.isLabeledStatement(n)) labels.push(n.label.text);
+      if (isLoop) loops++;
+      if (isBreakable) breakables++;
+      try {
+        return ts.visitEachChild(n, rewrite, undefined);
+      } finally {
+        if (isLoop) loops--;
+        if (isBreakable) breakables--;
+        if (ts.isLabeledStatement(n)) labels.pop();
+      }
+    };
+    return { rewrite, jumps };
+  }
+
+  /**
+   * `for (x of it) body` whose iterator may suspend (a suspending user
+   * generator, or one colour inference cannot see): `next()` is a site, and
+   * closing the iterator on an early exit is a site too, so the loop's exits
+   * become an explicit completion (exitRewriter), as for a suspending
+   * finally. IteratorClose as specified: on a throw the error of `return()`
+   * (or of reading it) is ignored and the original rethrown; otherwise it
+   * propagates, and a non-object result is a TypeError.
+   *
+   *     $rec = __co.uw.iterRecord(xs); $ok = true; $ct = 0; $cv = undefined;
+   *     $fin: { try { label: for (;;) { $ok = true; site: $r = __uw.call($rec.next, $rec.it, []);
+   *                                     if (__co.uw.stepDone($r)) break; $v = $r.value; $ok = false; x = $v; body' } }
+   *             catch ($e) { $ct = 1; $cv = $e; } }
+   *     if (!$ok) { if ($ct === 1) { try { $m = returnMethod($rec.it); if ($m !== undefined) site: __uw.call($m, $rec.it, []) } catch {} }
+   *                 else { $m = returnMethod($rec.it); if ($m !== undefined) { site: $rr = __uw.call($m, $rec.it, []); closed($rr) } } }
+   *     if ($ct === 1) throw $cv; if ($ct === 2) return $cv; …jumps
+   */
+  protected suspendingForOf(s: ts.ForOfStatement, label: ts.Identifier | undefined): IrStmt[] {
+    const ts = this.ts;
+    const f = this.f;
+    const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), name), undefined, args);
+    const [rec, ok, ct, cv, r, v, m, rr] = [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.temp()) as [ts.Identifier, ts.Identifier, ts.Identifier, ts.Identifier, ts.Identifier, ts.Identifier, ts.Identifier, ts.Identifier];
+    const fin = f.createUniqueName("fin");
+    finLabels.add(fin);
+    const iterable = this.lin(s.expression);
+    const it = f.createPropertyAccessExpression(rec, "it");
+    return this.loop(() => {
+      let bind: IrStmt[];
+      if (ts.isVariableDeclarationList(s.initializer)) {
+        const decl = s.initializer.declarations[0]!;
+        for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
+        bind = this.destructure(decl.name, v);
+        const env = this.envs.get(ts.getOriginalNode(s));
+        if (env !== undefined) bind = [this.assign(env.cur, f.createObjectLiteralExpression([])), this.envStmt(env), ...bind];
+      } else {
+        const target = s.initializer as ts.Expression;
+        if (ts.isObjectLiteralExpression(target) || ts.isArrayLiteralExpression(target)) bind = this.destructure(target, v);
+        else if (this.hasSite(target)) return this.refuse(target, "a suspending for…of target");
+        else bind = [this.assign(target, v)];
+      }
+      const exits = this.exitRewriter(ct, cv, fin, { label });
+      const body = this.list([exits.rewrite(s.statement) as ts.Statement], true);
+      const next: IrStmt = { kind: "site", index: this.nextSite(), target: r, call: { kind: "dynamic", fn: f.createPropertyAccessExpression(rec, "next"), thisArg: it, args: [] }, node: s };
+      const loopBody: IrStmt[] = [
+        this.assign(ok, f.createTrue()),
+        next,
+        this.plain(f.createIfStatement(uw("stepDone", [r]), f.createBreakStatement())),
+        this.assign(v, f.createPropertyAccessExpression(r, "value")),
+        this.assign(ok, f.createFalse()),
+        ...bind,
+        ...body,
+      ];
+      let loop: IrStmt = { kind: "for", cond: undefined, update: undefined, body: loopBody, ...range(loopBody) };
+      if (label !== undefined) loop = { kind: "labeled", label, body: loop, ...range([loop]) };
+      const caught = f.createUniqueName("e");
+      const record = f.createCatchClause(caught, f.createBlock([
+        f.createExpressionStatement(f.createAssignment(ct, f.createNumericLiteral(1))),
+        f.createExpressionStatement(f.createAssignment(cv, caught)),
+      ], true));
+      const tryIr: IrStmt = { kind: "try", block: [loop], handler: { kind: "plain", clause: record }, finalizer: undefined, ...range([loop]) };
+      const guarded: IrStmt = { kind: "labeled", label: fin, body: this.block([tryIr]), ...range([tryIr]) };
+      const callReturn = (target: ts.Identifier | undefined): IrStmt => ({ kind: "site", index: this.nextSite(), target, call: { kind: "dynamic", fn: m, thisArg: it, args: [] }, node: s });
+      const hasReturn = f.createStrictInequality(m, f.createVoidZero());
+      const onThrowThen = [callReturn(undefined)];
+      const onThrow: IrStmt[] = [this.assign(m, uw("returnMethod", [it])), { kind: "if", cond: hasReturn, then: onThrowThen, else: undefined, ...range(onThrowThen) }];
+      const ignore = f.createCatchClause(undefined, f.createBlock([], true));
+      const throwClose: IrStmt[] = [{ kind: "try", block: onThrow, handler: { kind: "plain", clause: ignore }, finalizer: undefined, ...range(onThrow) }];
+      const normalThen = [callReturn(rr), this.plain(f.createExpressionStatement(uw("closed", [rr])))];
+      const normalClose: IrStmt[] = [this.assign(m, uw("returnMethod", [it])), { kind: "if", cond: hasReturn, then: normalThen, else: undefined, ...range(normalThen) }];
+      const byCompletion: IrStmt = { kind: "if", cond: f.createStrictEquality(ct, f.createNumericLiteral(1)), then: throwClose, else: normalClose, ...range([...throwClose, ...normalClose]) };
+      const close: IrStmt = { kind: "if", cond: f.createLogicalNot(ok), then: [byCompletion], else: undefined, ...range([byCompletion]) };
+      const dispatch = (code: number, then: ts.Statement) => this.plain(f.createIfStatement(f.createStrictEquality(ct, f.createNumericLiteral(code)), then));
+      return [
+        ...iterable.pre,
+        this.assign(rec, uw("iterRecord", [iterable.value])),
+        this.assign(ok, f.createTrue()),
+        this.assign(ct, f.createNumericLiteral(0)),
+        this.assign(cv, f.createVoidZero()),
+        guarded,
+        close,
+        dispatch(1, f.createThrowStatement(cv)),
+        dispatch(2, f.createReturnStatement(cv)),
+        ...exits.jumps.map((j, i) => dispatch(3 + i, ts.isBreakStatement(j) ? f.createBreakStatement(j.label) : f.createContinueStatement(j.label))),
+      ];
+    });
+  }
 }

@@ -73,3 +73,19 @@ export function compoundToBinary(ts: TS, op: ts.SyntaxKind): ts.BinaryOperator {
   };
   return map[op]!;
 }
+
+/** The name JavaScript infers for an anonymous function expression from where it stands (`const f = () => …`). */
+export function inferredName(ts: TS, node: ts.FunctionExpression | ts.ArrowFunction): string | undefined {
+  if (ts.isFunctionExpression(node) && node.name !== undefined) return undefined;
+  let p: ts.Node = node.parent;
+  let child: ts.Node = node;
+  while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isNonNullExpression(p)) {
+    // Parentheses keep the inference; type assertions are erased.
+    child = p;
+    p = p.parent;
+  }
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyDeclaration(p)) && p.initializer === child && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyAssignment(p) && p.initializer === child && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))) return p.name.text;
+  if (ts.isBinaryExpression(p) && p.right === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
+  return "";
+}

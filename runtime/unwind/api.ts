@@ -1,0 +1,8 @@
+/**
+ * What emitted unwind-backend code reaches as `__co.uw` (runtime/internal.ts):
+ * the driver's protocol and the awaited calls of async functions and module
+ * top levels. A module of its own so that awaits.ts can use the driver
+ * without the driver importing it back.
+ */
+export * from "./driver.js";
+export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll } from "./awaits.js";

@@ -1,0 +1,78 @@
+/**
+ * Where the unwind backend meets Promise-land: an `async` function, or an ES
+ * module's top level, that calls suspending code awaits each suspending call
+ * as a child fiber (DESIGN §4's documented adaptation, as the generator
+ * backend does), so the async function itself stays an ordinary async
+ * function and its `await`s stay native.
+ *
+ *     [source]  async function f(o) { return g(await h(), o.m(1)); }
+ *     [emitted] async function f(o) { let t; return (await __uw.awaitCall(g, void 0, [await h(), (await __uw.awaitCall((t = o).m, t, [1]))])); }
+ *
+ * A suspending user generator's lowered body makes the same calls as
+ * frames of the fiber's trampoline (`yieldCall`, `yieldHof`).
+ *
+ * The callee and its arguments are evaluated in the async function, exactly
+ * where and in the order the call evaluates them; only the call itself runs
+ * in the child fiber (a fiber of the caller's scope when there is one, else
+ * a run of its own: runtime/bridge.ts `spawnPromise`).
+ */
+import { spawnPromise } from "../bridge.js";
+import { call as frameCall, twin, type TwinResult } from "../calls.js";
+import { collect } from "../iterate.js";
+import { call, hof } from "./driver.js";
+import { S, compiled } from "./state.js";
+
+/**
+ * The child fiber's body: a frame the generator convention calls as an
+ * unwind-compiled function (`call` in calls.ts sets the entry token and
+ * adopts an unwind started below), which makes the one call it stands for.
+ */
+function leafCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
+  // The token was set for this frame; the callee gets its own from `call`, only if it is compiled.
+  S.k = 0;
+  return call(fn, thisArg, args);
+}
+
+function leafHof(twin: string, receiver: unknown, args: readonly unknown[]): unknown {
+  S.k = 0;
+  return hof(twin, receiver, args);
+}
+
+compiled.add(leafCall);
+compiled.add(leafHof);
+
+/**
+ * `await __uw.awaitCall(fn, thisArg, [args])`: call `fn` (already read, with
+ * its arguments already evaluated) in a child fiber and return a Promise of
+ * its outcome.
+ */
+export function awaitCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<unknown> {
+  return spawnPromise(leafCall, undefined, [fn, thisArg, args]);
+}
+
+/** `await __uw.awaitHof("map", xs, [cb])`: a built-in higher-order method with a suspending callback, in a child fiber. */
+export function awaitHof(twin: string, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
+  return spawnPromise(leafHof, undefined, [twin, receiver, args]);
+}
+
+/**
+ * `(yield __uw.yieldCall(fn, thisArg, [args]))` in a suspending user
+ * generator's lowered body (a generator-convention frame, runtime/user-generator.ts):
+ * the same one call, as a frame of the fiber's trampoline instead of a child fiber.
+ */
+export function yieldCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): TwinResult {
+  return frameCall(leafCall, undefined, [fn, thisArg, args]);
+}
+
+/** `(yield __uw.yieldHof("map", xs, [cb]))` in a user generator's lowered body. */
+export function yieldHof(twin: string, receiver: unknown, args: readonly unknown[]): TwinResult {
+  return frameCall(leafHof, undefined, [twin, receiver, args]);
+}
+
+/**
+ * `...g()` of a suspending generator in compiled code: a leaf (the unwind
+ * defers it, a driver performs it through its twin, runtime/iterate.ts
+ * `collect`, which steps the iterator as spreading does, `next` suspending)
+ * returning the values as an array, spread where the iterator stood.
+ */
+export const spreadAll: (iterable: Iterable<unknown>) => unknown[] = twin((iterable: Iterable<unknown>): unknown[] => [...iterable], collect);
