@@ -3,13 +3,14 @@
  *
  * `handler(fn)` turns `(c) => Response` written in blocking style into a
  * Hono handler: each request runs `fn(c)` in its own fiber; a throw
- * reaches Hono's error handling (`app.onError`); when the request's signal
- * aborts (the client went away) the fiber is cancelled.
+ * reaches Hono's error handling (`app.onError`); when the client goes away
+ * the fiber is cancelled.
  *
  * Serve the app with `colorless/http`'s `serve(app)` (a Hono app is a
- * web-standard `{ fetch }` handler): requests already run in fibers there.
- * With `@hono/node-server`, call `attach(server)` from a fiber on the server
- * its `serve` returns.
+ * web-standard `{ fetch }` handler): requests already run in fibers there,
+ * and `fn` runs in the request's own (io/request-fiber.ts). With
+ * `@hono/node-server`, call `attach(server)` from a fiber on the server its
+ * `serve` returns.
  *
  * @example
  * app.get("/hello", handler((c) => { sleep(10); return c.json({ hello: c.req.query("name") }); }));
