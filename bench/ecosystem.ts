@@ -15,8 +15,8 @@
  * async and the blocking version of a framework are started together and
  * measured in alternation (A B, then B A, …) for ROUNDS rounds of DURATION
  * seconds after a warm-up, so that the load other jobs put on a shared
- * machine drifts over both alike; the table gives each version's median
- * round. Besides req/s and p99 it reports the server process's CPU time per
+ * machine drifts over both alike; the table gives each version's mean
+ * req/s over its rounds, its worst round's p99, and each round's ratio. Besides req/s and p99 it reports the server process's CPU time per
  * request (user + system, from /proc): unlike throughput it hardly depends on
  * how much CPU the machine had left, so it shows the adapter's own cost.
  * Writes bench/results/ecosystem.json and .md.
@@ -67,11 +67,17 @@ function load(url: string, pid: number, connections: number, duration: number): 
   });
 }
 
-/** The round whose throughput is the median (its p99 and CPU figures come with it); errors summed over rounds. */
-function medianRound(rounds: Load[]): Load {
-  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
-  const m = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { ...m, errors: rounds.reduce((n, r) => n + r.errors, 0), non2xx: rounds.reduce((n, r) => n + r.non2xx, 0) };
+/** Over a version's rounds: mean req/s and CPU per request, the worst round's p99, errors summed. */
+function overRounds(rounds: Load[]): Load {
+  const mean = (f: (r: Load) => number) => rounds.reduce((n, r) => n + f(r), 0) / rounds.length;
+  return {
+    rps: mean((r) => r.rps),
+    p50: mean((r) => r.p50),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    cpuUs: mean((r) => r.cpuUs),
+  };
 }
 
 const loadAverage = () => loadavg().map((x) => x.toFixed(2)).join(", ");
@@ -104,8 +110,8 @@ try {
           const order = i % 2 === 0 ? (["async", "blocking"] as const) : (["blocking", "async"] as const);
           for (const mode of order) rounds[mode].push(await load(`${apps[mode].url}${route}`, apps[mode].pid, connections, DURATION));
         }
-        const a = medianRound(rounds.async);
-        const b = medianRound(rounds.blocking);
+        const a = overRounds(rounds.async);
+        const b = overRounds(rounds.blocking);
         rows.push({
           framework: fw,
           blocking: blockingMode === "blocking-node" ? "adapter on @hono/node-server" : fw === "hono" ? "adapter on colorless/http serve" : "adapter",
@@ -133,12 +139,13 @@ try {
 }
 
 notes.push(
-  `autocannon ${DURATION} s per round, ${ROUNDS} rounds per version alternating A B / B A after a ${WARMUP} s warm-up; the median round is shown; keep-alive, no pipelining; each app in its own process, both versions of a framework running side by side, loaded one at a time.`,
+  `autocannon ${DURATION} s per round, ${ROUNDS} rounds per version alternating A B / B A after a ${WARMUP} s warm-up; req/s and CPU are means over the rounds, p99 the worst round's; keep-alive, no pipelining; each app in its own process, both versions of a framework running side by side, loaded one at a time.`,
   `Machine load (uptime) before: ${loadBefore}; after: ${loadAverage()}.`,
   "Targets (issue 16): throughput ratio ≥ 0.9 and p99 ratio ≤ 1.2; /db: both versions bounded by the pool (10 connections × 10 ms ≈ 1,000 req/s).",
   "Hono async runs on @hono/node-server (the usual way); Hono blocking runs either on colorless/http's serve(app) or on @hono/node-server with attach(server), both with colorless/hono handlers.",
   "CPU µs/req: the server process's user + system time per request (it includes the kernel's share of loopback writes); it depends far less on how busy the machine was than req/s does.",
-  "Shared machine: other jobs ran meanwhile, so absolute figures are noisy; the ratios of one run are the comparison.",
+  "Shared machine: other jobs ran meanwhile, so absolute figures are noisy; the ratios of one run are the comparison, and the per-round ratios show how far one round can be off.",
+  "Before the Hono handler ran in serve's request fiber (2026-12-01, the older one-pass harness, load ≈ 10 on 2 cores): /hello ratios express 0.40, fastify 0.61, hono on serve 0.31 (p99 13×); /db 0.73, 0.65, 0.22. Server CPU per /hello request then, hono on serve: async 114–188 µs, blocking 501–1,174 µs.",
 );
 console.log(writeReport("ecosystem", "Ecosystem: async/await vs blocking-style handlers through the adapters", [
   "framework", "blocking", "route", "connections", "async req/s", "blocking req/s", "throughput ratio", "throughput ratio per round",
