@@ -25,6 +25,7 @@ import { Cancelled } from "../errors.js";
 import { currentFiber, type Fiber } from "../fiber.js";
 import { suspendOn, waitFor } from "./op.js";
 import { PayloadTooLargeError } from "./http-limits.js";
+import { RequestBindings, RequestFiber } from "./request-fiber.js";
 import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
@@ -71,9 +72,11 @@ export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessag
   }
   const request = toWebRequest(req, controller.signal, ctx);
   try {
-    // Node's request and response as the second argument, where @hono/node-server puts them (Hono's `c.env`).
-    let response: unknown = yield callMethod(ctx.handler, "fetch", [request, { incoming: req, outgoing: res }]);
-    if (isThenable(response)) response = yield suspendOn("blockingOperationWait", `fetch(${request.method} ${req.url ?? "/"})`, () => response as PromiseLike<unknown>);
+    // Node's request and response as the second argument, where @hono/node-server puts them (Hono's `c.env`);
+    // a blocking-style handler inside the app finds this fiber through it and runs here (request-fiber.ts).
+    const fiber = new RequestFiber();
+    let response: unknown = yield callMethod(ctx.handler, "fetch", [request, new RequestBindings(req, res, fiber)]);
+    response = yield* fiber.settle$co(response, `fetch(${request.method} ${req.url ?? "/"})`);
     if (!(response instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(response)}, not a Response`);
     yield* writeResponse(res, response, request, ctx);
   } catch (e) {
@@ -174,11 +177,26 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     if (body !== null) void body.cancel().catch(() => undefined);
     return;
   }
-  res.writeHead(response.status, headers);
   const reader = body.getReader();
   try {
+    // A body made from a string or bytes (`c.json(…)`, `new Response("…")`) is all there at once: send it with a
+    // Content-Length in one write, as node's own `res.end(body)` would, instead of chunked framing and a
+    // suspension per read. A streaming body is not waited for: what it has not produced yet is streamed.
+    const ready = (yield suspendOn("ioRead", "response body", () => readyChunks(reader))) as ReadyChunks;
+    if (ready.done) {
+      const size = ready.chunks.reduce((n, c) => n + c.byteLength, 0);
+      if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = String(size);
+      res.writeHead(response.status, headers);
+      res.end(ready.chunks.length === 1 ? ready.chunks[0] : Buffer.concat(ready.chunks));
+      return;
+    }
+    res.writeHead(response.status, headers);
+    for (const chunk of ready.chunks) res.write(chunk);
+    let pending = ready.pending;
     for (;;) {
-      const r = (yield suspendOn("ioRead", "response body", () => reader.read())) as { done: boolean; value?: Uint8Array };
+      const read: Promise<{ done: boolean; value?: Uint8Array }> = pending ?? reader.read();
+      pending = undefined;
+      const r = (yield suspendOn("ioRead", "response body", () => read)) as { done: boolean; value?: Uint8Array };
       if (r.done) break;
       if (!res.write(r.value!)) yield waitFor("ioWrite", "response write (client not reading)", undefined, (w) => drainOrClose(res, w));
     }
@@ -191,6 +209,31 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     return;
   }
   res.end();
+}
+
+interface ReadyChunks {
+  chunks: Uint8Array[];
+  /** True when the body ended within them. */
+  done: boolean;
+  /** A read that was not ready yet (the body's writer has not produced its next chunk): the stream goes on from it. */
+  pending: Promise<{ done: boolean; value?: Uint8Array }> | undefined;
+}
+
+const NOT_READY = Symbol("not ready");
+/** Settles after the microtasks queued now: a read of a chunk already in the stream's queue wins the race with it. */
+const soon = (): Promise<typeof NOT_READY> => Promise.resolve().then(() => NOT_READY);
+
+/** The chunks the body has ready now (at most two reads: a body from a string is one chunk and its end). */
+async function readyChunks(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadyChunks> {
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < 2; i++) {
+    const read = reader.read();
+    const r = await Promise.race([read, soon()]);
+    if (r === NOT_READY) return { chunks, done: false, pending: read };
+    if (r.done) return { chunks, done: true, pending: undefined };
+    chunks.push(r.value);
+  }
+  return { chunks, done: false, pending: undefined };
 }
 
 function drainOrClose(res: nodeHttp.ServerResponse, w: { resolve(): void; reject(e: unknown): void }): void {
@@ -214,10 +257,6 @@ function fail(res: nodeHttp.ServerResponse, status: 413 | 500): void {
   if (status === 413) res.shouldKeepAlive = false;
   res.writeHead(status, { "content-type": TEXT, "content-length": Buffer.byteLength(body) });
   res.end(body);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
 }
 
 function describe(v: unknown): string {

@@ -9,6 +9,8 @@ import { spawn } from "node:child_process";
 export interface AppServer {
   /** `http://127.0.0.1:port`, as the app printed it. */
   readonly url: string;
+  /** The app's process id (the benchmarks read its CPU time). */
+  readonly pid: number;
   /** Everything the app printed so far. */
   output(): { stdout: string; stderr: string };
   /** SIGTERM, then wait (at most 20 s, then SIGKILL) for the exit. */
@@ -42,6 +44,7 @@ export function startApp(entry: string, env: Record<string, string> = {}, startT
       child.stdout.off("data", check);
       resolve({
         url: m[1],
+        pid: child.pid!,
         output: () => ({ stdout, stderr }),
         stop: async () => {
           child.kill("SIGTERM");
