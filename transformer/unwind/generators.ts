@@ -99,5 +99,11 @@ export function lowerUserGenerator(h: GeneratorHost, node: ts.FunctionDeclaratio
   }
   const name = inferredName(ts, node);
   const gen = f.createFunctionExpression(undefined, star, undefined, undefined, params, undefined, body);
-  return register(name === undefined || name === "" ? [original as ts.Expression, gen] : [original as ts.Expression, gen, f.createStringLiteral(name)]);
+  const registered = register(name === undefined || name === "" ? [original as ts.Expression, gen] : [original as ts.Expression, gen, f.createStringLiteral(name)]);
+  // Inside `function* g() {…}`, `g` is the generator itself; the lowered body is another function, so bind the
+  // name to the original around it: `(() => { const g = __co.generatorTwin(function* g() {…}, function* () {…}); return g; })()`.
+  if (node.name === undefined) return registered;
+  const own = f.createIdentifier(node.name.text);
+  const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(own, undefined, undefined, registered)], ts.NodeFlags.Const));
+  return f.createCallExpression(f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createBlock([decl, f.createReturnStatement(own)], false))), undefined, []);
 }
