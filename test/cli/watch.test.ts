@@ -17,43 +17,20 @@ import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, miniProject, node, scratch } from "../plugins/mini-project.js";
+import { EXTRA, LEAF, RECOLOUR_SOURCES } from "../plugins/recolour-project.js";
 
 vi.setConfig({ testTimeout: 400_000 });
 
 const tmp = scratch("run-watch");
 afterAll(() => tmp.cleanup());
 
-const LEAF = {
-  plain: (v: number) => `export function leaf(): number {\n  return ${v};\n}\n`,
-  sleeps: (v: number) => `import { sleep } from "colorless";\nexport function leaf(): number {\n  sleep(1);\n  return ${v};\n}\n`,
-  viaExtra: (v: number) => `import { extra } from "./extra.js";\nexport function leaf(): number {\n  return extra() + ${v};\n}\n`,
-};
-const EXTRA = 'import { sleep } from "colorless";\nexport function extra(): number {\n  sleep(1);\n  return 0;\n}\n';
 const TSCONFIG = (target: string) =>
   JSON.stringify({ compilerOptions: { target, module: "ESNext", moduleResolution: "Bundler", strict: true, skipLibCheck: true, types: [] }, include: ["*.ts"] });
 
 const SOURCES: Record<string, string> = {
   "tsconfig.json": TSCONFIG("ES2022"),
   "package.json": JSON.stringify({ type: "module", private: true }),
-  "leaf.ts": LEAF.plain(1),
-  "mid.ts": 'import { leaf } from "./leaf.js";\nexport function mid(): number {\n  return leaf() * 10;\n}\n',
-  "caller.ts": 'import { mid } from "./mid.js";\nexport function caller(log: string[]): number {\n  log.push("a1");\n  const n = mid();\n  log.push("a2");\n  return n;\n}\n',
-  "main.ts": [
-    'import { go, scope } from "colorless";',
-    'import { caller } from "./caller.js";',
-    "export function main(): { n: number; log: string[] } {",
-    "  const log: string[] = [];",
-    "  let n = 0;",
-    "  scope(() => {",
-    "    go(() => {",
-    "      n = caller(log);",
-    "    });",
-    '    go(() => log.push("b"));',
-    "  });",
-    "  return { n, log };",
-    "}",
-    "",
-  ].join("\n"),
+  ...RECOLOUR_SOURCES,
   // Long-running, like a server: a restart has to stop it.
   "app.ts": [
     'import { run } from "colorless";',

@@ -25,50 +25,14 @@ import colorlessRollup from "../../dist/plugins/rollup.js";
 import colorlessVite from "../../dist/plugins/vite.js";
 import colorlessWebpack from "../../dist/plugins/webpack.js";
 import { bin, miniProject, node, scratch } from "./mini-project.js";
+import { EXTRA, LEAF, RECOLOUR_SOURCES } from "./recolour-project.js";
 
 vi.setConfig({ testTimeout: 240_000 });
 
 const tmp = scratch("watch");
 afterAll(() => tmp.cleanup());
 
-/** The leaf's versions: each returns its own number, so a rebuild shows which version it saw. */
-const LEAF = {
-  plain: (v: number) => `export function leaf(): number {\n  return ${v};\n}\n`,
-  sleeps: (v: number) => `import { sleep } from "colorless";\nexport function leaf(): number {\n  sleep(1);\n  return ${v};\n}\n`,
-  viaExtra: (v: number) => `import { extra } from "./extra.js";\nexport function leaf(): number {\n  return extra() + ${v};\n}\n`,
-};
-const EXTRA = 'import { sleep } from "colorless";\nexport function extra(): number {\n  sleep(1);\n  return 0;\n}\n';
-
-const SOURCES: Record<string, string> = {
-  "leaf.ts": LEAF.plain(1),
-  "mid.ts": 'import { leaf } from "./leaf.js";\nexport function mid(): number {\n  return leaf() * 10;\n}\n',
-  "caller.ts": [
-    'import { mid } from "./mid.js";',
-    "export function caller(log: string[]): number {",
-    '  log.push("a1");',
-    "  const n = mid();",
-    '  log.push("a2");',
-    "  return n;",
-    "}",
-    "",
-  ].join("\n"),
-  "main.ts": [
-    'import { go, scope } from "colorless";',
-    'import { caller } from "./caller.js";',
-    "export function main(): { n: number; log: string[] } {",
-    "  const log: string[] = [];",
-    "  let n = 0;",
-    "  scope(() => {",
-    "    go(() => {",
-    "      n = caller(log);",
-    "    });",
-    '    go(() => log.push("b"));',
-    "  });",
-    "  return { n, log };",
-    "}",
-    "",
-  ].join("\n"),
-};
+const SOURCES: Record<string, string> = { ...RECOLOUR_SOURCES };
 
 /** The edits, in order; `version` is what the leaf returns after each. */
 const EDITS: Array<{ what: string; version: number; files: Record<string, string> }> = [
