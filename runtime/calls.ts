@@ -161,8 +161,13 @@ export function invoke(fn: unknown, method: unknown, args: readonly unknown[]): 
   return call(method, fn, args);
 }
 
-/** CreateListFromArrayLike, as `Function.prototype.apply` does it (nullish → no arguments). */
-function listFromArrayLike(xs: unknown): unknown[] {
+/**
+ * CreateListFromArrayLike, as `Function.prototype.apply` does it (nullish →
+ * no arguments): `length` read once (ToLength), then each index with a plain
+ * Get. Also the list of `Reflect.apply` (hofs-dispatch.ts) and of the unwind
+ * backend's `fn.apply` (unwind/driver.ts `argList`).
+ */
+export function listFromArrayLike(xs: unknown): unknown[] {
   if (xs === null || xs === undefined) return [];
   if (typeof xs !== "object" && typeof xs !== "function") throw new TypeError("CreateListFromArrayLike called on non-object");
   const o = xs as ArrayLike<unknown>;

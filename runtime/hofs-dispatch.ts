@@ -12,7 +12,7 @@
  * through the runtime-checked `call`.
  */
 import type { Resumable } from "./fiber.js";
-import { call, describeValue, type TwinResult } from "./calls.js";
+import { call, describeValue, listFromArrayLike, type TwinResult } from "./calls.js";
 import * as arrays from "./hofs.js";
 import * as typed from "./hofs-typed.js";
 import * as strings from "./builtins-string.js";
@@ -74,16 +74,8 @@ export const stringify = builtin("stringify", JSON.stringify, (_json, value, rep
 export const reflectApply = builtin("apply", Reflect.apply, function* (_reflect, fn, thisArg, args) {
   // A non-function, or an argument list that is not an object: the native call throws the native TypeError.
   if (typeof fn !== "function" || (typeof args !== "object" && typeof args !== "function") || args === null) return Reflect.apply(fn as never, thisArg, args as never);
-  return yield call(fn, thisArg, listFromArrayLike(args as ArrayLike<unknown>));
+  return yield call(fn, thisArg, listFromArrayLike(args));
 });
-
-/** CreateListFromArrayLike: `length` read once (ToLength), then each index with a plain Get, as Reflect.apply reads its list. */
-function listFromArrayLike(o: ArrayLike<unknown>): unknown[] {
-  const n = Math.min(Math.max(Math.trunc(Number(o.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = o[i];
-  return out;
-}
 
 /** The method each entry reads from its receiver, where the entry's own name differs. */
 export const READ_NAMES: Readonly<Record<string, string>> = { forEachEntry: "forEach", reflectApply: "apply" };

@@ -263,15 +263,7 @@ export class Driver {
 }
 
 /** `fn.apply(t, args)` compiled as a call of fn: the arguments as apply reads them (CreateListFromArrayLike). */
-export function argList(args: unknown): unknown[] {
-  if (args === null || args === undefined) return [];
-  if (typeof args !== "object" && typeof args !== "function") throw new TypeError("CreateListFromArrayLike called on non-object");
-  const like = args as ArrayLike<unknown>;
-  const n = Math.min(Math.max(Math.trunc(Number(like.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = like[i];
-  return out;
-}
+export { listFromArrayLike as argList } from "../calls.js";
 
 /**
  * Save a record-copying frame (transformer/unwind/record.ts): its variables

@@ -12,7 +12,7 @@ import type ts from "typescript";
 import { hasTag, skipOuter, type CallTarget } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import { callbackUse } from "../callbacks.js";
-import { isGoCall } from "./generator-syntax.js";
+import { isGoCall, short } from "./generator-syntax.js";
 import { LoweringCore, type Frame } from "./generator-core.js";
 
 export abstract class CallLowering extends LoweringCore {
@@ -435,9 +435,4 @@ function frameworkOf(decl: ts.Declaration | undefined): "express" | "fastify" | 
   if (m === null) return undefined;
   const name = m[1];
   return name.startsWith("express") ? "express" : name.includes("koa") ? "koa" : (name as "fastify" | "hono");
-}
-
-function short(text: string): string {
-  const one = text.replace(/\s+/g, " ");
-  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
 }

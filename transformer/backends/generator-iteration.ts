@@ -24,6 +24,7 @@ import { skipOuter, type ColourMap } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { resolvedSignature } from "../resolved-signature.js";
+import { short } from "./generator-syntax.js";
 
 /** What the lowering of one file lends this module (FileLowering's own helpers). */
 export interface IterationHost {
@@ -177,7 +178,3 @@ function namesIterable(ts: TS, type: ts.Type): boolean {
   });
 }
 
-function short(text: string): string {
-  const one = text.replace(/\s+/g, " ");
-  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
-}

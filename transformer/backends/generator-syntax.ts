@@ -129,3 +129,8 @@ export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingN
   }));
 }
 
+/** Source text for a diagnostic: on one line, at most 40 characters. */
+export function short(text: string): string {
+  const one = text.replace(/\s+/g, " ");
+  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
+}
