@@ -34,7 +34,7 @@ export function open(iterable: unknown, method?: unknown): Opened {
 }
 
 /** `fn.apply(obj, args)`, yielding its frame to the trampoline when it suspends. */
-function* invoke(fn: unknown, obj: object, key: string, args: unknown[]): Resumable<unknown> {
+function* invoke(fn: unknown, obj: object, args: unknown[]): Resumable<unknown> {
   const frame = suspendingCall(fn, obj, args);
   if (frame !== NOT_SUSPENDING) return yield frame as TwinResult;
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
@@ -43,7 +43,7 @@ function* invoke(fn: unknown, obj: object, key: string, args: unknown[]): Resuma
 
 /** IteratorStep: the next result, or undefined once done. */
 export function* step(it: Opened): Resumable<{ value: unknown } | undefined> {
-  const r = yield* invoke(it.next, it.iterator, "next", []);
+  const r = yield* invoke(it.next, it.iterator, []);
   if (!isObject(r)) throw new TypeError(`Iterator result ${describeValue(r)} is not an object`);
   if ((r as { done?: unknown }).done) return undefined;
   return { value: (r as { value?: unknown }).value };
@@ -90,7 +90,7 @@ export function* take(iterable: unknown, count: number, rest: boolean): Resumabl
   // Not exhausted: close it; a `return` that throws or answers a non-object is the destructuring's error.
   const ret = (it.iterator as { return?: unknown }).return;
   if (ret !== undefined && ret !== null) {
-    const result = yield* invoke(ret, it.iterator, "return", []);
+    const result = yield* invoke(ret, it.iterator, []);
     if (!isObject(result)) throw new TypeError(`Iterator result ${describeValue(result)} is not an object`);
   }
   return out;
@@ -100,7 +100,7 @@ export function* take(iterable: unknown, count: number, rest: boolean): Resumabl
 export function* closeQuietly(it: Opened): Resumable<void> {
   try {
     const ret = (it.iterator as { return?: unknown }).return;
-    if (ret !== undefined && ret !== null) yield* invoke(ret, it.iterator, "return", []);
+    if (ret !== undefined && ret !== null) yield* invoke(ret, it.iterator, []);
   } catch {
     // The error being thrown wins (ECMA-262 IteratorClose, step 5).
   }

@@ -63,7 +63,7 @@ class Delegation {
     this.awaiting = undefined;
     switch (awaiting) {
       case undefined:
-        return this.call(this.nextMethod, "next", [v], "next");
+        return this.call(this.nextMethod, [v], "next");
       case "next":
       case "throw":
         return this.answer(v);
@@ -82,11 +82,11 @@ class Delegation {
       throw e;
     }
     const throwMethod = getMethod(this.iterator, "throw");
-    if (throwMethod !== undefined) return this.call(throwMethod, "throw", [e], "throw");
+    if (throwMethod !== undefined) return this.call(throwMethod, [e], "throw");
     // No `throw`: close the inner iterator, then the protocol violation is a TypeError.
     const returnMethod = getMethod(this.iterator, "return");
     if (returnMethod === undefined) throw noThrowMethod();
-    return this.call(returnMethod, "return", [], "close");
+    return this.call(returnMethod, [], "close");
   }
 
   /** The consumer's `return(v)`, or the driver answering a ReturnRequest. */
@@ -98,14 +98,14 @@ class Delegation {
     }
     const returnMethod = getMethod(this.iterator, "return");
     if (returnMethod === undefined) return { value: v, done: true };
-    return this.call(returnMethod, "return", [v], "return");
+    return this.call(returnMethod, [v], "return");
   }
 
   /**
    * Call an inner method: as a frame for the driver when it suspends, else
    * at once, its result handled as `kind` says.
    */
-  private call(fn: unknown, key: string, args: unknown[], kind: Awaiting): IteratorResult<unknown> {
+  private call(fn: unknown, args: unknown[], kind: Awaiting): IteratorResult<unknown> {
     const frame = suspendingCall(fn, this.iterator, args);
     if (frame !== NOT_SUSPENDING) {
       this.awaiting = kind;
