@@ -9,6 +9,7 @@ import { currentFiber, site, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { call, describeValue, twin, type TwinResult } from "./calls.js";
 import { setTwin, twinOf } from "./twins.js";
+import { compiled } from "./unwind/state.js";
 import { startGenerator } from "./user-generator.js";
 
 export { NOT_READY } from "./not-ready.js";
@@ -182,6 +183,9 @@ export function bind(fn: unknown, args: readonly unknown[]): unknown {
   const bound = Reflect.apply(nativeBind, fn, args as unknown[]) as (...a: unknown[]) => unknown;
   const co = twinOf(fn);
   if (co !== undefined) setTwin(bound, co.bind(...(args as [unknown, ...unknown[]])) as (...a: never[]) => unknown);
+  // An unwind-compiled function: a native bound function calls its target with nothing in between, so the
+  // entry token a compiled caller sets reaches the target, and the bound function counts as compiled too.
+  if (compiled.has(fn)) compiled.add(bound);
   return bound;
 }
 

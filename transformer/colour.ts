@@ -1134,7 +1134,7 @@ function restrictionOf(ts: TS, n: FunctionNode, arrowsKeepSurroundings: boolean)
 }
 
 /** Does `body` use the enclosing function's `super` or `arguments` (not inside nested non-arrow functions)? */
-function capturesSuperOrArguments(ts: TS, body: ts.Node): boolean {
+export function capturesSuperOrArguments(ts: TS, body: ts.Node): boolean {
   let found = false;
   const walk = (n: ts.Node): void => {
     if (found) return;

@@ -17,12 +17,15 @@ export interface ColorlessOptions {
   /** Emit source maps (default true). */
   sourceMap?: boolean;
   /**
-   * How suspending functions are lowered: `"generator"` (the default: native
-   * generators, docs/calling-convention.md) or `"unwind"` (opt-in, a subset:
-   * plain functions that unwind and rewind only when a suspension happens,
-   * docs/backends.md).
+   * How suspending functions are lowered (docs/backends.md): `"auto"` (the
+   * default) lowers each file with the unwind backend — plain functions that
+   * unwind and rewind only when a suspension really happens — and a file it
+   * does not support yet with the generator backend; `"unwind"` only the
+   * unwind backend (anything it does not support is error CL1011);
+   * `"generator"` only the generator backend (native generators,
+   * docs/calling-convention.md).
    */
-  backend?: "generator" | "unwind";
+  backend?: "auto" | "generator" | "unwind";
 }
 
 /** A configuration error: the message names the bad key, its value and what was expected. */
@@ -47,7 +50,7 @@ const KNOWN: Record<keyof ColorlessOptions, string> = {
   redirect: '"node" or an object mapping module names to module names',
   stress: "a boolean",
   sourceMap: "a boolean",
-  backend: '"generator" or "unwind"',
+  backend: '"auto", "generator" or "unwind"',
 };
 
 /**
@@ -87,7 +90,7 @@ export function validateOptions(raw: unknown, where = "colorless options"): Colo
         } else throw bad();
         break;
       case "backend":
-        if (value !== "generator" && value !== "unwind") throw bad();
+        if (value !== "auto" && value !== "generator" && value !== "unwind") throw bad();
         out.backend = value;
         break;
       case "stress":

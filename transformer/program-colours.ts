@@ -12,6 +12,7 @@ import type ts from "typescript";
 import { checkTypeScript, emitTarget, type TS } from "./typescript.js";
 import { ColourMap, hasSuspendsTag } from "./colour.js";
 import { generatorBackend } from "./backends/generator.js";
+import { autoBackend } from "./backends/auto.js";
 import { unwindBackend } from "./backends/unwind.js";
 import type { Backend } from "./backend.js";
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, globMatcher, redirectMap, validateOptions, type ColorlessOptions } from "./options.js";
@@ -160,7 +161,7 @@ export function isEsm(ts: TS, sf: ts.SourceFile, options: ts.CompilerOptions): b
 }
 
 
-/** The backend an option set selects (generator unless `backend: "unwind"`). */
+/** The backend an option set selects (`"auto"` unless it names one). */
 export function backendFor(options: ColorlessOptions): Backend {
-  return options.backend === "unwind" ? unwindBackend : generatorBackend;
+  return options.backend === "unwind" ? unwindBackend : options.backend === "generator" ? generatorBackend : autoBackend;
 }

@@ -32,6 +32,7 @@
 import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
+import { currentFiber } from "../fiber.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
@@ -44,9 +45,34 @@ export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, r
  * continuation and let the caller see `undefined` (the caller checks `S.u`
  * too, never the value).
  */
-export function save(k: Continuation): undefined {
+export function save(k: Continuation): unknown {
   S.saved.push(k);
-  return undefined;
+  return S.u === 0 ? enterRoot() : undefined;
+}
+
+/**
+ * The prologue's question when a compiled function is entered from
+ * uncompiled code (`if ($d === 0 && __uw.outside("f()")) break $u;`): is no
+ * fiber running? Then the call must run as the root fiber of a blocking
+ * scheduler, as calling-convention §5 says a sync entry does, so that the
+ * fibers it spawns with `go` run beside it and are waited for before it
+ * returns — not run to completion on the spot. The frame then breaks out
+ * before its first statement with no unwind in progress, and its `save`
+ * hands its continuation (site 0: the whole body) to {@link enterRoot}.
+ */
+export function outside(description: string): boolean {
+  if (currentFiber() !== null) return false;
+  rootDescription = description;
+  return true;
+}
+
+let rootDescription = "a compiled function";
+
+/** Run the frame just saved by a root entry (S.u is 0) to completion on a blocking scheduler and return its result. */
+function enterRoot(): unknown {
+  const d = new Driver(null);
+  d.take();
+  return drive(d, rootDescription);
 }
 
 /**
@@ -119,6 +145,11 @@ export function fn<F extends (...args: never[]) => unknown>(f: F, name?: string)
   compiled.add(f);
   if (name !== undefined) Object.defineProperty(f, "name", { value: name, configurable: true });
   return f;
+}
+
+/** Give a record frame's seek function the name of the function it resumes (stack traces: `at fib`, not `at fib_seek_1`). */
+export function named(f: (...args: never[]) => unknown, name: string): void {
+  Object.defineProperty(f, "name", { value: name, configurable: true });
 }
 
 /** Register function declarations or methods as compiled (emitted at the top of their scope or after their class). */
@@ -271,7 +302,7 @@ export { listFromArrayLike as argList } from "../calls.js";
  * them. The continuation is made here, on the unwind, so the compiled
  * function itself creates no closure.
  */
-export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): undefined {
+export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): unknown {
   S.saved.push((value, isError) => seek.call(self, r, value, isError));
-  return undefined;
+  return S.u === 0 ? enterRoot() : undefined;
 }

@@ -11,7 +11,7 @@
 import type ts from "typescript";
 import { hasTag, skipOuter, type CallTarget } from "../colour.js";
 import { CODES } from "../diagnostics.js";
-import { callbackUse } from "../callbacks.js";
+import { blockingNodeCall, planCallbacks, type ExternalTarget } from "../external-calls.js";
 import { isGoCall, short } from "./generator-syntax.js";
 import { LoweringCore, type Frame } from "./generator-core.js";
 
@@ -336,42 +336,18 @@ export abstract class CallLowering extends LoweringCore {
    * stored or inspected, bridged to a Promise where the API awaits it or the
    * host calls it later, CL1005 where the API calls it synchronously.
    */
-  protected bridgeCallbacks(node: ts.CallExpression, target: { kind: "external"; name: string; decl?: ts.Declaration }): ts.VisitResult<ts.Node | undefined> {
+  protected bridgeCallbacks(node: ts.CallExpression, target: ExternalTarget): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
-    const colours = this.lc.colours;
-    const suspendingArgs = node.arguments.filter((a) => !ts.isSpreadElement(a) && colours.valueColour(a) === "S");
-    // The runtime's own fiber-starting APIs (run, go, explore, …) call a suspending function's twin themselves.
-    if (suspendingArgs.length === 0 || target.decl === undefined || hasTag(ts, target.decl, "suspendingCallbacks")) {
-      return ts.visitEachChild(node, this.visit, this.tctx);
-    }
-    const args = node.arguments.map((a, i) => {
-      const visited = this.visitExpr(a);
-      if (!suspendingArgs.includes(a)) return visited;
-      const use = callbackUse(ts, this.lc.checker, node, i, target.name);
-      if (use === "store") return visited;
-      if (use === "await" || use === "host-async") return this.runtime("toPromise", [visited]);
-      const framework = frameworkOf(target.decl);
-      const fix = framework !== undefined
-        ? `Wrap the handler with the adapter, which runs it in a fiber per request: \`import { handler } from "colorless/${framework}"\`, then \`${target.name}(…, handler(${short(a.getText())}))\` (docs/frameworks.md).`
-        : `Call it from compiled code instead (e.g. a loop, or \`go(fn)\`), or wrap it with \`blocking\`/\`run\` where a Promise is acceptable.`;
-      this.report(a, CODES.CALLBACK_TO_UNCOMPILED, "error",
-        `\`${short(a.getText())}\` suspends, but \`${target.name}\` is not compiled by colorless and calls it synchronously ` +
-          `(its parameter is a function type that does not return a Promise). ` + fix);
-      return visited;
-    });
+    const bridged = planCallbacks(ts, this.lc.checker, this.lc.colours, node, target, (d) => this.report(d.node, d.code, d.category, d.message));
+    if (bridged.size === 0) return ts.visitEachChild(node, this.visit, this.tctx);
+    const args = node.arguments.map((a) => (bridged.has(a) ? this.runtime("toPromise", [this.visitExpr(a)]) : this.visitExpr(a)));
     return this.f.updateCallExpression(node, this.visitExpr(node.expression), node.typeArguments, args);
   }
 
   /** Migration help: a blocking `node:fs`/`node:child_process` call inside suspending code stalls every fiber. */
   protected checkBlockingNodeCall(node: ts.CallExpression, target: { decl?: ts.Declaration; name: string }): void {
-    if (target.decl === undefined) return;
-    const file = target.decl.getSourceFile().fileName.replace(/\\/g, "/");
-    const m = /@types\/node\/(fs|child_process)\.d\.ts$/.exec(file);
-    const method = target.name.split(".").pop()!;
-    if (m === null || !method.endsWith("Sync")) return;
-    this.report(node, CODES.BLOCKING_NODE_CALL, "warning",
-      `\`${this.frame.name}\` can suspend, but \`${target.name}\` from node:${m[1]} blocks the whole thread (every fiber stalls while it runs). ` +
-        `Import it from "colorless/${m[1]}" instead (same name and signature), or add the option \`redirect: "node"\` to rewrite node:${m[1]} imports.`);
+    const d = blockingNodeCall(node, target, this.frame.name);
+    if (d !== undefined) this.report(d.node, d.code, d.category, d.message);
   }
 
   protected lowersForOf(node: ts.ForOfStatement): boolean {
@@ -426,13 +402,4 @@ export abstract class CallLowering extends LoweringCore {
     ], true);
     return ts.setTextRange(block, node);
   }
-}
-
-/** The web framework (one colorless has an adapter for) that declares `decl`, from its declaration file's package. */
-function frameworkOf(decl: ts.Declaration | undefined): "express" | "fastify" | "koa" | "hono" | undefined {
-  const file = decl?.getSourceFile().fileName.replace(/\\/g, "/") ?? "";
-  const m = /\/node_modules\/(?:@types\/)?(express|express-serve-static-core|fastify|koa|koa-router|@koa\/router|hono)\//.exec(file);
-  if (m === null) return undefined;
-  const name = m[1];
-  return name.startsWith("express") ? "express" : name.includes("koa") ? "koa" : (name as "fastify" | "hono");
 }

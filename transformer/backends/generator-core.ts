@@ -11,6 +11,7 @@
 import type ts from "typescript";
 import type { LoweringContext } from "../backend.js";
 import { CODES } from "../diagnostics.js";
+import { suspendingInitializer } from "../external-calls.js";
 import { containsYield } from "./generator-syntax.js";
 import type { GeneratorMethods } from "./generator-methods.js";
 import type { TS } from "../typescript.js";
@@ -281,11 +282,8 @@ export abstract class LoweringCore {
   }
 
   protected checkInitializer(node: ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration): void {
-    const reason = this.lc.colours.suspendingInitializers.get(node);
-    if (reason === undefined) return;
-    const what = this.ts.isPropertyDeclaration(node) ? `the field initialiser of \`${node.name.getText()}\`` : "a static block";
-    this.report(reason.site, CODES.SUSPENDING_INITIALIZER, "error",
-      `${what} calls \`${reason.callee}\`, which suspends; field initialisers and static blocks run inside the constructor and cannot suspend. Assign the field in a method, or make it a lazily computed method.`);
+    const d = suspendingInitializer(this.ts, this.lc.colours, node);
+    if (d !== undefined) this.report(d.node, d.code, d.category, d.message);
   }
 
   protected report(node: ts.Node, code: number, category: "error" | "warning", message: string): void {

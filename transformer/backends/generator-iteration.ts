@@ -23,7 +23,7 @@ import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
-import { resolvedSignature } from "../resolved-signature.js";
+import { isGlobal, iterationWarnings } from "../iteration-checks.js";
 import { short } from "./generator-syntax.js";
 
 /** What the lowering of one file lends this module (FileLowering's own helpers). */
@@ -48,8 +48,7 @@ export class IterationLowering {
   /** The lowered form of `node` when it spreads or destructures a suspending iterable; undefined to visit it as usual. */
   visit(node: ts.Node): ts.VisitResult<ts.Node | undefined> | undefined {
     const { ts, f, colours } = this.host;
-    if (ts.isCallExpression(node) || ts.isNewExpression(node)) this.checkBuiltinConsumer(node);
-    if (ts.isParameter(node)) this.checkParameter(node);
+    for (const d of iterationWarnings(ts, this.host.checker, colours, node)) this.host.warn(d.node, d.code, d.message);
     if (!this.host.suspends()) return undefined;
     if (ts.isSpreadElement(node) && colours.siteColour(node) !== "P") {
       return f.createSpreadElement(this.host.suspendingCall(node, this.host.runtime("collect", [this.host.visitExpr(node.expression)])));
@@ -64,7 +63,7 @@ export class IterationLowering {
       const value = this.take(node, node.left.elements, node.right);
       return f.updateBinaryExpression(node, this.host.visitExpr(node.left), node.operatorToken, value);
     }
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && colours.siteColour(node.expression.name) !== "P" && this.isGlobal(node.expression.expression)) {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && colours.siteColour(node.expression.name) !== "P" && isGlobal(this.host.checker, node.expression.expression)) {
       return this.host.suspendingCall(node, this.host.runtime("arrayFrom", [this.host.visitExpr(node.arguments[0])]));
     }
     return undefined;
@@ -106,75 +105,4 @@ export class IterationLowering {
     void node;
     return undefined;
   }
-
-  /**
-   * An array pattern in a parameter whose default is a suspending iterable
-   * (`function f([x, y] = g())`, `{ p: [a] = g() }`): parameters are bound
-   * before the body runs and cannot suspend, so the destructuring steps the
-   * iterator in blocking mode. Warn where (the fix moves it into the body).
-   */
-  private checkParameter(node: ts.ParameterDeclaration): void {
-    const { ts, colours } = this.host;
-    const check = (name: ts.BindingName, init: ts.Expression | undefined): void => {
-      if (ts.isIdentifier(name)) return;
-      if (ts.isArrayBindingPattern(name) && init !== undefined && colours.iterationColour(init) === "S") {
-        this.host.warn(init, CODES.SYNCHRONOUS_ITERATION,
-          `\`${short(init.getText())}\` is iterated by a suspending \`next\`, but destructuring it in a parameter list cannot suspend (parameters are bound before the body runs), so it runs in blocking mode (no other fiber runs meanwhile). ` +
-            `Destructure it in the body: \`function f(xs = ${short(init.getText())}) { const [a, b] = xs; … }\`.`);
-      }
-      for (const e of name.elements) if (ts.isBindingElement(e)) check(e.name, e.initializer);
-    };
-    check(node.name, node.initializer);
-  }
-
-  /** Is `e` the global `Array` (not a local of that name)? */
-  private isGlobal(e: ts.Expression): boolean {
-    const s = this.host.checker.getSymbolAtLocation(e);
-    return s?.declarations?.every((d) => d.getSourceFile().isDeclarationFile) ?? false;
-  }
-
-  /**
-   * A suspending iterable handed to an API declared outside our code
-   * (`new Set(it)`, `Promise.all(it)`, a library's `Iterable` parameter):
-   * the API steps it synchronously, in blocking mode. Warn where.
-   */
-  private checkBuiltinConsumer(node: ts.CallExpression | ts.NewExpression): void {
-    const { ts, checker, colours } = this.host;
-    // A built-in lowered as a runtime algorithm (`Array.from(it, fn)` with a suspending fn) steps the iterable itself.
-    if (ts.isCallExpression(node) && colours.target(node)?.kind === "hof" && colours.siteColour(node) !== "P") return;
-    const args: readonly ts.Expression[] = node.arguments ?? [];
-    // Cheap tests first: only a value that can be an iterator source, passed to a declaration-file API.
-    const candidates = args.filter((arg) => {
-      const a = skipOuter(ts, arg);
-      return ts.isCallExpression(a) || ts.isNewExpression(a) || ts.isIdentifier(a) || ts.isPropertyAccessExpression(a);
-    });
-    if (candidates.length === 0) return;
-    const sig = resolvedSignature(checker, node);
-    const decl = sig?.getDeclaration();
-    if (decl === undefined || decl.parameters === undefined || !decl.getSourceFile().isDeclarationFile) return;
-    const iterableArgs = candidates.filter((a) => colours.iterationColour(a) === "S");
-    if (iterableArgs.length === 0) return;
-    // Array.from(x) with one argument is lowered (above); with a map function it is this case too.
-    for (const a of iterableArgs) {
-      const i = args.indexOf(a);
-      const params = decl.parameters ?? [];
-      const param = i < params.length ? params[i] : params[params.length - 1]?.dotDotDotToken !== undefined ? params[params.length - 1] : undefined;
-      if (param === undefined || !namesIterable(ts, checker.getTypeAtLocation(param.name))) continue;
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "from" && args.length === 1 && this.isGlobal(node.expression.expression)) continue;
-      const callee = short(node.expression.getText());
-      this.host.warn(a, CODES.SYNCHRONOUS_ITERATION,
-        `\`${short(a.getText())}\` is iterated by a suspending \`next\`, but \`${ts.isNewExpression(node) ? "new " : ""}${callee}\` is not compiled by colorless and iterates it synchronously, so it runs in blocking mode (no other fiber runs meanwhile). ` +
-          `Spread it first, which suspends: \`${ts.isNewExpression(node) ? "new " : ""}${callee}([...${short(a.getText())}])\`.`);
-    }
-  }
 }
-
-/** Does `type` (or a member of a union) name an Iterable (`Iterable`, `IterableIterator`, `AsyncIterable`, …)? */
-function namesIterable(ts: TS, type: ts.Type): boolean {
-  const members = type.isUnion() ? type.types : [type];
-  return members.some((t) => {
-    const name = (t.aliasSymbol ?? t.getSymbol())?.getName() ?? "";
-    return /Iterable/.test(name) && !(t.flags & ts.TypeFlags.Any);
-  });
-}
-

@@ -85,7 +85,7 @@
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, isIterationSite, type FunctionNode } from "../colour.js";
+import { isFunctionNode, isIterationSite, skipOuter, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
@@ -95,6 +95,7 @@ import { registerClass, registerObjectLiteral, type RegistrationHost } from "../
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { recordBody, recordEligible } from "../unwind/record.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
+import { checkFile } from "../unwind/checks.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -196,6 +197,12 @@ class UnwindFileLowering {
     const ts = this.ts;
     const f = this.f;
     const topLevel = this.lc.colours.suspendingTopLevel.get(this.sf);
+    this.bridged = checkFile({
+      ts, checker: this.lc.checker, colours: this.lc.colours,
+      isSite: this.oracle.isSite,
+      compiles: (fn) => this.lc.colours.emitted(fn) !== "plain",
+      report: (d) => this.report(d.node, d.code, d.message, d.category),
+    }, this.sf);
     let statements: ts.Statement[];
     if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
       // Suspending top-level statements await each suspending call (unwind/awaits.ts); nothing else moves.
@@ -227,7 +234,17 @@ class UnwindFileLowering {
 
   // ── traversal ─────────────────────────────────────────────────────────
 
+  /** Suspending arguments of calls into uncompiled APIs that get a Promise bridge (unwind/checks.ts). */
+  private bridged = new Set<ts.Expression>();
+
   private readonly visit = (node: ts.Node): ts.VisitResult<ts.Node | undefined> => {
+    const r = this.visitNode(node);
+    if (!this.bridged.has(node as ts.Expression)) return r;
+    this.usesRuntime = true;
+    return this.f.createCallExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "toPromise"), undefined, [r as ts.Expression]);
+  };
+
+  private visitNode(node: ts.Node): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     if (this.renames.size > 0) {
       const renamed = this.renamed(node);
@@ -237,6 +254,15 @@ class UnwindFileLowering {
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
+    }
+    if (ts.isCallExpression(node) && this.lc.colours.isFunctionBind(node)) {
+      // `f.bind(t, …)` of a (maybe) suspending function: the bound function is registered as compiled too (runtime bind).
+      const bound = (skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression;
+      if (this.lc.colours.valueColour(bound) !== "P") {
+        this.usesRuntime = true;
+        return this.f.createCallExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "bind"), undefined,
+          [ts.visitNode(bound, this.visit, ts.isExpression) as ts.Expression, this.f.createArrayLiteralExpression(node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression))]);
+      }
     }
     if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
       const started = this.startGenerator(node);
@@ -250,13 +276,11 @@ class UnwindFileLowering {
     if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) return this.visitClassLike(node);
     if (ts.isObjectLiteralExpression(node)) return this.visitObjectLiteral(node);
     if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
-      const reason = this.lc.colours.suspendingInitializers.get(node);
-      if (reason !== undefined) this.report(reason.site, CODES.SUSPENDING_INITIALIZER, `a field initialiser or static block calls \`${reason.callee}\`, which suspends; field initialisers cannot suspend.`);
       // An initialiser is a function of its own: no `await` there, even in a class at an awaiting top level.
       return this.notAwaiting(() => ts.visitEachChild(node, this.visit, this.tctx));
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
-  };
+  }
 
   /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
   private readonly renames = new Map<ts.Symbol, IrRename>();
@@ -347,6 +371,7 @@ class UnwindFileLowering {
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
     const info = this.lc.colours.info(node);
+    if (info?.restricted === "async") this.checkAsyncParameters(node, info.name);
     if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
     // A function's body is its own: an enclosing async function's or module's awaiting stops here.
     return this.notAwaiting(() => this.lowerFunction(node));
@@ -417,17 +442,27 @@ class UnwindFileLowering {
   private visitAsync(node: FunctionNode): ts.Node {
     const ts = this.ts;
     const f = this.f;
-    const name = this.lc.colours.info(node)?.name ?? "<anonymous>";
-    for (const p of node.parameters) {
-      const site = this.findAwaitedSite(p);
-      if (site !== undefined) {
-        this.report(site, CODES.SUSPENDING_PARAMETER_DEFAULT,
-          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
-      }
-    }
     const params = this.notAwaiting(() => ts.visitNodes(node.parameters, this.visit, ts.isParameter));
     const awaited = this.awaiting("an async function", () => ts.visitNode(node.body!, this.visit) as ts.ConciseBody);
     return rebuildAsync(ts, f, node, params, awaited.value, awaited.temps) ?? ts.visitEachChild(node, this.visit, this.tctx);
+  }
+
+  /**
+   * An async function's parameter defaults cannot `await`: a suspending one
+   * runs in blocking mode. Warned where the generator backend warns (the
+   * default, or the destructuring pattern holding it), whether or not the
+   * body suspends.
+   */
+  private checkAsyncParameters(node: FunctionNode, name: string): void {
+    const ts = this.ts;
+    for (const p of node.parameters) {
+      const at = p.initializer !== undefined && this.findAwaitedSite(p.initializer) !== undefined ? p.initializer
+        : !ts.isIdentifier(p.name) && this.findAwaitedSite(p.name) !== undefined ? p.name : undefined;
+      if (at !== undefined) {
+        this.report(at, CODES.SUSPENDING_PARAMETER_DEFAULT,
+          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
+      }
+    }
   }
 
   /** A suspending site in `n` outside nested functions. */
@@ -512,7 +547,12 @@ class UnwindFileLowering {
     const k = f.createUniqueName("k");
     // Nested functions are lowered after the copies are built (they keep their original nodes).
     const visitAll = (stmts: ts.Statement[]) => this.compiledCode(() => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement));
-    const fast = visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body));
+    // Entered from uncompiled code with no fiber running: leave before the first statement, and `save` runs the
+    // whole call as the root fiber of a blocking scheduler (runtime/unwind/driver.ts `outside`).
+    const rootEntry = f.createIfStatement(
+      f.createLogicalAnd(f.createStrictEquality(names.d, f.createNumericLiteral(0)), this.uwCall("outside", [f.createStringLiteral(description)])),
+      f.createBreakStatement(names.u));
+    const fast = [rootEntry, ...visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body))];
     const seekNames = { ...names, u: f.createUniqueName("u") };
     const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));
     const save = (e: ts.Expression) => f.createReturnStatement(this.uwCall("save", [e]));
@@ -575,7 +615,7 @@ class UnwindFileLowering {
 
   private refuse(node: ts.Node, what: string): void {
     this.report(node, CODES.UNWIND_UNSUPPORTED,
-      `the unwind backend does not support ${what} yet; build with the generator backend (the default, \`backend: "generator"\`) or rewrite this code (docs/backends.md lists what the unwind backend supports).`);
+      `the unwind backend does not support ${what} yet; build with the generator backend (\`backend: "generator"\`) or rewrite this code (docs/backends.md lists what the unwind backend supports).`);
   }
 
   private report(at: ts.Node, code: number, message: string, category: "error" | "warning" = "error"): void {

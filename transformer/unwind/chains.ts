@@ -119,7 +119,15 @@ export abstract class ChainLineariser extends Lineariser {
       const rebuild = (values: ts.Expression[]) => call.arguments.map((a, j) => (ts.isSpreadElement(a) ? f.createSpreadElement(values[j]!) : values[j]!));
       let irCall: IrCall | undefined;
       let direct: ts.Expression | undefined;
-      if (member !== undefined) {
+      const hof = site && !q && !call.arguments.some((a) => ts.isSpreadElement(a)) ? this.oracle.hofOf(call) : undefined;
+      if (member !== undefined && hof !== undefined && hof.receiver !== "arrayFrom" && !ts.isVoidExpression(member.key)) {
+        // `xs?.find(cb)` with a suspending cb: the runtime's suspending version of the built-in, as without the `?.`.
+        const m = member;
+        member = undefined;
+        const ops = this.operands(argExprs);
+        body.push(...ops.pre);
+        irCall = { kind: "hof", twin: hof.receiver === "collection" ? "forEachEntry" : hof.method, receiver: m.obj, args: ops.values };
+      } else if (member !== undefined) {
         const m = member;
         member = undefined;
         // `o.m?.()` tests the method, so it is read once, before the arguments.

@@ -80,6 +80,8 @@ export function recordBody(
   const param = (n: ts.Identifier) => f.createParameterDeclaration(undefined, undefined, n);
   rt.hoist(f.createFunctionDeclaration(undefined, undefined, seekName, undefined, [param(r), param(names.rv), param(names.re)], undefined,
     f.createBlock([restore, f.createLabeledStatement(seekLabel, f.createBlock([...seek, f.createReturnStatement()], true)), saveRec()], true)));
+  // Named as the function it resumes, so a stack trace through a resumed frame reads `at fib (…)`, as untransformed.
+  if (node.name !== undefined) rt.hoist(f.createExpressionStatement(rt.call("named", [seekName, f.createStringLiteral(node.name.text)])));
   const token = f.createPropertyAccessExpression(names.uws, "k");
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, token)], ts.NodeFlags.Const)),

@@ -1,0 +1,75 @@
+/**
+ * The default backend: each file is lowered by the unwind backend (plain
+ * functions with a fast path, backends/unwind.ts) unless that backend does
+ * not support something in it; then the whole file is lowered by the
+ * generator backend instead (backends/generator.ts).
+ *
+ * Why per file, and why this is sound: the two conventions meet by value at
+ * run time, never by name across files. An unwind-compiled caller that
+ * reaches a generator-compiled function finds its twin in the registry
+ * (runtime/twins.ts) and unwinds to a driver that runs it; a
+ * generator-compiled caller that reaches an unwind-compiled function calls it
+ * through `__co.call`, which adopts its unwind (docs/backends.md). The only
+ * names one backend emits for another function are within one file (the
+ * generator backend's `f$co` beside a declaration), so a file must be
+ * lowered by one backend, and any file may be lowered by either.
+ *
+ * A file whose module top level suspends goes to the generator backend
+ * directly: it runs the top level as the module's root fiber, which `go` and
+ * channels at the top level need (the unwind backend awaits each suspending
+ * top-level call as a fiber of its own).
+ *
+ * What the fallback cannot do: colour inference ran for the unwind backend,
+ * whose compiled arrows keep their surroundings' `super` and `arguments`. A
+ * generator twin cannot, so a file holding a suspending arrow that uses them
+ * does not fall back; it gets the unwind backend's CL1011 errors, with the
+ * reason (no approximation either way).
+ *
+ * Cost: a file that falls back is lowered twice (the unwind attempt is
+ * thrown away with its diagnostics); files the unwind backend supports are
+ * lowered once.
+ */
+import type ts from "typescript";
+import type { Backend, LoweringContext } from "../backend.js";
+import { capturesSuperOrArguments } from "../colour.js";
+import { CODES, type ColorlessDiagnostic } from "../diagnostics.js";
+import { generatorBackend } from "./generator.js";
+import { unwindBackend } from "./unwind.js";
+
+export const autoBackend: Backend = {
+  name: "auto",
+  arrowsKeepSurroundings: true,
+  transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
+    return (tctx) => (sf) => {
+      // The unwind backend awaits each suspending call of a module top level as a child fiber of its own; the
+      // generator backend runs the whole top level as the module's root fiber, so `go` and channels there work
+      // as inside `run(main)`. A fiber spawned at the top level and talking to it needs the latter.
+      if (lc.colours.suspendingTopLevel.get(sf) !== undefined && capturingArrow(lc, sf) === undefined) return generatorBackend.transformer(lc)(tctx)(sf);
+      const held: ColorlessDiagnostic[] = [];
+      const attempt = unwindBackend.transformer({ ...lc, report: (d) => held.push(d) })(tctx)(sf);
+      const refused = held.some((d) => d.code === CODES.UNWIND_UNSUPPORTED);
+      if (!refused || capturingArrow(lc, sf) !== undefined) {
+        for (const d of held) lc.report(refusedNote(lc, sf, d));
+        return attempt;
+      }
+      return generatorBackend.transformer(lc)(tctx)(sf);
+    };
+  },
+};
+
+/** A suspending arrow of `sf` that uses its surroundings' `super` or `arguments` (a generator twin could not). */
+function capturingArrow(lc: LoweringContext, sf: ts.SourceFile): ts.ArrowFunction | undefined {
+  const ts = lc.ts;
+  const find = (n: ts.Node): ts.ArrowFunction | undefined => {
+    if (ts.isArrowFunction(n) && lc.colours.emitted(n) !== "plain" && capturesSuperOrArguments(ts, n.body)) return n;
+    return ts.forEachChild(n, find);
+  };
+  return find(sf);
+}
+
+/** A CL1011 kept because the file cannot fall back says why it did not. */
+function refusedNote(lc: LoweringContext, sf: ts.SourceFile, d: ColorlessDiagnostic): ColorlessDiagnostic {
+  if (d.code !== CODES.UNWIND_UNSUPPORTED) return d;
+  const arrow = capturingArrow(lc, sf)!;
+  return { ...d, message: `${d.message} This file cannot be lowered by the generator backend instead, because the suspending arrow function at ${lc.position(arrow)} uses its surroundings' \`super\` or \`arguments\`; read them into a local first (\`const args = arguments\`).` };
+}
