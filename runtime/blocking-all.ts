@@ -23,7 +23,7 @@
  * said; returning the client itself (`pool.on(…)` chains) returns the view.
  */
 import { currentFiber } from "./fiber.js";
-import { twin, twinOf, uncompiledCall, type TwinResult } from "./calls.js";
+import { isSuspendingCompiled, twin, uncompiledCall, type TwinResult } from "./calls.js";
 
 /**
  * A suspending function of `A` returning `R`: what {@link Blocking} makes of
@@ -145,7 +145,7 @@ export function blockingAll<T extends object>(client: T): Blocking<T> {
     get(target, key) {
       const value = Reflect.get(target, key, target) as unknown;
       // Compiled code calling `view.m(…)` runs the wrapper's twin; a method compiled with colorless suspends by itself.
-      if (typeof value !== "function" || twinOf(value) !== undefined) return value;
+      if (typeof value !== "function" || isSuspendingCompiled(value)) return value;
       return wrap(key, value as (...args: unknown[]) => unknown);
     },
   });

@@ -193,6 +193,16 @@ export function* callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unkn
 const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
 
 /**
+ * Was `fn` compiled by colorless as suspending, by either backend (a
+ * registered twin, or the unwind backend's registration)? Code that runs a
+ * function in a fiber only when it may suspend (a worker's task, a blocking
+ * client's methods) asks this, never `twinOf` alone.
+ */
+export function isSuspendingCompiled(fn: unknown): boolean {
+  return typeof fn === "function" && (twinOf(fn) !== undefined || unwindCompiled.has(fn));
+}
+
+/**
  * The first frame of a fiber running `fn(...args)`. A twin that is a generator
  * function gives the frame directly (one generator per fiber, on the spawn
  * hot path); anything else is wrapped by {@link callFrame}.

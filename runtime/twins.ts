@@ -27,11 +27,20 @@ const fastPaths = new WeakMap<object, AnyTwin>();
  * again (a `WeakMap.get` costs ~25 ns, a comparison ~1).
  */
 let lastFn: unknown = undefined;
+
+/** Bumped by every registration, so caches of lookups (unwind/leaf.ts) know when to forget. */
+let registryGeneration = 0;
+
+export function twinRegistryGeneration(): number {
+  return registryGeneration;
+}
+
 let lastTwin: AnyTwin | undefined = undefined;
 
 /** Register `co` as the resumable twin of `fn` (replacing an earlier one) and return `fn`. */
 export function setTwin<F>(fn: F, co: AnyTwin): F {
   twins.set(fn as object, co);
+  registryGeneration++;
   if (fn === lastFn) lastTwin = co;
   return fn;
 }
@@ -49,6 +58,7 @@ export function twinOf(fn: unknown): ((...args: unknown[]) => unknown) | undefin
 /** Register `fast` as the synchronous fast path of the operation `fn`. */
 export function setFastPath(fn: object, fast: AnyTwin): void {
   fastPaths.set(fn, fast);
+  registryGeneration++;
 }
 
 /** The fast path of the operation `fn` (returns `NOT_READY` when it would wait), or undefined. */
@@ -76,7 +86,10 @@ export function methodTwins(proto: object): void {
     if (typeof m !== "function" || typeof co !== "function") continue;
     setTwin(m, co as AnyTwin);
     const fast = Object.getOwnPropertyDescriptor(proto, `${base}$try`)?.value as unknown;
-    if (typeof fast === "function") fastPaths.set(m, fast as AnyTwin);
+    if (typeof fast === "function") {
+      fastPaths.set(m, fast as AnyTwin);
+      registryGeneration++;
+    }
   }
 }
 

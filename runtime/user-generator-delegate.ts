@@ -29,7 +29,7 @@
  * return from within `next`, which a native `yield*` cannot: the answer is
  * a {@link ReturnRequest}, on which the driver calls the body's `return()`.
  */
-import { twinOf, type TwinResult } from "./calls.js";
+import { callFrame, isSuspendingCompiled, twinOf, type TwinResult } from "./calls.js";
 import { describeValue } from "./calls.js";
 import { methodFrame, ReturnRequest, UserYield } from "./user-generator.js";
 
@@ -157,6 +157,8 @@ export function suspendingCall(fn: unknown, obj: object, args: unknown[]): TwinR
   if (own !== undefined) return own;
   const co = twinOf(fn);
   if (typeof co === "function") return (co as (...a: unknown[]) => TwinResult).apply(obj, args);
+  // Compiled by the unwind backend: a frame that calls it and adopts its unwind.
+  if (isSuspendingCompiled(fn)) return callFrame(fn, obj, args) as TwinResult;
   return NOT_SUSPENDING;
 }
 

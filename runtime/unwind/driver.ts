@@ -32,7 +32,8 @@
 import { S, compiled, type Continuation, type PendingOp } from "./state.js";
 import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
-import { currentFiber } from "../fiber.js";
+import { currentFiber, site } from "../fiber.js";
+import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
@@ -46,8 +47,17 @@ export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, r
  * too, never the value).
  */
 export function save(k: Continuation): unknown {
-  S.saved.push(k);
+  pushSaved(k);
   return S.u === 0 ? enterRoot() : undefined;
+}
+
+/** Append a continuation (and the logical stack line of its pending call) to the current unwind. */
+function pushSaved(k: Continuation): void {
+  const n = S.n;
+  S.saved[n] = k;
+  S.savedSites[n] = S.at;
+  S.n = n + 1;
+  S.at = undefined;
 }
 
 /**
@@ -227,14 +237,21 @@ S.adopt = adopt;
 export class Driver {
   /** Saved continuations, outermost first. */
   private readonly frames: Continuation[] = [];
+  /** The logical stack line of each frame's pending call (noted on an error passing through it, runtime/stack.ts). */
+  private readonly sites: (string | undefined)[] = [];
 
   constructor(private op: PendingOp | null) {}
 
   /** Move the continuations saved by the unwind that just ended onto this driver (innermost last). */
   take(): void {
     const saved = S.saved;
-    for (let i = saved.length - 1; i >= 0; i--) this.frames.push(saved[i]!);
-    saved.length = 0;
+    const sites = S.savedSites;
+    for (let i = S.n - 1; i >= 0; i--) {
+      this.frames.push(saved[i]!);
+      this.sites.push(sites[i]);
+      saved[i] = undefined;
+    }
+    S.n = 0;
     S.u = 0;
     S.op = null;
   }
@@ -244,7 +261,8 @@ export class Driver {
   }
 
   throw(error: unknown): IteratorResult<unknown, unknown> {
-    return this.step(error, true);
+    // The trampoline noted this frame's site (`site.at` of the operation) as the error came back from it.
+    return this.step(error, true, true);
   }
 
   return(value?: unknown): IteratorResult<unknown, unknown> {
@@ -255,12 +273,14 @@ export class Driver {
     return this;
   }
 
-  private step(value: unknown, isError: boolean): IteratorResult<unknown, unknown> {
+  private step(value: unknown, isError: boolean, noted = false): IteratorResult<unknown, unknown> {
     for (;;) {
       const op = this.op;
       if (op !== null) {
         // Perform the operation the unwind was started for, as a generator-convention twin call.
         this.op = null;
+        // The innermost frame's pending call is where the operation was called from (a `join` notes it on an error).
+        site.at = this.sites[this.sites.length - 1];
         try {
           return { done: false, value: op.twin.apply(op.thisArg, op.args as unknown[]) };
         } catch (e) {
@@ -271,6 +291,10 @@ export class Driver {
       const frames = this.frames;
       while (frames.length > 0) {
         const k = frames.pop()!;
+        const pending = this.sites.pop();
+        // The error travels through this frame's pending call: a line of the logical stack, as the trampoline notes.
+        if (isError && !noted) noteFrame(value, pending);
+        noted = false;
         try {
           value = k(value, isError);
           isError = false;
@@ -303,6 +327,6 @@ export { listFromArrayLike as argList } from "../calls.js";
  * function itself creates no closure.
  */
 export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): unknown {
-  S.saved.push((value, isError) => seek.call(self, r, value, isError));
+  pushSaved((value, isError) => seek.call(self, r, value, isError));
   return S.u === 0 ? enterRoot() : undefined;
 }

@@ -38,16 +38,22 @@ export interface UnwindState {
    * unwind from below itself in blocking mode instead of propagating it.
    */
   k: number;
-  /** Continuations saved during the current unwind, innermost first. */
-  saved: Continuation[];
+  /** Continuations saved during the current unwind, innermost first: the first `n` slots (reused, never truncated). */
+  saved: (Continuation | undefined)[];
+  /** How many of `saved` (and `savedSites`) belong to the current unwind. */
+  n: number;
   /** The operation that started the current unwind. */
   op: PendingOp | null;
+  /** The logical stack line of the site that is unwinding (`"outer (src/a.ts:9:10)"`), set just before its frame saves. */
+  at: string | undefined;
+  /** The `at` of each continuation in `saved`, same order. */
+  savedSites: (string | undefined)[];
   /** Installed by runtime/unwind/driver.ts: turn the finished unwind into a generator-convention frame. */
   adopt: (() => unknown) | null;
 }
 
 /** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
-export const S: UnwindState = { u: 0, k: 0, saved: [], op: null, adopt: null };
+export const S: UnwindState = { u: 0, k: 0, saved: [], n: 0, op: null, at: undefined, savedSites: [], adopt: null };
 
 /**
  * Functions compiled by the unwind backend. A WeakSet instead of a marker

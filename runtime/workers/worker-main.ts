@@ -28,7 +28,7 @@ import { parentPort, threadId, type MessagePort } from "node:worker_threads";
 import { Cancelled, DeadlockError } from "../errors.js";
 import { Fiber, site } from "../fiber.js";
 import { Scope } from "../scope.js";
-import { callFrame, twinOf } from "../calls.js";
+import { callFrame, isSuspendingCompiled } from "../calls.js";
 import { WorkerScheduler } from "./worker-scheduler.js";
 import { checkCloneable, reviveCrossed } from "./clone.js";
 // Thread channels among a task's arguments are revived here, and select over them works in tasks.
@@ -119,7 +119,7 @@ function begin(task: Task, mod: Record<string, unknown>): void {
     finish(task, new Cancelled("the caller of pool.run was cancelled"), true);
     return;
   }
-  if (twinOf(fn) === undefined) {
+  if (!isSuspendingCompiled(fn)) {
     // An ordinary function cannot suspend: a fiber would only call it.
     let value: unknown;
     try {

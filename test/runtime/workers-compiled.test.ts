@@ -46,7 +46,7 @@ describe.concurrent("compiled programs", () => {
       "eventThenFail(2) = 2",
       "Error: too big: 3",
       "    at check (test/runtime/workers-fixtures/ts-tasks.ts:18:20)",
-      "    at eventThenFail$co (test/runtime/workers-fixtures/ts-tasks.ts:30:10)",
+      "    at eventThenFail (test/runtime/workers-fixtures/ts-tasks.ts:30:10)",
       "    at worker 1 (pool.run eventThenFail from test/runtime/workers-fixtures/ts-tasks.ts)",
       "    at <anonymous> (test/runtime/workers-fixtures/program.ts:99:28)",
       "    at go workers (test/runtime/workers-fixtures/program.ts:99:19)",

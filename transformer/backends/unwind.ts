@@ -96,6 +96,7 @@ import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost }
 import { recordBody, recordEligible } from "../unwind/record.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 import { checkFile } from "../unwind/checks.js";
+import { isGoCall } from "./generator-syntax.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -262,6 +263,19 @@ class UnwindFileLowering {
         this.usesRuntime = true;
         return this.f.createCallExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "bind"), undefined,
           [ts.visitNode(bound, this.visit, ts.isExpression) as ts.Expression, this.f.createArrayLiteralExpression(node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression))]);
+      }
+    }
+    if (this.inCompiled && ts.isCallExpression(node) && node.pos >= 0) {
+      const target = this.lc.colours.target(node);
+      if (target?.kind === "external" && target.decl !== undefined && isGoCall(ts, node, target.decl)) {
+        // Record where `go` was called, for logical stacks (`at go main (src/a.ts:14:17)`), as the generator backend does.
+        let fn: ts.Node | undefined = node.parent;
+        while (fn !== undefined && !isFunctionNode(ts, fn)) fn = fn.parent;
+        const name = fn === undefined ? "<module>" : this.lc.colours.info(fn as FunctionNode)?.name ?? "<anonymous>";
+        this.usesRuntime = true;
+        const store = this.f.createAssignment(this.f.createPropertyAccessExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "site"), "at"),
+          this.f.createStringLiteral(`${name} (${this.lc.position(node)})`));
+        return this.f.createParenthesizedExpression(this.f.createCommaListExpression([store, ts.visitEachChild(node, this.visit, this.tctx)]));
       }
     }
     if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
@@ -543,6 +557,7 @@ class UnwindFileLowering {
     const names: FrameNames = {
       s: f.createUniqueName("s"), d: f.createUniqueName("d"), rv: f.createUniqueName("rv"), re: f.createUniqueName("re"),
       u: f.createUniqueName("u"), uw: this.uw, uws: this.uws, description,
+      siteText: (site) => `${description.replace(/\(\)$/, "")} (${this.lc.position(ts.getOriginalNode(site))})`,
     };
     const k = f.createUniqueName("k");
     // Nested functions are lowered after the copies are built (they keep their original nodes).
@@ -556,10 +571,15 @@ class UnwindFileLowering {
     const seekNames = { ...names, u: f.createUniqueName("u") };
     const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));
     const save = (e: ts.Expression) => f.createReturnStatement(this.uwCall("save", [e]));
-    const cont = f.createArrowFunction(undefined, undefined,
+    const arrow = f.createArrowFunction(undefined, undefined,
       [f.createParameterDeclaration(undefined, undefined, names.rv), f.createParameterDeclaration(undefined, undefined, names.re)], undefined,
       f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
       f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
+    // `{ fetchAll: (rv, re) => … }.fetchAll`: the continuation gets the function's name from the key (made once per
+    // invocation, on its first unwind), so a stack line through the resumed copy reads `at fetchAll`, as untransformed.
+    const shortName = description.replace(/\(\)$/, "").split(".").pop() ?? "";
+    const cont = shortName === "" || shortName === "anonymous" ? arrow
+      : f.createElementAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression([f.createPropertyAssignment(f.createStringLiteral(shortName), arrow)])), f.createStringLiteral(shortName));
     const hoistedFns = this.inHoistScope(() => visitAll(ir.functions));
     if (recordEligible(ts, node, ir)) {
       return recordBody(ts, f, { call: (name, args) => this.uwCall(name, args), hoist: (st) => this.hoist(st) }, node as ts.FunctionDeclaration, ir, names, seekNames.u, fast, seek);

@@ -39,6 +39,8 @@ export interface FrameNames {
   uws: ts.Identifier;
   /** "f()", for blocking-mode errors. */
   description: string;
+  /** The logical stack line of a site, `"outer (src/a.ts:9:10)"`, stored in `S.at` when it unwinds (error path only). */
+  siteText?: (node: ts.Node) => string | undefined;
 }
 
 export class BodyEmitter {
@@ -148,7 +150,9 @@ export class BodyEmitter {
     const index = f.createNumericLiteral(s.index);
     const result = (e: ts.Expression): ts.Statement => f.createExpressionStatement(s.target === undefined ? e : f.createAssignment(s.target, e));
     const call = this.call(s.call).map((e, i, all) => (i === all.length - 1 ? result(e) : f.createExpressionStatement(e)));
-    const unwind = f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), f.createBreakStatement(n.u)], true);
+    const text = s.call.kind === "stress" ? undefined : n.siteText?.(s.node);
+    const at = text === undefined ? [] : [f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(n.uws, "at"), f.createStringLiteral(text)))];
+    const unwind = f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), ...at, f.createBreakStatement(n.u)], true);
     if (this.copy === "fast") {
       const blocking = result(f.createCallExpression(f.createPropertyAccessExpression(n.uw, "block"), undefined, [f.createStringLiteral(n.description)]));
       return [
