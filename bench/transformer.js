@@ -75,8 +75,8 @@ const plainFib = await load("fib-plain-tsc", tscOne(join(srcDir, "fib-plain.ts")
 const plainFibCode = transformOne(join(srcDir, "fib-plain.ts"));
 const unchanged = plainFibCode.trim() === tscOne(join(srcDir, "fib-plain.ts")).trim();
 const plainFibCompiled = await load("fib-plain-colorless", plainFibCode);
-const suspFib = await load("fib-suspending", transformOne(join(srcDir, "fib-suspending.ts")));
-const suspFibUnwind = await load("fib-suspending-unwind", transformOne(join(srcDir, "fib-suspending.ts"), { backend: "unwind" }));
+const suspFib = await load("fib-suspending", transformOne(join(srcDir, "fib-suspending.ts"), { backend: "generator" }));
+const suspFibUnwind = await load("fib-suspending-unwind", transformOne(join(srcDir, "fib-suspending.ts")));
 async function asyncFib(n) {
   return n < 2 ? n : (await asyncFib(n - 1)) + (await asyncFib(n - 2));
 }
@@ -92,8 +92,8 @@ rows.push(
   { benchmark: "fib(27), plain sync (tsc)", value: syncMs, unit: "ms", ratio: 1, target: "baseline" },
   { benchmark: "fib(27), cannot suspend, compiled by colorless", value: unchangedMs, unit: "ms", ratio: unchangedMs / syncMs, target: `1.0× (emitted ${unchanged ? "byte-identical to" : "DIFFERENT from"} tsc)` },
   { benchmark: "fib(27), suspending-coloured, never suspends (fiber), generator backend", value: suspMs, unit: "ms", ratio: suspMs / syncMs, target: "≤ 10×" },
-  { benchmark: "fib(27), suspending-coloured, never suspends (fiber), unwind backend", value: unwindMs, unit: "ms", ratio: unwindMs / syncMs, target: "≤ 1.5× (issue 12)" },
-  { benchmark: "fib(27), suspending-coloured, called from uncompiled code, unwind backend", value: unwindBlockingMs, unit: "ms", ratio: unwindBlockingMs / syncMs, target: "—" },
+  { benchmark: "fib(27), suspending-coloured, never suspends (fiber), unwind backend (default)", value: unwindMs, unit: "ms", ratio: unwindMs / syncMs, target: "≤ 1.5× (issue 12)" },
+  { benchmark: "fib(27), suspending-coloured, called from uncompiled code, unwind backend (default)", value: unwindBlockingMs, unit: "ms", ratio: unwindBlockingMs / syncMs, target: "—" },
   { benchmark: "fib(27), async/await", value: asyncMs, unit: "ms", ratio: asyncMs / syncMs, target: "reference" },
 );
 if (!unchanged) notes.push("fib that cannot suspend was NOT emitted byte-identical to tsc output.");
@@ -102,7 +102,7 @@ if (!unchanged) notes.push("fib that cannot suspend was NOT emitted byte-identic
 // Two fibers exchanging a value over unbuffered channels, the player parked
 // `depth` calls deep; ns per fiber switch (two per round trip), each backend.
 const ppSrc = join(srcDir, "pingpong.ts");
-const ppBuilds = [["generator", await load("pingpong-generator", transformOne(ppSrc))], ["unwind", await load("pingpong-unwind", transformOne(ppSrc, { backend: "unwind" }))]];
+const ppBuilds = [["generator", await load("pingpong-generator", transformOne(ppSrc, { backend: "generator" }))], ["unwind (default)", await load("pingpong-unwind", transformOne(ppSrc))]];
 const ROUNDS = 20_000;
 for (const depth of [1, 10, 10_000]) {
   for (const [backend, mod] of ppBuilds) {
@@ -119,7 +119,7 @@ for (const depth of [1, 10, 10_000]) {
 // ------------------------------------------------------------ pipeline
 const ITEMS = 20_000, STAGES = 10, HASH_ROUNDS = 200;
 if (typeof runtime.Channel === "function") {
-  const pipe = await load("pipeline", transformOne(join(srcDir, "pipeline.ts")));
+  const pipe = await load("pipeline", transformOne(join(srcDir, "pipeline.ts"), { backend: "generator" }));
   const expected = await asyncPipeline.pipeline(ITEMS, STAGES, HASH_ROUNDS);
   const time = async (fn) => {
     const t0 = nowNs();
@@ -129,11 +129,11 @@ if (typeof runtime.Channel === "function") {
   };
   const clS = await median(5, () => time(() => runtime.run(pipe.pipelineBench)));
   const asS = await median(5, () => time(() => asyncPipeline.pipeline(ITEMS, STAGES, HASH_ROUNDS)));
-  const pipeUnwind = await load("pipeline-unwind", transformOne(join(srcDir, "pipeline.ts"), { backend: "unwind" }));
+  const pipeUnwind = await load("pipeline-unwind", transformOne(join(srcDir, "pipeline.ts")));
   const uwS = await median(5, () => time(() => runtime.run(pipeUnwind.pipelineBench)));
   rows.push(
     { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers, generator backend`, value: ITEMS / clS, unit: "items/s", ratio: asS / clS, target: "vs async (higher is better)" },
-    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers, unwind backend`, value: ITEMS / uwS, unit: "items/s", ratio: asS / uwS, target: "vs async (higher is better)" },
+    { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, colorless fibers, unwind backend (default)`, value: ITEMS / uwS, unit: "items/s", ratio: asS / uwS, target: "vs async (higher is better)" },
     { benchmark: `pipeline ${STAGES} stages × ${ITEMS} items, async/await`, value: ITEMS / asS, unit: "items/s", ratio: 1, target: "reference" },
   );
 } else {
@@ -182,7 +182,7 @@ rows.push(
 
 rmSync(work, { recursive: true, force: true });
 const md = writeReport("transformer", "Transformer", ["benchmark", "value", "unit", "ratio", "target"], rows, [
-  "fib rows: median of 7 runs; the suspending fib runs as the root fiber (`run(fib27)`): with the generator backend one generator frame per call through the trampoline, with the unwind backend (`backend: \"unwind\"`, opt-in) a plain call plus a flag check per site.",
+  "fib rows: median of 7 runs; the suspending fib runs as the root fiber (`run(fib27)`): with the generator backend one generator frame per call through the trampoline, with the unwind backend (the default, `backend: \"auto\"`) a plain call plus a flag check per site; the generator rows build with `backend: \"generator\"`.",
   "ping-pong: 20,000 round trips over unbuffered channels, median of 5; ns per fiber switch = time / 40,000, including the descent to the player's depth.",
   "pipeline: buffered channels (capacity 64), 200 rounds of integer hashing per item per stage; ratio = colorless throughput / async throughput. Both backends run the compiled entry `pipelineBench` as the root fiber (earlier runs called `pipeline` through an uncompiled arrow, i.e. on the blocking-mode driver).",
   "transform: both sides type-check and emit the same in-memory project; median of 3.",

@@ -254,10 +254,11 @@ describe("RWMutex", () => {
     const log: string[] = [];
     await run(compiled(function* () {
       yield rw.rLock$co();
-      go(compiled(function* () { log.push(`writer got it: ${(yield rw.lock$co(10)) as boolean}`); }));
+      // Margins of 100 ms on each side, so a loaded machine cannot reorder the reader's arrival and the timeout.
+      go(compiled(function* () { log.push(`writer got it: ${(yield rw.lock$co(100)) as boolean}`); }));
       yield co(sleep)(1);
       go(compiled(function* () { yield rw.rLock$co(); log.push(`reader in (${rw.readerCount} readers)`); rw.rUnlock(); }));
-      yield co(sleep)(30);
+      yield co(sleep)(200);
       rw.rUnlock();
     }));
     // The writer's abort admits the reader before the writer itself resumes.
