@@ -85,18 +85,17 @@
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, isIterationSite, skipOuter, type FunctionNode } from "../colour.js";
+import { isFunctionNode, isIterationSite, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
-import { BodyEmitter, type FrameNames } from "../unwind/emit.js";
 import { inferredName, isValueReference } from "../unwind/syntax.js";
 import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
-import { recordBody, recordEligible } from "../unwind/record.js";
+import { lowerFrame } from "../unwind/frame.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 import { checkFile } from "../unwind/checks.js";
-import { isGoCall } from "./generator-syntax.js";
+import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
 
 export const unwindBackend: Backend = {
   name: "unwind",
@@ -192,6 +191,14 @@ class UnwindFileLowering {
       },
       refuse: (n, what) => this.refuse(n, what),
     };
+    this.special = {
+      ts, f, colours,
+      position: (n) => lc.position(n),
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      usesRuntime: () => {
+        this.usesRuntime = true;
+      },
+    };
   }
 
   run(): ts.SourceFile {
@@ -202,6 +209,7 @@ class UnwindFileLowering {
       ts, checker: this.lc.checker, colours: this.lc.colours,
       isSite: this.oracle.isSite,
       compiles: (fn) => this.lc.colours.emitted(fn) !== "plain",
+      awaitedSite: (n) => isAwaitedSite(this.awaitHost, n),
       report: (d) => this.report(d.node, d.code, d.message, d.category),
     }, this.sf);
     let statements: ts.Statement[];
@@ -235,6 +243,8 @@ class UnwindFileLowering {
 
   // ── traversal ─────────────────────────────────────────────────────────
 
+  private readonly special: SpecialCallHost;
+
   /** Suspending arguments of calls into uncompiled APIs that get a Promise bridge (unwind/checks.ts). */
   private bridged = new Set<ts.Expression>();
 
@@ -256,27 +266,9 @@ class UnwindFileLowering {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
     }
-    if (ts.isCallExpression(node) && this.lc.colours.isFunctionBind(node)) {
-      // `f.bind(t, …)` of a (maybe) suspending function: the bound function is registered as compiled too (runtime bind).
-      const bound = (skipOuter(ts, node.expression) as ts.PropertyAccessExpression).expression;
-      if (this.lc.colours.valueColour(bound) !== "P") {
-        this.usesRuntime = true;
-        return this.f.createCallExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "bind"), undefined,
-          [ts.visitNode(bound, this.visit, ts.isExpression) as ts.Expression, this.f.createArrayLiteralExpression(node.arguments.map((a) => ts.visitNode(a, this.visit, ts.isExpression) as ts.Expression))]);
-      }
-    }
-    if (this.inCompiled && ts.isCallExpression(node) && node.pos >= 0) {
-      const target = this.lc.colours.target(node);
-      if (target?.kind === "external" && target.decl !== undefined && isGoCall(ts, node, target.decl)) {
-        // Record where `go` was called, for logical stacks (`at go main (src/a.ts:14:17)`), as the generator backend does.
-        let fn: ts.Node | undefined = node.parent;
-        while (fn !== undefined && !isFunctionNode(ts, fn)) fn = fn.parent;
-        const name = fn === undefined ? "<module>" : this.lc.colours.info(fn as FunctionNode)?.name ?? "<anonymous>";
-        this.usesRuntime = true;
-        const store = this.f.createAssignment(this.f.createPropertyAccessExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "site"), "at"),
-          this.f.createStringLiteral(`${name} (${this.lc.position(node)})`));
-        return this.f.createParenthesizedExpression(this.f.createCommaListExpression([store, ts.visitEachChild(node, this.visit, this.tctx)]));
-      }
+    if (ts.isCallExpression(node)) {
+      const special = specialCall(this.special, node, this.inCompiled);
+      if (special !== undefined) return special;
     }
     if ((this.inCompiled || this.awaitCtx !== undefined) && ts.isCallExpression(node)) {
       const started = this.startGenerator(node);
@@ -385,7 +377,6 @@ class UnwindFileLowering {
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
     const info = this.lc.colours.info(node);
-    if (info?.restricted === "async") this.checkAsyncParameters(node, info.name);
     if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
     // A function's body is its own: an enclosing async function's or module's awaiting stops here.
     return this.notAwaiting(() => this.lowerFunction(node));
@@ -461,31 +452,6 @@ class UnwindFileLowering {
     return rebuildAsync(ts, f, node, params, awaited.value, awaited.temps) ?? ts.visitEachChild(node, this.visit, this.tctx);
   }
 
-  /**
-   * An async function's parameter defaults cannot `await`: a suspending one
-   * runs in blocking mode. Warned where the generator backend warns (the
-   * default, or the destructuring pattern holding it), whether or not the
-   * body suspends.
-   */
-  private checkAsyncParameters(node: FunctionNode, name: string): void {
-    const ts = this.ts;
-    for (const p of node.parameters) {
-      const at = p.initializer !== undefined && this.findAwaitedSite(p.initializer) !== undefined ? p.initializer
-        : !ts.isIdentifier(p.name) && this.findAwaitedSite(p.name) !== undefined ? p.name : undefined;
-      if (at !== undefined) {
-        this.report(at, CODES.SUSPENDING_PARAMETER_DEFAULT,
-          `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`, "warning");
-      }
-    }
-  }
-
-  /** A suspending site in `n` outside nested functions. */
-  private findAwaitedSite(n: ts.Node): ts.Node | undefined {
-    if (isAwaitedSite(this.awaitHost, n)) return n;
-    if (isFunctionNode(this.ts, n)) return undefined;
-    return this.ts.forEachChild(n, (c) => this.findAwaitedSite(c));
-  }
-
   private lowerFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     const colours = this.lc.colours;
@@ -542,63 +508,18 @@ class UnwindFileLowering {
     return ts.visitNodes(ir.params === undefined ? node.parameters : this.f.createNodeArray(ir.params), this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
   }
 
-  /**
-   * [source]  function f(a) { const x = g(a); return x + 1; }
-   * [emitted] function f(a) {
-   *             const $d = S.k; S.k = 0;
-   *             let $s = 0, $k, x, $t1;
-   *             $u: { S.k = 1; $t1 = g(a); if (S.u !== 0) { … break $u; } x = $t1; return x + 1; }
-   *             return __uw.save($k = ($rv, $re) => { $u2: { …seek copy… } return __uw.save($k); });
-   *           }
-   */
-  private lowerBody(node: FunctionNode, ir: ReturnType<Normaliser["run"]>, description: string): ts.Block {
+  /** The frame of a compiled function: prologue, fast copy, continuation (unwind/frame.ts). */
+  private lowerBody(node: FunctionNode, ir: IrFunction, description: string): ts.Block {
     const ts = this.ts;
-    const f = this.f;
-    const names: FrameNames = {
-      s: f.createUniqueName("s"), d: f.createUniqueName("d"), rv: f.createUniqueName("rv"), re: f.createUniqueName("re"),
-      u: f.createUniqueName("u"), uw: this.uw, uws: this.uws, description,
-      siteText: (site) => `${description.replace(/\(\)$/, "")} (${this.lc.position(ts.getOriginalNode(site))})`,
-    };
-    const k = f.createUniqueName("k");
-    // Nested functions are lowered after the copies are built (they keep their original nodes).
-    const visitAll = (stmts: ts.Statement[]) => this.compiledCode(() => stmts.map((s) => ts.visitNode(s, this.visit, ts.isStatement) as ts.Statement));
-    // Entered from uncompiled code with no fiber running: leave before the first statement, and `save` runs the
-    // whole call as the root fiber of a blocking scheduler (runtime/unwind/driver.ts `outside`).
-    const rootEntry = f.createIfStatement(
-      f.createLogicalAnd(f.createStrictEquality(names.d, f.createNumericLiteral(0)), this.uwCall("outside", [f.createStringLiteral(description)])),
-      f.createBreakStatement(names.u));
-    const fast = [rootEntry, ...visitAll(new BodyEmitter(ts, f, names, "fast").list(ir.body))];
-    const seekNames = { ...names, u: f.createUniqueName("u") };
-    const seek = visitAll(new BodyEmitter(ts, f, seekNames, "seek").list(ir.body));
-    const save = (e: ts.Expression) => f.createReturnStatement(this.uwCall("save", [e]));
-    const arrow = f.createArrowFunction(undefined, undefined,
-      [f.createParameterDeclaration(undefined, undefined, names.rv), f.createParameterDeclaration(undefined, undefined, names.re)], undefined,
-      f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-      f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
-    // `{ fetchAll: (rv, re) => … }.fetchAll`: the continuation gets the function's name from the key (made once per
-    // invocation, on its first unwind), so a stack line through the resumed copy reads `at fetchAll`, as untransformed.
-    const shortName = description.replace(/\(\)$/, "").split(".").pop() ?? "";
-    const cont = shortName === "" || shortName === "anonymous" ? arrow
-      : f.createElementAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression([f.createPropertyAssignment(f.createStringLiteral(shortName), arrow)])), f.createStringLiteral(shortName));
-    const hoistedFns = this.inHoistScope(() => visitAll(ir.functions));
-    if (recordEligible(ts, node, ir)) {
-      return recordBody(ts, f, { call: (name, args) => this.uwCall(name, args), hoist: (st) => this.hoist(st) }, node as ts.FunctionDeclaration, ir, names, seekNames.u, fast, seek);
-    }
-    const statements: ts.Statement[] = [
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(this.uws, "k"))], ts.NodeFlags.Const)),
-      f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(this.uws, "k"), f.createNumericLiteral(0))),
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([
-        f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
-        f.createVariableDeclaration(k),
-        ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
-      ], ts.NodeFlags.Let)),
-      ...hoistedFns.hoisted,
-      ...hoistedFns.value,
-      f.createLabeledStatement(names.u, f.createBlock([...fast, f.createReturnStatement()], true)),
-      save(f.createAssignment(k, cont)),
-    ];
-    void node;
-    return f.createBlock(statements, true);
+    return lowerFrame({
+      ts, f: this.f, uw: this.uw, uws: this.uws,
+      position: (n) => this.lc.position(n),
+      call: (name, args) => this.uwCall(name, args),
+      hoist: (st) => this.hoist(st),
+      // Nested functions are lowered after the copies are built (they keep their original nodes).
+      visitAll: (stmts) => this.compiledCode(() => stmts.map((st) => ts.visitNode(st, this.visit, ts.isStatement) as ts.Statement)),
+      inHoistScope: (body) => this.inHoistScope(body),
+    }, node, ir, description);
   }
 
   /** `const $tpl = __uw.tpl\`a${0}b\``: the strings of a tagged template, without its substitutions. */

@@ -13,6 +13,7 @@ import type ts from "typescript";
 import { isFunctionNode, type ColourMap, type FunctionNode } from "../colour.js";
 import { blockingNodeCall, planCallbacks, suspendingInitializer, type NodeDiagnostic } from "../external-calls.js";
 import { iterationWarnings } from "../iteration-checks.js";
+import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 
 export interface FileCheckHost {
@@ -23,6 +24,8 @@ export interface FileCheckHost {
   isSite(call: ts.CallExpression): boolean;
   /** Will `fn` be compiled as suspending code (not plain, not async)? */
   compiles(fn: FunctionNode): boolean;
+  /** Is `n` a call an async function would await (a suspending site)? */
+  awaitedSite(n: ts.Node): boolean;
   report(d: NodeDiagnostic): void;
 }
 
@@ -36,6 +39,7 @@ export function checkFile(h: FileCheckHost, sf: ts.SourceFile): Set<ts.Expressio
       const d = suspendingInitializer(ts, colours, n);
       if (d !== undefined) h.report(d);
     }
+    if (isFunctionNode(ts, n) && colours.info(n)?.restricted === "async") asyncParameters(h, n);
     if (ts.isCallExpression(n) && !h.isSite(n)) {
       const target = colours.target(n);
       if (target?.kind === "external") {
@@ -50,4 +54,26 @@ export function checkFile(h: FileCheckHost, sf: ts.SourceFile): Set<ts.Expressio
   };
   walk(sf, undefined);
   return bridged;
+}
+
+/**
+ * An async function's parameter defaults cannot `await`: a suspending one
+ * runs in blocking mode (CL1009). Warned where the generator backend warns
+ * (the default, or the destructuring pattern holding it), whether or not the
+ * body suspends.
+ */
+function asyncParameters(h: FileCheckHost, fn: FunctionNode): void {
+  const ts = h.ts;
+  const name = h.colours.info(fn)?.name ?? "<anonymous>";
+  const suspends = (n: ts.Node): boolean => h.awaitedSite(n) || (!isFunctionNode(ts, n) && (ts.forEachChild(n, (c) => (suspends(c) ? true : undefined)) ?? false));
+  for (const p of fn.parameters) {
+    const at = p.initializer !== undefined && suspends(p.initializer) ? p.initializer : !ts.isIdentifier(p.name) && suspends(p.name) ? p.name : undefined;
+    if (at === undefined) continue;
+    h.report({
+      node: at,
+      code: CODES.SUSPENDING_PARAMETER_DEFAULT,
+      category: "warning",
+      message: `the default value of a parameter of \`${name}\` calls suspending code; parameter defaults cannot suspend, so it runs in blocking mode. Move it into the body: \`if (x === undefined) x = …\`.`,
+    });
+  }
 }
