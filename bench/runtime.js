@@ -19,10 +19,10 @@ async function colorless() {
 
 // A fiber at call depth `depth` (compiled frames), then ping-pong `n` times.
 async function clPingPong(depth, n) {
-  const { run, go, Channel, compiled, sleep, NOT_READY } = await colorless();
+  const { run, go, Channel, compiled, sleep, NOT_READY, twinOf } = await colorless();
   const a = new Channel(0), b = new Channel(0);
   const atDepth = compiled(function* atDepth$co(d, body) {
-    if (d > 1) return yield atDepth.$co(d - 1, body);
+    if (d > 1) return yield twinOf(atDepth)(d - 1, body);
     return yield body();
   });
   // What the transformer emits for `a.send(i)` / `b.receive()`: the `$try` fast path first, the twin only
@@ -43,10 +43,10 @@ async function clPingPong(depth, n) {
   };
   let t0;
   await run(compiled(function* () {
-    go(compiled(function* () { yield atDepth.$co(depth, ponger); }));
-    yield sleep.$co(0);
+    go(compiled(function* () { yield twinOf(atDepth)(depth, ponger); }));
+    yield twinOf(sleep)(0);
     t0 = nowNs();
-    yield atDepth.$co(depth, pinger);
+    yield twinOf(atDepth)(depth, pinger);
   }));
   return Number(nowNs() - t0) / (2 * n);
 }
@@ -66,17 +66,17 @@ async function clSpawnJoin(n) {
 }
 
 async function clParkedMemory(n) {
-  const { run, go, compiled, sleep } = await colorless();
-  const c3 = compiled(function* c3() { yield sleep.$co(1e9); });
-  const c2 = compiled(function* c2() { yield c3.$co(); });
-  const c1 = compiled(function* c1() { yield c2.$co(); });
+  const { run, go, compiled, sleep, twinOf } = await colorless();
+  const c3 = compiled(function* c3() { yield twinOf(sleep)(1e9); });
+  const c2 = compiled(function* c2() { yield twinOf(c3)(); });
+  const c1 = compiled(function* c1() { yield twinOf(c2)(); });
   let before;
   let perFiber;
   const p = run(compiled(function* () {
     gc(); gc();
     before = process.memoryUsage().heapUsed;
     for (let i = 0; i < n; i++) go(c1);
-    yield sleep.$co(20); // every fiber has run and parked
+    yield twinOf(sleep)(20); // every fiber has run and parked
     gc(); gc();
     perFiber = (process.memoryUsage().heapUsed - before) / n;
     process.stdout.write(JSON.stringify(perFiber) + "\n");
@@ -86,8 +86,8 @@ async function clParkedMemory(n) {
 }
 
 async function clSleepMany(n) {
-  const { run, go, compiled, sleep } = await colorless();
-  const sleeper = compiled(function* () { yield sleep.$co(1); });
+  const { run, go, compiled, sleep, twinOf } = await colorless();
+  const sleeper = compiled(function* () { yield twinOf(sleep)(1); });
   const t0 = nowNs();
   await run(compiled(function* () { for (let i = 0; i < n; i++) go(sleeper); }));
   return Number(nowNs() - t0) / 1e6;

@@ -162,8 +162,8 @@ function tscEmit() {
   program.emit();
   return bytes;
 }
-function colorlessEmit() {
-  const out = transform({ files: project, compilerOptions, options: { sourceMap: false } });
+function colorlessEmit(backend) {
+  const out = transform({ files: project, compilerOptions, options: { sourceMap: false, ...(backend === undefined ? {} : { backend }) } });
   const errors = out.diagnostics.filter((d) => d.category === "error");
   if (errors.length > 0) throw new Error(`transform of the generated project failed: ${errors[0].message}`);
   return Object.values(out.files).reduce((n, f) => n + f.code.length, 0);
@@ -174,11 +174,18 @@ const timeMs = (fn) => {
   return Number(nowNs() - t0) / 1e6;
 };
 const tscMs = await median(3, () => timeMs(tscEmit));
-const clMs = await median(3, () => timeMs(colorlessEmit));
+const clMs = await median(3, () => timeMs(() => colorlessEmit()));
 rows.push(
   { benchmark: `transform ${Object.keys(project).length} files / ${lines} lines, tsc (check + emit)`, value: tscMs, unit: "ms", ratio: 1, target: "baseline" },
   { benchmark: `transform ${Object.keys(project).length} files / ${lines} lines, colorless transform()`, value: clMs, unit: "ms", ratio: clMs / tscMs, target: "≤ 1.5×" },
 );
+// Emitted code size of the same project (issue 12: ≤ 2.5× tsc's emit).
+const tscBytes = tscEmit();
+for (const [label, backend] of [["default (unwind per file)", undefined], ["generator backend", "generator"]]) {
+  const bytes = colorlessEmit(backend);
+  rows.push({ benchmark: `emitted code, ${Object.keys(project).length} files, colorless ${label}`, value: bytes / 1024, unit: "KiB", ratio: bytes / tscBytes, target: "≤ 2.5× tsc (issue 12)" });
+}
+rows.push({ benchmark: `emitted code, ${Object.keys(project).length} files, tsc`, value: tscBytes / 1024, unit: "KiB", ratio: 1, target: "baseline" });
 
 rmSync(work, { recursive: true, force: true });
 const md = writeReport("transformer", "Transformer", ["benchmark", "value", "unit", "ratio", "target"], rows, [

@@ -1,5 +1,5 @@
 /**
- * The unwind/rewind backend (opt-in: option `backend: "unwind"`; issue 12).
+ * The unwind/rewind backend (issue 12): the default's first choice for each file (backends/auto.ts), or alone with `backend: "unwind"`.
  *
  * ## Why
  *
