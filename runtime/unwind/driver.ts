@@ -29,7 +29,7 @@
  * innermost frames only; the JavaScript stack holds only the frames entered
  * since the last resume.
  */
-import { S, compiled, type Continuation, type PendingOp } from "./state.js";
+import { S, compiled, type Continuation, type PendingOp, type SeekFunction } from "./state.js";
 import { leafTwin } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { currentFiber, site } from "../fiber.js";
@@ -52,9 +52,11 @@ export function save(k: Continuation): unknown {
 }
 
 /** Append a continuation (and the logical stack line of its pending call) to the current unwind. */
-function pushSaved(k: Continuation): void {
+function pushSaved(k: Continuation | SeekFunction, record?: unknown[], self?: unknown): void {
   const n = S.n;
   S.saved[n] = k;
+  S.savedRecords[n] = record;
+  S.savedThis[n] = self;
   S.savedSites[n] = S.at;
   S.n = n + 1;
   S.at = undefined;
@@ -235,8 +237,10 @@ S.adopt = adopt;
  * standing for a chain of unwound compiled frames.
  */
 export class Driver {
-  /** Saved continuations, outermost first. */
-  private readonly frames: Continuation[] = [];
+  /** Saved continuations, outermost first (a seek function when `records` has the frame's record). */
+  private readonly frames: (Continuation | SeekFunction)[] = [];
+  private readonly records: (unknown[] | undefined)[] = [];
+  private readonly selves: unknown[] = [];
   /** The logical stack line of each frame's pending call (noted on an error passing through it, runtime/stack.ts). */
   private readonly sites: (string | undefined)[] = [];
 
@@ -246,10 +250,16 @@ export class Driver {
   take(): void {
     const saved = S.saved;
     const sites = S.savedSites;
+    const records = S.savedRecords;
+    const selves = S.savedThis;
     for (let i = S.n - 1; i >= 0; i--) {
       this.frames.push(saved[i]!);
       this.sites.push(sites[i]);
+      this.records.push(records[i]);
+      this.selves.push(selves[i]);
       saved[i] = undefined;
+      records[i] = undefined;
+      selves[i] = undefined;
     }
     S.n = 0;
     S.u = 0;
@@ -291,12 +301,14 @@ export class Driver {
       const frames = this.frames;
       while (frames.length > 0) {
         const k = frames.pop()!;
+        const record = this.records.pop();
+        const self = this.selves.pop();
         const pending = this.sites.pop();
         // The error travels through this frame's pending call: a line of the logical stack, as the trampoline notes.
         if (isError && !noted) noteFrame(value, pending);
         noted = false;
         try {
-          value = k(value, isError);
+          value = record === undefined ? (k as Continuation)(value, isError) : (k as SeekFunction).call(self, record, value, isError);
           isError = false;
         } catch (e) {
           value = e;
@@ -327,6 +339,6 @@ export { listFromArrayLike as argList } from "../calls.js";
  * function itself creates no closure.
  */
 export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): unknown {
-  pushSaved((value, isError) => seek.call(self, r, value, isError));
+  pushSaved(seek as SeekFunction, r, self);
   return S.u === 0 ? enterRoot() : undefined;
 }

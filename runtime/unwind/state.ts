@@ -18,6 +18,9 @@
  */
 export type Continuation = (value: unknown, isError: boolean) => unknown;
 
+/** A record-copying frame's seek function: restores the record's variables and enters the seek copy. */
+export type SeekFunction = (this: unknown, record: unknown[], value: unknown, isError: boolean) => unknown;
+
 /** An operation a leaf call deferred until the unwind reaches a driver. */
 export interface PendingOp {
   /** The sync entry (blocking mode). */
@@ -39,7 +42,7 @@ export interface UnwindState {
    */
   k: number;
   /** Continuations saved during the current unwind, innermost first: the first `n` slots (reused, never truncated). */
-  saved: (Continuation | undefined)[];
+  saved: (Continuation | SeekFunction | undefined)[];
   /** How many of `saved` (and `savedSites`) belong to the current unwind. */
   n: number;
   /** The operation that started the current unwind. */
@@ -48,12 +51,20 @@ export interface UnwindState {
   at: string | undefined;
   /** The `at` of each continuation in `saved`, same order. */
   savedSites: (string | undefined)[];
+  /**
+   * For a record-copying frame (transformer/unwind/record.ts), its record and
+   * `this`, same order: `saved` then holds its seek function, called as
+   * `seek.call(self, record, value, isError)`, so an unwind allocates no
+   * closure for it. Undefined for a continuation closure.
+   */
+  savedRecords: (unknown[] | undefined)[];
+  savedThis: unknown[];
   /** Installed by runtime/unwind/driver.ts: turn the finished unwind into a generator-convention frame. */
   adopt: (() => unknown) | null;
 }
 
 /** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
-export const S: UnwindState = { u: 0, k: 0, saved: [], n: 0, op: null, at: undefined, savedSites: [], adopt: null };
+export const S: UnwindState = { u: 0, k: 0, saved: [], n: 0, op: null, at: undefined, savedSites: [], savedRecords: [], savedThis: [], adopt: null };
 
 /**
  * Functions compiled by the unwind backend. A WeakSet instead of a marker
