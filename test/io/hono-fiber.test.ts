@@ -7,13 +7,30 @@
  * fiber too. Real servers on 127.0.0.1, hand-compiled handlers.
  */
 import { describe, expect, test } from "vitest";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { Fiber, run, sleep, wait } from "../../runtime/index.js";
 import { serve, type HttpServer } from "../../runtime/io/http.js";
 import type { Server } from "node:http";
 import { serve as nodeServe } from "@hono/node-server";
 import { attach, handler } from "../../runtime/adapters/hono.js";
 import { compiled, co } from "../helpers.js";
+
+/** A route that sleeps longer than any test waits: it logs the cancellation it gets, then `finallyNote(c)` from its finally. */
+function hangingRoute(log: string[], finallyNote: (c: Context) => string) {
+  return handler(
+    compiled(function* (c: Context) {
+      try {
+        yield co(sleep)(10_000);
+        return c.text("too late");
+      } catch (e) {
+        log.push((e as Error).name);
+        throw e;
+      } finally {
+        log.push(finallyNote(c));
+      }
+    }),
+  );
+}
 
 /** Serve `app` on 127.0.0.1 and run `body` (hand-compiled) against it; the server is closed after. */
 function withApp<T>(app: Hono, body: (url: string) => Generator<unknown, T, unknown>): Promise<T> {
@@ -95,22 +112,7 @@ describe("colorless/hono on colorless/http serve", () => {
         }),
       ),
     );
-    app.get(
-      "/hang",
-      handler(
-        compiled(function* (c) {
-          try {
-            yield co(sleep)(10_000);
-            return c.text("too late");
-          } catch (e) {
-            log.push((e as Error).name);
-            throw e;
-          } finally {
-            log.push(`finally, signal aborted ${c.req.raw.signal.aborted}`);
-          }
-        }),
-      ),
-    );
+    app.get("/hang", hangingRoute(log, (c) => `finally, signal aborted ${c.req.raw.signal.aborted}`));
     app.onError((err, c) => c.json({ error: err.message }, 500));
     const out = await withApp(app, function* (url) {
       const boom = yield* get(`${url}/boom`);
@@ -141,22 +143,7 @@ describe("colorless/hono on @hono/node-server with attach(server)", () => {
         }),
       ),
     );
-    app.get(
-      "/hang",
-      handler(
-        compiled(function* (c) {
-          try {
-            yield co(sleep)(10_000);
-            return c.text("too late");
-          } catch (e) {
-            log.push((e as Error).name);
-            throw e;
-          } finally {
-            log.push("finally");
-          }
-        }),
-      ),
-    );
+    app.get("/hang", hangingRoute(log, () => "finally"));
     const out = await run(
       compiled(function* () {
         const server = nodeServe({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;

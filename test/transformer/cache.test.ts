@@ -6,15 +6,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EmitCache, buildFingerprint } from "../../transformer/cache.js";
 
+/** A scratch project with `a.ts` and `b.ts` and its own cache directory, removed after `body`. */
+function withTwoSources(prefix: string, body: (dir: string, a: string, b: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.env.COLORLESS_CACHE_DIR = join(dir, "cache");
+  try {
+    const a = join(dir, "a.ts");
+    const b = join(dir, "b.ts");
+    writeFileSync(a, "export const a = 1;");
+    writeFileSync(b, "export const b = 2;");
+    body(dir, a, b);
+  } finally {
+    delete process.env.COLORLESS_CACHE_DIR;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("EmitCache", () => {
   test("hits while every source is unchanged, misses after any edit, and survives a new process (new instance)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "colorless-cache-test-"));
-    process.env.COLORLESS_CACHE_DIR = join(dir, "cache");
-    try {
-      const a = join(dir, "a.ts");
-      const b = join(dir, "b.ts");
-      writeFileSync(a, "export const a = 1;");
-      writeFileSync(b, "export const b = 2;");
+    withTwoSources("colorless-cache-test-", (dir, a, b) => {
       const identity = { version: "0.1.0", options: {} };
       const first = new EmitCache(dir, identity);
       expect(first.get(a)).toBeUndefined();
@@ -27,22 +37,13 @@ describe("EmitCache", () => {
       // Editing b invalidates a too: colours are whole-program.
       writeFileSync(b, "export const b = 3;");
       expect(new EmitCache(dir, identity).get(a)).toBeUndefined();
-    } finally {
-      delete process.env.COLORLESS_CACHE_DIR;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("EmitCache with batched writes (the compile server)", () => {
   test("puts stay in memory until flush(); then a new instance (a new process) sees them all; sourceHashes lists the program", () => {
-    const dir = mkdtempSync(join(tmpdir(), "colorless-cache-batched-"));
-    process.env.COLORLESS_CACHE_DIR = join(dir, "cache");
-    try {
-      const a = join(dir, "a.ts");
-      const b = join(dir, "b.ts");
-      writeFileSync(a, "export const a = 1;");
-      writeFileSync(b, "export const b = 2;");
+    withTwoSources("colorless-cache-batched-", (dir, a, b) => {
       const identity = { version: "0.1.0" };
       const sources = { [a]: "export const a = 1;", [b]: "export const b = 2;" };
       const server = new EmitCache(dir, identity, { writes: "batched" });
@@ -57,10 +58,7 @@ describe("EmitCache with batched writes (the compile server)", () => {
       // An edit: the program is not the cached one any more.
       writeFileSync(a, "export const a = 2;");
       expect(new EmitCache(dir, identity).sourceHashes()).toBeUndefined();
-    } finally {
-      delete process.env.COLORLESS_CACHE_DIR;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
