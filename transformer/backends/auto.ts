@@ -41,18 +41,20 @@ export const autoBackend: Backend = {
   arrowsKeepSurroundings: true,
   transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
     return (tctx) => (sf) => {
+      // Looked for at most once per file, and only when a fallback is in question (most files need no walk).
+      let found: ts.ArrowFunction | null | undefined;
+      const arrowOf = () => (found === undefined ? (found = capturingArrow(lc, sf) ?? null) : found);
       // The unwind backend awaits each suspending call of a module top level as a child fiber of its own; the
       // generator backend runs the whole top level as the module's root fiber, so `go` and channels there work
       // as inside `run(main)`. A fiber spawned at the top level and talking to it needs the latter.
-      if (lc.colours.suspendingTopLevel.get(sf) !== undefined && capturingArrow(lc, sf) === undefined) return generatorBackend.transformer(lc)(tctx)(sf);
+      if (lc.colours.suspendingTopLevel.get(sf) !== undefined && arrowOf() === null) return generatorBackend.transformer(lc)(tctx)(sf);
       const held: ColorlessDiagnostic[] = [];
       const attempt = unwindBackend.transformer({ ...lc, report: (d) => held.push(d) })(tctx)(sf);
       const refused = held.some((d) => d.code === CODES.UNWIND_UNSUPPORTED);
-      if (!refused || capturingArrow(lc, sf) !== undefined) {
-        for (const d of held) lc.report(refusedNote(lc, sf, d));
-        return attempt;
-      }
-      return generatorBackend.transformer(lc)(tctx)(sf);
+      if (refused && arrowOf() === null) return generatorBackend.transformer(lc)(tctx)(sf);
+      const arrow = refused ? arrowOf() : null;
+      for (const d of held) lc.report(arrow === null ? d : refusedNote(lc, arrow, d));
+      return attempt;
     };
   },
 };
@@ -67,9 +69,8 @@ function capturingArrow(lc: LoweringContext, sf: ts.SourceFile): ts.ArrowFunctio
   return find(sf);
 }
 
-/** A CL1011 kept because the file cannot fall back says why it did not. */
-function refusedNote(lc: LoweringContext, sf: ts.SourceFile, d: ColorlessDiagnostic): ColorlessDiagnostic {
+/** A CL1011 kept because the file cannot fall back (`arrow` is why) says why it did not. */
+function refusedNote(lc: LoweringContext, arrow: ts.ArrowFunction, d: ColorlessDiagnostic): ColorlessDiagnostic {
   if (d.code !== CODES.UNWIND_UNSUPPORTED) return d;
-  const arrow = capturingArrow(lc, sf)!;
   return { ...d, message: `${d.message} This file cannot be lowered by the generator backend instead, because the suspending arrow function at ${lc.position(arrow)} uses its surroundings' \`super\` or \`arguments\`; read them into a local first (\`const args = arguments\`).` };
 }
