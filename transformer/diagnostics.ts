@@ -54,3 +54,9 @@ export function formatDiagnostic(d: ColorlessDiagnostic, cwd: string = process.c
   const where = d.file === undefined ? "" : `${relative(cwd, d.file) || d.file}${d.line === undefined ? "" : `:${d.line}:${d.column ?? 1}`} - `;
   return `${where}${d.category} ${code}: ${d.message}`;
 }
+
+/** Source text for a diagnostic: on one line, at most 40 characters. */
+export function short(text: string): string {
+  const one = text.replace(/\s+/g, " ");
+  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
+}

@@ -11,10 +11,9 @@
  */
 import type ts from "typescript";
 import { hasTag, type ColourMap } from "./colour.js";
-import { CODES, type ColorlessDiagnostic } from "./diagnostics.js";
+import { CODES, short, type ColorlessDiagnostic } from "./diagnostics.js";
 import { callbackUse } from "./callbacks.js";
 import type { TS } from "./typescript.js";
-import { short } from "./backends/generator-syntax.js";
 
 export type ExternalTarget = { kind: "external"; name: string; decl?: ts.Declaration };
 

@@ -7,11 +7,10 @@
  */
 import type ts from "typescript";
 import { skipOuter, type ColourMap } from "./colour.js";
-import { CODES } from "./diagnostics.js";
+import { CODES, short } from "./diagnostics.js";
 import type { NodeDiagnostic } from "./external-calls.js";
 import { resolvedSignature } from "./resolved-signature.js";
 import type { TS } from "./typescript.js";
-import { short } from "./backends/generator-syntax.js";
 
 /** The CL1013 warnings `node` itself carries (not its children). */
 export function iterationWarnings(ts: TS, checker: ts.TypeChecker, colours: ColourMap, node: ts.Node): NodeDiagnostic[] {

@@ -10,9 +10,9 @@
  */
 import type ts from "typescript";
 import { hasTag, skipOuter, type CallTarget } from "../colour.js";
-import { CODES } from "../diagnostics.js";
+import { CODES, short } from "../diagnostics.js";
 import { blockingNodeCall, planCallbacks, type ExternalTarget } from "../external-calls.js";
-import { isGoCall, short } from "./generator-syntax.js";
+import { isGoCall } from "./generator-syntax.js";
 import { LoweringCore, type Frame } from "./generator-core.js";
 
 export abstract class CallLowering extends LoweringCore {

@@ -21,10 +21,9 @@
  */
 import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
-import { CODES } from "../diagnostics.js";
+import { CODES, short } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { isGlobal, iterationWarnings } from "../iteration-checks.js";
-import { short } from "./generator-syntax.js";
 
 /** What the lowering of one file lends this module (FileLowering's own helpers). */
 export interface IterationHost {

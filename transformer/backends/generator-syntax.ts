@@ -128,9 +128,3 @@ export function bindingToAssignment(ts: TS, f: ts.NodeFactory, name: ts.BindingN
     return f.createPropertyAssignment(key as ts.PropertyName, el.initializer !== undefined ? f.createAssignment(target, el.initializer) : target);
   }));
 }
-
-/** Source text for a diagnostic: on one line, at most 40 characters. */
-export function short(text: string): string {
-  const one = text.replace(/\s+/g, " ");
-  return one.length <= 40 ? one : `${one.slice(0, 37)}…`;
-}
