@@ -9,8 +9,7 @@
  * suspending iterator steps it through the runtime.
  */
 import type ts from "typescript";
-import { hasTag, skipOuter, type CallTarget } from "../colour.js";
-import { CODES, short } from "../diagnostics.js";
+import { skipOuter, type CallTarget } from "../colour.js";
 import { blockingNodeCall, planCallbacks, type ExternalTarget } from "../external-calls.js";
 import { isGoCall } from "./generator-syntax.js";
 import { LoweringCore, type Frame } from "./generator-core.js";

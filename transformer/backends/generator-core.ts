@@ -10,7 +10,6 @@
  */
 import type ts from "typescript";
 import type { LoweringContext } from "../backend.js";
-import { CODES } from "../diagnostics.js";
 import { suspendingInitializer } from "../external-calls.js";
 import { containsYield } from "./generator-syntax.js";
 import type { GeneratorMethods } from "./generator-methods.js";

@@ -20,7 +20,7 @@
  * saying where and how to rewrite (`new Set([...g()])`).
  */
 import type ts from "typescript";
-import { skipOuter, type ColourMap } from "../colour.js";
+import type { ColourMap } from "../colour.js";
 import { CODES, short } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { isGlobal, iterationWarnings } from "../iteration-checks.js";
