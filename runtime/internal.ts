@@ -6,6 +6,7 @@
 export { site, currentFiber, Fiber, type Resumable } from "./fiber.js";
 export { twin, runtimeTwin, twinOf, co, cache, call, invoke, callMethod, callFrame, driveTwin, type TwinResult } from "./calls.js";
 export { classTwins, objectTwins } from "./twins.js";
+export { liveSuper } from "./live-super.js";
 export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
 export { fn, arrow, method, poly, bind, stress, at, iter, iterate, next, close, closeIter, templateObject, propertyKey, lastKey, superSet, superUpdate, superDelete, NOT_READY } from "./emitted.js";

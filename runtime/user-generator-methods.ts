@@ -18,6 +18,7 @@
  * through an instance) gets a private twin `#m$co` that its call sites hand
  * to `startGenerator` instead (runtime/user-generator.ts).
  */
+import { liveSuper } from "./live-super.js";
 import { generatorTwin } from "./user-generator.js";
 
 const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
@@ -28,7 +29,7 @@ const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {
  * Returns `home` (an object literal's lowering is `__co.generatorMethods({ … }, { … })`).
  */
 export function generatorMethods<T extends object>(home: T, twins: object): T {
-  Object.setPrototypeOf(twins, Object.getPrototypeOf(home));
+  Object.setPrototypeOf(twins, liveSuper(home));
   for (const key of Reflect.ownKeys(twins)) {
     // The descriptor, not `home[key]`: reading it runs no getter and sees no later accessor of that name.
     const d = Object.getOwnPropertyDescriptor(home, key);

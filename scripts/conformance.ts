@@ -4,7 +4,7 @@
  * TypeScript's emit alone and the colorless build, and write
  * bench/results/conformance.{json,md}.
  *
- *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--paths <file>] [--vendor] [--out <dir>]
+ *   npm run conformance -- [--test262 <git dir>] [--limit N] [--filter substring] [--paths <file>] [--vendor] [--backend auto|unwind|generator] [--out <dir>]
  *
  * `--vendor` also rewrites the fixed sample in fixtures/test262/ (chosen
  * deterministically from the oracle-passing tests).
@@ -40,6 +40,14 @@ const filter = arg("--filter");
 /** A file listing test paths, one per line (e.g. the failures of the last full run), to run only those. */
 const pathsFile = arg("--paths");
 const vendor = args.includes("--vendor");
+/**
+ * `--backend unwind|generator|auto`. Every test's module top level suspends (the codemod puts a point
+ * before each of its statements), so the default `"auto"` lowers test modules with the generator backend;
+ * `--backend unwind` is how the unwind backend's lowering of the same functions gets checked.
+ */
+const backendArg = arg("--backend");
+if (backendArg !== undefined && !["auto", "unwind", "generator"].includes(backendArg)) throw new Error(`--backend: expected auto, unwind or generator, got ${backendArg}`);
+const backend = backendArg as "auto" | "unwind" | "generator" | undefined;
 const SAMPLE_SIZE = 340;
 /** Tests compiled and run between two report rewrites. */
 const CHUNK = 1600;
@@ -104,7 +112,7 @@ async function main(): Promise<void> {
     const chunk = order.slice(i, i + CHUNK);
     writeTsc(dir, chunk);
     const tscRun = runBuild(dir, "tsc", chunk);
-    const compiled = writeCompiled(dir, chunk, 400);
+    const compiled = writeCompiled(dir, chunk, 400, undefined, backend);
     const tsc = await tscRun;
     const skip = new Set([...compiled.refused.keys(), ...compiled.crashed.keys()]);
     const run = await runBuild(dir, "compiled", chunk, { skip });

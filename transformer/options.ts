@@ -75,6 +75,8 @@ export function validateOptions(raw: unknown, where = "colorless options"): Colo
         `${where}: unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ""}; known options: ${Object.keys(KNOWN).join(", ")}`,
       );
     }
+    // `{ backend: process.env.X }` with X unset: an optional option given as `undefined` is not set.
+    if (value === undefined) continue;
     const k = key as keyof ColorlessOptions;
     const bad = () => new ColorlessConfigError(`${where}: option "${key}" must be ${KNOWN[k]}, got ${show(value)}`);
     switch (k) {

@@ -18,6 +18,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { transform } from "../../transformer/index.js";
+import type { ColorlessOptions } from "../../transformer/options.js";
+
+/** Which backend compiles the tests (`--backend`; default: the transformer's own, `"auto"`). */
+type Backend = ColorlessOptions["backend"];
 import {
   flatName,
   harnessFiles,
@@ -144,7 +148,7 @@ export interface CompileResult {
  * (each project gets the harness modules its tests import), and write the
  * `compiled` build. `onBatch` reports progress.
  */
-export function writeCompiled(dir: string, tests: Selected[], batch = 400, onBatch?: (done: number) => void): CompileResult {
+export function writeCompiled(dir: string, tests: Selected[], batch = 400, onBatch?: (done: number) => void, backend?: Backend): CompileResult {
   const out = join(dir, "compiled");
   mkdirSync(out, { recursive: true });
   const result: CompileResult = { refused: new Map(), crashed: new Map(), lowered: new Set() };
@@ -158,7 +162,7 @@ export function writeCompiled(dir: string, tests: Selected[], batch = 400, onBat
     let emitted: Record<string, { code: string }> | undefined;
     let diagnostics: Array<{ code: number; category: string; file?: string; line?: number; message: string }> = [];
     try {
-      const r = transform({ files, compilerOptions, options: { sourceMap: false } });
+      const r = transform({ files, compilerOptions, options: { sourceMap: false, backend } });
       emitted = r.files;
       diagnostics = r.diagnostics;
     } catch {
@@ -166,7 +170,7 @@ export function writeCompiled(dir: string, tests: Selected[], batch = 400, onBat
       emitted = undefined;
     }
     if (emitted === undefined) {
-      for (const t of chunk) compileAlone(out, t, result, harnessDone);
+      for (const t of chunk) compileAlone(out, t, result, harnessDone, backend);
     } else {
       for (const h of hs) {
         if (harnessDone.has(h.name)) continue;
@@ -192,11 +196,11 @@ export function writeCompiled(dir: string, tests: Selected[], batch = 400, onBat
   return result;
 }
 
-function compileAlone(out: string, t: Selected, result: CompileResult, harnessDone: Set<string>): void {
+function compileAlone(out: string, t: Selected, result: CompileResult, harnessDone: Set<string>, backend: Backend | undefined): void {
   const hFile = join(virtualDir, `${t.harness.name}.ts`);
   const tFile = join(virtualDir, `${t.name}.ts`);
   try {
-    const r = transform({ files: { [hFile]: insertSuspensionPoints(t.harness.source), [tFile]: insertSuspensionPoints(t.module) }, compilerOptions, options: { sourceMap: false } });
+    const r = transform({ files: { [hFile]: insertSuspensionPoints(t.harness.source), [tFile]: insertSuspensionPoints(t.module) }, compilerOptions, options: { sourceMap: false, backend } });
     if (!harnessDone.has(t.harness.name)) {
       writeFileSync(join(out, `${t.harness.name}.js`), r.files[hFile].code);
       harnessDone.add(t.harness.name);

@@ -36,6 +36,9 @@ describe("options", () => {
   test("valid options pass through; ts-patch's own keys are ignored", () => {
     expect(validateOptions({ transform: "colorless/ts-patch", redirect: "node", stress: true, sourceMap: false })).toEqual({ redirect: "node", stress: true, sourceMap: false });
   });
+  test("an option given as undefined is not set (`{ backend: process.env.X }` with X unset)", () => {
+    expect(validateOptions({ backend: undefined, stress: undefined })).toEqual({});
+  });
 });
 
 describe("TypeScript versions", () => {

@@ -26,14 +26,15 @@ export abstract class ClassLowering extends CallLowering {
    *     [source]   class C extends B { m(a) { sleep(1); return super.m(a); } }
    *     [emitted]  let C$co_1;
    *                class C extends B {
-   *                  static { C$co_1 = __co.classTwins(this, { i: { __proto__: Object.getPrototypeOf(this.prototype),
+   *                  static { C$co_1 = __co.classTwins(this, { i: { __proto__: __co.liveSuper(this.prototype),
    *                    *m(a) { (yield …); return (yield (…, __co.co(super.m).call(this, a))); } } }); }
    *                  m(a) { return __co.drive(C$co_1.i.m.apply(this, arguments), "C.m()"); }
    *                }
    *
    * Lexically inside the class body, the twins reach `#private` members; as
-   * methods of a literal whose `__proto__` is the class's parent (prototype
-   * or constructor), `super` in them means what it means in the method.
+   * methods of a literal whose `__proto__` stands for the class's parent
+   * (prototype or constructor, read at each access), `super` in them means
+   * what it means in the method.
    * `classTwins` registers each twin for the method's function object, so a
    * prototype, an instance and the class itself have exactly their
    * uncompiled own keys. A class expression gets its bindings as parameters
@@ -79,11 +80,11 @@ export abstract class ClassLowering extends CallLowering {
   protected twinsBlock(ctx: ClassTwins, node: ts.ClassLikeDeclaration, inferred: ts.Expression | undefined): ts.ClassStaticBlockDeclaration {
     const ts = this.ts;
     const f = this.f;
-    const protoOf = (e: ts.Expression) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "getPrototypeOf"), undefined, [e]);
-    const instanceHome = protoOf(f.createPropertyAccessExpression(f.createThis(), "prototype"));
-    const staticHome = protoOf(f.createThis());
-    const side = (key: string, home: ts.Expression, twins: ts.ObjectLiteralElementLike[]) =>
-      twins.length === 0 ? [] : [f.createPropertyAssignment(key, f.createObjectLiteralExpression([f.createPropertyAssignment("__proto__", home), ...twins], true))];
+    // The twins' `super` is the class's, read at each access (runtime/live-super.ts).
+    const instanceHome = () => this.runtime("liveSuper", [f.createPropertyAccessExpression(f.createThis(), "prototype")]);
+    const staticHome = () => this.runtime("liveSuper", [f.createThis()]);
+    const side = (key: string, home: () => ts.Expression, twins: ts.ObjectLiteralElementLike[]) =>
+      twins.length === 0 ? [] : [f.createPropertyAssignment(key, f.createObjectLiteralExpression([f.createPropertyAssignment("__proto__", home()), ...twins], true))];
     const all = f.createObjectLiteralExpression([
       ...side("i", instanceHome, ctx.i), ...side("s", staticHome, ctx.s), ...side("p", instanceHome, ctx.p), ...side("q", staticHome, ctx.q),
     ], true);
