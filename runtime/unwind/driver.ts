@@ -39,7 +39,7 @@ import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 
 export { S, compiled } from "./state.js";
-export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed } from "./patterns.js";
+export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed, forOfStep, closeNormal, closeThrown } from "./patterns.js";
 
 /**
  * Called by a compiled frame that sees `S.u` after a call site: save its

@@ -16,8 +16,15 @@ export interface PatternIterator {
 }
 
 export function open(iterable: unknown): PatternIterator {
-  const it = iter(iterable);
+  const it = iteratorOf(iterable);
   return { it, next: it.next as PatternIterator["next"], done: false };
+}
+
+/** GetIterator: `iterable[Symbol.iterator]()`, which must give an object. */
+function iteratorOf(iterable: unknown): Iterator<unknown> {
+  const it = iter(iterable) as unknown;
+  if ((typeof it !== "object" && typeof it !== "function") || it === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
+  return it as Iterator<unknown>;
 }
 
 function result(r: unknown): { done?: unknown; value?: unknown } {
@@ -116,8 +123,33 @@ export function forIn(o: unknown): Iterator<string> {
  * generator (emitted.ts `iter`).
  */
 export function iterRecord(iterable: unknown): { it: Iterator<unknown>; next: unknown } {
-  const it = iter(iterable);
+  const it = iteratorOf(iterable);
   return { it, next: it.next };
+}
+
+/**
+ * One step of a `for…of` in compiled code whose iteration does not suspend
+ * (transformer/unwind/loops.ts `forOf`): IteratorStep with the `next` read
+ * once by {@link iterRecord}; a result that is not an object is a TypeError.
+ */
+export function forOfStep(rec: { it: Iterator<unknown>; next: unknown }): { done?: unknown; value?: unknown } {
+  return result(Reflect.apply(rec.next as (...a: unknown[]) => unknown, rec.it, []));
+}
+
+/** IteratorClose after `break`, `return` or `continue outer`: `return` must be callable if present, its result an object. */
+export function closeNormal(it: unknown): void {
+  const ret = returnMethod(it);
+  if (ret !== undefined) result(Reflect.apply(ret as (...a: unknown[]) => unknown, it, []));
+}
+
+/** IteratorClose after a throw: the thrown error wins over anything reading or calling `return` throws. */
+export function closeThrown(it: unknown): void {
+  try {
+    const ret = (it as { return?: unknown }).return;
+    if (ret !== undefined && ret !== null) Reflect.apply(ret as (...a: unknown[]) => unknown, it, []);
+  } catch {
+    // IteratorClose with a throw completion returns that completion.
+  }
 }
 
 /** IteratorComplete of a `next()` result: a non-object is a TypeError. */

@@ -118,13 +118,16 @@ export abstract class LoopNormaliser extends ScopeNormaliser {
   /**
    * `for (const x of xs) body` with a suspending body, over an ordinary iterator:
    *
-   *     $it = __co.iter(xs); $ok = true;
-   *     try { label: for (;;) { $ok = true; $r = $it.next(); if ($r.done) break; $ok = false; x = $r.value; body } }
-   *     finally { if (!$ok) __co.close($it); }
+   *     $it = __co.uw.iterRecord(xs); $ok = true;
+   *     try { label: for (;;) { $ok = true; $r = __co.uw.forOfStep($it); if ($r.done) break; $v = $r.value; $ok = false; x = $v; body } }
+   *     catch ($e) { if (!$ok) { $ok = true; __co.uw.closeThrown($it.it); } throw $e; }
+   *     finally { if (!$ok) __co.uw.closeNormal($it.it); }
    *
-   * as the generator backend lowers it: `$ok` is false only while the body
-   * runs, so leaving the body early closes the iterator, as `for…of` does.
-   * `for (k in o)` is the same loop over `__co.uw.forIn(o)`: the keys
+   * the specification's ForIn/OfBodyEvaluation: `next` read once, a result
+   * that is not an object a TypeError, and leaving the binding or the body
+   * early closes the iterator — after a throw keeping that error, after
+   * `break`/`return` checking what `return()` gives. `for (k in o)` is the
+   * same loop, without the closing, over `__co.uw.forIn(o)`: the keys
    * for…in would visit, snapshotted at the start, each skipped if it was
    * deleted before its turn (runtime/unwind/patterns.ts).
    */
@@ -137,41 +140,59 @@ export abstract class LoopNormaliser extends ScopeNormaliser {
     const it = this.temp();
     const ok = this.temp();
     const r = this.temp();
+    const v = this.temp();
     const iterable = this.lin(s.expression);
-    const co = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
-    const assign = (t: ts.Expression, v: ts.Expression) => this.plain(f.createExpressionStatement(f.createAssignment(t, v)));
+    const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), name), undefined, args);
+    const assign = (t: ts.Expression, e: ts.Expression) => this.plain(f.createExpressionStatement(f.createAssignment(t, e)));
     return this.loop(() => {
       let bind: IrStmt[];
-      const value = f.createPropertyAccessExpression(r, "value");
       if (ts.isVariableDeclarationList(s.initializer)) {
         const decl = s.initializer.declarations[0]!;
         for (const id of boundIdentifiers(ts, decl.name)) this.hoistName(id, decl);
-        bind = this.destructure(decl.name, value);
+        bind = this.destructure(decl.name, v);
         const env = this.envs.get(this.ts.getOriginalNode(s));
         if (env !== undefined) bind = [this.assign(env.cur, f.createObjectLiteralExpression([])), this.envStmt(env), ...bind];
       } else {
         const target = s.initializer as ts.Expression;
-        if (ts.isObjectLiteralExpression(target) || ts.isArrayLiteralExpression(target)) bind = this.destructure(target, value);
+        if (ts.isObjectLiteralExpression(target) || ts.isArrayLiteralExpression(target)) bind = this.destructure(target, v);
         else if (this.hasSite(target)) return this.refuse(target, "a suspending for…of target");
-        else bind = [assign(target, value)];
+        else bind = [assign(target, v)];
       }
       const body = this.list([s.statement], true);
+      // `$ok` is false only from the binding on: an error in `next`, `done` or `value` leaves the iterator
+      // alone (IteratorStep marks it done), one in the binding or the body closes it.
       const loopBody: IrStmt[] = [
         assign(ok, f.createTrue()),
-        assign(r, f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, [])),
+        assign(r, isIn ? f.createCallExpression(f.createPropertyAccessExpression(it, "next"), undefined, []) : uw("forOfStep", [it])),
         this.plain(f.createIfStatement(f.createPropertyAccessExpression(r, "done"), f.createBreakStatement())),
+        assign(v, f.createPropertyAccessExpression(r, "value")),
         assign(ok, f.createFalse()),
         ...bind,
         ...body,
       ];
       let loop: IrStmt = { kind: "for", cond: undefined, update: undefined, body: loopBody, ...range(loopBody) };
       if (label !== undefined) loop = { kind: "labeled", label, body: loop, ...range([loop]) };
-      const finalizer = f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(co("close", [it])))], true);
+      if (isIn) {
+        // for…in's key iterator is ours (runtime/unwind/patterns.ts `forIn`): nothing to close.
+        return [...iterable.pre, assign(it, uw("forIn", [iterable.value])), loop];
+      }
+      // IteratorClose by completion: after a throw the error wins (closeThrown); after break/return the
+      // `return` method's checks apply (closeNormal). The catch marks the iterator closed for the finally.
+      const iterator = f.createPropertyAccessExpression(it, "it");
+      const caught = f.createUniqueName("e");
+      const onThrow = f.createCatchClause(caught, f.createBlock([
+        f.createIfStatement(f.createLogicalNot(ok), f.createBlock([
+          f.createExpressionStatement(f.createAssignment(ok, f.createTrue())),
+          f.createExpressionStatement(uw("closeThrown", [iterator])),
+        ], true)),
+        f.createThrowStatement(caught),
+      ], true));
+      const finalizer = f.createBlock([f.createIfStatement(f.createLogicalNot(ok), f.createExpressionStatement(uw("closeNormal", [iterator])))], true);
       return [
         ...iterable.pre,
-        assign(it, isIn ? f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "forIn"), undefined, [iterable.value]) : co("iter", [iterable.value])),
+        assign(it, uw("iterRecord", [iterable.value])),
         assign(ok, f.createTrue()),
-        { kind: "try", block: [loop], handler: undefined, finalizer, ...range([loop]) },
+        { kind: "try", block: [loop], handler: { kind: "plain", clause: onThrow }, finalizer, ...range([loop]) },
       ];
     });
   }
