@@ -30,11 +30,46 @@ function* watch<T>(child: Fiber<T>, resolve: (v: T) => void, reject: (e: unknown
 }
 
 /**
+ * What the Promise of an awaited child fiber resolves to when the call gave
+ * an object: `await` adopts any thenable, so the synchronous `const p =
+ * f(); p.then(…)` would otherwise see the promise's value instead of the
+ * promise. Objects are held without reading their `then` (that read would be
+ * observable); {@link awaited} takes them out again at the await.
+ */
+class Held {
+  constructor(readonly value: unknown) {}
+}
+
+function hold(v: unknown): unknown {
+  return (typeof v === "object" && v !== null) || typeof v === "function" ? new Held(v) : v;
+}
+
+/** `__co.awaited(await …)` around every awaited suspending call: the call's own result, never adopted. */
+export function awaited(x: unknown): unknown {
+  return x instanceof Held ? x.value : x;
+}
+
+function* heldFrame(frame: Resumable<unknown>): Resumable<unknown> {
+  return hold(yield frame);
+}
+
+/**
+ * `fn(...args)` as an awaited child fiber (unwind/awaits.ts): like
+ * {@link spawnPromise}, with an object result held for {@link awaited}.
+ */
+export function spawnAwaited(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<unknown> {
+  return spawnBody(fiberBody(() => heldFrame(callFrame(fn, thisArg, args))));
+}
+
+/**
  * Run `fn(...args)` as a fiber and return a Promise of its result: a child
  * fiber of the current scope when called from a fiber, else a new run.
  */
 export function spawnPromise<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<T> {
-  const body = fiberBody<T>(() => callFrame<T>(fn, thisArg, args));
+  return spawnBody(fiberBody<T>(() => callFrame<T>(fn, thisArg, args)));
+}
+
+function spawnBody<T>(body: () => T): Promise<T> {
   if (currentFiber() === null) return run(body);
   const child = go(body);
   return new Promise<T>((resolve, reject) => {
@@ -57,5 +92,6 @@ export function toPromise<A extends unknown[], T>(fn: (...args: A) => T): (...ar
  * and how an ES module's top level runs its suspending statements.
  */
 export function spawnFrame<T>(body: (this: unknown) => Resumable<T>, thisArg: unknown): Promise<T> {
-  return spawnPromise<T>(fiberBody(() => body.call(thisArg)), undefined, []);
+  // Held: the emitted `__co.awaited(await __co.spawnFrame(…))` gives the call's own result.
+  return spawnBody(fiberBody(() => heldFrame(body.call(thisArg)) as Resumable<T>));
 }

@@ -8,7 +8,7 @@ export { twin, runtimeTwin, twinOf, co, cache, call, invoke, callMethod, callFra
 export { classTwins, objectTwins } from "./twins.js";
 export { liveSuper } from "./live-super.js";
 export { drive } from "./blocking-scheduler.js";
-export { toPromise, spawnPromise, spawnFrame } from "./bridge.js";
+export { toPromise, spawnPromise, spawnFrame, awaited } from "./bridge.js";
 export { fn, arrow, method, poly, bind, stress, at, iter, iterate, next, close, closeIter, templateObject, propertyKey, lastKey, superSet, superUpdate, superDelete, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
 export { userYield, startGenerator, generatorTwin } from "./user-generator.js";

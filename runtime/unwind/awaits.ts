@@ -6,7 +6,7 @@
  * function and its `await`s stay native.
  *
  *     [source]  async function f(o) { return g(await h(), o.m(1)); }
- *     [emitted] async function f(o) { let t; return (await __uw.awaitCall(g, void 0, [await h(), (await __uw.awaitCall((t = o).m, t, [1]))])); }
+ *     [emitted] async function f(o) { let t; return __co.awaited(await __uw.awaitCall(g, void 0, [await h(), __co.awaited(await __uw.awaitCall((t = o).m, t, [1]))])); }
  *
  * A suspending user generator's lowered body makes the same calls as
  * frames of the fiber's trampoline (`yieldCall`, `yieldHof`).
@@ -14,9 +14,10 @@
  * The callee and its arguments are evaluated in the async function, exactly
  * where and in the order the call evaluates them; only the call itself runs
  * in the child fiber (a fiber of the caller's scope when there is one, else
- * a run of its own: runtime/bridge.ts `spawnPromise`).
+ * a run of its own: runtime/bridge.ts `spawnAwaited`). An object result is
+ * held on the way, so `await` does not adopt a thenable the call returned.
  */
-import { spawnPromise } from "../bridge.js";
+import { spawnAwaited } from "../bridge.js";
 import { call as frameCall, twin, type TwinResult } from "../calls.js";
 import { collect } from "../iterate.js";
 import { call, hof } from "./driver.js";
@@ -44,15 +45,15 @@ compiled.add(leafHof);
 /**
  * `await __uw.awaitCall(fn, thisArg, [args])`: call `fn` (already read, with
  * its arguments already evaluated) in a child fiber and return a Promise of
- * its outcome.
+ * its outcome (an object held: the emitted `__co.awaited(await …)` takes it out).
  */
 export function awaitCall(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<unknown> {
-  return spawnPromise(leafCall, undefined, [fn, thisArg, args]);
+  return spawnAwaited(leafCall, undefined, [fn, thisArg, args]);
 }
 
 /** `await __uw.awaitHof("map", xs, [cb])`: a built-in higher-order method with a suspending callback, in a child fiber. */
 export function awaitHof(twin: string, receiver: unknown, args: readonly unknown[]): Promise<unknown> {
-  return spawnPromise(leafHof, undefined, [twin, receiver, args]);
+  return spawnAwaited(leafHof, undefined, [twin, receiver, args]);
 }
 
 /**

@@ -316,7 +316,7 @@ export abstract class CallLowering extends LoweringCore {
     ]));
   }
 
-  /** In an `async` function: `(await __co.spawnFrame(function* () { return (yield f$co(x)); }, this))`. */
+  /** In an `async` function: `__co.awaited(await __co.spawnFrame(function* () { return (yield f$co(x)); }, this))`. */
   protected awaitAsChild(node: ts.CallExpression, target: CallTarget): ts.Expression {
     const f = this.f;
     const frame: Frame = { mode: "suspending", name: this.frame.name, temps: [] };
@@ -326,7 +326,8 @@ export abstract class CallLowering extends LoweringCore {
     body.push(...this.tempDeclarations(frame));
     body.push(f.createReturnStatement(lowered));
     const gen = f.createFunctionExpression(undefined, f.createToken(this.ts.SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, f.createBlock(body, true));
-    return f.createParenthesizedExpression(f.createAwaitExpression(this.runtime("spawnFrame", [gen, f.createThis()])));
+    // `__co.awaited(await …)`: an object result comes back held, so `await` cannot adopt a thenable (runtime/bridge.ts).
+    return this.runtime("awaited", [f.createAwaitExpression(this.runtime("spawnFrame", [gen, f.createThis()]))]);
   }
 
   /**

@@ -173,7 +173,9 @@ class UnwindFileLowering {
         // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
         const inGenerator = this.awaitCtx?.kind === "yield";
         const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
-        return f.createParenthesizedExpression(inGenerator ? f.createYieldExpression(undefined, call) : f.createAwaitExpression(call));
+        if (inGenerator) return f.createParenthesizedExpression(f.createYieldExpression(undefined, call));
+        // `__co.awaited(await …)`: an object result comes back held, so `await` cannot adopt a thenable (runtime/bridge.ts).
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "awaited"), undefined, [f.createAwaitExpression(call)]);
       },
       templateObject: (template) => {
         // Once per source site: an async function nested in a compiled one is emitted in both of its copies.

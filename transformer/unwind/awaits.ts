@@ -11,8 +11,8 @@
  * suspending call itself becomes an `await` of a child fiber making it:
  *
  *     [source]  f(a, g(b))            o.m(x)                        super.m(x)
- *     [emitted] (await __uw.awaitCall(f, void 0, [a, (await __uw.awaitCall(g, void 0, [b]))]))
- *                                     (await __uw.awaitCall((t = o).m, t, [x]))   (await __uw.awaitCall(super.m, this, [x]))
+ *     [emitted] __co.awaited(await __uw.awaitCall(f, void 0, [a, __co.awaited(await __uw.awaitCall(g, void 0, [b]))]))
+ *                                     __co.awaited(await __uw.awaitCall((t = o).m, t, [x]))   __co.awaited(await __uw.awaitCall(super.m, this, [x]))
  *
  * The callee is read and the arguments evaluated exactly as the call would
  * (callee, then arguments, in order); `this` is the receiver the call would
@@ -49,7 +49,7 @@ export interface AwaitHost {
   uw(name: string, args: ts.Expression[]): ts.Expression;
   /**
    * The suspension itself, given `__uw.awaitCall`'s or `__uw.awaitHof`'s
-   * arguments: `(await __uw.awaitCall(…))` in Promise-land, `(yield
+   * arguments: `__co.awaited(await __uw.awaitCall(…))` in Promise-land, `(yield
    * __uw.yieldCall(…))` in a user generator's lowered body.
    */
   wrap(op: "call" | "hof", args: ts.Expression[]): ts.Expression;
@@ -120,7 +120,7 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
  * temporary, then the call is awaited only if none is nullish.
  *
  *     [source]  o?.m?.(x)
- *     [emitted] ((t = o) == null || (fn = t.m) == null ? void 0 : (await __uw.awaitCall(fn, t, [x])))
+ *     [emitted] ((t = o) == null || (fn = t.m) == null ? void 0 : __co.awaited(await __uw.awaitCall(fn, t, [x])))
  */
 function optionalCall(
   h: AwaitHost, node: ts.CallExpression, callee: ts.Expression, args: ts.Expression[], where: string,

@@ -22,7 +22,7 @@ export class Normaliser extends LoopNormaliser {
   run(): IrFunction {
     const ts = this.ts;
     const body = this.fn.body!;
-    const first = this.fn.parameters.findIndex((p) => this.hasSite(p));
+    const first = this.fn.parameters.findIndex((p) => this.hasSite(p) || this.runsCode(p));
     this.declareParametersAndVars(first < 0 ? this.fn.parameters.length : first);
     const prologue = first < 0 ? undefined : this.parameterDefaults(first);
     const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
@@ -46,10 +46,38 @@ export class Normaliser extends LoopNormaliser {
   }
 
   /**
-   * Parameter defaults that suspend run in the body, after the prologue has
-   * read the entry token (a default runs before it otherwise, and a callee
-   * would take the caller's token). From the first such parameter on, every
-   * default moves, in order; each moved parameter keeps a default (`= void 0`)
+   * Can binding this parameter run user code? A pattern can (an iterator, a
+   * getter, a Proxy), and so can a default that calls, reads a property or
+   * converts. Such code may call a compiled function, which would then take
+   * this function's entry token as its own (the prologue reads it after the
+   * parameters are bound): the parameter moves into the body.
+   */
+  private runsCode(p: ts.ParameterDeclaration): boolean {
+    const ts = this.ts;
+    const inert = (e: ts.Expression): boolean => {
+      if (ts.isParenthesizedExpression(e)) return inert(e.expression);
+      if (ts.isIdentifier(e) || ts.isLiteralExpression(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return true;
+      switch (e.kind) {
+        case ts.SyntaxKind.TrueKeyword: case ts.SyntaxKind.FalseKeyword: case ts.SyntaxKind.NullKeyword: case ts.SyntaxKind.ThisKeyword:
+          return true;
+      }
+      if (ts.isVoidExpression(e)) return inert(e.expression);
+      if (ts.isPrefixUnaryExpression(e)) return (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && ts.isNumericLiteral(e.operand);
+      if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => !ts.isSpreadElement(x) && (ts.isOmittedExpression(x) || inert(x)));
+      if (ts.isObjectLiteralExpression(e)) {
+        return e.properties.every((x) => (ts.isPropertyAssignment(x) && !ts.isComputedPropertyName(x.name) && inert(x.initializer)) || ts.isShorthandPropertyAssignment(x) ||
+          ((ts.isMethodDeclaration(x) || ts.isGetAccessorDeclaration(x) || ts.isSetAccessorDeclaration(x)) && !ts.isComputedPropertyName(x.name)));
+      }
+      return ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e) ? inert(e.expression) : false;
+    };
+    return !ts.isIdentifier(p.name) || (p.initializer !== undefined && !inert(p.initializer));
+  }
+
+  /**
+   * Parameter defaults that suspend, or that may run user code (runsCode),
+   * run in the body, after the prologue has read the entry token (a default
+   * runs before it otherwise, and a callee would take the caller's token).
+   * From the first such parameter on, every default moves, in order; each moved parameter keeps a default (`= void 0`)
    * so the function's `length` is unchanged:
    *
    *     [source]  function f(a, b = g(a), { c } = {}) {}
@@ -67,7 +95,9 @@ export class Normaliser extends LoopNormaliser {
         return;
       }
       // In the body, a default would see the body's declarations instead of the parameter scope's.
-      const clash = p.initializer === undefined ? undefined : this.findIdentifier(p.initializer, (id) => bodyNames.has(id.text));
+      const own = new Set(ts.isIdentifier(p.name) ? [] : boundIdentifiers(ts, p.name));
+      const clash = (p.initializer === undefined ? undefined : this.findIdentifier(p.initializer, (id) => bodyNames.has(id.text))) ??
+        (ts.isIdentifier(p.name) ? undefined : this.findIdentifier(p.name, (id) => !own.has(id) && bodyNames.has(id.text)));
       if (clash !== undefined) {
         this.refuse(clash, `a parameter default that refers to \`${clash.text}\`, which the function body declares too`);
         return;
