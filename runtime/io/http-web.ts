@@ -28,6 +28,7 @@ import { suspendOn, waitFor } from "./op.js";
 import { PayloadTooLargeError } from "./http-limits.js";
 import { RequestBindings, RequestFiber } from "./request-fiber.js";
 import { requestUrl, serverRequest, ServerRequest } from "./http-web-request.js";
+import { readyBody } from "./http-web-response.js";
 import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
@@ -111,6 +112,15 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     res.writeHead(response.status, headers);
     res.end();
     if (body !== null) void body.cancel().catch(() => undefined);
+    return;
+  }
+  // Made from a string or bytes and untouched: send what it was made from, no stream read (http-web-response.ts).
+  const source = readyBody(response);
+  if (source !== undefined) {
+    const size = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
+    if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = String(size);
+    res.writeHead(response.status, headers);
+    res.end(source);
     return;
   }
   const reader = body.getReader();

@@ -32,7 +32,8 @@ function withServer<T>(fetchFn: Fetch, body: (url: string) => Generator<unknown,
 function rawExchange(url: string, text: string): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const s = net.connect(Number(port), "127.0.0.1", () => s.end(text));
+    // Written, not ended: a half-closed client makes node end the connection before a slow response is out.
+    const s = net.connect(Number(port), "127.0.0.1", () => s.write(text));
     let got = "";
     s.setEncoding("utf8").on("data", (d: string) => (got += d));
     s.on("end", () => resolve(got));
