@@ -168,6 +168,8 @@ for (const key of Reflect.ownKeys(new Request("http://probe.invalid/"))) {
     },
   });
 }
+// As on a real one: `req.constructor` is `Request` (code that makes a request like it, or reads its name, gets the real class).
+Object.defineProperty(ServerRequest.prototype, "constructor", { configurable: true, writable: true, value: Request });
 Object.setPrototypeOf(ServerRequest.prototype, Request.prototype);
 
 /**

@@ -54,6 +54,7 @@ describe("serve's web Request", () => {
         const h = req.headers;
         seen = {
           isRequest: req instanceof Request,
+          constructorIsRequest: req.constructor === Request,
           tag: Object.prototype.toString.call(req),
           method: req.method,
           url: req.url,
@@ -73,6 +74,7 @@ describe("serve's web Request", () => {
     expect(out.startsWith("HTTP/1.1 200")).toBe(true);
     expect(seen).toEqual({
       isRequest: true,
+      constructorIsRequest: true,
       tag: "[object Request]",
       method: "GET",
       url: "http://127.0.0.1/b%7e?x=1&y=%20",
