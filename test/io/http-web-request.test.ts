@@ -173,4 +173,59 @@ describe("serve's web Request", () => {
     });
     expect(log).toEqual(["normal: aborted afterwards false", "early: abort event, Cancelled", "early: finally, aborted true", "late: finally, aborted true"]);
   });
+
+  test("only what the handler reads is built: method and url alone make no Headers and no Request", async () => {
+    const made = { headers: 0, requests: 0 };
+    const RealHeaders = globalThis.Headers;
+    const RealRequest = globalThis.Request;
+    // Counting subclasses in place of the globals the module builds with (it looks them up when it builds).
+    globalThis.Headers = class extends RealHeaders {
+      constructor(init?: HeadersInit) {
+        super(init);
+        made.headers++;
+      }
+    };
+    globalThis.Request = class extends RealRequest {
+      constructor(input: RequestInfo | URL, init?: RequestInit) {
+        super(input, init);
+        made.requests++;
+      }
+    };
+    const seen: Array<[string, number, number]> = [];
+    const note = (path: string) => seen.push([path, made.headers, made.requests]);
+    try {
+      const fetchFn = compiled(function* (req: Request) {
+        const path = new URL(req.url).pathname;
+        if (req.method === "GET" && path === "/plain") note(path);
+        if (path === "/headers") {
+          void req.headers.get("x-a");
+          void req.headers.get("x-b");
+          note(path);
+        }
+        if (path === "/body") {
+          yield co(wait)(req.text());
+          note(path);
+        }
+        return new RealResponse("ok");
+      });
+      await withServer(fetchFn, function* (url) {
+        for (const path of ["/plain", "/headers", "/body"]) {
+          made.headers = 0;
+          made.requests = 0;
+          yield co(wait)(fetch(`${url}${path}`, path === "/body" ? { method: "POST", body: "x" } : {}).then((r) => r.text()));
+        }
+      });
+    } finally {
+      globalThis.Headers = RealHeaders;
+      globalThis.Request = RealRequest;
+    }
+    if (!LAZY_REQUESTS) return;
+    expect(seen).toEqual([
+      ["/plain", 0, 0],
+      ["/headers", 1, 0],
+      ["/body", 1, 1],
+    ]);
+  });
 });
+
+const RealResponse = globalThis.Response;
