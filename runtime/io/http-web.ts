@@ -8,7 +8,8 @@
  * method: an object literal, a Hono app, or any `export default { fetch }`.
  *
  * Per request (one fiber each, as for classic handlers):
- * - node's `IncomingMessage` becomes a `Request` whose `body` is a stream fed
+ * - node's `IncomingMessage` becomes a `Request` (built lazily: only what the
+ *   handler reads is made, http-web-request.ts) whose `body` is a stream fed
  *   by the socket (read it in blocking style with {@link bodyReader}, or with
  *   `wait(req.text())`), limited to `maxBodySize` bytes;
  * - `req.signal` aborts when the fiber is cancelled — the client went away
@@ -26,6 +27,8 @@ import { currentFiber, type Fiber } from "../fiber.js";
 import { suspendOn, waitFor } from "./op.js";
 import { PayloadTooLargeError } from "./http-limits.js";
 import { RequestBindings, RequestFiber } from "./request-fiber.js";
+import { requestUrl, serverRequest, ServerRequest } from "./http-web-request.js";
+import { readyBody } from "./http-web-response.js";
 import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
@@ -58,19 +61,20 @@ const TEXT = "text/plain; charset=utf-8";
  * status line is already on the wire.
  */
 export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse): Generator<unknown, void, unknown> {
-  const controller = new AbortController();
-  // The client went away before its response was complete: abort at once (the fiber's cancellation follows).
-  const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Cancelled("client disconnected"));
-  };
-  res.once("close", onClose);
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > ctx.maxBodySize) {
-    res.off("close", onClose);
     fail(res, 413);
     return;
   }
-  const request = toWebRequest(req, controller.signal, ctx);
+  const url = requestUrl(req, ctx.origin);
+  if (url === null) {
+    // No valid URL from the target and Host: a real Request could not be made either.
+    fail(res, 400);
+    return;
+  }
+  // Lazy (http-web-request.ts): headers, signal and body are built only if the handler reads them.
+  const lazy = serverRequest(req, res, url, ctx.maxBodySize);
+  const request = lazy as unknown as Request;
   try {
     // Node's request and response as the second argument, where @hono/node-server puts them (Hono's `c.env`);
     // a blocking-style handler inside the app finds this fiber through it and runs here (request-fiber.ts).
@@ -81,7 +85,7 @@ export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessag
     yield* writeResponse(res, response, request, ctx);
   } catch (e) {
     if (e instanceof Cancelled) {
-      if (!controller.signal.aborted) controller.abort(e);
+      ServerRequest.abort(lazy, e);
       res.destroy();
       throw e;
     }
@@ -89,75 +93,8 @@ export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessag
     if (!tooLarge) ctx.onError(e, request);
     fail(res, tooLarge ? 413 : 500);
   } finally {
-    res.off("close", onClose);
+    ServerRequest.done(lazy);
   }
-}
-
-/** A `Request` for node's `IncomingMessage`: absolute URL, headers as sent, the body as a bounded stream. */
-function toWebRequest(req: nodeHttp.IncomingMessage, signal: AbortSignal, ctx: WebContext): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  const host = req.headers.host;
-  const url = (host !== undefined ? `http://${host}` : ctx.origin()) + (req.url ?? "/");
-  const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
-  if (method !== "GET" && method !== "HEAD") {
-    init.body = bodyStream(req, ctx.maxBodySize);
-    init.duplex = "half";
-  }
-  return new Request(url, init);
-}
-
-/**
- * The request body as a stream that reads the socket only as fast as the
- * handler consumes it (node's flow control: pause when the queue is full),
- * and errors with {@link PayloadTooLargeError} past `limit` bytes without
- * buffering beyond it.
- */
-function bodyStream(req: nodeHttp.IncomingMessage, limit: number): ReadableStream<Uint8Array> {
-  let size = 0;
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.pause();
-      req.on("data", (chunk: Buffer) => {
-        if (done) return;
-        size += chunk.length;
-        if (size > limit) {
-          done = true;
-          req.pause();
-          controller.error(new PayloadTooLargeError(limit));
-          return;
-        }
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => {
-        if (done) return;
-        done = true;
-        controller.close();
-      });
-      req.once("error", (e) => {
-        if (done) return;
-        done = true;
-        controller.error(e);
-      });
-      req.once("close", () => {
-        if (done || req.complete) return;
-        done = true;
-        controller.error(new Error("the client closed the connection before the request body was complete"));
-      });
-    },
-    pull() {
-      if (!done) req.resume();
-    },
-    cancel() {
-      // The handler does not want the rest: let node discard it so the connection can be reused.
-      done = true;
-      req.resume();
-    },
-  });
 }
 
 /** Write status, headers and body, one chunk at a time with the socket's backpressure. */
@@ -175,6 +112,15 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     res.writeHead(response.status, headers);
     res.end();
     if (body !== null) void body.cancel().catch(() => undefined);
+    return;
+  }
+  // Made from a string or bytes and untouched: send what it was made from, no stream read (http-web-response.ts).
+  const source = readyBody(response);
+  if (source !== undefined) {
+    const size = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
+    if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = String(size);
+    res.writeHead(response.status, headers);
+    res.end(source);
     return;
   }
   const reader = body.getReader();
@@ -247,14 +193,17 @@ function drainOrClose(res: nodeHttp.ServerResponse, w: { resolve(): void; reject
   res.on("close", done);
 }
 
+const FAILURES = { 400: "Bad Request\n", 413: "Payload Too Large\n", 500: "Internal Server Error\n" } as const;
+
 /** Our own error response, if the headers have not gone out; otherwise cut the connection. */
-function fail(res: nodeHttp.ServerResponse, status: 413 | 500): void {
+function fail(res: nodeHttp.ServerResponse, status: 400 | 413 | 500): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  const body = status === 413 ? "Payload Too Large\n" : "Internal Server Error\n";
-  if (status === 413) res.shouldKeepAlive = false;
+  const body = FAILURES[status];
+  // 413: the rest of the body is never read; 400: the request line makes no sense, neither may what follows.
+  if (status !== 500) res.shouldKeepAlive = false;
   res.writeHead(status, { "content-type": TEXT, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
