@@ -4,25 +4,52 @@
  *
  * Every endpoint — in this thread or another — asks the broker to send,
  * receive or close; the broker answers each request once it completed. So
- * the channel's state has one owner and Go's semantics carry over as they
- * are: a send completes when a receiver took the value (unbuffered) or the
+ * the channel's state has one owner and Go's semantics carry over: a send
+ * request completes when a receiver took the value (unbuffered) or the
  * buffer took it; values leave in the order the broker received them, and
- * each endpoint's requests reach it in the order they were made (one port
+ * each endpoint's messages reach it in the order they were made (one port
  * per endpoint, which is FIFO), so FIFO per sender holds across threads.
+ *
+ * ## Credits (buffered channels, endpoints in other threads)
+ *
+ * A request per send costs a round trip between threads (~40 µs), which
+ * capped a worker's sends at ~25,000/s. So the broker lends an endpoint in
+ * another thread *credits*: buffer slots reserved for it. While it holds
+ * one, a send there completes at once, and the value travels with others
+ * in one `vals` message into its reserved slot. Invariant: buffered values
+ * + credits lent ≤ capacity, so a sender still blocks once `capacity`
+ * values are buffered or on their way (bounded capacity, backpressure).
+ *
+ * - Lent: with the answer to a completed send request (`done.credits`), and
+ *   as receivers free room, to endpoints that used theirs (`credit`), at
+ *   most {@link window} per endpoint and never while a sender waits (room
+ *   goes to waiting senders first, FIFO).
+ * - Revoked: when a sender must wait or the channel is closed while credits
+ *   are lent, the broker asks their holders for them back (`revoke`); the
+ *   holder answers with what it did not use (`return`), after any `vals` it
+ *   sent before (one FIFO port), so then nothing of it is on its way.
+ * - Closed and drained means: closed, buffer empty and no credit lent. A
+ *   value sent on a credit before its endpoint heard of the close is
+ *   received: its send completed, so it is not dropped.
+ *
+ * What a credited send gives up (docs/workers.md): it completes before the
+ * home thread has the value, so an event of the sender's thread that
+ * follows it on *another* channel may reach a third fiber first, and a
+ * `select` with `default` may find the channel empty while the value is on
+ * its way. Unbuffered channels have no credits: a send is a rendezvous.
  *
  * ## Requests
  *
  *     endpoint ── send {id, v} / recv {id} / close {id} ──▶ broker
- *     endpoint ◀── done {id, v, ok} / err {id, error} ───── broker     completed (ok false: closed and drained)
- *     endpoint ── withdraw {id} ──▶ broker ── withdrawn {id} ──▶       a waiter that gave up (cancelled, timed out)
- *     endpoint ── attach {port} ──▶ broker                             a new endpoint (the channel crossed to a thread)
+ *     endpoint ◀── done {id, v, ok, credits?} / err {id, error} ── broker  completed (ok false: closed and drained)
+ *     endpoint ── withdraw {id} ──▶ broker ── withdrawn {id} ──▶            a waiter that gave up (cancelled, timed out)
+ *     endpoint ── attach {port} ──▶ broker                                  a new endpoint (the channel crossed to a thread)
+ *     endpoint ── vals {vs} ──▶ broker                                      values sent on credits, in order
+ *     endpoint ◀── credit {n} / revoke ── broker ── return {n} ──▶          credits lent / asked back / given back
  *
- * A request of a `select` carries a *claim*: an Int32 in shared memory,
- * one per select call, that the broker sets with `compareExchange(0 → case
- * index + 1)` before it completes the case. Only one broker can win, so a
- * select over channels of different threads completes exactly one case;
+ * A request of a `select` carries a *claim* (claim.ts) that the broker wins
+ * before it completes the case, so exactly one case of a select completes;
  * the losers' requests are stale and skipped (lazily, as WaitQueue does).
- * The selecting endpoint gives up the same way (`0 → -1`), with no round trip.
  * A `poll` request (a select with `default`) is answered `notready` at
  * once instead of waiting.
  *
@@ -32,23 +59,51 @@
 import type { MessagePort } from "node:worker_threads";
 import { ChannelClosedError } from "../errors.js";
 import { serializeError, type SerializedError } from "./protocol.js";
+import { claimPending, lockClaim, lockPair, settleClaim } from "./claim.js";
+import { Ring } from "../ring.js";
+
+/** {@link ChannelBroker.takeNow} / {@link ChannelBroker.putNow}: the operation would have to wait. */
+export const WOULD_WAIT: unique symbol = Symbol("would wait");
+/** {@link ChannelBroker.takeNow}: the channel is closed and drained. */
+export const DRAINED: unique symbol = Symbol("drained");
 
 export type ToBroker =
   | { t: "send"; id: number; v: unknown; claim?: Int32Array; ci?: number; poll?: boolean }
   | { t: "recv"; id: number; claim?: Int32Array; ci?: number; poll?: boolean }
   | { t: "close"; id: number }
   | { t: "withdraw"; id: number }
-  | { t: "attach"; port: MessagePort };
+  | { t: "attach"; port: MessagePort }
+  | { t: "vals"; vs: unknown[] }
+  | { t: "return"; n: number };
 
 export type FromBroker =
-  | { t: "done"; id: number; v: unknown; ok: boolean }
+  | { t: "done"; id: number; v: unknown; ok: boolean; credits?: number }
   | { t: "err"; id: number; error: SerializedError }
   | { t: "withdrawn"; id: number }
-  | { t: "notready"; id: number };
+  | { t: "notready"; id: number }
+  | { t: "credit"; n: number }
+  | { t: "revoke" };
 
 /** Who made a request: a port to another thread, or an endpoint of this thread (answered by a direct call). */
 export interface Requester {
-  answer(m: FromBroker, value?: unknown): void;
+  answer(m: FromBroker): void;
+}
+
+/** An endpoint in another thread, and the credits lent to it. */
+class Remote implements Requester {
+  open = true;
+  /** Credits lent and not yet come back as values or returned. */
+  held = 0;
+  /** A revoke is on its way: lend nothing until the return. */
+  revoking = false;
+  /** It sent values on credits since it was last lent some: it is sending, lend it more. */
+  hungry = false;
+
+  constructor(private readonly port: MessagePort) {}
+
+  answer(m: FromBroker): void {
+    if (this.open) this.port.postMessage(m);
+  }
 }
 
 interface Waiting {
@@ -59,88 +114,41 @@ interface Waiting {
   readonly v: unknown;
 }
 
-/** Claim states (`claim[0]`); `claim[1]` is the select's id, the order claims are locked in. */
-export const OPEN = 0;
-export const LOCKED = -2;
-export const GAVE_UP = -1;
-
-let nextClaimId = 0;
-
-/** A claim word for one select call: shared memory, so brokers in every thread see the same word. */
-export function newClaim(): Int32Array {
-  const c = new Int32Array(new SharedArrayBuffer(8));
-  // Unique across threads without coordination: thread-local counter in the low bits, a random high part.
-  c[1] = ((Math.random() * 0x7fff) << 16) | (++nextClaimId & 0xffff);
-  return c;
-}
-
-/**
- * Lock a select's claim while deciding it: true when it was open (it is
- * LOCKED now, and the caller must {@link settleClaim} it), false once decided.
- * A lock is held for a few instructions, never across a wait, so a
- * contended one is spun on briefly.
- */
-export function lockClaim(c: Int32Array | undefined): boolean {
-  if (c === undefined) return true;
-  for (let spins = 0; ; spins++) {
-    const old = Atomics.compareExchange(c, 0, OPEN, LOCKED);
-    if (old === OPEN) return true;
-    if (old !== LOCKED) return false;
-    if (spins > 64) Atomics.wait(c, 0, LOCKED, 1);
-  }
-}
-
-/** Leave a locked claim decided (`state` = case index + 1, or GAVE_UP) or open again (OPEN). */
-export function settleClaim(c: Int32Array | undefined, state: number): void {
-  if (c === undefined) return;
-  Atomics.store(c, 0, state);
-  Atomics.notify(c, 0);
-}
-
-/** Still to be decided (open, or locked by a broker that may release it). */
-function pending(w: Waiting): boolean {
-  if (w.claim === undefined) return true;
-  const s = Atomics.load(w.claim, 0);
-  return s === OPEN || s === LOCKED;
-}
-
-/**
- * Lock two claims in id order (two brokers locking the same pair the other
- * way round would otherwise wait for each other forever). "a" / "b": that
- * one was decided already (the other is left as it was).
- */
-function lockPair(a: Int32Array | undefined, b: Int32Array | undefined): "ok" | "a" | "b" {
-  const aFirst = a === undefined || (b !== undefined && a[1]! <= b[1]!);
-  const [first, second] = aFirst ? [a, b] : [b, a];
-  if (!lockClaim(first)) return aFirst ? "a" : "b";
-  if (!lockClaim(second)) {
-    settleClaim(first, OPEN);
-    return aFirst ? "b" : "a";
-  }
-  return "ok";
+/** Most credits one endpoint holds: half the buffer (two senders in other threads both stream), at most 512. */
+export function window(capacity: number): number {
+  return Math.max(1, Math.ceil(Math.min(capacity, 1024) / 2));
 }
 
 export class ChannelBroker {
-  private readonly buffer: unknown[] = [];
+  private readonly buffer = new Ring<unknown>();
   private recvq: Waiting[] = [];
   private sendq: Waiting[] = [];
   private closed = false;
+  private readonly remotes = new Set<Remote>();
+  /** Σ held over remotes: buffer slots reserved for values on their way. */
+  private lent = 0;
+  private readonly window: number;
 
   constructor(
     readonly name: string,
     readonly capacity: number,
-  ) {}
+  ) {
+    this.window = window(capacity);
+  }
 
   /** Serve a port that an endpoint in another thread holds the other end of. */
   attach(port: MessagePort): void {
-    let open = true;
-    const from: Requester = { answer: (m) => open && port.postMessage(m) };
+    const from = new Remote(port);
+    this.remotes.add(from);
     port.on("message", (m: ToBroker) => this.handle(from, m));
-    // The endpoint's thread is gone (terminated): its waiters must not be handed values nobody will read.
+    // The endpoint's thread is gone (terminated): its waiters must not be handed values nobody will read,
+    // and its credits will never come back.
     port.on("close", () => {
-      open = false;
+      from.open = false;
       this.recvq = this.recvq.filter((w) => w.from !== from);
       this.sendq = this.sendq.filter((w) => w.from !== from);
+      this.remotes.delete(from);
+      this.reclaim(from, from.held);
     });
     port.unref();
   }
@@ -157,7 +165,63 @@ export class ChannelBroker {
         return this.withdraw(from, m.id);
       case "attach":
         return this.attach(m.port);
+      case "vals":
+        return this.credited(from as Remote, m.vs);
+      case "return":
+        (from as Remote).revoking = false;
+        return this.reclaim(from as Remote, m.n);
     }
+  }
+
+  /**
+   * A receive by an endpoint of this thread, if it completes without waiting:
+   * the value, {@link DRAINED}, or {@link WOULD_WAIT}. It is what a `recv`
+   * request would do, without the request (the home thread's receives are
+   * most of a fan-in's work).
+   */
+  takeNow(): unknown {
+    if (this.buffer.length > 0) {
+      const v = this.buffer.shift();
+      this.refill();
+      this.topUp();
+      return v;
+    }
+    for (;;) {
+      const s = this.first(this.sendq, undefined);
+      if (s === null) break;
+      remove(this.sendq, s);
+      if (!lockClaim(s.claim)) continue;
+      settleClaim(s.claim, s.ci + 1);
+      done(s.from, s.id, undefined, true);
+      return s.v;
+    }
+    return this.drained() ? DRAINED : WOULD_WAIT;
+  }
+
+  /** A send by an endpoint of this thread, if it completes without waiting: true, or false (closed: the request path throws). */
+  putNow(v: unknown): boolean {
+    if (this.closed) return false;
+    for (;;) {
+      const r = this.first(this.recvq, undefined);
+      if (r === null) break;
+      remove(this.recvq, r);
+      if (!lockClaim(r.claim)) continue;
+      settleClaim(r.claim, r.ci + 1);
+      done(r.from, r.id, v, true);
+      return true;
+    }
+    if (this.room() <= 0) return false;
+    this.buffer.push(v);
+    return true;
+  }
+
+  /** Buffer slots free for new values: not buffered, not lent. */
+  private room(): number {
+    return this.capacity - this.buffer.length - this.lent;
+  }
+
+  private drained(): boolean {
+    return this.closed && this.buffer.length === 0 && this.lent === 0;
   }
 
   private send(from: Requester, id: number, v: unknown, claim: Int32Array | undefined, ci: number, poll: boolean): void {
@@ -178,19 +242,90 @@ export class ChannelBroker {
       settleClaim(claim, ci + 1);
       settleClaim(r.claim, r.ci + 1);
       done(r.from, r.id, v, true);
-      done(from, id, undefined, true);
+      this.sent(from, id, claim);
       return;
     }
-    if (this.buffer.length < this.capacity) {
+    if (this.room() > 0) {
       if (!lockClaim(claim)) return;
       settleClaim(claim, ci + 1);
       this.buffer.push(v);
-      done(from, id, undefined, true);
+      this.sent(from, id, claim);
       return;
     }
     if (poll) return from.answer({ t: "notready", id });
     this.sendq.push({ from, id, claim, ci, v });
-    if (this.sendq.length > 64) this.sendq = this.sendq.filter(pending);
+    if (this.sendq.length > 64) this.sendq = this.sendq.filter((w) => claimPending(w.claim));
+    this.revokeAll(); // the room lent out, unused, goes to this sender instead
+  }
+
+  /** A send request completed: answer it, lending a sender in another thread credits for the next ones. */
+  private sent(from: Requester, id: number, claim: Int32Array | undefined): void {
+    const credits = claim === undefined && from instanceof Remote ? this.lend(from) : 0;
+    from.answer(credits > 0 ? { t: "done", id, v: undefined, ok: true, credits } : { t: "done", id, v: undefined, ok: true });
+  }
+
+  /** How many credits to lend `r` now (already counted as lent). */
+  private lend(r: Remote): number {
+    if (this.closed || r.revoking || !r.open || this.capacity === 0 || this.first(this.sendq, undefined) !== null) return 0;
+    const n = Math.min(this.window - r.held, this.room());
+    if (n <= 0) return 0;
+    r.held += n;
+    this.lent += n;
+    r.hungry = false;
+    return n;
+  }
+
+  /** Room was freed: endpoints that are sending get credits, in batches of at least half a window (fewer messages). */
+  private topUp(): void {
+    if (this.lent === 0 && this.remotes.size === 0) return;
+    for (const r of this.remotes) {
+      if (!r.hungry || (r.held > 0 && this.window - r.held < this.window / 2)) continue;
+      const n = this.lend(r);
+      if (n > 0) r.answer({ t: "credit", n });
+    }
+  }
+
+  private revokeAll(): void {
+    if (this.lent === 0) return;
+    for (const r of this.remotes) {
+      if (r.held > 0 && !r.revoking) {
+        r.revoking = true;
+        r.answer({ t: "revoke" });
+      }
+    }
+  }
+
+  /** Values `from` sent on its credits, in its order: each takes the slot reserved for it. */
+  private credited(from: Remote, vs: readonly unknown[]): void {
+    from.held -= vs.length;
+    this.lent -= vs.length;
+    from.hungry = true;
+    for (const v of vs) this.deliver(v);
+    if (this.drained()) this.endReceivers();
+    else this.topUp();
+  }
+
+  /** A value that has its slot: to the first waiting receiver, else into the buffer. */
+  private deliver(v: unknown): void {
+    for (;;) {
+      const r = this.first(this.recvq, undefined);
+      if (r === null) break;
+      remove(this.recvq, r);
+      if (!lockClaim(r.claim)) continue;
+      settleClaim(r.claim, r.ci + 1);
+      done(r.from, r.id, v, true);
+      return;
+    }
+    this.buffer.push(v);
+  }
+
+  /** Credits `from` gave back (or lost with its thread): the room goes to waiting senders, or ends a closed channel. */
+  private reclaim(from: Remote, n: number): void {
+    from.held -= n;
+    this.lent -= n;
+    this.refill();
+    if (this.drained()) this.endReceivers();
+    else this.topUp();
   }
 
   private receive(from: Requester, id: number, claim: Int32Array | undefined, ci: number, poll: boolean): void {
@@ -200,6 +335,7 @@ export class ChannelBroker {
       const v = this.buffer.shift();
       this.refill();
       done(from, id, v, true);
+      this.topUp();
       return;
     }
     for (;;) {
@@ -215,7 +351,7 @@ export class ChannelBroker {
       done(from, id, s.v, true);
       return;
     }
-    if (this.closed) {
+    if (this.drained()) {
       if (lockClaim(claim)) {
         settleClaim(claim, ci + 1);
         done(from, id, undefined, false);
@@ -224,37 +360,43 @@ export class ChannelBroker {
     }
     if (poll) return from.answer({ t: "notready", id });
     this.recvq.push({ from, id, claim, ci, v: undefined });
-    if (this.recvq.length > 64) this.recvq = this.recvq.filter(pending);
+    if (this.recvq.length > 64) this.recvq = this.recvq.filter((w) => claimPending(w.claim));
   }
 
-  /** A value left the full buffer: the first sender still waiting puts its value in. */
+  /** Room was freed: senders still waiting put their values in, first come first. */
   private refill(): void {
-    for (;;) {
+    while (this.room() > 0) {
       const s = this.first(this.sendq, undefined);
       if (s === null) return;
       remove(this.sendq, s);
       if (!lockClaim(s.claim)) continue;
       settleClaim(s.claim, s.ci + 1);
       this.buffer.push(s.v);
-      done(s.from, s.id, undefined, true);
-      return;
+      this.sent(s.from, s.id, s.claim);
     }
   }
 
   private close(from: Requester, id: number): void {
     if (this.closed) return fail(from, id, new ChannelClosedError(`${this.name}.close(): the channel is already closed`));
     this.closed = true;
-    for (const r of this.recvq.splice(0)) {
-      if (!lockClaim(r.claim)) continue;
-      settleClaim(r.claim, r.ci + 1);
-      done(r.from, r.id, undefined, false);
-    }
+    // Receivers wait only on an empty buffer; values sent on credits may still come, then they get those first.
+    if (this.drained()) this.endReceivers();
+    else this.revokeAll();
     for (const s of this.sendq.splice(0)) {
       if (!lockClaim(s.claim)) continue;
       settleClaim(s.claim, s.ci + 1);
       fail(s.from, s.id, new ChannelClosedError(`${this.name}.send(): send on a closed channel`));
     }
     done(from, id, undefined, true);
+  }
+
+  /** Closed and drained: every waiting receiver sees the end. */
+  private endReceivers(): void {
+    for (const r of this.recvq.splice(0)) {
+      if (!lockClaim(r.claim)) continue;
+      settleClaim(r.claim, r.ci + 1);
+      done(r.from, r.id, undefined, false);
+    }
   }
 
   private withdraw(from: Requester, id: number): void {
@@ -270,7 +412,7 @@ export class ChannelBroker {
   private first(q: Waiting[], claim: Int32Array | undefined): Waiting | null {
     for (let i = 0; i < q.length; i++) {
       const w = q[i]!;
-      if (!pending(w)) {
+      if (!claimPending(w.claim)) {
         q.splice(i--, 1);
         continue;
       }

@@ -30,7 +30,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call } from "../calls.js";
 import { registerForeignSelect, type SelectCase, type SelectOptions } from "../primitives/select.js";
 import { checkCloneable } from "./clone.js";
-import { GAVE_UP, lockClaim, newClaim, settleClaim } from "./channel-broker.js";
+import { GAVE_UP, lockClaim, newClaim, settleClaim } from "./claim.js";
 import { Op, ThreadChannel } from "./thread-channel.js";
 
 const RECV = 0;
