@@ -252,6 +252,14 @@ export class ChannelBroker {
       this.sent(from, id, claim);
       return;
     }
+    if (claim === undefined && from instanceof Remote && from.held > 0 && !from.revoking) {
+      // Credits lent to it crossed this request on the way: it takes one of those slots, and is told so
+      // (`credits: -1` arrives after the `credit` message that lent them: one FIFO port).
+      from.held--;
+      this.lent--;
+      this.buffer.push(v);
+      return from.answer({ t: "done", id, v: undefined, ok: true, credits: -1 });
+    }
     if (poll) return from.answer({ t: "notready", id });
     this.sendq.push({ from, id, claim, ci, v });
     if (this.sendq.length > 64) this.sendq = this.sendq.filter((w) => claimPending(w.claim));

@@ -54,6 +54,8 @@ export class Op implements Blocker {
   value: unknown = undefined;
   ok = true;
   error: unknown = undefined;
+  /** A `send` request of its own (not a select's): its answer may take back a credit (channel-broker.ts). */
+  plainSend = false;
 
   constructor(
     readonly id: number,
@@ -136,6 +138,12 @@ export class ThreadChannel<T> implements Iterable<T> {
   private readonly me: Requester;
   /** Buffer slots the broker lent this endpoint (another thread's only): a send on one completes at once. */
   private credits = 0;
+  /**
+   * Plain send requests awaiting their answer. While one is, credits are not
+   * spent: the broker may answer it with one of the credits it lent
+   * meanwhile (`credits: -1`), and that credit must still be here then.
+   */
+  private pendingSends = 0;
   private readonly outbox: Outbox | null;
 
   constructor(capacity = 0, options: ThreadChannelOptions = {}, port?: MessagePort) {
@@ -187,7 +195,7 @@ export class ThreadChannel<T> implements Iterable<T> {
       currentFiber()!.wake(undefined, false);
       return undefined;
     }
-    if (this.credits > 0) {
+    if (this.credits > 0 && this.pendingSends === 0) {
       // A slot is reserved for it at the broker: the send is complete, the value follows in the next batch.
       this.credits--;
       this.outbox!.add(value, moved);
@@ -270,7 +278,13 @@ export class ThreadChannel<T> implements Iterable<T> {
     site.at = at;
     me.scheduler.block(op, timeoutMs);
     // A pending cancellation refuses the park: then nothing is sent and the yield throws it.
-    if (me.state === "blocked") this.submit(op, m, moved);
+    if (me.state === "blocked") {
+      if (m.t === "send" && this.broker === null) {
+        op.plainSend = true;
+        this.pendingSends++;
+      }
+      this.submit(op, m, moved);
+    }
     let interrupted: unknown = null;
     try {
       if ((yield) === TIMED_OUT) interrupted = new TimeoutError(`${what} timed out after ${timeoutMs} ms`);
@@ -338,6 +352,7 @@ export class ThreadChannel<T> implements Iterable<T> {
       } else op.error = rebuildError(m.error, null);
     }
     this.ops.delete(m.id);
+    if (op.plainSend && m.t !== "notready") this.pendingSends--;
     this.link.busy(this.ops.size);
     op.wake();
   }

@@ -101,4 +101,54 @@ export const lateSend = compiled("lateSend", function* lateSend(ch, ms, v) {
   yield ch.send$co(v);
 });
 
-workerExports(import.meta.url, { produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend });
+/** Sends 0, 1, … until the channel is closed; flags[0] = sends completed. Returns how many completed and the error that ended it. */
+export const sendUntilClosed = compiled("sendUntilClosed", function* sendUntilClosed(ch, flags) {
+  let i = 0;
+  try {
+    for (;; i++) {
+      yield ch.send$co(i);
+      Atomics.store(flags, 0, i + 1);
+    }
+  } catch (e) {
+    return { sent: i, error: `${e.name}: ${e.message}` };
+  }
+});
+
+/** Sends 0, 1, … for ever; flags[0] = sends completed, flags[1] = 1 once a send threw (its error's name in the result of finally). */
+export const sendUntilCancelled = compiled("sendUntilCancelled", function* sendUntilCancelled(ch, flags) {
+  for (let i = 0; ; i++) {
+    try {
+      yield ch.send$co(i);
+    } catch (e) {
+      Atomics.store(flags, 1, e.name === "Cancelled" ? 1 : 2);
+      throw e;
+    }
+    Atomics.store(flags, 0, i + 1);
+  }
+});
+
+/** One send, then the task ends: whatever credits the channel lent this thread stay unused. */
+export const sendOnce = compiled("sendOnce", function* sendOnce(ch, v) {
+  yield ch.send$co(v);
+  return v;
+});
+
+/** Receives `n` values and returns them. */
+export const receiveN = compiled("receiveN", function* receiveN(ch, n) {
+  const got = [];
+  for (let i = 0; i < n; i++) got.push(yield ch.receive$co());
+  return got;
+});
+
+/** Receives until the channel is closed; returns the values. */
+export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
+  const got = [];
+  yield* each(ch, (v) => got.push(v));
+  return got;
+});
+
+workerExports(import.meta.url, {
+  receiveAll,
+  produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
+  sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
+});
