@@ -32,7 +32,9 @@ const AFTER = 2;
 /**
  * A channel of another kind that `select` accepts: a thread channel
  * (`colorless/workers`), which selects through a frame of its own
- * ({@link registerForeignSelect}).
+ * ({@link registerForeignSelect}). That frame may mix in `Channel` cases,
+ * through {@link pickReady}, {@link completeReady} and {@link registerLocal}
+ * with a target that claims a case before a channel completes it.
  */
 export interface SelectableChannel<T> {
   readonly name: string;

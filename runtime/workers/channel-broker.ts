@@ -22,7 +22,7 @@
  *
  * - Lent: with the answer to a completed send request (`done.credits`), and
  *   as receivers free room, to endpoints that used theirs (`credit`), at
- *   most {@link window} per endpoint and never while a sender waits (room
+ *   most a window per endpoint (`window()`) and never while a sender waits (room
  *   goes to waiting senders first, FIFO).
  * - Revoked: when a sender must wait or the channel is closed while credits
  *   are lent, the broker asks their holders for them back (`revoke`); the
@@ -114,9 +114,15 @@ interface Waiting {
   readonly v: unknown;
 }
 
-/** Most credits one endpoint holds: half the buffer (two senders in other threads both stream), at most 512. */
-export function window(capacity: number): number {
-  return Math.max(1, Math.ceil(Math.min(capacity, 1024) / 2));
+/**
+ * Most credits one endpoint holds: the whole buffer (at most 1024) while it
+ * is the only endpoint of another thread that is sending, half when others
+ * are too, so that two streaming workers both keep going. A sender that
+ * waits gets the room it needs back by a revoke either way.
+ */
+function window(capacity: number, shared: boolean): number {
+  const whole = Math.min(capacity, 1024);
+  return shared ? Math.max(1, Math.ceil(whole / 2)) : whole;
 }
 
 export class ChannelBroker {
@@ -127,13 +133,17 @@ export class ChannelBroker {
   private readonly remotes = new Set<Remote>();
   /** Σ held over remotes: buffer slots reserved for values on their way. */
   private lent = 0;
-  private readonly window: number;
 
   constructor(
     readonly name: string,
     readonly capacity: number,
-  ) {
-    this.window = window(capacity);
+  ) {}
+
+  /** How many credits `r` may hold now. */
+  private windowOf(r: Remote): number {
+    let shared = false;
+    for (const o of this.remotes) if (o !== r && (o.held > 0 || o.hungry)) shared = true;
+    return window(this.capacity, shared);
   }
 
   /** Serve a port that an endpoint in another thread holds the other end of. */
@@ -275,7 +285,7 @@ export class ChannelBroker {
   /** How many credits to lend `r` now (already counted as lent). */
   private lend(r: Remote): number {
     if (this.closed || r.revoking || !r.open || this.capacity === 0 || this.first(this.sendq, undefined) !== null) return 0;
-    const n = Math.min(this.window - r.held, this.room());
+    const n = Math.min(this.windowOf(r) - r.held, this.room());
     if (n <= 0) return 0;
     r.held += n;
     this.lent += n;
@@ -287,7 +297,9 @@ export class ChannelBroker {
   private topUp(): void {
     if (this.lent === 0 && this.remotes.size === 0) return;
     for (const r of this.remotes) {
-      if (!r.hungry || (r.held > 0 && this.window - r.held < this.window / 2)) continue;
+      if (!r.hungry) continue;
+      const w = this.windowOf(r);
+      if (r.held > 0 && w - r.held < w / 2) continue;
       const n = this.lend(r);
       if (n > 0) r.answer({ t: "credit", n });
     }

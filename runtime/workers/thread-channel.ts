@@ -10,6 +10,14 @@
  * own. Passing a channel to `pool.run` (an argument, or a result) makes a
  * new endpoint on the other side (clone.ts `registerCrossing`).
  *
+ * Two shortcuts keep the common cases off that path: at home, a send or
+ * receive that completes at once is done by a direct call on the broker
+ * (`putNow` / `takeNow`), with no request; elsewhere, a send on a buffered
+ * channel spends a *credit* — a buffer slot the broker lent this endpoint —
+ * and completes at once, its value batched with the next ones into one
+ * `vals` message ({@link Outbox}; channel-broker.ts says how credits are
+ * lent and taken back).
+ *
  * ## An operation
  *
  *     park on the op ──request──▶ broker ──done / err──▶ woken with the value
