@@ -111,6 +111,17 @@ describe("buffered thread channels: credits", () => {
     expect(out.received).toEqual(upTo(out.result.sent));
   });
 
+  test("closed by the sending worker right after its sends: for…of gets every value, in order, then ends", async () => {
+    const out = await run(compiled(function* () {
+      const ch = new ThreadChannel<number>(16, { name: "sc" });
+      const w = go(compiled(function* () { return yield pool.run$co(task("sendAndClose"), ch, 2000); }));
+      const got = yield* drain(ch);
+      yield w.join$co();
+      return got;
+    }));
+    expect(out).toEqual(upTo(2000));
+  });
+
   test("a send waiting for room that is cancelled is reported Cancelled in the worker and never delivered", async () => {
     const out = await run(compiled(function* () {
       const flags = flagsOf();

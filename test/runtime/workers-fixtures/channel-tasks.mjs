@@ -140,6 +140,13 @@ export const receiveN = compiled("receiveN", function* receiveN(ch, n) {
   return got;
 });
 
+/** Sends 0 … n-1 then closes the channel: the close follows the values sent on credits. */
+export const sendAndClose = compiled("sendAndClose", function* sendAndClose(ch, n) {
+  for (let i = 0; i < n; i++) yield ch.send$co(i);
+  yield ch.close$co();
+  return n;
+});
+
 /** Receives until the channel is closed; returns the values. */
 export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
   const got = [];
@@ -148,7 +155,7 @@ export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
 });
 
 workerExports(import.meta.url, {
-  receiveAll,
+  receiveAll, sendAndClose,
   produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
   sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
 });
