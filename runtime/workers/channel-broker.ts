@@ -285,21 +285,23 @@ export class ChannelBroker {
   /** How many credits to lend `r` now (already counted as lent). */
   private lend(r: Remote): number {
     if (this.closed || r.revoking || !r.open || this.capacity === 0 || this.first(this.sendq, undefined) !== null) return 0;
-    const n = Math.min(this.windowOf(r) - r.held, this.room());
+    const w = this.windowOf(r);
+    const n = Math.min(w - r.held, this.room());
     if (n <= 0) return 0;
     r.held += n;
     this.lent += n;
-    r.hungry = false;
+    // Short of a full window (the buffer was nearly full): it stays hungry, and is topped up as receivers free room.
+    r.hungry = r.held < w;
     return n;
   }
 
-  /** Room was freed: endpoints that are sending get credits, in batches of at least half a window (fewer messages). */
+  /** Room was freed: endpoints that are sending get credits, in batches of at least half a window. */
   private topUp(): void {
     if (this.lent === 0 && this.remotes.size === 0) return;
     for (const r of this.remotes) {
       if (!r.hungry) continue;
       const w = this.windowOf(r);
-      if (r.held > 0 && w - r.held < w / 2) continue;
+      if (Math.min(w - r.held, this.room()) < w / 2) continue; // wait for room for half a window: fewer, larger messages
       const n = this.lend(r);
       if (n > 0) r.answer({ t: "credit", n });
     }

@@ -141,15 +141,8 @@ function* threadSelect(cases: readonly SelectCase<unknown>[], options: SelectOpt
     else hasLocal = true;
   }
   const me = currentFiber()!;
-  if (hasLocal) {
-    const ready = pickReady(cases, me);
-    if (ready !== null) return yield* completeReady(ready, at);
-  }
-  const poll = options?.default !== undefined;
-  const claim = newClaim();
   const names = cases.map((c) => (c.kind === AFTER ? `after(${c.ms})` : `${c.channel!.name}.${c.kind === RECV ? "receive" : "send"}()`));
-  const waiter = new SelectWaiter(me, `select(${names.join(", ")})`, poll ? channelCases.length : -1);
-  // Values are checked before anything is sent: a case that cannot cross fails the select, not a broker.
+  // Values are checked before anything is sent or done: a case that cannot cross fails the select, whichever case is ready.
   const sent = new Map<number, { v: unknown; moved: Transferable[] }>();
   for (const i of channelCases) {
     const c = cases[i]!;
@@ -157,6 +150,13 @@ function* threadSelect(cases: readonly SelectCase<unknown>[], options: SelectOpt
     const moved: Transferable[] = [];
     sent.set(i, { v: checkCloneable(c.value, `select() case ${i}: ${names[i]} value`, moved, { crossing: false }), moved });
   }
+  if (hasLocal) {
+    const ready = pickReady(cases, me);
+    if (ready !== null) return yield* completeReady(ready, at);
+  }
+  const poll = options?.default !== undefined;
+  const claim = newClaim();
+  const waiter = new SelectWaiter(me, `select(${names.join(", ")})`, poll ? channelCases.length : -1);
   site.at = at;
   me.scheduler.block(waiter, poll ? undefined : timeout);
   const ops: CaseOp[] = [];
