@@ -142,6 +142,18 @@ describe("buffered thread channels: credits", () => {
     expect(out).toEqual({ error: "Cancelled", inWorker: 1, got: [0, 1], polled: "empty", rest: [] });
   });
 
+  test("a worker's send that times out waiting for room throws TimeoutError and is never delivered", async () => {
+    const out = await run(compiled(function* () {
+      const ch = new ThreadChannel<number>(3, { name: "ts" });
+      const error = yield pool.run$co(task("timedSendAfter"), ch, 3, 50);
+      const got: number[] = [];
+      for (let i = 0; i < 3; i++) got.push((yield ch.receive$co()) as number);
+      yield ch.close$co();
+      return { error, got, rest: yield* drain(ch) };
+    }));
+    expect(out).toEqual({ error: "TimeoutError: ts.send() timed out after 50 ms", got: [0, 1, 2], rest: [] });
+  });
+
   test("main fiber → worker over a buffered channel (its home is the main thread: no credits needed): the worker receives in order", async () => {
     const out = await run(compiled(function* () {
       const ch = new ThreadChannel<number>(8, { name: "home-main" });

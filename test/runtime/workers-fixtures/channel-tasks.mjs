@@ -147,6 +147,13 @@ export const sendAndClose = compiled("sendAndClose", function* sendAndClose(ch, 
   return n;
 });
 
+/** Sends `n` values, then one more with a timeout of `ms`: its error, or "sent". */
+export const timedSendAfter = compiled("timedSendAfter", function* timedSendAfter(ch, n, ms) {
+  for (let i = 0; i < n; i++) yield ch.send$co(i);
+  try { yield ch.send$co(n, ms); } catch (e) { return `${e.name}: ${e.message}`; }
+  return "sent";
+});
+
 /** Receives until the channel is closed; returns the values. */
 export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
   const got = [];
@@ -155,7 +162,7 @@ export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
 });
 
 workerExports(import.meta.url, {
-  receiveAll, sendAndClose,
+  receiveAll, sendAndClose, timedSendAfter,
   produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
   sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
 });
