@@ -92,12 +92,10 @@ export interface Requester {
 /** An endpoint in another thread, and the credits lent to it. */
 class Remote implements Requester {
   open = true;
-  /** Credits lent and not yet come back as values or returned. */
+  /** Credits lent and not yet come back as values or returned (change it with `ChannelBroker.adjust`). */
   held = 0;
   /** A revoke is on its way: lend nothing until the return. */
   revoking = false;
-  /** It sent values on credits since it was last lent some: it is sending, lend it more. */
-  hungry = false;
 
   constructor(private readonly port: MessagePort) {}
 
@@ -130,7 +128,14 @@ export class ChannelBroker {
   private recvq: Waiting[] = [];
   private sendq: Waiting[] = [];
   private closed = false;
-  private readonly remotes = new Set<Remote>();
+  /**
+   * Remotes holding credits, and remotes that are sending (they sent values
+   * on credits and hold less than a window: lend them more as room frees).
+   * Sets, so that a channel passed to many tasks costs nothing per receive
+   * for the endpoints that are idle.
+   */
+  private readonly holders = new Set<Remote>();
+  private readonly hungry = new Set<Remote>();
   /** Σ held over remotes: buffer slots reserved for values on their way. */
   private lent = 0;
 
@@ -141,15 +146,21 @@ export class ChannelBroker {
 
   /** How many credits `r` may hold now. */
   private windowOf(r: Remote): number {
-    let shared = false;
-    for (const o of this.remotes) if (o !== r && (o.held > 0 || o.hungry)) shared = true;
-    return window(this.capacity, shared);
+    const others = (set: Set<Remote>) => set.size - (set.has(r) ? 1 : 0);
+    return window(this.capacity, others(this.holders) > 0 || others(this.hungry) > 0);
+  }
+
+  /** `r` holds `delta` more credits (fewer, when negative). */
+  private adjust(r: Remote, delta: number): void {
+    r.held += delta;
+    this.lent += delta;
+    if (r.held > 0) this.holders.add(r);
+    else this.holders.delete(r);
   }
 
   /** Serve a port that an endpoint in another thread holds the other end of. */
   attach(port: MessagePort): void {
     const from = new Remote(port);
-    this.remotes.add(from);
     port.on("message", (m: ToBroker) => this.handle(from, m));
     // The endpoint's thread is gone (terminated): its waiters must not be handed values nobody will read,
     // and its credits will never come back.
@@ -157,7 +168,7 @@ export class ChannelBroker {
       from.open = false;
       this.recvq = this.recvq.filter((w) => w.from !== from);
       this.sendq = this.sendq.filter((w) => w.from !== from);
-      this.remotes.delete(from);
+      this.hungry.delete(from);
       this.reclaim(from, from.held);
     });
     port.unref();
@@ -265,8 +276,7 @@ export class ChannelBroker {
     if (claim === undefined && from instanceof Remote && from.held > 0 && !from.revoking) {
       // Credits lent to it crossed this request on the way: it takes one of those slots, and is told so
       // (`credits: -1` arrives after the `credit` message that lent them: one FIFO port).
-      from.held--;
-      this.lent--;
+      this.adjust(from, -1);
       this.buffer.push(v);
       return from.answer({ t: "done", id, v: undefined, ok: true, credits: -1 });
     }
@@ -288,18 +298,17 @@ export class ChannelBroker {
     const w = this.windowOf(r);
     const n = Math.min(w - r.held, this.room());
     if (n <= 0) return 0;
-    r.held += n;
-    this.lent += n;
+    this.adjust(r, n);
     // Short of a full window (the buffer was nearly full): it stays hungry, and is topped up as receivers free room.
-    r.hungry = r.held < w;
+    if (r.held < w) this.hungry.add(r);
+    else this.hungry.delete(r);
     return n;
   }
 
   /** Room was freed: endpoints that are sending get credits, in batches of at least half a window. */
   private topUp(): void {
-    if (this.lent === 0 && this.remotes.size === 0) return;
-    for (const r of this.remotes) {
-      if (!r.hungry) continue;
+    if (this.hungry.size === 0) return;
+    for (const r of this.hungry) {
       const w = this.windowOf(r);
       if (Math.min(w - r.held, this.room()) < w / 2) continue; // wait for room for half a window: fewer, larger messages
       const n = this.lend(r);
@@ -308,9 +317,8 @@ export class ChannelBroker {
   }
 
   private revokeAll(): void {
-    if (this.lent === 0) return;
-    for (const r of this.remotes) {
-      if (r.held > 0 && !r.revoking) {
+    for (const r of this.holders) {
+      if (!r.revoking) {
         r.revoking = true;
         r.answer({ t: "revoke" });
       }
@@ -319,9 +327,8 @@ export class ChannelBroker {
 
   /** Values `from` sent on its credits, in its order: each takes the slot reserved for it. */
   private credited(from: Remote, vs: readonly unknown[]): void {
-    from.held -= vs.length;
-    this.lent -= vs.length;
-    from.hungry = true;
+    this.adjust(from, -vs.length);
+    if (from.open) this.hungry.add(from);
     for (const v of vs) this.deliver(v);
     if (this.drained()) this.endReceivers();
     else this.topUp();
@@ -343,8 +350,7 @@ export class ChannelBroker {
 
   /** Credits `from` gave back (or lost with its thread): the room goes to waiting senders, or ends a closed channel. */
   private reclaim(from: Remote, n: number): void {
-    from.held -= n;
-    this.lent -= n;
+    this.adjust(from, -n);
     this.refill();
     if (this.drained()) this.endReceivers();
     else this.topUp();
