@@ -167,6 +167,17 @@ describe("select over thread channels", () => {
     for (const tag of ["r", "l"]) expect(out.filter((v) => v.startsWith(`${tag}:`))).toEqual(Array.from({ length: 40 }, (_, i) => `${tag}:${i}`));
   });
 
+  test("a worker selects over a ThreadChannel the main thread feeds and a Channel of its own: every value once, in each sender's order", async () => {
+    const got = await run(compiled(function* () {
+      const remote = new ThreadChannel<string>(4, { name: "remote" });
+      const w = go(compiled(function* () { return yield pool.run$co(task("selectMixed"), remote, 50); }));
+      for (let i = 0; i < 50; i++) yield remote.send$co(`r:${i}`);
+      return (yield w.join$co()) as string[];
+    }));
+    expect(got).toHaveLength(100);
+    for (const tag of ["r", "l"]) expect(got.filter((v) => v.startsWith(`${tag}:`))).toEqual(Array.from({ length: 50 }, (_, i) => `${tag}:${i}`));
+  });
+
   test("a select with a send case on a Channel and one on a ThreadChannel commits exactly one of them each time", async () => {
     const out = await run(compiled(function* () {
       const remote = new ThreadChannel<number>(0, { name: "remote" });

@@ -1,7 +1,7 @@
 // Worker tasks for test/runtime/thread-channel.test.ts: fibers of a worker on
 // thread channels passed as arguments. Hand-compiled as in tasks.mjs; no side
 // effects at the top level.
-import { sleep, select, recv, after } from "colorless";
+import { sleep, select, recv, after, go, Channel } from "colorless";
 import { twin } from "colorless/internal";
 import { workerExports } from "colorless/workers";
 
@@ -154,6 +154,17 @@ export const timedSendAfter = compiled("timedSendAfter", function* timedSendAfte
   return "sent";
 });
 
+/** In the worker: a select over `remote` (fed by the main thread) and a local Channel fed by a fiber of this worker, until `2n` values. */
+export const selectMixed = compiled("selectMixed", function* selectMixed(remote, n) {
+  const local = new Channel(0, { name: "worker-local" });
+  go(compiled("feed", function* feed() {
+    for (let i = 0; i < n; i++) yield local.send$co(`l:${i}`);
+  }));
+  const got = [];
+  while (got.length < 2 * n) got.push(yield select.$co([recv(remote, (v) => v), recv(local, (v) => v)]));
+  return got;
+});
+
 /** Receives until the channel is closed; returns the values. */
 export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
   const got = [];
@@ -162,7 +173,7 @@ export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
 });
 
 workerExports(import.meta.url, {
-  receiveAll, sendAndClose, timedSendAfter,
+  receiveAll, sendAndClose, timedSendAfter, selectMixed,
   produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
   sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
 });
