@@ -30,13 +30,17 @@
  *   sent before (one FIFO port), so then nothing of it is on its way.
  * - Closed and drained means: closed, buffer empty and no credit lent. A
  *   value sent on a credit before its endpoint heard of the close is
- *   received: its send completed, so it is not dropped.
+ *   received: its send completed, so it is not dropped. `close()` itself
+ *   completes only once every credit is back (values or returned), so once
+ *   it returned, no send anywhere can succeed: causally, the close comes
+ *   after every send that did.
  *
  * What a credited send gives up (docs/workers.md): it completes before the
  * home thread has the value, so an event of the sender's thread that
  * follows it on *another* channel may reach a third fiber first, and a
  * `select` with `default` may find the channel empty while the value is on
- * its way. Unbuffered channels have no credits: a send is a rendezvous.
+ * its way (a plain receive just waits for it). Unbuffered channels have no
+ * credits: a send is a rendezvous.
  *
  * ## Requests
  *
@@ -70,7 +74,7 @@ export const DRAINED: unique symbol = Symbol("drained");
 export type ToBroker =
   | { t: "send"; id: number; v: unknown; claim?: Int32Array; ci?: number; poll?: boolean }
   | { t: "recv"; id: number; claim?: Int32Array; ci?: number; poll?: boolean }
-  | { t: "close"; id: number }
+  | { t: "close"; id: number; ret?: number }
   | { t: "withdraw"; id: number }
   | { t: "attach"; port: MessagePort }
   | { t: "vals"; vs: unknown[] }
@@ -138,6 +142,8 @@ export class ChannelBroker {
   private readonly hungry = new Set<Remote>();
   /** Σ held over remotes: buffer slots reserved for values on their way. */
   private lent = 0;
+  /** `close` requests answered once every credit lent is back (then no send anywhere can still succeed). */
+  private closers: { from: Requester; id: number }[] = [];
 
   constructor(
     readonly name: string,
@@ -181,6 +187,7 @@ export class ChannelBroker {
       case "recv":
         return this.receive(from, m.id, m.claim, m.ci ?? 0, m.poll === true);
       case "close":
+        if (m.ret !== undefined && m.ret > 0 && from instanceof Remote) this.adjust(from, -m.ret); // the closer's own unused credits
         return this.close(from, m.id);
       case "withdraw":
         return this.withdraw(from, m.id);
@@ -330,8 +337,7 @@ export class ChannelBroker {
     this.adjust(from, -vs.length);
     if (from.open) this.hungry.add(from);
     for (const v of vs) this.deliver(v);
-    if (this.drained()) this.endReceivers();
-    else this.topUp();
+    this.afterCredits();
   }
 
   /** A value that has its slot: to the first waiting receiver, else into the buffer. */
@@ -352,8 +358,15 @@ export class ChannelBroker {
   private reclaim(from: Remote, n: number): void {
     this.adjust(from, -n);
     this.refill();
-    if (this.drained()) this.endReceivers();
-    else this.topUp();
+    this.afterCredits();
+  }
+
+  /** Credits came back as values or unused: top senders up, or, closed, finish the close once none is out. */
+  private afterCredits(): void {
+    if (!this.closed) return this.topUp();
+    if (this.lent !== 0) return;
+    for (const c of this.closers.splice(0)) done(c.from, c.id, undefined, true);
+    if (this.buffer.length === 0) this.endReceivers();
   }
 
   private receive(from: Requester, id: number, claim: Int32Array | undefined, ci: number, poll: boolean): void {
@@ -407,15 +420,16 @@ export class ChannelBroker {
   private close(from: Requester, id: number): void {
     if (this.closed) return fail(from, id, new ChannelClosedError(`${this.name}.close(): the channel is already closed`));
     this.closed = true;
-    // Receivers wait only on an empty buffer; values sent on credits may still come, then they get those first.
-    if (this.drained()) this.endReceivers();
-    else this.revokeAll();
     for (const s of this.sendq.splice(0)) {
       if (!lockClaim(s.claim)) continue;
       settleClaim(s.claim, s.ci + 1);
       fail(s.from, s.id, new ChannelClosedError(`${this.name}.send(): send on a closed channel`));
     }
-    done(from, id, undefined, true);
+    // Receivers wait only on an empty buffer; values sent on credits may still come, and they get those first.
+    // The close itself completes once the credits are back: a send that completes after it would contradict it.
+    this.closers.push({ from, id });
+    this.revokeAll();
+    this.afterCredits();
   }
 
   /** Closed and drained: every waiting receiver sees the end. */
@@ -428,6 +442,12 @@ export class ChannelBroker {
   }
 
   private withdraw(from: Requester, id: number): void {
+    const c = this.closers.findIndex((w) => w.from === from && w.id === id);
+    if (c !== -1) {
+      // A close cannot be withdrawn: it happened. Its caller is told so, and is cancelled at its next suspension point.
+      this.closers.splice(c, 1);
+      return done(from, id, undefined, true);
+    }
     for (const q of [this.recvq, this.sendq]) {
       const i = q.findIndex((w) => w.from === from && w.id === id);
       if (i !== -1) q.splice(i, 1);

@@ -152,6 +152,8 @@ export class ThreadChannel<T> implements Iterable<T> {
    * meanwhile (`credits: -1`), and that credit must still be here then.
    */
   private pendingSends = 0;
+  /** This endpoint closed the channel: credits that still arrive are not spent (they are asked back). */
+  private closing = false;
   private readonly outbox: Outbox | null;
 
   constructor(capacity = 0, options: ThreadChannelOptions = {}, port?: MessagePort) {
@@ -203,7 +205,7 @@ export class ThreadChannel<T> implements Iterable<T> {
       currentFiber()!.wake(undefined, false);
       return undefined;
     }
-    if (this.credits > 0 && this.pendingSends === 0) {
+    if (this.credits > 0 && this.pendingSends === 0 && !this.closing) {
       // A slot is reserved for it at the broker: the send is complete, the value follows in the next batch.
       this.credits--;
       this.outbox!.add(value, moved);
@@ -249,7 +251,9 @@ export class ThreadChannel<T> implements Iterable<T> {
   /**
    * Close the channel: later sends throw `ChannelClosedError`, receivers
    * drain what is buffered and then see the end. Closing twice throws. It
-   * waits for the channel's home thread to confirm.
+   * waits for the channel's home thread to confirm, and for the buffer slots
+   * lent to senders in other threads to come back (so that no send can
+   * complete after the close did).
    *
    * @suspends
    * @example
@@ -290,6 +294,12 @@ export class ThreadChannel<T> implements Iterable<T> {
       if (m.t === "send" && this.broker === null) {
         op.plainSend = true;
         this.pendingSends++;
+      } else if (m.t === "close") {
+        // Unused credits go back with the close (no send of this endpoint spends them now); not while a send
+        // request is pending, whose answer may still take one of them (then the broker's revoke collects them).
+        m.ret = this.pendingSends === 0 ? this.credits : 0;
+        this.credits -= m.ret;
+        this.closing = true;
       }
       this.submit(op, m, moved);
     }

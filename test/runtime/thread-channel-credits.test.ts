@@ -23,7 +23,7 @@ function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<unknown
   }, gen as (...args: A) => TwinResult<T>);
 }
 const co = <A extends unknown[]>(f: (...a: A) => unknown) => (f as unknown as { $co: (...a: A) => TwinResult }).$co;
-const flagsOf = () => new Int32Array(new SharedArrayBuffer(8));
+const flagsOf = () => new Int32Array(new SharedArrayBuffer(16));
 /** Park until flags[i] reaches n (a worker's progress). */
 function* until(flags: Int32Array, i: number, n: number): Generator<unknown, void, unknown> {
   while (Atomics.load(flags, i) < n) yield co(sleep)(2);
@@ -109,6 +109,22 @@ describe("buffered thread channels: credits", () => {
     expect(out.result.error).toBe("ChannelClosedError: cl.send(): send on a closed channel");
     expect(out.result.sent).toBeGreaterThanOrEqual(12);
     expect(out.received).toEqual(upTo(out.result.sent));
+  });
+
+  test("once close() returned, a worker holding credits cannot send any more: the close waited for them", async () => {
+    const out = await run(compiled(function* () {
+      const flags = flagsOf();
+      const ch = new ThreadChannel<number>(16, { name: "held" });
+      const signal = new ThreadChannel<string>(0, { name: "signal" });
+      const w = go(compiled(function* () { return yield pool.run$co(task("sendWaitSend"), ch, signal, flags); }));
+      yield* until(flags, 0, 1); // its first send completed: it holds the credits lent with the answer
+      yield ch.close$co(); // returns once the worker gave the credits back, which it can do only after its busy spell
+      const busyOver = Atomics.load(flags, 1);
+      yield signal.send$co("go"); // after the close, on another channel
+      const afterClose = yield w.join$co();
+      return { busyOver, afterClose, got: yield* drain(ch) };
+    }));
+    expect(out).toEqual({ busyOver: 1, afterClose: "ChannelClosedError: held.send(): send on a closed channel", got: [0] });
   });
 
   test("closed by the sending worker right after its sends: for…of gets every value, in order, then ends", async () => {

@@ -165,6 +165,21 @@ export const selectMixed = compiled("selectMixed", function* selectMixed(remote,
   return got;
 });
 
+/**
+ * Sends 0 (and is lent credits), marks flags[0], keeps its thread busy for
+ * 200 ms (no message is handled meanwhile), marks flags[1], waits for a word
+ * on `signal`, then sends 1: "sent" or the error.
+ */
+export const sendWaitSend = compiled("sendWaitSend", function* sendWaitSend(ch, signal, flags) {
+  yield ch.send$co(0);
+  Atomics.store(flags, 0, 1);
+  Atomics.wait(flags, 2, 0, 200);
+  Atomics.store(flags, 1, 1);
+  yield signal.receive$co();
+  try { yield ch.send$co(1); } catch (e) { return `${e.name}: ${e.message}`; }
+  return "sent";
+});
+
 /** Receives until the channel is closed; returns the values. */
 export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
   const got = [];
@@ -173,7 +188,7 @@ export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
 });
 
 workerExports(import.meta.url, {
-  receiveAll, sendAndClose, timedSendAfter, selectMixed,
+  receiveAll, sendAndClose, timedSendAfter, selectMixed, sendWaitSend,
   produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
   sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
 });
