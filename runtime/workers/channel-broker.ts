@@ -22,10 +22,10 @@
  *
  * - Lent: with the answer to a completed send request (`done.credits`), and
  *   as receivers free room, to endpoints that used theirs (`credit`), at
- *   most a window per endpoint (`window()`) and never while a sender waits (room
- *   goes to waiting senders first, FIFO).
- * - Revoked: when a sender must wait or the channel is closed while credits
- *   are lent, the broker asks their holders for them back (`revoke`); the
+ *   most a window per endpoint (`window()`) and never while a sender waits
+ *   (room goes to waiting senders first, FIFO).
+ * - Revoked: when a sender must wait, a poll cannot complete, or the channel
+ *   is closed while credits are lent, the broker asks their holders for them back (`revoke`); the
  *   holder answers with what it did not use (`return`), after any `vals` it
  *   sent before (one FIFO port), so then nothing of it is on its way.
  * - Closed and drained means: closed, buffer empty and no credit lent. A
@@ -35,12 +35,14 @@
  *   it returned, no send anywhere can succeed: causally, the close comes
  *   after every send that did.
  *
- * What a credited send gives up (docs/workers.md): it completes before the
- * home thread has the value, so an event of the sender's thread that
- * follows it on *another* channel may reach a third fiber first, and a
- * `select` with `default` may find the channel empty while the value is on
- * its way (a plain receive just waits for it). Unbuffered channels have no
- * credits: a send is a rendezvous.
+ * A credited send completes before the home thread has the value, so an
+ * event of the sender's thread that follows it on *another* channel may
+ * reach a third fiber first. Nothing can observe that but timing: a plain
+ * receive waits for the value; a poll (`select` with `default`) that finds
+ * its case not ready while credits are lent waits for their holders'
+ * returns, and what was on its way, before it answers (`deferPoll`); and a
+ * close completes after them too. Unbuffered channels have no credits: a
+ * send is a rendezvous.
  *
  * ## Requests
  *
@@ -54,15 +56,18 @@
  * A request of a `select` carries a *claim* (claim.ts) that the broker wins
  * before it completes the case, so exactly one case of a select completes;
  * the losers' requests are stale and skipped (lazily, as WaitQueue does).
- * A `poll` request (a select with `default`) is answered `notready` at
- * once instead of waiting.
+ * A `poll` request (a select with `default`) is answered `notready`
+ * instead of waiting (at once when no credit is lent).
  *
  * Ports to endpoints are unref'd: the broker never keeps its thread alive;
  * an endpoint with a request pending keeps its own.
  */
 import type { MessagePort } from "node:worker_threads";
 import { ChannelClosedError } from "../errors.js";
-import { serializeError, type SerializedError } from "./protocol.js";
+import { serializeError } from "./protocol.js";
+import { Remote, window, type FromBroker, type Requester, type ToBroker } from "./broker-protocol.js";
+
+export type { FromBroker, Requester, ToBroker } from "./broker-protocol.js";
 import { claimPending, lockClaim, lockPair, settleClaim } from "./claim.js";
 import { Ring } from "../ring.js";
 
@@ -71,60 +76,12 @@ export const WOULD_WAIT: unique symbol = Symbol("would wait");
 /** {@link ChannelBroker.takeNow}: the channel is closed and drained. */
 export const DRAINED: unique symbol = Symbol("drained");
 
-export type ToBroker =
-  | { t: "send"; id: number; v: unknown; claim?: Int32Array; ci?: number; poll?: boolean }
-  | { t: "recv"; id: number; claim?: Int32Array; ci?: number; poll?: boolean }
-  | { t: "close"; id: number; ret?: number }
-  | { t: "withdraw"; id: number }
-  | { t: "attach"; port: MessagePort }
-  | { t: "vals"; vs: unknown[] }
-  | { t: "return"; n: number };
-
-export type FromBroker =
-  | { t: "done"; id: number; v: unknown; ok: boolean; credits?: number }
-  | { t: "err"; id: number; error: SerializedError }
-  | { t: "withdrawn"; id: number }
-  | { t: "notready"; id: number }
-  | { t: "credit"; n: number }
-  | { t: "revoke" };
-
-/** Who made a request: a port to another thread, or an endpoint of this thread (answered by a direct call). */
-export interface Requester {
-  answer(m: FromBroker): void;
-}
-
-/** An endpoint in another thread, and the credits lent to it. */
-class Remote implements Requester {
-  open = true;
-  /** Credits lent and not yet come back as values or returned (change it with `ChannelBroker.adjust`). */
-  held = 0;
-  /** A revoke is on its way: lend nothing until the return. */
-  revoking = false;
-
-  constructor(private readonly port: MessagePort) {}
-
-  answer(m: FromBroker): void {
-    if (this.open) this.port.postMessage(m);
-  }
-}
-
 interface Waiting {
   readonly from: Requester;
   readonly id: number;
   readonly claim: Int32Array | undefined;
   readonly ci: number;
   readonly v: unknown;
-}
-
-/**
- * Most credits one endpoint holds: the whole buffer (at most 1024) while it
- * is the only endpoint of another thread that is sending, half when others
- * are too, so that two streaming workers both keep going. A sender that
- * waits gets the room it needs back by a revoke either way.
- */
-function window(capacity: number, shared: boolean): number {
-  const whole = Math.min(capacity, 1024);
-  return shared ? Math.max(1, Math.ceil(whole / 2)) : whole;
 }
 
 export class ChannelBroker {
@@ -144,6 +101,9 @@ export class ChannelBroker {
   private lent = 0;
   /** `close` requests answered once every credit lent is back (then no send anywhere can still succeed). */
   private closers: { from: Requester; id: number }[] = [];
+  /** Revokes not yet answered; polls that wait for them ({@link deferPoll}). */
+  private revokesOut = 0;
+  private polls: (() => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -196,7 +156,6 @@ export class ChannelBroker {
       case "vals":
         return this.credited(from as Remote, m.vs);
       case "return":
-        (from as Remote).revoking = false;
         return this.reclaim(from as Remote, m.n);
     }
   }
@@ -252,7 +211,7 @@ export class ChannelBroker {
     return this.closed && this.buffer.length === 0 && this.lent === 0;
   }
 
-  private send(from: Requester, id: number, v: unknown, claim: Int32Array | undefined, ci: number, poll: boolean): void {
+  private send(from: Requester, id: number, v: unknown, claim: Int32Array | undefined, ci: number, poll: boolean, deferred = false): void {
     if (this.closed) {
       if (lockClaim(claim)) {
         settleClaim(claim, ci + 1);
@@ -287,7 +246,10 @@ export class ChannelBroker {
       this.buffer.push(v);
       return from.answer({ t: "done", id, v: undefined, ok: true, credits: -1 });
     }
-    if (poll) return from.answer({ t: "notready", id });
+    if (poll) {
+      if (!deferred && this.deferPoll(() => this.send(from, id, v, claim, ci, poll, true))) return;
+      return from.answer({ t: "notready", id });
+    }
     this.sendq.push({ from, id, claim, ci, v });
     if (this.sendq.length > 64) this.sendq = this.sendq.filter((w) => claimPending(w.claim));
     this.revokeAll(); // the room lent out, unused, goes to this sender instead
@@ -323,10 +285,26 @@ export class ChannelBroker {
     }
   }
 
+  /**
+   * A poll (a select with `default`) found its case not ready while credits
+   * are lent: values may be on their way (a receive poll would miss a value
+   * whose send completed), or slots reserved and unused (a send poll would
+   * see a full buffer that is not). So the poll waits for every holder to
+   * give its credits back — after the values it sent, one FIFO port — and
+   * is tried once more. False when no credit is lent: answer at once.
+   */
+  private deferPoll(retry: () => void): boolean {
+    if (this.lent === 0 && this.revokesOut === 0) return false;
+    this.polls.push(retry);
+    this.revokeAll();
+    return true;
+  }
+
   private revokeAll(): void {
     for (const r of this.holders) {
       if (!r.revoking) {
         r.revoking = true;
+        this.revokesOut++;
         r.answer({ t: "revoke" });
       }
     }
@@ -357,7 +335,13 @@ export class ChannelBroker {
   /** Credits `from` gave back (or lost with its thread): the room goes to waiting senders, or ends a closed channel. */
   private reclaim(from: Remote, n: number): void {
     this.adjust(from, -n);
+    if (from.revoking) {
+      from.revoking = false;
+      this.revokesOut--;
+    }
     this.refill();
+    // Every revoke answered: what was on its way is here, and nothing is reserved that is not used.
+    if (this.revokesOut === 0) for (const retry of this.polls.splice(0)) retry();
     this.afterCredits();
   }
 
@@ -369,7 +353,7 @@ export class ChannelBroker {
     if (this.buffer.length === 0) this.endReceivers();
   }
 
-  private receive(from: Requester, id: number, claim: Int32Array | undefined, ci: number, poll: boolean): void {
+  private receive(from: Requester, id: number, claim: Int32Array | undefined, ci: number, poll: boolean, deferred = false): void {
     if (this.buffer.length > 0) {
       if (!lockClaim(claim)) return;
       settleClaim(claim, ci + 1);
@@ -399,7 +383,10 @@ export class ChannelBroker {
       }
       return;
     }
-    if (poll) return from.answer({ t: "notready", id });
+    if (poll) {
+      if (!deferred && this.deferPoll(() => this.receive(from, id, claim, ci, poll, true))) return;
+      return from.answer({ t: "notready", id });
+    }
     this.recvq.push({ from, id, claim, ci, v: undefined });
     if (this.recvq.length > 64) this.recvq = this.recvq.filter((w) => claimPending(w.claim));
   }

@@ -7,7 +7,7 @@
  * hand-compiled tasks (workers-fixtures/channel-tasks.mjs).
  */
 import { afterAll, describe, expect, test, vi } from "vitest";
-import { run, go, sleep, select, recv } from "../../dist/runtime/index.js";
+import { run, go, sleep, select, recv, send } from "../../dist/runtime/index.js";
 import { twin, type TwinResult } from "../../dist/runtime/internal.js";
 import { Pool, ref, ThreadChannel, type WorkerFunctionRef } from "../../dist/runtime/workers/index.js";
 
@@ -125,6 +125,21 @@ describe("buffered thread channels: credits", () => {
       return { busyOver, afterClose, got: yield* drain(ch) };
     }));
     expect(out).toEqual({ busyOver: 1, afterClose: "ChannelClosedError: held.send(): send on a closed channel", got: [0] });
+  });
+
+  test("a select with default finds a value whose send completed on a credit, though it was told so on another channel first", async () => {
+    const out = await run(compiled(function* () {
+      const ch = new ThreadChannel<number>(8, { name: "polled" });
+      const signal = new ThreadChannel<string>(0, { name: "signal" });
+      const w = go(compiled(function* () { return yield pool.run$co(task("sendThenSignal"), ch, signal); }));
+      const first = yield ch.receive$co();
+      const word = yield signal.receive$co(); // the worker's send of 1 completed before this
+      const polled = yield co(select)([recv(ch, (v) => v)], { default: () => "nothing" });
+      const sendPolled = yield co(select)([send(ch, 2, () => "room")], { default: () => "full" });
+      yield w.join$co();
+      return { first, word, polled, sendPolled };
+    }));
+    expect(out).toEqual({ first: 0, word: "sent", polled: 1, sendPolled: "room" });
   });
 
   test("closed by the sending worker right after its sends: for…of gets every value, in order, then ends", async () => {

@@ -180,6 +180,13 @@ export const sendWaitSend = compiled("sendWaitSend", function* sendWaitSend(ch, 
   return "sent";
 });
 
+/** Sends 0 and 1 on `ch` (the second on a credit), then "sent" on `signal`. */
+export const sendThenSignal = compiled("sendThenSignal", function* sendThenSignal(ch, signal) {
+  yield ch.send$co(0);
+  yield ch.send$co(1);
+  yield signal.send$co("sent");
+});
+
 /** Receives until the channel is closed; returns the values. */
 export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
   const got = [];
@@ -188,7 +195,7 @@ export const receiveAll = compiled("receiveAll", function* receiveAll(ch) {
 });
 
 workerExports(import.meta.url, {
-  receiveAll, sendAndClose, timedSendAfter, selectMixed, sendWaitSend,
+  receiveAll, sendAndClose, timedSendAfter, selectMixed, sendWaitSend, sendThenSignal,
   produce, squares, stage, countedSends, guardedReceive, afterClose, selectBoth, sendsInstance, giveBack, lateSend,
   sendUntilClosed, sendUntilCancelled, sendOnce, receiveN,
 });
