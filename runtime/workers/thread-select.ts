@@ -15,12 +15,12 @@
  * 2. The first answer is the chosen case. With `default`, the requests are
  *    polls: a broker that cannot complete its case at once answers
  *    `notready`, and when every case did, the select gives up its claim
- *    and runs `default` (one round trip to each channel's home).
+ *    and runs `default` (one round trip to each channel's home; a broker
+ *    that lent credits first takes them back, channel-broker.ts).
  * 3. An `after` case is the park's timeout. On time-out or cancellation the
  *    select gives up its claim; if a broker won it first, that case's
  *    answer is on its way: the select waits for it (shielded) and returns
  *    that case, as the operation did happen.
- *
  * 4. Cases on local `Channel`s may be mixed in. A local case ready at once
  *    completes at once, as in `select` (no request goes out: the thread
  *    channels' readiness would cost a round trip to learn, so a ready local
