@@ -207,6 +207,27 @@ describe("select over thread channels", () => {
     for (const xs of [out.local, out.remote]) expect(xs).toEqual([...xs].sort((a, b) => a - b));
   });
 
+  test("mixed selects that time out at random while values race in from a worker and a fiber lose and duplicate nothing", async () => {
+    const out = await run(compiled(function* () {
+      const remote = new ThreadChannel<string>(0, { name: "remote" });
+      const local = new Channel<string>(0, { name: "local" });
+      const w = go(compiled(function* () { return yield pool.run$co(task("produce"), remote, "r", 150); }));
+      go(compiled(function* () {
+        for (let i = 0; i < 150; i++) yield local.send$co(`l:${i}`);
+      }));
+      let seed = 7;
+      const got: string[] = [];
+      while (got.length < 300) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const v = yield co(select)([recv(remote, (x) => x), recv(local, (x) => x), after(seed % 3, () => null)]);
+        if (v !== null) got.push(v as string);
+      }
+      yield w.join$co();
+      return { got };
+    }));
+    for (const tag of ["r", "l"]) expect(out.got.filter((v) => v.startsWith(`${tag}:`))).toEqual(Array.from({ length: 150 }, (_, i) => `${tag}:${i}`));
+  });
+
   test("a mixed select with default runs it when neither kind is ready; with after it times out, and the next value goes to the next receiver", async () => {
     const out = await run(compiled(function* () {
       const remote = new ThreadChannel<string>(0, { name: "remote" });
