@@ -35,13 +35,23 @@ export const sendMany = twin(function sendMany() {
   return n;
 });
 
+/** Receives until the channel is closed; returns how many (the main → worker row). */
+export const receiveMany = twin(function receiveMany() {
+  throw new Error("runs compiled");
+}, function* (ch) {
+  let n = 0;
+  const it = ch[Symbol.iterator]();
+  for (let x = yield it.next$co(); !x.done; x = yield it.next$co()) n++;
+  return n;
+});
+
 /** A CPU-heavy HTTP handler: ~`BURN` rounds of arithmetic per request. */
 export const BURN = 3_000_000;
 export function burn() {
   return String(sumSquares(0, BURN));
 }
 
-workerExports(import.meta.url, { sumSquares, echo, echoFiber, sendMany, burn });
+workerExports(import.meta.url, { sumSquares, echo, echoFiber, sendMany, receiveMany, burn });
 
 if (!isMainThread && workerData?.raw === true) {
   parentPort.on("message", (m) => parentPort.postMessage(m.echo !== undefined ? m.echo : sumSquares(m.from, m.to)));

@@ -6,11 +6,12 @@
 //     compiled one (a fiber of the worker's scheduler);
 //  3. serve() with a CPU-heavy handler on 1 and 2 worker processes
 //     (`{ workers: n }`, node:cluster), requests/s from a keep-alive client;
-//  4. a ThreadChannel from a worker to the main thread, messages/s, next to
-//     a raw MessagePort.
+//  4. ThreadChannels between a worker and the main thread, messages/s, next
+//     to a raw MessagePort: buffered both ways, and unbuffered.
 // Writes bench/results/workers.json and .md. About a minute.
 //
 //   npm run build && node bench/workers.js
+//   node bench/workers.js --channels     # the channel rows only, printed (no results files)
 import { Worker, MessageChannel } from "node:worker_threads";
 import http from "node:http";
 import os from "node:os";
@@ -19,7 +20,7 @@ import { run, go } from "../dist/runtime/index.js";
 import { twin } from "../dist/runtime/internal.js";
 import { serve } from "../dist/runtime/io/http.js";
 import { Pool, ThreadChannel } from "../dist/runtime/workers/index.js";
-import { sumSquares, echo, echoFiber, sendMany, burn } from "./workers-tasks.js";
+import { sumSquares, echo, echoFiber, sendMany, receiveMany, burn } from "./workers-tasks.js";
 import { writeReport } from "./lib.js";
 
 const N = Number(process.env.WORKERS_BENCH_N ?? 60_000_000);
@@ -28,7 +29,8 @@ const ROUND_TRIPS = 3000;
 const WARM = 2000;
 const REQUESTS = 160;
 const CONCURRENCY = 8;
-const MESSAGES = 20_000;
+const MESSAGES = 100_000;
+const CHANNEL_ROUNDS = 5;
 const tasksUrl = new URL("./workers-tasks.js", import.meta.url);
 
 /** A fiber body, hand-compiled as the transformer would emit it (the generator is the twin). */
@@ -174,41 +176,80 @@ async function serveThroughput(workers) {
 
 // ---- 4. channel across threads ----
 
-async function threadChannelRate() {
-  const pool = new Pool({ size: 1 });
-  const rates = [];
-  await run(compiled(function* () {
-    for (let r = 0; r < REPS + 1; r++) {
-      const ch = new ThreadChannel(64, { name: "bench" });
-      const t0 = performance.now();
-      const sender = go(compiled(function* () { return yield pool.run$co(sendMany, ch, MESSAGES); }));
-      let n = 0;
+/** One round on a ThreadChannel(cap) over `pool`'s worker: `n` numbers, msg/s. `toWorker`: the main fiber sends, the worker receives. */
+async function channelRound(pool, cap, n, toWorker = false) {
+  return run(compiled(function* () {
+    const ch = new ThreadChannel(cap, { name: "bench" });
+    const t0 = performance.now();
+    let got = 0;
+    if (toWorker) {
+      const receiver = go(compiled(function* () { return yield pool.run$co(receiveMany, ch); }));
+      for (let i = 0; i < n; i++) yield ch.send$co(i);
+      yield ch.close$co();
+      got = yield receiver.join$co();
+    } else {
+      const sender = go(compiled(function* () { return yield pool.run$co(sendMany, ch, n); }));
       const it = ch[Symbol.iterator]();
-      for (let x = yield it.next$co(); !x.done; x = yield it.next$co()) n++;
+      for (let x = yield it.next$co(); !x.done; x = yield it.next$co()) got++;
       yield sender.join$co();
-      if (n !== MESSAGES) throw new Error(`received ${n} of ${MESSAGES}`);
-      if (r > 0) rates.push((MESSAGES * 1000) / (performance.now() - t0)); // the first round warms up
     }
+    if (got !== n) throw new Error(`received ${got} of ${n}`);
+    return (n * 1000) / (performance.now() - t0);
   }));
-  pool.close();
-  return medianOf(rates);
 }
 
-async function rawPortRate() {
+/** One round on a raw MessagePort from `w`: `n` numbers, msg/s. */
+async function rawPortRound(w, n) {
+  const { port1, port2 } = new MessageChannel();
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    port1.on("message", (v) => { if (v === -1) resolve(); });
+    w.postMessage({ port: port2, n }, [port2]);
+  });
+  port1.close();
+  return (n * 1000) / (performance.now() - t0);
+}
+
+/**
+ * The channel rows, interleaved round by round (a change in the machine's
+ * load hits every variant alike), the first round a warm-up. The rows whose
+ * every message is a round trip send a tenth as many messages.
+ */
+async function channelRows() {
+  const pool = new Pool({ size: 1 });
   const w = new Worker(tasksUrl, { workerData: { rawPort: true } });
-  const rates = [];
-  for (let r = 0; r < REPS + 1; r++) {
-    const { port1, port2 } = new MessageChannel();
-    const t0 = performance.now();
-    await new Promise((resolve) => {
-      port1.on("message", (v) => { if (v === -1) resolve(); });
-      w.postMessage({ port: port2, n: MESSAGES }, [port2]);
-    });
-    port1.close();
-    if (r > 0) rates.push((MESSAGES * 1000) / (performance.now() - t0));
+  const variants = {
+    raw: () => rawPortRound(w, MESSAGES),
+    c64: () => channelRound(pool, 64, MESSAGES),
+    c1024: () => channelRound(pool, 1024, MESSAGES),
+    c0: () => channelRound(pool, 0, MESSAGES / 10),
+    toWorker: () => channelRound(pool, 64, MESSAGES / 10, true),
+  };
+  const rates = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r < CHANNEL_ROUNDS + 1; r++) {
+    for (const [k, v] of Object.entries(variants)) {
+      const rate = await v();
+      if (r > 0) rates[k].push(rate);
+    }
   }
+  pool.close();
   await w.terminate();
-  return medianOf(rates);
+  const m = Object.fromEntries(Object.entries(rates).map(([k, xs]) => [k, medianOf(xs)]));
+  return [
+    { benchmark: "raw MessagePort, worker → main", value: m.raw, unit: "msg/s", ratio: 1, target: "reference (no backpressure)" },
+    { benchmark: "ThreadChannel(64), worker → main fiber", value: m.c64, unit: "msg/s", ratio: m.c64 / m.raw, target: "reported (0.13× with a round trip per send)" },
+    { benchmark: "ThreadChannel(1024), worker → main fiber", value: m.c1024, unit: "msg/s", ratio: m.c1024 / m.raw, target: "reported" },
+    { benchmark: "ThreadChannel(0) (rendezvous), worker → main fiber", value: m.c0, unit: "msg/s", ratio: m.c0 / m.raw, target: "reported: a round trip per send" },
+    { benchmark: "ThreadChannel(64), main fiber → worker fiber", value: m.toWorker, unit: "msg/s", ratio: m.toWorker / m.raw, target: "reported: a round trip per receive" },
+  ];
+}
+
+/** `node bench/workers.js --channels`: the channel rows alone, printed, no results files (they hold full runs only). */
+async function channelsOnly() {
+  const loadBefore = os.loadavg()[0];
+  const rows = await channelRows();
+  for (const r of rows) console.log(`${r.benchmark}: ${Math.round(r.value).toLocaleString("en-US")} ${r.unit} (${r.ratio.toFixed(2)}×)`);
+  console.log(`load ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, ${os.cpus().length} cores`);
 }
 
 async function main() {
@@ -226,8 +267,7 @@ async function main() {
   const rt = await roundTrips();
   const serve1 = await serveThroughput(1);
   const serve2 = await serveThroughput(2);
-  const chRate = await threadChannelRate();
-  const portRate = await rawPortRate();
+  const channels = await channelRows();
   const loadAfter = os.loadavg()[0];
   const speedup = (a, b) => a.ms / b.ms;
   const cores = (x) => `cores used ${x.parallelism.toFixed(2)}`;
@@ -245,16 +285,16 @@ async function main() {
     { benchmark: "small task round trip: pool.run of a compiled task (a fiber of the worker's scheduler)", value: rt.fiber, unit: "µs", ratio: rt.fiber / rt.piscina, target: "≤ 1.5×" },
     { benchmark: `serve(), CPU-heavy handler (${(3e6).toExponential(0)} rounds), 1 worker process`, value: serve1, unit: "req/s", ratio: 1, target: "baseline" },
     { benchmark: "serve(), CPU-heavy handler, { workers: 2 }", value: serve2, unit: "req/s", ratio: serve2 / serve1, target: "≥ 1.7×" },
-    { benchmark: "raw MessagePort, worker → main", value: portRate, unit: "msg/s", ratio: 1, target: "reference (no backpressure)" },
-    { benchmark: "ThreadChannel(64), worker → main fiber", value: chRate, unit: "msg/s", ratio: chRate / portRate, target: "reported" },
+    ...channels,
   ];
   const notes = [
-    `Splits: median of ${REPS} runs, threads started and warm before timing. Round trips: median of 5 interleaved rounds of ${ROUND_TRIPS} sequential tasks on one warm worker (${WARM} untimed first). Serve: ${REQUESTS} requests from ${CONCURRENCY} keep-alive connections of a client in the primary process, median of ${REPS}. Channel: ${MESSAGES} numbers, median of ${REPS} after a warm-up round.`,
-    "Every ThreadChannel send waits for its home thread's acknowledgement (backpressure, FIFO per sender); the raw MessagePort row has neither, it is the transport's ceiling.",
+    `Splits: median of ${REPS} runs, threads started and warm before timing. Round trips: median of 5 interleaved rounds of ${ROUND_TRIPS} sequential tasks on one warm worker (${WARM} untimed first). Serve: ${REQUESTS} requests from ${CONCURRENCY} keep-alive connections of a client in the primary process, median of ${REPS}. Channels: ${MESSAGES} numbers per round (${MESSAGES / 10} on the rows that make a round trip per message), median of ${CHANNEL_ROUNDS} rounds interleaved across the rows after a warm-up round, one warm worker per transport.`,
+    "A buffered ThreadChannel send from another thread completes at once on a credit (a buffer slot the channel's home thread lent it) and travels in a batch with the sends after it; without a credit (capacity used up, or an unbuffered channel) it waits for the home thread's answer. The raw MessagePort row posts each number as its own message, with no backpressure; a ThreadChannel with room for many values posts fewer, larger messages, which is how it can pass it.",
     "cpu: CPU time the process's threads used during the timed split runs, divided by their wall time: how many cores the split actually got (2.00 = both cores the whole time). It tells a split that did not run in parallel because the cores were taken apart from one that could not.",
     `Machine load (1-minute load average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores shared with other jobs: when other processes keep the cores busy, no split can reach 2×; compare each colorless row with the plain worker_threads and piscina rows measured in the same run.`,
   ];
   console.log(writeReport("workers", "Worker pools, channels across threads, servers on every core (colorless/workers)", ["benchmark", "value", "unit", "ratio", "target", "cpu"], rows, notes));
 }
 
-await main();
+if (process.argv.includes("--channels")) await channelsOnly();
+else await main();

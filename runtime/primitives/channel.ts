@@ -31,8 +31,18 @@ import { Ring } from "../ring.js";
 import { blockingCall } from "./blocking.js";
 import { methodTwins } from "../twins.js";
 
-/** The `select` that a queued {@link SelectReg} belongs to. */
+/**
+ * The `select` that a queued {@link SelectReg} belongs to. A channel that
+ * can complete a case first {@link claim}s it, then fires it: a select
+ * that also waits on thread channels may have been decided by another
+ * thread while its fiber is still parked (runtime/workers/thread-select.ts),
+ * and then its registrations here are stale and skipped.
+ */
 export interface SelectTarget {
+  /** Make case `index` the one that completes: false when the select was decided already (skip this entry). */
+  claim(index: number): boolean;
+  /** Decided already (elsewhere): the entry is stale. */
+  decided(): boolean;
   /** Case `index` completed: a receive got `value` (`ok` false once closed), or a send was taken. */
   fire(index: number, value: unknown, ok: boolean): void;
   /** Case `index` failed (a send on a channel that got closed). */
@@ -59,6 +69,17 @@ export const GOT = 1;
 export const DRAINED = 2;
 
 const END: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
+const NO_SENDER: unique symbol = Symbol("no sender");
+
+/** Does a waiter of `q` wait whose operation could complete? Entries of selects decided elsewhere are dropped. */
+function hasLiveWaiter(q: WaitQueue): boolean {
+  for (let f = q.peek(); f !== null; f = q.peek()) {
+    const p = q.payload;
+    if (!(p instanceof SelectReg) || !p.target.decided()) return true;
+    q.shift();
+  }
+  return false;
+}
 
 export interface ChannelOptions {
   /** Shown in dumpFibers() and DeadlockError: "<name>.receive()". Default "ch". */
@@ -245,14 +266,14 @@ export class Channel<T> implements Iterable<T> {
       const how = recvq.payload;
       if (how === PLAIN) wakeThrowing(f, this.closedError());
       else if (how === ITER) wakeWith(f, END);
-      else (how as SelectReg).target.fire((how as SelectReg).index, undefined, false);
+      else if ((how as SelectReg).target.claim((how as SelectReg).index)) (how as SelectReg).target.fire((how as SelectReg).index, undefined, false);
     }
     const sendq = this.sendq;
     for (let f = sendq.shift(); f !== null; f = sendq.shift()) {
       const what = sendq.payload;
       const error = this.sendClosedError();
-      if (what instanceof SelectReg) what.target.fail(what.index, error);
-      else wakeThrowing(f, error);
+      if (!(what instanceof SelectReg)) wakeThrowing(f, error);
+      else if (what.target.claim(what.index)) what.target.fail(what.index, error);
     }
   }
 
@@ -273,12 +294,12 @@ export class Channel<T> implements Iterable<T> {
   pollSend(v: T): boolean {
     if (this.isClosed) throw this.sendClosedError();
     const recvq = this.recvq;
-    const f = recvq.shift();
-    if (f !== null) {
+    for (let f = recvq.shift(); f !== null; f = recvq.shift()) {
       const how = recvq.payload;
       if (how === PLAIN) wakeWith(f, v);
       else if (how === ITER) wakeWith(f, { value: v, done: false });
-      else (how as SelectReg).target.fire((how as SelectReg).index, v, true);
+      else if ((how as SelectReg).target.claim((how as SelectReg).index)) (how as SelectReg).target.fire((how as SelectReg).index, v, true);
+      else continue; // that select completed elsewhere
       return true;
     }
     if (this.buffer.length < this.capacity) {
@@ -297,13 +318,13 @@ export class Channel<T> implements Iterable<T> {
     if (buffer.length > 0) {
       this.taken = buffer.shift();
       // A sender parked on the full buffer can now put its value in.
-      const f = this.sendq.shift();
-      if (f !== null) buffer.push(this.takeFromSender(f, this.sendq.payload));
+      const v = this.takeFromSender();
+      if (v !== NO_SENDER) buffer.push(v as T);
       return GOT;
     }
-    const f = this.sendq.shift();
-    if (f !== null) {
-      this.taken = this.takeFromSender(f, this.sendq.payload);
+    const v = this.takeFromSender();
+    if (v !== NO_SENDER) {
+      this.taken = v as T;
       return GOT;
     }
     return this.isClosed ? DRAINED : NOTHING;
@@ -318,12 +339,12 @@ export class Channel<T> implements Iterable<T> {
 
   /** @internal Would a receive complete now (with a value or the end of the channel)? */
   canReceive(): boolean {
-    return this.buffer.length > 0 || this.isClosed || this.sendq.hasWaiters;
+    return this.buffer.length > 0 || this.isClosed || hasLiveWaiter(this.sendq);
   }
 
   /** @internal Would a send complete now (or throw because the channel is closed)? */
   canSend(): boolean {
-    return this.isClosed || this.buffer.length < this.capacity || this.recvq.hasWaiters;
+    return this.isClosed || this.buffer.length < this.capacity || hasLiveWaiter(this.recvq);
   }
 
   /** @internal Park `fiber` (the current fiber) as a receiver that wants an iterator result. */
@@ -340,13 +361,20 @@ export class Channel<T> implements Iterable<T> {
     return new ChannelClosedError(`${this.name}.send(): send on a closed channel`);
   }
 
-  private takeFromSender(f: Fiber, what: unknown): T {
-    if (what instanceof SelectReg) {
+  /** The value of the first parked sender, which completes; NO_SENDER when none is parked. */
+  private takeFromSender(): unknown {
+    const sendq = this.sendq;
+    for (let f = sendq.shift(); f !== null; f = sendq.shift()) {
+      const what = sendq.payload;
+      if (!(what instanceof SelectReg)) {
+        wakeWith(f, undefined);
+        return what;
+      }
+      if (!what.target.claim(what.index)) continue; // that select completed elsewhere
       what.target.fire(what.index, undefined, true);
-      return what.value as T;
+      return what.value;
     }
-    wakeWith(f, undefined);
-    return what as T;
+    return NO_SENDER;
   }
 }
 

@@ -32,7 +32,9 @@ const AFTER = 2;
 /**
  * A channel of another kind that `select` accepts: a thread channel
  * (`colorless/workers`), which selects through a frame of its own
- * ({@link registerForeignSelect}).
+ * ({@link registerForeignSelect}). That frame may mix in `Channel` cases,
+ * through {@link pickReady}, {@link completeReady} and {@link registerLocal}
+ * with a target that claims a case before a channel completes it.
  */
 export interface SelectableChannel<T> {
   readonly name: string;
@@ -165,6 +167,15 @@ class SelectWaiter implements Blocker, SelectTarget {
     return `select(${this.cases.join(", ")})`;
   }
 
+  /** Only channels of this thread hold its registrations, and the first to fire wins: no claim to take. */
+  claim(): boolean {
+    return true;
+  }
+
+  decided(): boolean {
+    return false;
+  }
+
   fire(index: number, value: unknown, ok: boolean): void {
     this.index = index;
     this.value = value;
@@ -183,26 +194,8 @@ function* selectFrame(cases: readonly SelectCase<unknown>[], options: SelectOpti
     for (let i = 0; i < cases.length; i++) if (foreign.owns(cases[i]!.channel)) return yield* foreign.frame(cases, options, at);
   }
   const me = currentFiber()!;
-  let ready = 0;
-  for (let i = 0; i < cases.length; i++) if (cases[i]!.ready()) ready++;
-
-  if (ready > 0) {
-    let k = Math.min(ready - 1, Math.floor(random(me) * ready));
-    let c: SelectCase<unknown> | undefined;
-    for (let i = 0; i < cases.length; i++) {
-      if (cases[i]!.ready() && k-- === 0) {
-        c = cases[i]!;
-        break;
-      }
-    }
-    if (c!.kind === SEND) {
-      c!.channel!.pollSend(c!.value); // ready: completes (or throws on a closed channel)
-      return yield* runHandler(c!, [], at);
-    }
-    const ch = c!.channel!;
-    const got = ch.pollReceive() === GOT;
-    return yield* runHandler(c!, got ? [ch.take(), true] : [undefined, false], at);
-  }
+  const ready = pickReady(cases, me);
+  if (ready !== null) return yield* completeReady(ready, at);
 
   if (options?.default !== undefined) {
     site.at = at;
@@ -221,17 +214,53 @@ function* selectFrame(cases: readonly SelectCase<unknown>[], options: SelectOpti
   }
   site.at = at;
   me.scheduler.block(waiter, timeout);
-  if (me.state === "blocked") {
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[i]!;
-      if (c.kind === RECV) c.channel!.recvq.push(me, new SelectReg(waiter, i, undefined));
-      else if (c.kind === SEND) c.channel!.sendq.push(me, new SelectReg(waiter, i, c.value));
-    }
-  }
+  if (me.state === "blocked") registerLocal(me, cases, waiter);
   const r = yield;
   if (r === TIMED_OUT) return yield* runHandler(cases[timerCase]!, [], at);
   const c = cases[waiter.index]!;
   return yield* runHandler(c, c.kind === RECV ? [waiter.value, waiter.ok] : [], at);
+}
+
+/**
+ * @internal A case on a channel of this thread that can complete now,
+ * picked uniformly among the ready ones, or null. Cases on other kinds of
+ * channel (thread channels) are not looked at.
+ */
+export function pickReady(cases: readonly SelectCase<unknown>[], me: Fiber): SelectCase<unknown> | null {
+  let ready = 0;
+  for (let i = 0; i < cases.length; i++) if (isLocal(cases[i]!) && cases[i]!.ready()) ready++;
+  if (ready === 0) return null;
+  let k = Math.min(ready - 1, Math.floor(random(me) * ready));
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i]!;
+    if (isLocal(c) && c.ready() && k-- === 0) return c;
+  }
+  return null;
+}
+
+/** @internal Complete a case {@link pickReady} picked and run its handler. */
+export function* completeReady(c: SelectCase<unknown>, at: string | undefined): Resumable<unknown> {
+  if (c.kind === SEND) {
+    c.channel!.pollSend(c.value); // ready: completes (or throws on a closed channel)
+    return yield* runHandler(c, [], at);
+  }
+  const ch = c.channel!;
+  const got = ch.pollReceive() === GOT;
+  return yield* runHandler(c, got ? [ch.take(), true] : [undefined, false], at);
+}
+
+/** @internal Queue the parked fiber `me` on every local channel case of `cases`, for `target` to learn which fired. */
+export function registerLocal(me: Fiber, cases: readonly SelectCase<unknown>[], target: SelectTarget): void {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i]!;
+    if (!isLocal(c)) continue;
+    if (c.kind === RECV) c.channel!.recvq.push(me, new SelectReg(target, i, undefined));
+    else c.channel!.sendq.push(me, new SelectReg(target, i, c.value));
+  }
+}
+
+function isLocal(c: SelectCase<unknown>): boolean {
+  return c.kind !== AFTER && c.channel instanceof Channel;
 }
 
 function* runHandler(c: SelectCase<unknown>, args: unknown[], at: string | undefined): Resumable<unknown> {

@@ -10,6 +10,14 @@
  * own. Passing a channel to `pool.run` (an argument, or a result) makes a
  * new endpoint on the other side (clone.ts `registerCrossing`).
  *
+ * Two shortcuts keep the common cases off that path: at home, a send or
+ * receive that completes at once is done by a direct call on the broker
+ * (`putNow` / `takeNow`), with no request; elsewhere, a send on a buffered
+ * channel spends a *credit* — a buffer slot the broker lent this endpoint —
+ * and completes at once, its value batched with the next ones into one
+ * `vals` message ({@link Outbox}; channel-broker.ts says how credits are
+ * lent and taken back).
+ *
  * ## An operation
  *
  *     park on the op ──request──▶ broker ──done / err──▶ woken with the value
@@ -35,7 +43,7 @@ import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { uncompiledCall, type TwinResult } from "../calls.js";
 import { checkCloneable, registerCrossing, reviveCrossed } from "./clone.js";
 import { rebuildError } from "./protocol.js";
-import { ChannelBroker, type FromBroker, type Requester, type ToBroker } from "./channel-broker.js";
+import { ChannelBroker, DRAINED, WOULD_WAIT, type FromBroker, type Requester, type ToBroker } from "./channel-broker.js";
 import { methodTwins } from "../twins.js";
 
 type Transferable = ArrayBuffer | MessagePort;
@@ -54,6 +62,8 @@ export class Op implements Blocker {
   value: unknown = undefined;
   ok = true;
   error: unknown = undefined;
+  /** A `send` request of its own (not a select's): its answer may take back a credit (channel-broker.ts). */
+  plainSend = false;
 
   constructor(
     readonly id: number,
@@ -81,6 +91,39 @@ interface Link {
 }
 
 /**
+ * Values sent on credits (channel-broker.ts), not yet posted: they leave
+ * together in one `vals` message at the end of the current run of the
+ * thread's fibers, or before the next request (so the broker sees them in
+ * the order they were sent).
+ */
+class Outbox {
+  vs: unknown[] = [];
+  moved: Transferable[] = [];
+  private queued = false;
+
+  constructor(private readonly port: MessagePort) {}
+
+  add(v: unknown, moved: readonly Transferable[]): void {
+    this.vs.push(v);
+    for (const t of moved) this.moved.push(t);
+    if (!this.queued) {
+      this.queued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.queued = false;
+    if (this.vs.length === 0) return;
+    const m: ToBroker = { t: "vals", vs: this.vs };
+    const moved = this.moved;
+    this.vs = [];
+    this.moved = [];
+    this.port.postMessage(m, moved);
+  };
+}
+
+/**
  * A channel of `T` values between fibers of different threads (the main
  * thread and pool workers). `send`, `receive`, `close`, `for…of` and
  * `select` (over thread channels) mean what they mean on a `Channel`;
@@ -101,6 +144,17 @@ export class ThreadChannel<T> implements Iterable<T> {
   /** @internal The broker, in the channel's home thread only. */
   readonly broker: ChannelBroker | null;
   private readonly me: Requester;
+  /** Buffer slots the broker lent this endpoint (another thread's only): a send on one completes at once. */
+  private credits = 0;
+  /**
+   * Plain send requests awaiting their answer. While one is, credits are not
+   * spent: the broker may answer it with one of the credits it lent
+   * meanwhile (`credits: -1`), and that credit must still be here then.
+   */
+  private pendingSends = 0;
+  /** This endpoint closed the channel: credits that still arrive are not spent (they are asked back). */
+  private closing = false;
+  private readonly outbox: Outbox | null;
 
   constructor(capacity = 0, options: ThreadChannelOptions = {}, port?: MessagePort) {
     if (!(Number.isInteger(capacity) && capacity >= 0) && capacity !== Infinity) {
@@ -111,13 +165,18 @@ export class ThreadChannel<T> implements Iterable<T> {
     this.me = { answer: (m) => this.answer(m) };
     if (port === undefined) {
       const broker = (this.broker = new ChannelBroker(this.name, capacity));
+      this.outbox = null;
       this.link = { post: (m) => broker.handle(this.me, m), busy: () => {} };
     } else {
       this.broker = null;
+      const outbox = (this.outbox = new Outbox(port));
       port.on("message", (m: FromBroker) => this.answer(m));
       port.unref();
       this.link = {
-        post: (m, moved) => port.postMessage(m, moved as Transferable[]),
+        post: (m, moved) => {
+          outbox.flush(); // values sent before this request reach the broker before it
+          port.postMessage(m, moved as Transferable[]);
+        },
         busy: (n) => (n > 0 ? port.ref() : port.unref()),
       };
     }
@@ -142,6 +201,17 @@ export class ThreadChannel<T> implements Iterable<T> {
   send$co(v: T, timeoutMs?: number): TwinResult<void> {
     const moved: Transferable[] = [];
     const value = checkCloneable(v, `${this.name}.send(value)`, moved, { crossing: false });
+    if (this.broker !== null && this.broker.putNow(value)) {
+      currentFiber()!.wake(undefined, false);
+      return undefined;
+    }
+    if (this.credits > 0 && this.pendingSends === 0 && !this.closing) {
+      // A slot is reserved for it at the broker: the send is complete, the value follows in the next batch.
+      this.credits--;
+      this.outbox!.add(value, moved);
+      currentFiber()!.wake(undefined, false);
+      return undefined;
+    }
     return this.operate({ t: "send", id: 0, v: value }, moved, `${this.name}.send()`, timeoutMs, site.at) as Resumable<void>;
   }
 
@@ -161,6 +231,14 @@ export class ThreadChannel<T> implements Iterable<T> {
 
   /** Resumable twin of {@link receive}. */
   receive$co(timeoutMs?: number): TwinResult<T> {
+    if (this.broker !== null) {
+      const v = this.broker.takeNow();
+      if (v === DRAINED) throw new ChannelClosedError(`${this.name}.receive(): the channel is closed and drained`);
+      if (v !== WOULD_WAIT) {
+        currentFiber()!.wake(v, false);
+        return undefined;
+      }
+    }
     return this.receiveFrame(timeoutMs, site.at);
   }
 
@@ -173,7 +251,9 @@ export class ThreadChannel<T> implements Iterable<T> {
   /**
    * Close the channel: later sends throw `ChannelClosedError`, receivers
    * drain what is buffered and then see the end. Closing twice throws. It
-   * waits for the channel's home thread to confirm.
+   * waits for the channel's home thread to confirm, and for the buffer slots
+   * lent to senders in other threads to come back (so that no send can
+   * complete after the close did).
    *
    * @suspends
    * @example
@@ -210,7 +290,19 @@ export class ThreadChannel<T> implements Iterable<T> {
     site.at = at;
     me.scheduler.block(op, timeoutMs);
     // A pending cancellation refuses the park: then nothing is sent and the yield throws it.
-    if (me.state === "blocked") this.submit(op, m, moved);
+    if (me.state === "blocked") {
+      if (m.t === "send" && this.broker === null) {
+        op.plainSend = true;
+        this.pendingSends++;
+      } else if (m.t === "close") {
+        // Unused credits go back with the close (no send of this endpoint spends them now); not while a send
+        // request is pending, whose answer may still take one of them (then the broker's revoke collects them).
+        m.ret = this.pendingSends === 0 ? this.credits : 0;
+        this.credits -= m.ret;
+        this.closing = true;
+      }
+      this.submit(op, m, moved);
+    }
     let interrupted: unknown = null;
     try {
       if ((yield) === TIMED_OUT) interrupted = new TimeoutError(`${what} timed out after ${timeoutMs} ms`);
@@ -255,6 +347,17 @@ export class ThreadChannel<T> implements Iterable<T> {
   }
 
   private answer(m: FromBroker): void {
+    if (m.t === "credit") {
+      this.credits += m.n;
+      return;
+    }
+    if (m.t === "revoke") {
+      // What was sent on credits is in the outbox or on its way, ahead of this return (one FIFO port).
+      this.link.post({ t: "return", n: this.credits }, []);
+      this.credits = 0;
+      return;
+    }
+    if (m.t === "done" && m.credits !== undefined) this.credits += m.credits;
     const op = this.ops.get(m.id);
     if (op === undefined) return;
     if (m.t === "notready") op.notReady = true;
@@ -267,6 +370,7 @@ export class ThreadChannel<T> implements Iterable<T> {
       } else op.error = rebuildError(m.error, null);
     }
     this.ops.delete(m.id);
+    if (op.plainSend && m.t !== "notready") this.pendingSends--;
     this.link.busy(this.ops.size);
     op.wake();
   }
@@ -287,6 +391,14 @@ export class ThreadChannelIterator<T> implements Iterator<T, undefined> {
 
   /** Resumable twin of {@link next}. */
   next$co(): TwinResult<IteratorResult<T, undefined>> {
+    const broker = this.ch.broker;
+    if (broker !== null) {
+      const v = broker.takeNow();
+      if (v !== WOULD_WAIT) {
+        currentFiber()!.wake(v === DRAINED ? { value: undefined, done: true } : { value: v as T, done: false }, false);
+        return undefined;
+      }
+    }
     return this.nextFrame(site.at);
   }
 

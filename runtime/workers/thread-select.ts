@@ -15,22 +15,29 @@
  * 2. The first answer is the chosen case. With `default`, the requests are
  *    polls: a broker that cannot complete its case at once answers
  *    `notready`, and when every case did, the select gives up its claim
- *    and runs `default` (one round trip to each channel's home).
+ *    and runs `default` (one round trip to each channel's home; a broker
+ *    that lent credits first takes them back, channel-broker.ts).
  * 3. An `after` case is the park's timeout. On time-out or cancellation the
  *    select gives up its claim; if a broker won it first, that case's
  *    answer is on its way: the select waits for it (shielded) and returns
  *    that case, as the operation did happen.
- *
- * Mixing a thread channel and a `Channel` in one select is refused: the
- * local channel's queues complete a case without a claim.
+ * 4. Cases on local `Channel`s may be mixed in. A local case ready at once
+ *    completes at once, as in `select` (no request goes out: the thread
+ *    channels' readiness would cost a round trip to learn, so a ready local
+ *    case is preferred). Otherwise the select registers on the local
+ *    channels too, with a target that wins the same claim before a local
+ *    channel completes its case (primitives/channel.ts `SelectTarget`), so
+ *    still exactly one case commits, local or not. With `default`, only the
+ *    thread channels are polled after the local ones were found not ready.
  */
 import type { MessagePort } from "node:worker_threads";
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import { TIMED_OUT, type Blocker } from "../scheduler.js";
 import { call } from "../calls.js";
-import { registerForeignSelect, type SelectCase, type SelectOptions } from "../primitives/select.js";
+import { completeReady, pickReady, registerForeignSelect, registerLocal, type SelectCase, type SelectOptions } from "../primitives/select.js";
+import type { SelectTarget } from "../primitives/channel.js";
 import { checkCloneable } from "./clone.js";
-import { GAVE_UP, lockClaim, newClaim, settleClaim } from "./channel-broker.js";
+import { claimPending, GAVE_UP, lockClaim, newClaim, settleClaim } from "./claim.js";
 import { Op, ThreadChannel } from "./thread-channel.js";
 
 const RECV = 0;
@@ -41,10 +48,18 @@ type Transferable = ArrayBuffer | MessagePort;
 
 let nextId = 1 << 30; // apart from plain operations' ids (one map per endpoint holds both)
 
+/** How the select's winning case ended: a thread channel's answer (a {@link CaseOp}), or a local channel's. */
+interface Outcome {
+  readonly index: number;
+  readonly value: unknown;
+  readonly ok: boolean;
+  readonly error: unknown;
+}
+
 /** What the selecting fiber parks on. */
 class SelectWaiter implements Blocker {
   readonly external = true;
-  won: CaseOp | null = null;
+  won: Outcome | null = null;
   notReady = 0;
 
   constructor(
@@ -53,7 +68,7 @@ class SelectWaiter implements Blocker {
     readonly polls: number,
   ) {}
 
-  answered(op: CaseOp): void {
+  answered(op: Outcome & { notReady: boolean }): void {
     if (op.notReady) this.notReady++;
     else if (this.won === null) this.won = op;
     const f = this.fiber;
@@ -82,8 +97,35 @@ class CaseOp extends Op {
   }
 }
 
+/** The select's registrations on local channels: they complete a case only after winning the claim. */
+class LocalCases implements SelectTarget {
+  constructor(
+    private readonly waiter: SelectWaiter,
+    private readonly word: Int32Array,
+  ) {}
+
+  claim(index: number): boolean {
+    if (!lockClaim(this.word)) return false;
+    settleClaim(this.word, index + 1);
+    return true;
+  }
+
+  decided(): boolean {
+    return !claimPending(this.word);
+  }
+
+  fire(index: number, value: unknown, ok: boolean): void {
+    this.waiter.answered({ index, value, ok, error: undefined, notReady: false });
+  }
+
+  fail(index: number, error: unknown): void {
+    this.waiter.answered({ index, value: undefined, ok: false, error, notReady: false });
+  }
+}
+
 function* threadSelect(cases: readonly SelectCase<unknown>[], options: SelectOptions<unknown> | undefined, at: string | undefined): Resumable<unknown> {
   const channelCases: number[] = [];
+  let hasLocal = false;
   let timeout: number | undefined;
   let timerCase = -1;
   for (let i = 0; i < cases.length; i++) {
@@ -95,20 +137,12 @@ function* threadSelect(cases: readonly SelectCase<unknown>[], options: SelectOpt
       }
       continue;
     }
-    if (!(c.channel instanceof ThreadChannel)) {
-      throw new TypeError(
-        `select(): case ${i} is on a Channel and another case on a ThreadChannel; one select waits on channels of one kind ` +
-          `(pass the local values through a ThreadChannel, or select on each kind in its own fiber)`,
-      );
-    }
-    channelCases.push(i);
+    if (c.channel instanceof ThreadChannel) channelCases.push(i);
+    else hasLocal = true;
   }
-  const poll = options?.default !== undefined;
   const me = currentFiber()!;
-  const claim = newClaim();
-  const names = cases.map((c) => (c.kind === AFTER ? `after(${c.ms})` : `${(c.channel as unknown as ThreadChannel<unknown>).name}.${c.kind === RECV ? "receive" : "send"}()`));
-  const waiter = new SelectWaiter(me, `select(${names.join(", ")})`, poll ? channelCases.length : -1);
-  // Values are checked before anything is sent: a case that cannot cross fails the select, not a broker.
+  const names = cases.map((c) => (c.kind === AFTER ? `after(${c.ms})` : `${c.channel!.name}.${c.kind === RECV ? "receive" : "send"}()`));
+  // Values are checked before anything is sent or done: a case that cannot cross fails the select, whichever case is ready.
   const sent = new Map<number, { v: unknown; moved: Transferable[] }>();
   for (const i of channelCases) {
     const c = cases[i]!;
@@ -116,10 +150,18 @@ function* threadSelect(cases: readonly SelectCase<unknown>[], options: SelectOpt
     const moved: Transferable[] = [];
     sent.set(i, { v: checkCloneable(c.value, `select() case ${i}: ${names[i]} value`, moved, { crossing: false }), moved });
   }
+  if (hasLocal) {
+    const ready = pickReady(cases, me);
+    if (ready !== null) return yield* completeReady(ready, at);
+  }
+  const poll = options?.default !== undefined;
+  const claim = newClaim();
+  const waiter = new SelectWaiter(me, `select(${names.join(", ")})`, poll ? channelCases.length : -1);
   site.at = at;
   me.scheduler.block(waiter, poll ? undefined : timeout);
   const ops: CaseOp[] = [];
   if (me.state === "blocked") {
+    if (hasLocal && !poll) registerLocal(me, cases, new LocalCases(waiter, claim));
     for (const i of shuffled(channelCases)) {
       if (waiter.won !== null) break; // a broker of this thread completed one already
       const c = cases[i]!;
