@@ -117,6 +117,12 @@ export interface IrFunction {
   templates: ReadonlyArray<{ name: ts.Identifier; template: ts.TemplateLiteral }>;
   /** The parameter list to emit when parameter defaults moved into the body (normalise.ts), else undefined. */
   params: ts.ParameterDeclaration[] | undefined;
+  /**
+   * Reads of hoisted `let`/`const`/`class` bindings that can happen before
+   * the declaration ran (unwind/tdz.ts): emitted checked,
+   * `__co.uw.tdz(x, "x")`, against the sentinel the scope's entry stores.
+   */
+  tdzReads: ReadonlySet<ts.Identifier>;
 }
 
 /** A construct the normalisation cannot express yet: reported as CL1011 with its node. */

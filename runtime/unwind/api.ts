@@ -6,3 +6,4 @@
  */
 export * from "./driver.js";
 export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll } from "./awaits.js";
+export { TDZ, tdz, tdzSet } from "./tdz.js";

@@ -259,8 +259,17 @@ class UnwindFileLowering {
 
   private visitNode(node: ts.Node): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
-    if (this.renames.size > 0) {
-      const renamed = this.renamed(node);
+    if (this.renames.size > 0 || this.tdzReads.size > 0) {
+      const renamed = this.renames.size > 0 ? this.renamed(node) : undefined;
+      // An assignment or a read that can come before its hoisted binding's declaration ran (unwind/tdz.ts).
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left) && this.tdzReads.has(ts.getOriginalNode(node.left) as ts.Identifier)) {
+        const target = (this.renames.size > 0 ? this.renamed(node.left) as ts.Expression | undefined : undefined) ?? node.left;
+        const value = ts.visitNode(node.right, this.visit, ts.isExpression) as ts.Expression;
+        return this.f.createAssignment(target as ts.LeftHandSideExpression, this.uwCall("tdzSet", [target, value, this.f.createStringLiteral(node.left.text)]));
+      }
+      if (ts.isIdentifier(node) && this.tdzReads.has(ts.getOriginalNode(node) as ts.Identifier)) {
+        return this.uwCall("tdz", [(renamed as ts.Expression | undefined) ?? node, this.f.createStringLiteral(node.text)]);
+      }
       if (renamed !== undefined) return renamed;
     }
     if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return userYield(this.generators, node);
@@ -292,6 +301,9 @@ class UnwindFileLowering {
 
   /** Hoisted bindings renamed by normalisation (IrFunction.renames), merged as their functions are lowered. */
   private readonly renames = new Map<ts.Symbol, IrRename>();
+
+  /** Reads checked against the temporal dead zone (IrFunction.tdzReads), merged the same way. */
+  private readonly tdzReads = new Set<ts.Identifier>();
 
   /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`, or `{ x: $env.x }`). */
   private renamed(node: ts.Node): ts.Node | undefined {
@@ -479,6 +491,7 @@ class UnwindFileLowering {
     }
     this.usesRuntime = true;
     for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
+    for (const read of n.result.tdzReads) this.tdzReads.add(read);
     for (const t of n.result.templates) this.templates.push(this.templateObject(t.name, t.template));
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;

@@ -14,11 +14,15 @@ import { LoopNormaliser } from "./loops.js";
 import { finLabels } from "./scopes.js";
 import type { SiteOracle } from "./linearise.js";
 import { boundIdentifiers, isValueReference, range } from "./syntax.js";
+import { earlyReads } from "./tdz.js";
 
 export type { SiteOracle } from "./linearise.js";
 
 
 export class Normaliser extends LoopNormaliser {
+  /** Reads of hoisted bindings that can happen in their temporal dead zone (IrFunction.tdzReads). */
+  private readonly tdzReads = new Set<ts.Identifier>();
+
   run(): IrFunction {
     const ts = this.ts;
     const body = this.fn.body!;
@@ -27,7 +31,7 @@ export class Normaliser extends LoopNormaliser {
     const prologue = first < 0 ? undefined : this.parameterDefaults(first);
     const list: IrStmt[] = [...(prologue?.stmts ?? []), ...(ts.isBlock(body) ? this.list(body.statements, /*hoist*/ true) : this.returnOf(body, /*stress*/ true))];
     this.refuseSuspendingDestructuring(this.fn);
-    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params };
+    return { body: list, locals: this.locals, temps: this.temps, functions: this.functions, sites: this.sites, renames: this.renames, templates: this.templates, params: prologue?.params, tdzReads: this.tdzReads };
   }
 
   /**
@@ -153,7 +157,7 @@ export class Normaliser extends LoopNormaliser {
   }
 
   /** A statement list; `hoist` when its scope contains a site (declarations must outlive a suspension). */
-  protected list(stmts: readonly ts.Statement[], hoist: boolean, scope?: ts.Node): IrStmt[] {
+  protected list(stmts: readonly ts.Statement[], hoist: boolean, scope?: ts.Node, deadZonesTo?: IrStmt[]): IrStmt[] {
     const ts = this.ts;
     const out: IrStmt[] = [];
     // The statements of a block whose bindings got an environment (scopes.ts): enter it first.
@@ -175,7 +179,39 @@ export class Normaliser extends LoopNormaliser {
         }
       } else out.push(...this.stmt(s));
     }
-    return block === undefined ? out : [...this.enterEnv(block), ...out];
+    let dead = needHoist ? this.deadZones(stmts) : [];
+    // A `case` clause's bindings belong to the whole case block: their dead zones start before the switch.
+    if (deadZonesTo !== undefined) {
+      deadZonesTo.push(...dead);
+      dead = [];
+    }
+    return block === undefined ? [...dead, ...out] : [...this.enterEnv(block), ...dead, ...out];
+  }
+
+  /**
+   * `x = __co.uw.TDZ` for each hoisted `let`/`const`/`class` of this list
+   * that can be read before its declaration runs (unwind/tdz.ts), when the
+   * list's scope is entered; those reads are checked where they are emitted.
+   */
+  private deadZones(stmts: readonly ts.Statement[]): IrStmt[] {
+    const ts = this.ts;
+    const f = this.f;
+    const out: IrStmt[] = [];
+    const keep = (id: ts.Identifier, decl: ts.Node) => {
+      const symbol = this.checker.getSymbolAtLocation(id);
+      if (symbol === undefined) return;
+      const reads = earlyReads(ts, this.checker, this.fn.body!, id, decl);
+      if (reads.length === 0) return;
+      for (const r of reads) this.tdzReads.add(r);
+      const sentinel = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "TDZ");
+      out.push(this.plain(f.createExpressionStatement(f.createAssignment(this.target(id), sentinel))));
+    };
+    for (const s of stmts) {
+      if (ts.isVariableStatement(s) && (s.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0) {
+        for (const d of s.declarationList.declarations) for (const id of boundIdentifiers(ts, d.name)) keep(id, d);
+      } else if (ts.isClassDeclaration(s) && s.name !== undefined) keep(s.name, s);
+    }
+    return out;
   }
 
   private stmt(s: ts.Statement): IrStmt[] {
@@ -260,19 +296,22 @@ export class Normaliser extends LoopNormaliser {
       select = [...t.pre, { kind: "if", cond: f.createStrictEquality(dv, t.value), then, else: select, ...range([...then, ...select]) }];
     }
     if (!suspendingTests) select = [this.assign(sel, chain)];
-    const bodies = clauses.map((c, i) => ({ index: i, body: this.list(c.statements, true) }));
+    const dead: IrStmt[] = [];
+    const bodies = clauses.map((c, i) => ({ index: i, body: this.list(c.statements, true, undefined, dead) }));
     return [
       ...d.pre,
       this.plain(f.createExpressionStatement(f.createAssignment(dv, d.value))),
-      ...select,
-      ...this.withEnv(s.caseBlock, { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) }),
+      ...this.withEnv(s.caseBlock, dead, [...select, { kind: "switch", selector: sel, clauses: bodies, ...range(bodies.flatMap((b) => b.body)) }]),
     ];
   }
 
-  /** A switch whose case block has an environment: `{ $cur = {}; const $env = $cur; switch … }`, visible to every clause. */
-  private withEnv(caseBlock: ts.CaseBlock, sw: IrStmt): IrStmt[] {
+  /**
+   * A switch whose case block has an environment: `{ $cur = {}; const $env = $cur; switch … }`, visible to
+   * every clause (and to the case tests); the clauses' dead zones (deadZones) start there too.
+   */
+  private withEnv(caseBlock: ts.CaseBlock, dead: IrStmt[], sw: IrStmt[]): IrStmt[] {
     const enter = this.enterEnv(this.ts.getOriginalNode(caseBlock));
-    return enter.length === 0 ? [sw] : [this.block([...enter, sw])];
+    return enter.length === 0 ? [...dead, ...sw] : [this.block([...enter, ...dead, ...sw])];
   }
 
   private tryStatement(s: ts.TryStatement): IrStmt[] {
