@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { CompileRequest, CompileResponse, PortableError } from "./compile-protocol.js";
+import { startUserServer, userServerPaths } from "./user-server.js";
 
 /**
  * How long an idle server is kept. Short, since its process holds the whole
@@ -24,6 +25,13 @@ import type { CompileRequest, CompileResponse, PortableError } from "./compile-p
  * next (Node parses and links each module before asking for its imports).
  */
 const IDLE_MS = 1_000;
+
+/**
+ * The variables that choose the cache folders (transformer/cache.ts): sent
+ * with each request, since the user's server may have been started by a
+ * program with other values.
+ */
+const CONTEXT_ENV = ["COLORLESS_CACHE_DIR", "COLORLESS_CACHE", "XDG_CACHE_HOME", "HOME"] as const;
 
 /** A line channel to a compile server, and the requests waiting for their answers on it. */
 interface Connection {
@@ -115,8 +123,13 @@ function spawnServer(): Connection {
   return c;
 }
 
-/** A connection to the shared server, or undefined when it cannot be reached. */
-function connectShared(socketPath: string): Promise<Connection | undefined> {
+/**
+ * A connection to the server listening on `socketPath`, or undefined when
+ * it cannot be reached. `endWhenIdle`: whether to end the connection once
+ * idle (the user's server ends the run's session then, and can itself end
+ * once no run is connected); `log`: where that server's errors are.
+ */
+function connectShared(socketPath: string, endWhenIdle = false, log?: string): Promise<Connection | undefined> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     const c: Connection = {
@@ -124,19 +137,34 @@ function connectShared(socketPath: string): Promise<Connection | undefined> {
       pending: new Map(),
       idle: undefined,
       end: () => socket.end(),
-      endWhenIdle: false,
+      endWhenIdle,
       hold: (waiting) => void (waiting ? socket.ref() : socket.unref()),
     };
     socket.once("error", () => resolve(undefined));
     socket.once("connect", () => {
       const fail = attach(c, socket);
       socket.on("error", () => {});
-      socket.on("close", () => fail("closed the connection"));
+      socket.on("close", () => fail(log === undefined ? "closed the connection" : `closed the connection (its errors: ${log})`));
       // The watcher's server must not keep this run alive either.
       socket.unref();
       resolve(c);
     });
   });
+}
+
+/** Whether the user's server has failed this process once: then every later miss goes to a server of its own. */
+let userServerFailed = false;
+
+/** A connection to the user's server (user-server.ts), started if none is listening; undefined when there is none to use. */
+async function connectUserServer(): Promise<Connection | undefined> {
+  if (userServerFailed) return undefined;
+  const paths = userServerPaths();
+  let c = paths === undefined ? undefined : await connectShared(paths.socket, /*endWhenIdle*/ true, paths.log);
+  if (c === undefined && paths !== undefined && (await startUserServer(paths.socket, paths.log, serverEnv()))) {
+    c = await connectShared(paths.socket, /*endWhenIdle*/ true, paths.log);
+  }
+  if (c === undefined) userServerFailed = true;
+  return c;
 }
 
 function scheduleEnd(c: Connection): void {
@@ -157,7 +185,7 @@ async function open(): Promise<Connection> {
     const shared = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
     // Unreachable once: do not try again for every later miss.
     if (shared === undefined) sharedSocket = undefined;
-    connection = shared ?? spawnServer();
+    connection = shared ?? (await connectUserServer()) ?? spawnServer();
     opening = undefined;
     return connection;
   })();
@@ -173,14 +201,15 @@ async function open(): Promise<Connection> {
  * const r = await ask({ kind: "compile", file: "/app/main.ts", watch: false });
  * if (r.ok) r.code;
  */
-export async function ask(request: Omit<CompileRequest, "id">): Promise<CompileResponse> {
+export async function ask(request: Omit<CompileRequest, "id" | "context">): Promise<CompileResponse> {
   const c = await open();
   clearTimeout(c.idle);
   const id = nextId++;
   return new Promise((resolve, reject) => {
     c.pending.set(id, { file: request.file, resolve, reject });
     c.hold(true);
-    c.output.write(JSON.stringify({ ...request, id }) + "\n");
+    const env = Object.fromEntries(CONTEXT_ENV.map((name) => [name, process.env[name]]));
+    c.output.write(JSON.stringify({ ...request, id, context: { cwd: process.cwd(), env } }) + "\n");
   });
 }
 
