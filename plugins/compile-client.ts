@@ -1,15 +1,17 @@
 /**
- * The loader's side of the compile server (compile-server.ts): start it on
- * the first cache miss, send it requests, match the answers, and close it
- * once nothing has been asked for a while.
+ * The loader's side of the compile server (compile-server.ts): reach one on
+ * the first cache miss, send it requests, match the answers, and let go of
+ * it once nothing has been asked for a while.
  *
- * One server serves every miss of a process while misses keep coming (a
+ * Which server: under `colorless run --watch`, the watcher's own; else the
+ * user's server (user-server.ts), started if none is up; if neither can be
+ * reached (or `COLORLESS_SERVER=0`), a server of this process's own. One
+ * connection serves every miss of a process while misses keep coming (a
  * program's imports load one after another), so the program's colours are
- * inferred once, not once per file. When the module graph has loaded, the
- * server goes idle and is closed, and the compiler's memory goes with its
- * process; a later dynamic import that misses starts a new one. Under
- * `colorless run --watch` the watcher's own server is used instead, over a
- * socket: it stays up between runs (compile-server.ts).
+ * inferred once, not once per file, from one program. When the module graph
+ * has loaded, the connection goes idle and is ended (a server of our own
+ * exits then, and the compiler's memory goes with its process); a later
+ * dynamic import that misses opens a new one, with a fresh program.
  */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
