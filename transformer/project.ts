@@ -178,6 +178,18 @@ export class ColorlessProject {
   }
 
   /**
+   * The output {@link emitFile} would return for `fileName` without emitting
+   * anything: the one it holds from an earlier call, unless an edit since
+   * may have changed it. Undefined when it holds none.
+   *
+   * @example
+   * project.heldOutput("src/main.ts") ?? project.emitFile("src/main.ts");
+   */
+  heldOutput(fileName: string): EmitResult | undefined {
+    return this.emitted.get(resolve(fileName));
+  }
+
+  /**
    * A file changed on disk (or `text` is its new content). Returns every file
    * whose emitted output may differ now, including callers in other files
    * whose calls changed colour.
