@@ -180,7 +180,11 @@ if (socketPath === undefined) {
     process.exit(0);
   };
   const armIdle = (): void => {
-    if (idleExit !== undefined && connections === 0) idle = setTimeout(exit, Number(idleExit));
+    if (connections > 0) return;
+    // The emit caches hold every output of their programs in memory: on disk now, and read again by the next run.
+    flushAll();
+    caches.clear();
+    if (idleExit !== undefined) idle = setTimeout(exit, Number(idleExit));
   };
   const server = createServer((socket) => {
     connections++;
