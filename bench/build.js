@@ -119,6 +119,23 @@ const projectShare = await median(5, () => {
 });
 rows.push({ benchmark: "  of which: ColorlessProject.updateFile + re-emit of the files it reports", value: projectShare, unit: "ms", ratio: projectShare / plainRebuild, target: "" });
 
+// esbuild's own share: a rebuild of the same compiled outputs handed over by a plugin that only returns them from
+// memory (no compiler in the process), and how much JavaScript that is beside the TypeScript it came from.
+const compiledOutputs = new Map();
+for (const f of [...Object.keys(files), join(root, "src", "main.ts")]) {
+  const out = project.emitFile(f);
+  const code = out.code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  compiledOutputs.set(f, Buffer.from(out.map === undefined ? code : `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(out.map).toString("base64")}`));
+}
+const fromMemory = { name: "from-memory", setup: (b) => b.onLoad({ filter: /\.ts$/ }, (a) => ({ contents: compiledOutputs.get(a.path), loader: "ts" })) };
+const servedRebuild = await rebuildMs([fromMemory]);
+const jsBytes = [...compiledOutputs.values()].reduce((n, b) => n + b.length, 0);
+const tsBytes = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
+rows.push(
+  { benchmark: "  esbuild's share: the same compiled outputs served from memory by a plugin without a compiler", value: servedRebuild, unit: "ms", ratio: servedRebuild / plainRebuild, target: "" },
+  { benchmark: "  compiled output esbuild re-links on each rebuild (JavaScript + inline maps) / TypeScript source", value: jsBytes / 2 ** 20, unit: "MB", ratio: jsBytes / tsBytes, target: `source: ${(tsBytes / 2 ** 20).toFixed(2)} MB` },
+);
+
 
 // Start-up: the whole process, hello.ts printing its lines.
 const hello = join(repo, "bench", "build", "startup.ts");
@@ -216,7 +233,7 @@ const load = loadavg().map((l) => l.toFixed(2)).join(", ");
 rmSync(root, { recursive: true, force: true });
 console.log(writeReport("build", "Build and start-up", ["benchmark", "value", "unit", "ratio", "target"], rows, [
   "full builds: the three in turn, 3 rounds after a warm-up one; values are medians, ratios the median of the rounds' own ratios. The colorless plugin builds a type-checked program once per build for colour inference (emit no longer type-checks each file in full: TypeScript's noCheck emit), plain esbuild only strips types.",
-  "incremental: median of 5 edits, each appending an export to one module; `ctx.rebuild()` of an esbuild context, without and with the colorless plugin (ratio: to the plain rebuild, in the same run). esbuild asks plugins for every file on each rebuild, so all 201 outputs cross its IPC again; the row below it is the project's own share (re-parse, new program, incremental recolour, re-emit of the files reported), measured on its own. Emit no longer type-checks each file in full (TypeScript's noCheck emit; `colorless check` still does).",
+  "incremental: median of 5 edits, each appending an export to one module; `ctx.rebuild()` of an esbuild context, without and with the colorless plugin (ratio: to the plain rebuild, in the same run). esbuild asks plugins for every file on each rebuild, so all 201 outputs cross its IPC again; the row below it is the project's own share (re-parse, new program, incremental recolour, re-emit of the files reported), measured on its own; the next is esbuild's own share: the same rebuild with the compiled outputs handed over from memory by a trivial plugin, no compiler in the process — esbuild re-links and re-prints the whole lowered program (the unwind backend's output is several times the source's size) on every rebuild, whatever the plugin does. The plugin answers unchanged files from memory (plugins/unplugin.ts, esbuild.setup). Emit no longer type-checks each file in full (TypeScript's noCheck emit; `colorless check` still does).",
   `start-up: wall time of the whole process, median of 5 (cold: 3) runs, each right after a tsx run; the ratio is the median of those pairs' ratios (tsx's own medians in the cold pairs: ${(cold.tsx).toFixed(0)} and ${(coldFirst.tsx).toFixed(0)} ms). The program sleeps 1 ms; \`node --experimental-strip-types\` does not exist on Node 20. Cold after an edit: the program's manifest is gone; the user's compile server (plugins/user-server.ts: one per user and colorless build, kept until 10 idle minutes) started by an earlier run is up, so the run pays for Node, the loader, a socket and a fresh program over declarations it already parsed (each compared with the disk). First run: nothing cached and no server up: the run starts the server, which loads TypeScript (V8 code cache written then) and parses the program's 200 declaration files (TypeScript's libs, @types/node: ≈ 2.9 MB) before it compiles, which is what keeps a first run above tsx (which only strips types).`,
   "RSS: `process.memoryUsage().rss` printed by bench/build/rss.ts at its end (median of 3); on a cold run the TypeScript work is done by the user's compile server, a process of its own, so only emitted code and source maps enter the program's process (before: it compiled in the loader thread, and the compiler stayed resident: 197 MB cold vs 70 MB warm). The server's own resident set (from `ps`) is the row below them: memory kept between runs in exchange for the cold start (`COLORLESS_SERVER=0`: a server per process, closed once idle, as before).",
   `restart: median of 5 edits (min–max: tsx ${tsxWatch.min.toFixed(0)}–${tsxWatch.max.toFixed(0)} ms, colorless ${colorlessWatch.min.toFixed(0)}–${colorlessWatch.max.toFixed(0)} ms) of the imported leaf of a long-running two-file program (bench/build/restart.js); colorless's watcher keeps one compile server for all runs, and each run compiles a fresh program (only library declarations stay parsed).`,
