@@ -115,7 +115,7 @@ export class ColorlessProject {
       // Emit asks the checker only what it needs (import elision through markLinkedReferences, as
       // `tsc --noCheck` does) instead of type-checking each emitted file in full first: that check was
       // an eighth of a full build and of each re-emit, for type errors no entry point reports while
-      // emitting. The output is the same (test/transformer/incremental.test.ts). `diagnostics()` turns it off.
+      // emitting. The output is the same (test/transformer/emit-without-check.test.ts). `diagnostics()` turns it off.
       noCheck: true,
       sourceMap: this.options.sourceMap !== false,
       inlineSourceMap: false,
