@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -127,11 +128,13 @@ function spawnServer(): Connection {
 
 /**
  * A connection to the server listening on `socketPath`, or undefined when
- * it cannot be reached. `endWhenIdle`: whether to end the connection once
- * idle (the user's server ends the run's session then, and can itself end
- * once no run is connected); `log`: where that server's errors are.
+ * it cannot be reached. `user`: it is a user's server (user-server.ts),
+ * which greets each connection with `ready`, or with `busy` when it serves
+ * another run already (then "busy"); the connection is ended once idle (the
+ * server's session for this run ends then, and the server can end once no
+ * run is connected), and its errors are in `user.log`.
  */
-function connectShared(socketPath: string, endWhenIdle = false, log?: string): Promise<Connection | undefined> {
+function connectShared(socketPath: string, user?: { log: string }): Promise<Connection | "busy" | undefined> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     const c: Connection = {
@@ -139,17 +142,31 @@ function connectShared(socketPath: string, endWhenIdle = false, log?: string): P
       pending: new Map(),
       idle: undefined,
       end: () => socket.end(),
-      endWhenIdle,
+      endWhenIdle: user !== undefined,
       hold: (waiting) => void (waiting ? socket.ref() : socket.unref()),
     };
     socket.once("error", () => resolve(undefined));
-    socket.once("connect", () => {
+    const use = (): void => {
       const fail = attach(c, socket);
       socket.on("error", () => {});
-      socket.on("close", () => fail(log === undefined ? "closed the connection" : `closed the connection (its errors: ${log})`));
+      socket.on("close", () => fail(user === undefined ? "closed the connection" : `closed the connection (its errors: ${user.log})`));
       // The watcher's server must not keep this run alive either.
       socket.unref();
       resolve(c);
+    };
+    socket.once("connect", () => {
+      if (user === undefined) return use();
+      socket.setEncoding("utf8");
+      let greeting = "";
+      const onData = (d: string): void => {
+        greeting += d;
+        if (!greeting.includes("\n")) return;
+        socket.off("data", onData);
+        if (greeting === "ready\n") return use();
+        socket.destroy();
+        resolve(greeting === "busy\n" ? "busy" : undefined);
+      };
+      socket.on("data", onData);
     });
   });
 }
@@ -157,16 +174,26 @@ function connectShared(socketPath: string, endWhenIdle = false, log?: string): P
 /** Whether the user's server has failed this process once: then every later miss goes to a server of its own. */
 let userServerFailed = false;
 
-/** A connection to the user's server (user-server.ts), started if none is listening; undefined when there is none to use. */
+/**
+ * A connection to a user's server (user-server.ts), started if none is
+ * listening; undefined when there is none to use. Each serves one run at a
+ * time (a run's compiles would otherwise wait behind another's): a run that
+ * finds one busy tries the next, up to one per core, and past that starts a
+ * server of its own.
+ */
 async function connectUserServer(): Promise<Connection | undefined> {
   if (userServerFailed) return undefined;
-  const paths = userServerPaths();
-  let c = paths === undefined ? undefined : await connectShared(paths.socket, /*endWhenIdle*/ true, paths.log);
-  if (c === undefined && paths !== undefined && (await startUserServer(paths.socket, paths.log, serverEnv()))) {
-    c = await connectShared(paths.socket, /*endWhenIdle*/ true, paths.log);
+  for (let slot = 0; slot < Math.max(1, availableParallelism()); slot++) {
+    const paths = userServerPaths(slot);
+    if (paths === undefined) break;
+    let c = await connectShared(paths.socket, paths);
+    if (c === undefined && (await startUserServer(paths.socket, paths.log, serverEnv()))) c = await connectShared(paths.socket, paths);
+    if (c === "busy") continue;
+    if (c === undefined) break;
+    return c;
   }
-  if (c === undefined) userServerFailed = true;
-  return c;
+  userServerFailed = true;
+  return undefined;
 }
 
 function scheduleEnd(c: Connection): void {
@@ -184,7 +211,8 @@ let opening: Promise<Connection> | undefined;
 async function open(): Promise<Connection> {
   if (connection !== undefined) return connection;
   opening ??= (async () => {
-    const shared = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
+    const reached = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
+    const shared = reached === "busy" ? undefined : reached;
     // Unreachable once: do not try again for every later miss.
     if (shared === undefined) sharedSocket = undefined;
     connection = shared ?? (await connectUserServer()) ?? spawnServer();

@@ -187,6 +187,14 @@ if (socketPath === undefined) {
     if (idleExit !== undefined) idle = setTimeout(exit, Number(idleExit));
   };
   const server = createServer((socket) => {
+    if (idleExit !== undefined) {
+      // The user's server serves one run at a time: another run is told at once, and tries another server.
+      if (connections > 0) {
+        socket.on("error", () => socket.destroy());
+        return void socket.end("busy\n");
+      }
+      socket.write("ready\n");
+    }
     connections++;
     clearTimeout(idle);
     socket.setEncoding("utf8");

@@ -1,8 +1,12 @@
 /**
- * The user's compile server: one compile server (compile-server.ts with
+ * The user's compile servers: compile servers (compile-server.ts with
  * `--idle-exit`) per user and colorless build, which the loader of every
  * program reaches over a Unix socket on an emit cache miss, started by the
- * first miss and ended once no program has used it for {@link idleMs}.
+ * first miss and ended once no program has used them for {@link idleMs}.
+ * Each serves one run at a time; a run that finds the first busy (another
+ * program compiling at the same moment) tries the next, up to one per core
+ * (compile-client.ts), so programs started together still compile in
+ * parallel.
  *
  * Why (issue 14): a cold `colorless run` after an edit spent most of its
  * time starting Node and TypeScript and parsing the same 2.9 MB of library
@@ -58,19 +62,25 @@ function identity(): string {
   return contentHash(JSON.stringify([buildFingerprint(dist), pkg, typescript, st.size, st.mtimeMs, process.execPath, process.version]));
 }
 
-/** Where this user's server for this build listens and logs, or undefined when there is none to use. */
-export function userServerPaths(): { socket: string; log: string } | undefined {
+let identityKey: string | undefined;
+
+/**
+ * Where this user's server number `slot` for this build listens and logs,
+ * or undefined when there is none to use. Each serves one run at a time
+ * (compile-client.ts tries the next slot when one is busy).
+ */
+export function userServerPaths(slot = 0): { socket: string; log: string } | undefined {
   if (process.env.COLORLESS_SERVER === "0" || process.platform === "win32") return undefined;
   const uid = typeof process.getuid === "function" ? process.getuid() : "user";
   const folder = privateFolder(join(tmpdir(), `colorless-${uid}`));
   if (folder === undefined) return undefined;
-  let key: string;
   try {
-    key = identity().slice(0, 16);
+    identityKey ??= identity().slice(0, 16);
   } catch {
     return undefined;
   }
-  return { socket: join(folder, `${key}.sock`), log: join(folder, `${key}.log`) };
+  const name = `${identityKey}-${slot}`;
+  return { socket: join(folder, `${name}.sock`), log: join(folder, `${name}.log`) };
 }
 
 /**

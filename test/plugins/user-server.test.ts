@@ -12,6 +12,7 @@
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { cli, miniProject, node, scratch } from "./mini-project.js";
 
@@ -112,6 +113,21 @@ describe("the user's compile server", () => {
 
     // All of it from the one server.
     expect(serverPids(env.TMPDIR!)).toEqual([server]);
+  });
+
+  test("programs started together each compile, each in a server of its own (one serves one run at a time)", async () => {
+    const { root, env } = project("together");
+    writeFileSync(join(root, "leaf.ts"), LEAF_SLEEPS);
+    const runs = await Promise.all([1, 2, 3].map(() => node([cli, "run", "main.ts"], root, env)));
+    for (const r of runs) {
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("a1 b1 a2 b2\n");
+    }
+    // However the three overlapped, they left at most one server per core, and the first slot is one of them.
+    const folder = readdirSync(env.TMPDIR!).find((f) => f.startsWith("colorless-"))!;
+    const sockets = readdirSync(join(env.TMPDIR!, folder)).filter((f) => f.endsWith(".sock"));
+    expect(sockets.some((f) => f.endsWith("-0.sock"))).toBe(true);
+    expect(serverPids(env.TMPDIR!).length).toBeLessThanOrEqual(Math.min(3, availableParallelism()));
   });
 
   test("ends once idle; a socket left by a server killed outright is taken over", async () => {
