@@ -1,22 +1,26 @@
 /**
- * The loader's side of the compile server (compile-server.ts): start it on
- * the first cache miss, send it requests, match the answers, and close it
- * once nothing has been asked for a while.
+ * The loader's side of the compile server (compile-server.ts): reach one on
+ * the first cache miss, send it requests, match the answers, and let go of
+ * it once nothing has been asked for a while.
  *
- * One server serves every miss of a process while misses keep coming (a
+ * Which server: under `colorless run --watch`, the watcher's own; else the
+ * user's server (user-server.ts), started if none is up; if neither can be
+ * reached (or `COLORLESS_SERVER=0`), a server of this process's own. One
+ * connection serves every miss of a process while misses keep coming (a
  * program's imports load one after another), so the program's colours are
- * inferred once, not once per file. When the module graph has loaded, the
- * server goes idle and is closed, and the compiler's memory goes with its
- * process; a later dynamic import that misses starts a new one. Under
- * `colorless run --watch` the watcher's own server is used instead, over a
- * socket: it stays up between runs (compile-server.ts).
+ * inferred once, not once per file, from one program. When the module graph
+ * has loaded, the connection goes idle and is ended (a server of our own
+ * exits then, and the compiler's memory goes with its process); a later
+ * dynamic import that misses opens a new one, with a fresh program.
  */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { CompileRequest, CompileResponse, PortableError } from "./compile-protocol.js";
+import { startUserServer, userServerPaths } from "./user-server.js";
 
 /**
  * How long an idle server is kept. Short, since its process holds the whole
@@ -24,6 +28,13 @@ import type { CompileRequest, CompileResponse, PortableError } from "./compile-p
  * next (Node parses and links each module before asking for its imports).
  */
 const IDLE_MS = 1_000;
+
+/**
+ * The variables that choose the cache folders (transformer/cache.ts): sent
+ * with each request, since the user's server may have been started by a
+ * program with other values.
+ */
+const CONTEXT_ENV = ["COLORLESS_CACHE_DIR", "COLORLESS_CACHE", "XDG_CACHE_HOME", "HOME"] as const;
 
 /** A line channel to a compile server, and the requests waiting for their answers on it. */
 interface Connection {
@@ -115,8 +126,15 @@ function spawnServer(): Connection {
   return c;
 }
 
-/** A connection to the shared server, or undefined when it cannot be reached. */
-function connectShared(socketPath: string): Promise<Connection | undefined> {
+/**
+ * A connection to the server listening on `socketPath`, or undefined when
+ * it cannot be reached. `user`: it is a user's server (user-server.ts),
+ * which greets each connection with `ready`, or with `busy` when it serves
+ * another run already (then "busy"); the connection is ended once idle (the
+ * server's session for this run ends then, and the server can end once no
+ * run is connected), and its errors are in `user.log`.
+ */
+function connectShared(socketPath: string, user?: { log: string }): Promise<Connection | "busy" | undefined> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     const c: Connection = {
@@ -124,19 +142,58 @@ function connectShared(socketPath: string): Promise<Connection | undefined> {
       pending: new Map(),
       idle: undefined,
       end: () => socket.end(),
-      endWhenIdle: false,
+      endWhenIdle: user !== undefined,
       hold: (waiting) => void (waiting ? socket.ref() : socket.unref()),
     };
     socket.once("error", () => resolve(undefined));
-    socket.once("connect", () => {
+    const use = (): void => {
       const fail = attach(c, socket);
       socket.on("error", () => {});
-      socket.on("close", () => fail("closed the connection"));
+      socket.on("close", () => fail(user === undefined ? "closed the connection" : `closed the connection (its errors: ${user.log})`));
       // The watcher's server must not keep this run alive either.
       socket.unref();
       resolve(c);
+    };
+    socket.once("connect", () => {
+      if (user === undefined) return use();
+      socket.setEncoding("utf8");
+      let greeting = "";
+      const onData = (d: string): void => {
+        greeting += d;
+        if (!greeting.includes("\n")) return;
+        socket.off("data", onData);
+        if (greeting === "ready\n") return use();
+        socket.destroy();
+        resolve(greeting === "busy\n" ? "busy" : undefined);
+      };
+      socket.on("data", onData);
     });
   });
+}
+
+/** Whether the user's server has failed this process once: then every later miss goes to a server of its own. */
+let userServerFailed = false;
+
+/**
+ * A connection to a user's server (user-server.ts), started if none is
+ * listening; undefined when there is none to use. Each serves one run at a
+ * time (a run's compiles would otherwise wait behind another's): a run that
+ * finds one busy tries the next, up to one per core, and past that starts a
+ * server of its own.
+ */
+async function connectUserServer(): Promise<Connection | undefined> {
+  if (userServerFailed) return undefined;
+  for (let slot = 0; slot < Math.max(1, availableParallelism()); slot++) {
+    const paths = userServerPaths(slot);
+    if (paths === undefined) break;
+    let c = await connectShared(paths.socket, paths);
+    if (c === undefined && (await startUserServer(paths.socket, paths.log, serverEnv()))) c = await connectShared(paths.socket, paths);
+    if (c === "busy") continue;
+    if (c === undefined) break;
+    return c;
+  }
+  userServerFailed = true;
+  return undefined;
 }
 
 function scheduleEnd(c: Connection): void {
@@ -154,10 +211,11 @@ let opening: Promise<Connection> | undefined;
 async function open(): Promise<Connection> {
   if (connection !== undefined) return connection;
   opening ??= (async () => {
-    const shared = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
+    const reached = sharedSocket === undefined ? undefined : await connectShared(sharedSocket);
+    const shared = reached === "busy" ? undefined : reached;
     // Unreachable once: do not try again for every later miss.
     if (shared === undefined) sharedSocket = undefined;
-    connection = shared ?? spawnServer();
+    connection = shared ?? (await connectUserServer()) ?? spawnServer();
     opening = undefined;
     return connection;
   })();
@@ -173,14 +231,15 @@ async function open(): Promise<Connection> {
  * const r = await ask({ kind: "compile", file: "/app/main.ts", watch: false });
  * if (r.ok) r.code;
  */
-export async function ask(request: Omit<CompileRequest, "id">): Promise<CompileResponse> {
+export async function ask(request: Omit<CompileRequest, "id" | "context">): Promise<CompileResponse> {
   const c = await open();
   clearTimeout(c.idle);
   const id = nextId++;
   return new Promise((resolve, reject) => {
     c.pending.set(id, { file: request.file, resolve, reject });
     c.hold(true);
-    c.output.write(JSON.stringify({ ...request, id }) + "\n");
+    const env = Object.fromEntries(CONTEXT_ENV.map((name) => [name, process.env[name]]));
+    c.output.write(JSON.stringify({ ...request, id, context: { cwd: process.cwd(), env } }) + "\n");
   });
 }
 

@@ -15,6 +15,12 @@ export interface CompileRequest {
   cache?: { root: string; identity: unknown };
   /** Whether to send the hashes of the program's own inputs back (for `colorless run --watch`). */
   watch: boolean;
+  /**
+   * The program's working folder and the variables that choose the cache
+   * folders (see compile-client.ts): a server serving several programs
+   * compiles each in its own.
+   */
+  context?: { cwd: string; env: Record<string, string | undefined> };
 }
 
 /** An error as it crosses the process boundary: the CLI recognises errors by `name`. */

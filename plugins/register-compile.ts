@@ -14,38 +14,52 @@ import {
   formatDiagnostic,
   type ColorlessDiagnostic,
 } from "../transformer/index.js";
+import { sweepSharedDeclarations } from "../transformer/project.js";
 import { configChain, findTsconfig } from "./find-tsconfig.js";
 import { LOADER_INCLUDE, forgetParsedTsconfigs, planProject } from "./projects.js";
 
-/** Project key (see projects.ts) → its project, created on first use. */
-const projects = new Map<string, ColorlessProject>();
 /** Every input of a program, as compiled: file → text. */
 const programInputs = new WeakMap<ts.Program, Record<string, string>>();
 
-function projectFor(fileName: string): ColorlessProject {
-  // ES modules whatever the tsconfig says (planProject's ESM_OUTPUT): Node 20 sends the require() calls of CommonJS output past these hooks.
-  const plan = planProject(fileName, { defaultInclude: LOADER_INCLUDE });
-  let project = projects.get(plan.key);
-  if (project === undefined) {
-    project = plan.create();
-    projects.set(plan.key, project);
-  }
-  return project;
-}
+/**
+ * The projects of one run of a program (one connection to a compile
+ * server): each run compiles all its files from one program, built from the
+ * files on disk when the run first needs it, so its outputs agree with one
+ * another even when another run of the same server (a later edit) sees
+ * newer sources.
+ */
+export type Session = Map<string, ColorlessProject>;
 
 /**
- * Start over, as a new process would: no project, no parsed tsconfig. The
- * next compile builds its program from the files on disk, so its colours are
- * a fresh build's. What survives is only the parse of immutable
- * declarations (node_modules' `.d.ts`, TypeScript's libs; see
- * transformer/project.ts), which is most of a cold start's parsing.
+ * A run's projects, empty: its first compile builds its program from the
+ * files on disk, as a new process would. The tsconfig lookups are read again
+ * too. What survives is only the parse of immutable declarations
+ * (node_modules' `.d.ts`, TypeScript's libs; see transformer/project.ts,
+ * which checks them against the disk for each new project), which is most of
+ * a cold start's parsing.
  *
  * @example
- * forgetProjects(); // a new run of the program under `colorless run --watch`
+ * const session = newSession(); // a new run of the program under the compile server
+ * compile("/app/main.ts", session);
  */
-export function forgetProjects(): void {
-  projects.clear();
+export function newSession(): Session {
   forgetParsedTsconfigs();
+  sweepSharedDeclarations();
+  return new Map();
+}
+
+/** The one session of a server that serves a single program (over its stdin). */
+const only: Session = new Map();
+
+function projectFor(fileName: string, session: Session): ColorlessProject {
+  // ES modules whatever the tsconfig says (planProject's ESM_OUTPUT): Node 20 sends the require() calls of CommonJS output past these hooks.
+  const plan = planProject(fileName, { defaultInclude: LOADER_INCLUDE });
+  let project = session.get(plan.key);
+  if (project === undefined) {
+    project = plan.create();
+    session.set(plan.key, project);
+  }
+  return project;
 }
 
 /** What the loader needs from a compiled file. */
@@ -71,11 +85,11 @@ export interface Compiled {
  * @example
  * const { code, map } = compile("/app/src/main.ts");
  */
-export function compile(fileName: string): Compiled {
+export function compile(fileName: string, session: Session = only): Compiled {
   let project: ColorlessProject;
   let out: ReturnType<ColorlessProject["emitFile"]>;
   try {
-    project = projectFor(fileName);
+    project = projectFor(fileName, session);
     out = project.emitFile(fileName);
   } catch (error) {
     throw portable(error);
@@ -94,9 +108,9 @@ export function compile(fileName: string): Compiled {
  * @example
  * knownInputs("/app/src/main.ts"); // { "/app/src/main.ts": "…", "/app/tsconfig.json": "…" }
  */
-export function knownInputs(fileName: string): Record<string, string> {
+export function knownInputs(fileName: string, session: Session = only): Record<string, string> {
   try {
-    return inputsOf(projectFor(fileName).getProgram(), fileName);
+    return inputsOf(projectFor(fileName, session).getProgram(), fileName);
   } catch {
     const tsconfig = findTsconfig(dirname(fileName));
     const inputs: Record<string, string> = {};
@@ -114,10 +128,10 @@ export function knownInputs(fileName: string): Record<string, string> {
  * @example
  * checkCommonJs("/app/lib/helper.cjs"); // returns: nothing suspends in it
  */
-export function checkCommonJs(fileName: string): void {
+export function checkCommonJs(fileName: string, session: Session = only): void {
   let suspends: boolean;
   try {
-    suspends = projectFor(fileName).suspendsIn(fileName);
+    suspends = projectFor(fileName, session).suspendsIn(fileName);
   } catch (error) {
     throw portable(error);
   }

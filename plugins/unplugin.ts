@@ -22,6 +22,7 @@ import {
   ColorlessConfigError,
   ColorlessProject,
   formatDiagnostic,
+  type EmitResult,
   validateOptions,
   type ColorlessOptions,
 } from "../transformer/index.js";
@@ -59,6 +60,9 @@ export function createFilter(include: string[] = DEFAULT_INCLUDE, exclude: strin
 function includesJavaScript(include: readonly string[] | undefined): boolean {
   return (include ?? DEFAULT_INCLUDE).some((glob) => /(^|[^a-z])[cm]?jsx?([^a-z]|$)/i.test(glob));
 }
+
+/** esbuild's loader for a file, as unplugin chooses it for a transformed file (by extension). */
+const LOADERS: Record<string, "js" | "jsx" | "ts" | "tsx"> = { ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx", ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx" };
 
 const JS_TO_TS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
 
@@ -114,6 +118,18 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
      * every file on each rebuild, and unplugin would serialise and base64 each unchanged map again every time.
      */
     const inlinedResults = new WeakMap<object, string>();
+    const inlined = (out: EmitResult, id: string): string => {
+      let text = inlinedResults.get(out);
+      if (text === undefined) {
+        const code = stripSourceMappingURL(out.code);
+        text = out.map === undefined ? code : `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(normalizeSourceMap(out.map, id))).toString("base64")}`;
+        inlinedResults.set(out, text);
+      }
+      return text;
+    };
+    /** The same, encoded, for the outputs esbuild gets from the plugin's own loader (esbuild.setup below). */
+    const heldBytes = new WeakMap<object, Uint8Array>();
+    const onLoadFilter = includesJavaScript(options.include) ? /\.[cm]?[jt]sx?$/ : /\.[cm]?tsx?$/;
     /** Is the bundler esbuild (set at buildStart)? */
     let esbuildHost = false;
 
@@ -219,15 +235,7 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         }
         // The project hands back the same result object while a file's output is unchanged: so does the plugin
         // (bundlers without a module cache, like esbuild's rebuild, ask for every file again).
-        if (esbuildHost) {
-          let inlined = inlinedResults.get(out);
-          if (inlined === undefined) {
-            const code = stripSourceMappingURL(out.code);
-            inlined = out.map === undefined ? code : `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(normalizeSourceMap(out.map, id))).toString("base64")}`;
-            inlinedResults.set(out, inlined);
-          }
-          return inlined;
-        }
+        if (esbuildHost) return inlined(out, id);
         let result = bundlerResults.get(out);
         if (result === undefined) {
           result = { code: stripSourceMappingURL(out.code), map: out.map === undefined ? null : normalizeSourceMap(out.map, id) };
@@ -245,7 +253,20 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         // esbuild does not round-trip every import and every file through this process on each (re)build.
         onResolveFilter: /$^/,
         // JavaScript only when `include` asks for it (by default esbuild loads .js without this plugin).
-        onLoadFilter: includesJavaScript(options.include) ? /\.[cm]?[jt]sx?$/ : /\.[cm]?tsx?$/,
+        onLoadFilter,
+        setup(build) {
+          // Runs before unplugin's own loader, which reads every file from disk and builds a plugin context for
+          // each call: esbuild asks for every file on every rebuild, and most outputs have not changed. Those the
+          // project still holds (refresh() at buildStart dropped the changed ones), with nothing to report, are
+          // answered here from memory, as the bytes esbuild's protocol sends; the rest take unplugin's way.
+          build.onLoad({ filter: onLoadFilter }, (args) => {
+            const held = args.suffix === "" || args.suffix === undefined ? project?.heldOutput(args.path) : undefined;
+            if (held === undefined || !filter(args.path) || held.diagnostics.some((d) => d.code !== 0)) return undefined;
+            let contents = heldBytes.get(held);
+            if (contents === undefined) heldBytes.set(held, (contents = Buffer.from(inlined(held, args.path))));
+            return { contents, loader: LOADERS[extname(args.path)] ?? "js", resolveDir: dirname(args.path) };
+          });
+        },
       },
       vite: {
         configResolved(config: { root: string }) {

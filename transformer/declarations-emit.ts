@@ -36,6 +36,9 @@ export function emitDeclarations(project: ColorlessProject, entry: string, outDi
     ...program.getCompilerOptions(),
     declaration: true,
     emitDeclarationOnly: true,
+    // The project emits JavaScript without a full check (project.ts); declarations are emitted as a checked
+    // program emits them: under noCheck the consumer got untagged ones (test/cli/library.test.ts).
+    noCheck: false,
     noEmit: false,
     declarationMap: false,
     sourceMap: false,

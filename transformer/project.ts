@@ -18,6 +18,9 @@ import { colourReport, type ColourReport } from "./explain.js";
 import { untaggedCompiledImports } from "./declaration-tags.js";
 import { backendFor, isEsm, positionIn, redirectedExports, transformedFiles } from "./program-colours.js";
 import { printerWorkarounds } from "./printer-workarounds.js";
+import { createProjectHost, isImmutable } from "./project-host.js";
+
+export { sweepSharedDeclarations } from "./project-host.js";
 
 export { isEsm, programColours, transformersForProgram } from "./program-colours.js";
 
@@ -43,9 +46,6 @@ export interface EmitResult {
   map: string | undefined;
   diagnostics: ColorlessDiagnostic[];
 }
-
-/** Parsed lib and node_modules declaration files, shared by every project in the process (they never change). */
-const sharedDeclarations = new Map<string, ts.SourceFile>();
 
 export class ColorlessProject {
   readonly ts: TS;
@@ -112,6 +112,11 @@ export class ColorlessProject {
       incremental: false,
       emitDeclarationOnly: false,
       noEmitOnError: false,
+      // Emit asks the checker only what it needs (import elision through markLinkedReferences, as
+      // `tsc --noCheck` does) instead of type-checking each emitted file in full first: that check was
+      // an eighth of a full build and of each re-emit, for type errors no entry point reports while
+      // emitting. The output is the same (test/transformer/emit-without-check.test.ts). `diagnostics()` turns it off.
+      noCheck: true,
       sourceMap: this.options.sourceMap !== false,
       inlineSourceMap: false,
       inlineSources: this.options.sourceMap !== false,
@@ -129,7 +134,7 @@ export class ColorlessProject {
     this.redirects = redirectMap(this.options.redirect);
     this.isTransformed = transformedFiles(this.options, init.defaultInclude);
     this.position = positionIn(this.rootDir);
-    this.host = this.createHost();
+    this.host = createProjectHost(ts, this.compilerOptions, { overlay: this.overlay, parsed: this.parsed, redirects: this.redirects });
     this.program = ts.createProgram([...this.rootNames], this.compilerOptions, this.host);
   }
 
@@ -170,6 +175,18 @@ export class ColorlessProject {
     const result = { code, map, diagnostics };
     this.emitted.set(file, result);
     return result;
+  }
+
+  /**
+   * The output {@link emitFile} would return for `fileName` without emitting
+   * anything: the one it holds from an earlier call, unless an edit since
+   * may have changed it. Undefined when it holds none.
+   *
+   * @example
+   * project.heldOutput("src/main.ts") ?? project.emitFile("src/main.ts");
+   */
+  heldOutput(fileName: string): EmitResult | undefined {
+    return this.emitted.get(resolve(fileName));
   }
 
   /**
@@ -224,6 +241,11 @@ export class ColorlessProject {
    */
   diagnostics(fileNames?: readonly string[]): ColorlessDiagnostic[] {
     const ts = this.ts;
+    if (this.compilerOptions.noCheck === true) {
+      // Type errors are asked for: from now on this project's programs are type-checked (same files, a new checker).
+      this.compilerOptions.noCheck = false;
+      this.rebuild();
+    }
     const scope = fileNames === undefined ? undefined : this.importClosure(fileNames);
     const inScope = (sf: ts.SourceFile) => scope === undefined || scope.has(sf);
     const perFile = (get: (sf: ts.SourceFile) => readonly ts.Diagnostic[]) => scope === undefined ? [] : [...scope].flatMap(get);
@@ -431,43 +453,6 @@ export class ColorlessProject {
     for (const [f, l] of perFile) out.set(f, l.join(","));
     return out;
   }
-
-  private createHost(): ts.CompilerHost {
-    const ts = this.ts;
-    const host = ts.createCompilerHost(this.compilerOptions, true);
-    const readFile = host.readFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    host.readFile = (f) => this.overlay.get(resolve(f)) ?? readFile(f);
-    host.fileExists = (f) => this.overlay.has(resolve(f)) || fileExists(f);
-    host.getSourceFile = (fileName, languageVersion, onError) => {
-      const key = resolve(fileName);
-      const cached = this.parsed.get(key);
-      if (cached !== undefined) return cached;
-      // Keyed by the TypeScript version too: a SourceFile parsed by one version confuses another's checker.
-      const sharedKey = `${key}|${ts.version}|${JSON.stringify(languageVersion)}`;
-      const shared = isImmutable(key) ? sharedDeclarations.get(sharedKey) : undefined;
-      if (shared !== undefined) return shared;
-      const text = host.readFile(fileName);
-      if (text === undefined) {
-        onError?.(`cannot read ${fileName}`);
-        return undefined;
-      }
-      const sf = ts.createSourceFile(fileName, text, languageVersion, true);
-      if (isImmutable(key)) sharedDeclarations.set(sharedKey, sf);
-      else this.parsed.set(key, sf);
-      return sf;
-    };
-    if (Object.keys(this.redirects).length > 0) {
-      // Type-check redirected imports against their targets, so colour inference sees the @suspends twins.
-      host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, options, containingSourceFile) =>
-        literals.map((lit) => {
-          const name = this.redirects[lit.text] ?? lit.text;
-          const mode = ts.getModeForUsageLocation(containingSourceFile, lit, options);
-          return ts.resolveModuleName(name, containingFile, options, host, undefined, redirectedReference, mode);
-        });
-    }
-    return host;
-  }
 }
 
 /** `./dir/name.js` and `/abs/dir/name.ts` → `name`: what an import specifier and a file name share. */
@@ -490,11 +475,6 @@ function DEFAULT_COMPILER_OPTIONS(ts: TS): ts.CompilerOptions {
     lib: ["lib.es2023.d.ts"],
     types: ["node"],
   };
-}
-
-/** Declaration files of libs and packages never change during a build: parse them once per process. */
-function isImmutable(file: string): boolean {
-  return /[\\/]node_modules[\\/]/.test(file) && file.endsWith(".d.ts");
 }
 
 function findConfig(ts: TS, from: string): string | undefined {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, context } from "esbuild";
 import { watch, type RollupWatcher, type RollupWatcherEvent } from "rollup";
 import { createServer } from "vite";
 import webpack from "webpack";
@@ -109,6 +109,36 @@ describe("esbuild", () => {
     expect(code).toMatch(compiled("leaf"));
     expect(code).not.toMatch(compiled("double"));
     expect(code).toContain('from "colorless/internal"');
+  });
+});
+
+describe("esbuild rebuilds", () => {
+  test("an unchanged rebuild gives the same bundle, a colorless warning is reported on every rebuild, an edit recolours", async () => {
+    const root = project("esbuild-rebuilds", {
+      "leaf.ts": PLAIN_LEAF,
+      "caller.ts": CALLER,
+      // CL1013, a warning: a built-in iterates a suspending generator synchronously.
+      "blocking.ts": 'import { sleep } from "colorless";\nfunction* ids(): Generator<number> {\n  sleep(1);\n  yield 1;\n}\nexport function loadOne(): Set<number> {\n  sleep(1);\n  return new Set(ids());\n}\n',
+      "main.ts": 'import { caller } from "./caller.js";\nimport { loadOne } from "./blocking.js";\nexport { caller, loadOne };\n',
+    });
+    const ctx = await context({
+      absWorkingDir: root, entryPoints: ["main.ts"], bundle: true, write: false, format: "esm", platform: "node", sourcemap: true,
+      external: ["colorless", "colorless/*"], plugins: [colorlessEsbuild()], logLevel: "silent",
+    });
+    try {
+      const first = await ctx.rebuild();
+      const again = await ctx.rebuild();
+      // Served from what the plugin holds: byte for byte what the first build bundled, its source map too.
+      expect(again.outputFiles!.map((f) => f.text)).toEqual(first.outputFiles!.map((f) => f.text));
+      for (const r of [first, again]) expect(r.warnings.map((w) => w.text)).toEqual([expect.stringContaining("CL1013")]);
+      expect(first.outputFiles![0]!.text).not.toMatch(compiled("caller"));
+      writeFileSync(join(root, "leaf.ts"), SUSPENDING_LEAF);
+      const edited = await ctx.rebuild();
+      expect(edited.outputFiles![0]!.text).toMatch(compiled("caller"));
+      expect(edited.outputFiles![0]!.text).toMatch(compiled("leaf"));
+    } finally {
+      await ctx.dispose();
+    }
   });
 });
 
