@@ -173,12 +173,8 @@ export class ChannelBroker {
       this.topUp();
       return v;
     }
-    for (;;) {
-      const s = this.first(this.sendq, undefined);
-      if (s === null) break;
-      remove(this.sendq, s);
-      if (!lockClaim(s.claim)) continue;
-      settleClaim(s.claim, s.ci + 1);
+    const s = this.claimFirst(this.sendq);
+    if (s !== null) {
       done(s.from, s.id, undefined, true);
       return s.v;
     }
@@ -188,12 +184,8 @@ export class ChannelBroker {
   /** A send by an endpoint of this thread, if it completes without waiting: true, or false (closed: the request path throws). */
   putNow(v: unknown): boolean {
     if (this.closed) return false;
-    for (;;) {
-      const r = this.first(this.recvq, undefined);
-      if (r === null) break;
-      remove(this.recvq, r);
-      if (!lockClaim(r.claim)) continue;
-      settleClaim(r.claim, r.ci + 1);
+    const r = this.claimFirst(this.recvq);
+    if (r !== null) {
       done(r.from, r.id, v, true);
       return true;
     }
@@ -444,6 +436,18 @@ export class ChannelBroker {
   }
 
   /** The first waiter of `q` still pending (decided ones are dropped), skipping those of the select `claim` itself. */
+  /** The first waiter of `q` whose select (if it is one) this completes, removed and its case claimed; null when none is left. */
+  private claimFirst(q: Waiting[]): Waiting | null {
+    for (;;) {
+      const w = this.first(q, undefined);
+      if (w === null) return null;
+      remove(q, w);
+      if (!lockClaim(w.claim)) continue; // its select completed elsewhere
+      settleClaim(w.claim, w.ci + 1);
+      return w;
+    }
+  }
+
   private first(q: Waiting[], claim: Int32Array | undefined): Waiting | null {
     for (let i = 0; i < q.length; i++) {
       const w = q[i]!;

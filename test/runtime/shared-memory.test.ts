@@ -5,20 +5,14 @@
  */
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { run, go, sleep, DeadlockError } from "../../dist/runtime/index.js";
-import { twin, type TwinResult } from "../../dist/runtime/internal.js";
-import { Pool, ref, AtomicInt32, AtomicBigInt64, SharedMutex, type WorkerFunctionRef } from "../../dist/runtime/workers/index.js";
+import type { TwinResult } from "../../dist/runtime/internal.js";
+import { compiled, co, taskRefs } from "./worker-test-helpers.js";
+import { Pool, AtomicInt32, AtomicBigInt64, SharedMutex } from "../../dist/runtime/workers/index.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const tasks = new URL("./workers-fixtures/shared-tasks.mjs", import.meta.url).href;
-type Fn = (...args: never[]) => unknown;
-const task = (name: string): WorkerFunctionRef<Fn> => ref<Fn>(tasks, name);
-function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<unknown, T, unknown>): (...args: A) => T {
-  return twin((..._a: A): T => {
-    throw new Error("must run compiled");
-  }, gen as (...args: A) => TwinResult<T>);
-}
-const co = <A extends unknown[]>(f: (...a: A) => unknown) => (f as unknown as { $co: (...a: A) => TwinResult }).$co;
+const task = taskRefs(tasks);
 
 const pool = new Pool({ size: 2, name: "shm" });
 afterAll(() => pool.close());

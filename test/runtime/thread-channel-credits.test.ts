@@ -8,21 +8,14 @@
  */
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { run, go, sleep, select, recv, send } from "../../dist/runtime/index.js";
-import { twin, type TwinResult } from "../../dist/runtime/internal.js";
-import { Pool, ref, ThreadChannel, type WorkerFunctionRef } from "../../dist/runtime/workers/index.js";
+import type { TwinResult } from "../../dist/runtime/internal.js";
+import { compiled, co, taskRefs } from "./worker-test-helpers.js";
+import { Pool, ThreadChannel } from "../../dist/runtime/workers/index.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const tasks = new URL("./workers-fixtures/channel-tasks.mjs", import.meta.url).href;
-type Fn = (...args: never[]) => unknown;
-const task = (name: string): WorkerFunctionRef<Fn> => ref<Fn>(tasks, name);
-
-function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<unknown, T, unknown>): (...args: A) => T {
-  return twin((..._a: A): T => {
-    throw new Error("must run compiled");
-  }, gen as (...args: A) => TwinResult<T>);
-}
-const co = <A extends unknown[]>(f: (...a: A) => unknown) => (f as unknown as { $co: (...a: A) => TwinResult }).$co;
+const task = taskRefs(tasks);
 const flagsOf = () => new Int32Array(new SharedArrayBuffer(16));
 /** Park until flags[i] reaches n (a worker's progress). */
 function* until(flags: Int32Array, i: number, n: number): Generator<unknown, void, unknown> {

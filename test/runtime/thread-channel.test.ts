@@ -6,23 +6,16 @@
  */
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { run, go, sleep, timeout, select, recv, send, after, Channel, ChannelClosedError, DeadlockError, TimeoutError } from "../../dist/runtime/index.js";
-import { twin, type TwinResult } from "../../dist/runtime/internal.js";
-import { Pool, ref, ThreadChannel, type WorkerFunctionRef } from "../../dist/runtime/workers/index.js";
+import type { TwinResult } from "../../dist/runtime/internal.js";
+import { compiled, co, taskRefs } from "./worker-test-helpers.js";
+import { Pool, ThreadChannel } from "../../dist/runtime/workers/index.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const tasks = new URL("./workers-fixtures/channel-tasks.mjs", import.meta.url).href;
-type Fn = (...args: never[]) => unknown;
-const task = (name: string): WorkerFunctionRef<Fn> => ref<Fn>(tasks, name);
-
-function compiled<A extends unknown[], T>(gen: (...args: A) => Generator<unknown, T, unknown>): (...args: A) => T {
-  return twin((..._a: A): T => {
-    throw new Error("must run compiled");
-  }, gen as (...args: A) => TwinResult<T>);
-}
-const co = <A extends unknown[]>(f: (...a: A) => unknown) => (f as unknown as { $co: (...a: A) => TwinResult }).$co;
+const task = taskRefs(tasks);
 /** for…of over a thread channel, as compiled code runs it. */
 function* drain<T>(ch: ThreadChannel<T>, f: (v: T) => void): Generator<unknown, void, unknown> {
   const it = ch[Symbol.iterator]() as unknown as { next$co(): TwinResult };
