@@ -50,9 +50,14 @@ describe("fetch-topics flow, hand-compiled", () => {
   test("sequential fetches one at a time; one fiber per topic has every request in flight at once", async () => {
     let inFlight = 0;
     let maxInFlight = 0;
+    // How many requests the phase should have in flight together: each handler waits (bounded) until that
+    // many are, so a slow machine cannot let one finish before the last arrives; serial fetching still gives 1.
+    let expected = 1;
     const handler = compiled(function* (req: Request) {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
-      yield co(sleep)(30);
+      const start = Date.now();
+      do yield co(sleep)(10);
+      while (maxInFlight < expected && Date.now() - start < 2_000);
       inFlight--;
       return `topic ${req.path.slice("/topics/".length)}`;
     });
@@ -67,6 +72,7 @@ describe("fetch-topics flow, hand-compiled", () => {
       for (let t = 0; t < 4; t++) bodies.push((yield co(fetchTopic)(server.url, t)) as string);
       seen.sequential = maxInFlight;
       maxInFlight = 0;
+      expected = 16;
       const fibers: Fiber<string>[] = [];
       for (let t = 0; t < 16; t++) fibers.push(go(fetchTopic, server.url, t));
       for (const f of fibers) bodies.push((yield f.join$co()) as string);
