@@ -155,11 +155,6 @@ export function templateObject(strings: TemplateStringsArray): TemplateStringsAr
   return strings;
 }
 
-/** Close an iterator left early (break, return, throw), as `for…of` does. */
-export function close(it: Iterator<unknown>): void {
-  const ret = it.return;
-  if (typeof ret === "function") Reflect.apply(ret, it, []);
-}
 
 
 

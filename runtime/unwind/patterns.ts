@@ -61,22 +61,14 @@ export function rest(st: PatternIterator): unknown[] {
 export function finish(st: PatternIterator): void {
   if (st.done) return;
   st.done = true;
-  const ret = (st.it as { return?: unknown }).return;
-  if (ret === undefined || ret === null) return;
-  if (typeof ret !== "function") throw new TypeError(`${String(ret)} is not a function`);
-  result(ret.call(st.it));
+  closeNormal(st.it);
 }
 
 /** An element threw: close the iterator, keeping the element's error (the `return` call's own error is dropped). */
 export function abort(st: PatternIterator): void {
   if (st.done) return;
   st.done = true;
-  try {
-    const ret = (st.it as { return?: unknown }).return;
-    if (typeof ret === "function") ret.call(st.it);
-  } catch {
-    // The original error wins, as IteratorClose with a throw completion does.
-  }
+  closeThrown(st.it);
 }
 
 /** `{ a, [k]: b, ...rest } = src` after a split: the own enumerable properties of src not named before. */

@@ -14,7 +14,7 @@ import { LoopNormaliser } from "./loops.js";
 import { finLabels } from "./scopes.js";
 import type { SiteOracle } from "./linearise.js";
 import { boundIdentifiers, isValueReference, range } from "./syntax.js";
-import { earlyReads } from "./tdz.js";
+import { earlyReads, references, type References } from "./tdz.js";
 
 export type { SiteOracle } from "./linearise.js";
 
@@ -22,6 +22,8 @@ export type { SiteOracle } from "./linearise.js";
 export class Normaliser extends LoopNormaliser {
   /** Reads of hoisted bindings that can happen in their temporal dead zone (IrFunction.tdzReads). */
   private readonly tdzReads = new Set<ts.Identifier>();
+  /** The body's references by symbol, made on the first hoisted `let`/`const`/`class` (most functions have none). */
+  private refs: References | undefined;
 
   run(): IrFunction {
     const ts = this.ts;
@@ -198,9 +200,8 @@ export class Normaliser extends LoopNormaliser {
     const f = this.f;
     const out: IrStmt[] = [];
     const keep = (id: ts.Identifier, decl: ts.Node) => {
-      const symbol = this.checker.getSymbolAtLocation(id);
-      if (symbol === undefined) return;
-      const reads = earlyReads(ts, this.checker, this.fn.body!, id, decl);
+      this.refs ??= references(ts, this.checker, this.fn.body!);
+      const reads = earlyReads(ts, this.checker, this.refs, id, decl);
       if (reads.length === 0) return;
       for (const r of reads) this.tdzReads.add(r);
       const sentinel = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "TDZ");

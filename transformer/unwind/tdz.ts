@@ -29,23 +29,36 @@ import type ts from "typescript";
 import type { TS } from "../typescript.js";
 import { isValueReference } from "./syntax.js";
 
-/** The early reads of the binding `id` declared by `decl` in the function whose body is `body` (empty: no TDZ to keep). */
-export function earlyReads(ts: TS, checker: ts.TypeChecker, body: ts.Node, id: ts.Identifier, decl: ts.Node): ts.Identifier[] {
-  const symbol = checker.getSymbolAtLocation(id);
-  if (symbol === undefined) return [];
-  // The statement declaring it (a `let` statement, or the class declaration itself), directly in a `case` clause?
-  const statement = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
-  const clause = statement.parent !== undefined && ts.isCaseOrDefaultClause(statement.parent) ? statement.parent : undefined;
-  const out: ts.Identifier[] = [];
+/** A function body's value references by symbol, each marked when inside a nested function declaration: one walk per function. */
+export type References = ReadonlyMap<ts.Symbol, ReadonlyArray<{ id: ts.Identifier; inDeclaration: boolean }>>;
+
+export function references(ts: TS, checker: ts.TypeChecker, body: ts.Node): References {
+  const out = new Map<ts.Symbol, Array<{ id: ts.Identifier; inDeclaration: boolean }>>();
   const walk = (n: ts.Node, inDeclaration: boolean): void => {
-    if (ts.isIdentifier(n) && n !== id && isValueReference(ts, n)) {
+    if (ts.isIdentifier(n) && isValueReference(ts, n)) {
       const s = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n ? checker.getShorthandAssignmentValueSymbol(n.parent) : checker.getSymbolAtLocation(n);
-      if (s === symbol && (n.pos < decl.end || inDeclaration || (clause !== undefined && !within(n, clause) && within(n, clause.parent)))) out.push(n);
+      if (s !== undefined) {
+        let list = out.get(s);
+        if (list === undefined) out.set(s, (list = []));
+        list.push({ id: n, inDeclaration });
+      }
     }
     ts.forEachChild(n, (c) => walk(c, inDeclaration || ts.isFunctionDeclaration(c)));
   };
   walk(body, false);
   return out;
+}
+
+/** The early reads of the binding `id` declared by `decl` (empty: no TDZ to keep), from its function's {@link references}. */
+export function earlyReads(ts: TS, checker: ts.TypeChecker, refs: References, id: ts.Identifier, decl: ts.Node): ts.Identifier[] {
+  const symbol = checker.getSymbolAtLocation(id);
+  if (symbol === undefined) return [];
+  // The statement declaring it (a `let` statement, or the class declaration itself), directly in a `case` clause?
+  const statement = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
+  const clause = statement.parent !== undefined && ts.isCaseOrDefaultClause(statement.parent) ? statement.parent : undefined;
+  return (refs.get(symbol) ?? [])
+    .filter((r) => r.id !== id && (r.id.pos < decl.end || r.inDeclaration || (clause !== undefined && !within(r.id, clause) && within(r.id, clause.parent))))
+    .map((r) => r.id);
 }
 
 function within(n: ts.Node, outer: ts.Node): boolean {
