@@ -18,6 +18,7 @@ const SUITES = {
   transformer: ["--expose-gc", "transformer.js"],
   io: ["--expose-gc", "io.js"],
   build: ["--expose-gc", "build.js"],
+  hmr: ["hmr.js"],
   workers: ["--expose-gc", "workers.js"],
   ecosystem: ["--import", "colorless/register", "ecosystem.ts"],
   migration: ["--import", "tsx", "migration.ts"],
