@@ -38,9 +38,11 @@ function project() {
   return root;
 }
 
-function leaf(suspends) {
-  return `import { sleep } from "colorless";\nexport function leaf(): number {\n  ${suspends ? "sleep(1);" : "void sleep;"}\n  return 1;\n}\n`;
+/** The leaf at edit `i`: suspending on odd edits; `mark` is how the bench sees the new code (the lowering rewrites the call). */
+function leaf(suspends, i = 0) {
+  return `import { sleep } from "colorless";\nexport function leaf(): number {\n  ${suspends ? "sleep(1);" : "void sleep;"}\n  return ${mark(i)}.length;\n}\n`;
 }
+const mark = (i) => JSON.stringify(`edit ${i}`);
 
 /** Median ms from the watcher's change event to the new code of `file` (and of `also`, the caller a flip recolours). */
 async function measure(root, plugins, kind) {
@@ -56,17 +58,19 @@ async function measure(root, plugins, kind) {
     const original = readFileSync(file, "utf8");
     const times = [];
     for (let i = 1; i <= EDITS; i++) {
-      const text = kind === "append" ? `${original}\nexport const edit${i} = ${i};\n` : leaf(i % 2 === 1);
+      const text = kind === "append" ? `${original}\nexport const edit${i} = ${i};\n` : leaf(i % 2 === 1, i);
       writeFileSync(file, text);
       const t0 = performance.now();
       // What Vite's file watcher does on a change: plugins' watchChange, module invalidation, hot update.
       server.watcher.emit("change", file);
       let code = "";
-      for (let tries = 0; tries < 1000; tries++) {
+      let seen = false;
+      for (let tries = 0; tries < 1000 && !seen; tries++) {
         code = (await server.transformRequest(url(file)))?.code ?? "";
-        if (kind === "append" ? code.includes(`edit${i}`) : code.includes("sleep(1)") === (i % 2 === 1)) break;
-        await new Promise((r) => setTimeout(r, 1));
+        seen = code.includes(kind === "append" ? `edit${i}` : mark(i));
+        if (!seen) await new Promise((r) => setTimeout(r, 1));
       }
+      if (!seen) throw new Error(`the dev server never served edit ${i} of ${file}`);
       if (kind === "flip") await server.transformRequest(url(caller));
       times.push(performance.now() - t0);
     }
