@@ -183,10 +183,21 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
 }
 
 /**
- * The body of a fiber or scope running `fn(...args)`: always a generator, so
- * a twin that parks (like `sleep`) parks the new fiber, not its spawner.
+ * The body of a fiber or scope running `fn(...args)`: a frame of its own, so
+ * a twin that parks (like `sleep`) parks the new fiber, not its spawner. A
+ * function the unwind backend compiled gets a driver that calls it directly
+ * (runtime/unwind/driver.ts `enter`): the fiber then has no generator frame
+ * at all, and parks and resumes through that driver alone.
  */
-export function* callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
+export function callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
+  const enter = unwind.enter;
+  if (enter !== null && typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
+    return enter(fn, thisArg, args) as Resumable<T>;
+  }
+  return callFrameOf<T>(fn, thisArg, args);
+}
+
+function* callFrameOf<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
   return (yield call(fn, thisArg, args)) as T;
 }
 

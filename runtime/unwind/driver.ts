@@ -117,7 +117,9 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
   else if (leaf !== undefined) {
     const fast = leaf.fast;
     if (fast !== undefined) {
-      const r = fast.apply(obj, args as unknown[]);
+      // The common arities called directly: `apply` of an array it cannot see costs more than the rest of the path.
+      const n = args.length;
+      const r = n === 0 ? fast.call(obj) : n === 1 ? fast.call(obj, args[0]) : fast.apply(obj, args as unknown[]);
       if (r !== NOT_READY) return r;
     }
     return defer(leaf.twin, obj, args);
@@ -154,7 +156,9 @@ export function block(description: string): unknown {
 export function fn<F extends (...args: never[]) => unknown>(f: F, name?: string): F {
   // A fresh closure: no call site has cached an answer for it (leaf.ts), nothing to forget.
   compiled.add(f);
-  if (name !== undefined) Object.defineProperty(f, "name", { value: name, configurable: true });
+  // An own `name` property costs every closure a map change and a property store: only when it differs
+  // (an arrow passed straight as an argument, `go(() => …)`, is already named "").
+  if (name !== undefined && f.name !== name) Object.defineProperty(f, "name", { value: name, configurable: true });
   return f;
 }
 
@@ -246,6 +250,9 @@ function enter(fn: Function, thisArg: unknown, args: readonly unknown[]): Driver
 }
 S.enter = enter;
 
+/** The stack of a driver before its first unwind: shared, never written (take() replaces it). */
+const NO_FRAMES: unknown[] = [];
+
 /** What a driver returns to the trampoline once its operation parked (or woke) the fiber: read at once, never kept. */
 const PARKED: IteratorResult<unknown, unknown> = Object.freeze({ done: false, value: undefined });
 
@@ -268,7 +275,7 @@ export class Driver {
    * call (noted on an error passing through it, runtime/stack.ts). One
    * array instead of four keeps a parked fiber small.
    */
-  private readonly stack: unknown[] = [];
+  private stack: unknown[] = NO_FRAMES;
   private sp = 0;
   /** The operation to perform on the next step (null: none). */
   private opTwin: OpTwin | null = null;
@@ -285,9 +292,14 @@ export class Driver {
     const sites = S.savedSites;
     const records = S.savedRecords;
     const selves = S.savedThis;
-    const stack = this.stack;
+    let stack = this.stack;
     let sp = this.sp;
-    for (let i = S.n - 1; i >= 0; i--) {
+    const n = S.n;
+    if (sp === 0 && stack.length === 0 && n > 0) {
+      // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
+      stack = this.stack = new Array(4 * n);
+    }
+    for (let i = n - 1; i >= 0; i--) {
       stack[sp] = saved[i];
       stack[sp + 1] = records[i];
       stack[sp + 2] = selves[i];
@@ -393,6 +405,8 @@ export class Driver {
     }
   }
 }
+
+S.driverProto = Driver.prototype;
 
 /** `fn.apply(t, args)` compiled as a call of fn: the arguments as apply reads them (CreateListFromArrayLike). */
 export { listFromArrayLike as argList } from "../calls.js";

@@ -66,6 +66,8 @@ export interface UnwindState {
    * under it, see `callFrame` in calls.ts).
    */
   enter: ((fn: Function, thisArg: unknown, args: readonly unknown[]) => unknown) | null;
+  /** Installed by runtime/unwind/driver.ts: the prototype of its drivers (a fiber sizes its frame array by it). */
+  driverProto: object | null;
 }
 
 /** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
@@ -83,6 +85,7 @@ export const S: UnwindState = {
   savedThis: [],
   adopt: null,
   enter: null,
+  driverProto: null,
 };
 
 /**
