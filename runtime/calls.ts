@@ -18,7 +18,7 @@ import { DeadlockError } from "./errors.js";
 import { currentFiber, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { S as unwind, compiled as unwindCompiled } from "./unwind/state.js";
-import { fastPathOf, setTwin, twinOf } from "./twins.js";
+import { fastPathOf, setTwin, twinOf, twinRegistryGeneration } from "./twins.js";
 import { NOT_READY } from "./not-ready.js";
 import { isUserGenerator, startGenerator } from "./user-generator.js";
 
@@ -191,11 +191,21 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
  */
 export function callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
   const enter = unwind.enter;
-  if (enter !== null && typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
-    return enter(fn, thisArg, args) as Resumable<T>;
+  if (enter !== null) {
+    // `go(task)` in a loop spawns the same function again and again: remember the last one that qualified
+    // (three registry lookups otherwise); a twin registered since makes it a generator-convention call again.
+    if (fn === lastEntered && twinRegistryGeneration() === lastEnteredGeneration) return enter(fn as Function, thisArg, args) as Resumable<T>;
+    if (typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
+      lastEntered = fn;
+      lastEnteredGeneration = twinRegistryGeneration();
+      return enter(fn, thisArg, args) as Resumable<T>;
+    }
   }
   return callFrameOf<T>(fn, thisArg, args);
 }
+
+let lastEntered: unknown = undefined;
+let lastEnteredGeneration = -1;
 
 function* callFrameOf<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
   return (yield call(fn, thisArg, args)) as T;
