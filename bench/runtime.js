@@ -1,97 +1,89 @@
-// Runtime benchmarks (issue 3): context switch, spawn+join, memory per parked
-// fiber, mass sleep — colorless vs async/await vs Effection 4, side by side.
+// Runtime benchmarks (issues 3 and 12): context switch, spawn+join, memory per
+// parked fiber, mass sleep — colorless (compiled by colorless from
+// bench/runtime/programs.ts, default unwind backend and generator backend) vs
+// async/await vs Effection 4, side by side.
 // Each case runs in its own child process (fresh heap, --expose-gc):
 //   node bench/runtime.js            → all cases, writes bench/results/runtime.{json,md}
 //   node --expose-gc bench/runtime.js <case> <impl> [arg] → one measurement as JSON
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, nowNs, writeReport } from "./lib.js";
 
 const self = fileURLToPath(import.meta.url);
+const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------- colorless
-async function colorless() {
+// bench/runtime/programs.ts, compiled with colorless as a user's build would
+// (`compilePrograms`, once per bench run, one module per backend), run as the
+// root fiber by the runtime the compiled code imports.
+const backends = { colorless: "unwind", "colorless (generator)": "generator" };
+
+function compilePrograms() {
+  const ts = require("typescript");
+  const { transform } = require("../dist/transformer/index.js");
+  const repo = join(dirname(self), "..");
+  const src = join(repo, "bench", "runtime", "programs.ts");
+  // Compiled modules live in a scratch directory whose node_modules/colorless points at this repository,
+  // so they import dist/ exactly as a user's would.
+  const work = mkdtempSync(join(tmpdir(), "colorless-bench-runtime-"));
+  mkdirSync(join(work, "node_modules"));
+  symlinkSync(repo, join(work, "node_modules", "colorless"), "dir");
+  writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
+  const compilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    types: ["node"],
+  };
+  for (const backend of Object.values(backends)) {
+    const out = transform({ files: { [src]: readFileSync(src, "utf8") }, compilerOptions, options: { sourceMap: false, backend } });
+    const errors = out.diagnostics.filter((d) => d.category === "error");
+    if (errors.length > 0) throw new Error(`transform of ${src} failed: ${errors.map((d) => d.message).join("; ")}`);
+    const emitted = out.files[src] ?? out.files[src.replace(/\.ts$/, ".js")];
+    writeFileSync(join(work, `programs-${backend}.js`), emitted.code);
+  }
+  return work;
+}
+
+async function programs(impl) {
+  if (process.env.COLORLESS_BENCH_PROGRAMS === undefined) {
+    // One measurement run by hand (`node --expose-gc bench/runtime.js pingpong colorless 1 200000`): compile here.
+    const dir = compilePrograms();
+    process.env.COLORLESS_BENCH_PROGRAMS = dir;
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
   const cl = await import("../dist/runtime/index.js");
-  const co = await import("../dist/runtime/internal.js");
-  const compiled = (gen) => co.twin(function () { throw new Error("compiled-only"); }, gen);
-  return { ...cl, ...co, compiled };
+  const mod = await import(pathToFileURL(join(process.env.COLORLESS_BENCH_PROGRAMS, `programs-${backends[impl]}.js`)).href);
+  return { run: cl.run, mod };
 }
 
-// A fiber at call depth `depth` (compiled frames), then ping-pong `n` times.
-async function clPingPong(depth, n) {
-  const { run, go, Channel, compiled, sleep, NOT_READY, twinOf } = await colorless();
-  const a = new Channel(0), b = new Channel(0);
-  const atDepth = compiled(function* atDepth$co(d, body) {
-    if (d > 1) return yield twinOf(atDepth)(d - 1, body);
-    return yield body();
-  });
-  // What the transformer emits for `a.send(i)` / `b.receive()`: the `$try` fast path first, the twin only
-  // when the operation must wait (docs/calling-convention.md §2).
-  const pinger = function* () {
-    let r;
-    for (let i = 0; i < n; i++) {
-      (r = a.send$try(i)) !== NOT_READY ? r : yield a.send$co(i);
-      (r = b.receive$try()) !== NOT_READY ? r : yield b.receive$co();
-    }
+/** A case running the compiled entry `entry` as the root fiber, after `configure(depth, n)`. */
+function clCase(entry, withDepth) {
+  return (impl) => async (...args) => {
+    const { run, mod } = await programs(impl);
+    if (withDepth) mod.configure(args[0], args[1]);
+    else mod.configure(0, args[0]);
+    return await run(mod[entry]);
   };
-  const ponger = function* () {
-    let r;
-    for (let i = 0; i < n; i++) {
-      const v = (r = a.receive$try()) !== NOT_READY ? r : yield a.receive$co();
-      (r = b.send$try(v)) !== NOT_READY ? r : yield b.send$co(v);
-    }
+}
+
+const clPingPong = clCase("pingpongMain", /*withDepth*/ true);
+const clSpawnJoin = clCase("spawnJoinMain", false);
+const clParkedMemory = clCase("parkedMemoryMain", false);
+const clSleepMany = (impl) => {
+  const start = clCase("sleepManyMain", false)(impl);
+  return async (n) => {
+    const t0 = nowNs();
+    await start(n);
+    return Number(nowNs() - t0) / 1e6;
   };
-  let t0;
-  await run(compiled(function* () {
-    go(compiled(function* () { yield twinOf(atDepth)(depth, ponger); }));
-    yield twinOf(sleep)(0);
-    t0 = nowNs();
-    yield twinOf(atDepth)(depth, pinger);
-  }));
-  return Number(nowNs() - t0) / (2 * n);
-}
-
-async function clSpawnJoin(n) {
-  const { run, go, compiled } = await colorless();
-  const noop = compiled(function* () { return 1; });
-  const t0 = nowNs();
-  await run(compiled(function* () {
-    const batch = new Array(1000);
-    for (let i = 0; i < n; i += 1000) {
-      for (let j = 0; j < 1000; j++) batch[j] = go(noop);
-      for (let j = 0; j < 1000; j++) yield batch[j].join$co();
-    }
-  }));
-  return n / (Number(nowNs() - t0) / 1e9);
-}
-
-async function clParkedMemory(n) {
-  const { run, go, compiled, sleep, twinOf } = await colorless();
-  const c3 = compiled(function* c3() { yield twinOf(sleep)(1e9); });
-  const c2 = compiled(function* c2() { yield twinOf(c3)(); });
-  const c1 = compiled(function* c1() { yield twinOf(c2)(); });
-  let before;
-  let perFiber;
-  const p = run(compiled(function* () {
-    gc(); gc();
-    before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < n; i++) go(c1);
-    yield twinOf(sleep)(20); // every fiber has run and parked
-    gc(); gc();
-    perFiber = (process.memoryUsage().heapUsed - before) / n;
-    process.stdout.write(JSON.stringify(perFiber) + "\n");
-    process.exit(0);
-  }));
-  await p;
-}
-
-async function clSleepMany(n) {
-  const { run, go, compiled, sleep, twinOf } = await colorless();
-  const sleeper = compiled(function* () { yield twinOf(sleep)(1); });
-  const t0 = nowNs();
-  await run(compiled(function* () { for (let i = 0; i < n; i++) go(sleeper); }));
-  return Number(nowNs() - t0) / 1e6;
-}
+};
 
 // ---------------------------------------------------------------- async/await
 class AsyncChannel {
@@ -240,11 +232,12 @@ async function effSleepMany(n) {
 }
 
 // ---------------------------------------------------------------- driver
+const withBackends = (make) => Object.fromEntries(Object.keys(backends).map((impl) => [impl, make(impl)]));
 const cases = {
-  pingpong: { colorless: clPingPong, "async/await": asyncPingPong, "effection 4": effPingPong },
-  spawnjoin: { colorless: clSpawnJoin, "async/await": asyncSpawnJoin, "effection 4": effSpawnJoin },
-  memory: { colorless: clParkedMemory, "async/await": asyncParkedMemory, "effection 4": effParkedMemory },
-  sleepmany: { colorless: clSleepMany, "setTimeout promises": timeoutSleepMany, "effection 4": effSleepMany },
+  pingpong: { ...withBackends(clPingPong), "async/await": asyncPingPong, "effection 4": effPingPong },
+  spawnjoin: { ...withBackends(clSpawnJoin), "async/await": asyncSpawnJoin, "effection 4": effSpawnJoin },
+  memory: { ...withBackends(clParkedMemory), "async/await": asyncParkedMemory, "effection 4": effParkedMemory },
+  sleepmany: { ...withBackends(clSleepMany), "setTimeout promises": timeoutSleepMany, "effection 4": effSleepMany },
 };
 
 async function one(caseName, impl, args) {
@@ -254,10 +247,13 @@ async function one(caseName, impl, args) {
   return await median(reps, () => fn(...args));
 }
 
+let programsDir;
+
 function measure(caseName, impl, ...args) {
   const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", self, caseName, impl, ...args.map(String)], {
     encoding: "utf8",
     timeout: 600_000,
+    env: { ...process.env, COLORLESS_BENCH_PROGRAMS: programsDir },
   });
   if (r.status !== 0) {
     // Recursion-based implementations cannot reach depth 10,000: that is a result, not a failure of the bench.
@@ -270,22 +266,24 @@ function measure(caseName, impl, ...args) {
 }
 
 async function main() {
+  programsDir = compilePrograms();
+  const load = (await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" / ");
   const rows = [];
   const impls = (c) => Object.keys(cases[c]);
   for (const depth of [1, 10, 10_000]) {
     const n = 200_000;
-    const row = { benchmark: `context switch, depth ${depth} (ns/switch)`, target: "≤ 40" };
+    const row = { benchmark: `context switch, depth ${depth} (ns/switch)`, target: "≤ 40 and ≤ 0.3× async" };
     for (const impl of impls("pingpong")) row[column(impl)] = measure("pingpong", impl, depth, n);
     rows.push(row);
   }
   {
-    const row = { benchmark: "spawn+join (fibers/s)", target: "≥ 5,000,000" };
+    const row = { benchmark: "spawn+join (fibers/s)", target: "≥ async/await" };
     // Effection spawns ~10^4 tasks/s: a smaller batch keeps the run short (the rate is per second either way).
     for (const impl of impls("spawnjoin")) row[column(impl)] = measure("spawnjoin", impl, impl === "effection 4" ? 20_000 : 1_000_000);
     rows.push(row);
   }
   {
-    const row = { benchmark: "memory per parked fiber, 3 deep (bytes)", target: "≤ 650" };
+    const row = { benchmark: "memory per parked fiber, 3 deep (bytes)", target: "≤ 650 (goal 400)" };
     for (const impl of impls("memory")) row[column(impl)] = measure("memory", impl, 100_000);
     rows.push(row);
   }
@@ -297,9 +295,12 @@ async function main() {
     }
     rows.push(row);
   }
-  const table = writeReport("runtime", "Runtime", ["benchmark", "colorless", "async/await", "effection 4", "target"], rows, [
+  rmSync(programsDir, { recursive: true, force: true });
+  const table = writeReport("runtime", "Runtime", ["benchmark", "colorless", "colorless (generator)", "async/await", "effection 4", "target"], rows, [
+    "colorless columns: bench/runtime/programs.ts compiled by colorless at bench time, as a user's build compiles it: `colorless` with the default backend (unwind), `colorless (generator)` with `backend: \"generator\"`. Ping-pong: both players `depth` calls deep, timed once both descended; spawn+join: `go(task, j)` of a suspending-coloured function that returns at once, joined in batches of 1,000; memory: `go(() => level1(ms))` parked in `sleep` 3 calls deep.",
     "async/await column: Promise-based rendezvous channel, async functions, `setTimeout` promises for the sleep rows.",
     "effection 4: `createQueue` ping-pong (not a rendezvous channel), `spawn`, `suspend`, `sleep`.",
+    `Each cell is the median of 5 runs (3 for sleep) in a fresh process; load average (1 / 5 / 15 min) at the start: ${load} on ${(await import("node:os")).cpus().length} cores.`,
   ]);
   console.log(table);
 }

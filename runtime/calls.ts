@@ -18,7 +18,7 @@ import { DeadlockError } from "./errors.js";
 import { currentFiber, type Resumable } from "./fiber.js";
 import { drive } from "./blocking-scheduler.js";
 import { S as unwind, compiled as unwindCompiled } from "./unwind/state.js";
-import { fastPathOf, setTwin, twinOf } from "./twins.js";
+import { fastPathOf, setTwin, twinOf, twinRegistryGeneration } from "./twins.js";
 import { NOT_READY } from "./not-ready.js";
 import { isUserGenerator, startGenerator } from "./user-generator.js";
 
@@ -183,10 +183,31 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
 }
 
 /**
- * The body of a fiber or scope running `fn(...args)`: always a generator, so
- * a twin that parks (like `sleep`) parks the new fiber, not its spawner.
+ * The body of a fiber or scope running `fn(...args)`: a frame of its own, so
+ * a twin that parks (like `sleep`) parks the new fiber, not its spawner. A
+ * function the unwind backend compiled gets a driver that calls it directly
+ * (runtime/unwind/driver.ts `enter`): the fiber then has no generator frame
+ * at all, and parks and resumes through that driver alone.
  */
-export function* callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
+export function callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
+  const enter = unwind.enter;
+  if (enter !== null) {
+    // `go(task)` in a loop spawns the same function again and again: remember the last one that qualified
+    // (three registry lookups otherwise); a twin registered since makes it a generator-convention call again.
+    if (fn === lastEntered && twinRegistryGeneration() === lastEnteredGeneration) return enter(fn as Function, thisArg, args) as Resumable<T>;
+    if (typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
+      lastEntered = fn;
+      lastEnteredGeneration = twinRegistryGeneration();
+      return enter(fn, thisArg, args) as Resumable<T>;
+    }
+  }
+  return callFrameOf<T>(fn, thisArg, args);
+}
+
+let lastEntered: unknown = undefined;
+let lastEnteredGeneration = -1;
+
+function* callFrameOf<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
   return (yield call(fn, thisArg, args)) as T;
 }
 

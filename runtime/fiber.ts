@@ -46,6 +46,8 @@ import type { Scheduler, Blocker } from "./scheduler.js";
 import type { Scope } from "./scope.js";
 import { annotateFailure, noteBoundary, noteFrame, flushStack } from "./stack.js";
 import { methodTwins } from "./twins.js";
+import { NOT_READY } from "./not-ready.js";
+import { S as unwindState } from "./unwind/state.js";
 
 /** A compiled suspending function's frame: a generator object. */
 export type Resumable<T = unknown> = Generator<unknown, T, unknown>;
@@ -163,19 +165,21 @@ export class Fiber<T = unknown> {
   ) {
     this.id = scheduler.nextFiberId();
     if (options?.name !== undefined) this.extras().name = options.name;
-    // Room for three frames before the array grows. The bottom frame has no
-    // caller, so its call-site slot holds the spawn site.
-    this.frames = [body, options?.spawnSite, undefined, undefined, undefined, undefined];
+    // The bottom frame has no caller, so its call-site slot holds the spawn site. A generator body gets room
+    // for two more frames before the array grows; an unwind driver (a compiled body) parks and resumes
+    // through itself, and rarely has a frame above it.
+    const spawnSite = options?.spawnSite;
+    this.frames = Object.getPrototypeOf(body) === unwindState.driverProto ? [body, spawnSite] : [body, spawnSite, undefined, undefined, undefined, undefined];
     this.home = scope;
   }
 
   private extras(): FiberExtra {
-    return (this.extra ??= { name: undefined, blockingParent: null, locals: null, joiners: null, cancelRegions: null, spawnSite: undefined, innerScope: undefined });
+    return (this.extra ??= { name: undefined, blockingParent: null, locals: null, joiners: null, cancelRegions: null, innerScope: undefined });
   }
 
   /** Where `go` was called (compiled code records it), for logical stacks. */
   get spawnSite(): string | undefined {
-    return this.frames !== EMPTY_FRAMES ? (this.frames[1] as string | undefined) : this.extra?.spawnSite;
+    return this.frames[1] as string | undefined;
   }
 
   /** Active cancellable regions, innermost last (the fiber's own cancellation first); null until one exists. */
@@ -300,6 +304,18 @@ export class Fiber<T = unknown> {
       `join() on ${this.name} was called from uncompiled code (blocking mode) while ${this.name} is still ${this.state}; ` +
         `it cannot finish while this thread waits. Compile the caller with colorless so it can suspend.`,
     );
+  }
+
+  /**
+   * The fast path of {@link join} (calling-convention §2): the result of a
+   * fiber that ended normally, else NOT_READY (then the twin runs: it waits,
+   * or rethrows a failure with the joiner's logical stack). Joining a batch
+   * of fibers that already ended starts no unwind.
+   */
+  join$try(): T | typeof NOT_READY {
+    if (this.state !== "done" || (this.flags & FAILED) !== 0 || this.join !== Fiber.prototype.join) return NOT_READY;
+    this.flags |= OBSERVED;
+    return this.value as T;
   }
 
   /** Resumable twin of {@link join} (docs/calling-convention.md). */
@@ -546,11 +562,13 @@ export class Fiber<T = unknown> {
     this.blocker = null;
     if (failed) this.flags |= FAILED;
     this.value = failed ? annotateFailure(value, this) : value;
-    const spawnSite = this.frames[1] as string | undefined;
-    this.frames = EMPTY_FRAMES;
+    // Release the frames but keep the spawn site (slot 1) for reports, in the array the fiber already has
+    // unless a deep recursion grew it.
+    const frames = this.frames;
+    if (frames.length > 6) this.frames = [undefined, frames[1]];
+    else for (let i = 0; i < frames.length; i++) if (i !== 1) frames[i] = undefined;
     this.sp = 0;
     const extra = this.extra;
-    if (spawnSite !== undefined) this.extras().spawnSite = spawnSite;
     const joiners = extra === null ? null : extra.joiners;
     if (joiners !== null) {
       extra!.joiners = null;
@@ -579,13 +597,10 @@ interface FiberExtra {
   /** Fibers parked in join() on this one, each followed by its park token. */
   joiners: Array<Fiber | number> | null;
   cancelRegions: CancelScope[] | null;
-  /** Kept here once the frames are released. */
-  spawnSite: string | undefined;
   /** The innermost open `scope()` body's scope, when one is open (see `scope`). */
   innerScope: Scope | null | undefined;
 }
 
-const EMPTY_FRAMES: unknown[] = [];
 // flags bits
 const THROW_MODE = 1; // resume by throwing `value`
 const WOKEN = 2; // woken while still running: continue without a queue round trip

@@ -22,7 +22,8 @@ export class LiveFibers {
 
   delete(f: Fiber): void {
     this.size--;
-    if (this.tops.delete(f) && f.home !== null && f.home.size > 0) this.orphanScopes.add(f.home);
+    // Only a top fiber can be in `tops` (a scope's owner is set before its fiber is added): a child's end costs no Set lookup.
+    if (isTop(f) && this.tops.delete(f) && f.home !== null && f.home.size > 0) this.orphanScopes.add(f.home);
   }
 
   clear(): void {

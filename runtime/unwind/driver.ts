@@ -29,8 +29,8 @@
  * innermost frames only; the JavaScript stack holds only the frames entered
  * since the last resume.
  */
-import { S, compiled, type Continuation, type PendingOp, type SeekFunction } from "./state.js";
-import { leafTwin } from "./leaf.js";
+import { S, compiled, type Continuation, type OpTwin, type SeekFunction } from "./state.js";
+import { COMPILED, calleeKind, forgetCallee } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { currentFiber, site } from "../fiber.js";
 import { noteFrame } from "../stack.js";
@@ -82,7 +82,7 @@ let rootDescription = "a compiled function";
 
 /** Run the frame just saved by a root entry (S.u is 0) to completion on a blocking scheduler and return its result. */
 function enterRoot(): unknown {
-  const d = new Driver(null);
+  const d = new Driver();
   d.take();
   return drive(d, rootDescription);
 }
@@ -96,12 +96,9 @@ function enterRoot(): unknown {
  */
 export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): unknown {
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-  if (compiled.has(fn)) {
-    S.k = 1;
-    return Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
-  }
-  const leaf = leafTwin(fn);
-  if (leaf !== undefined) return defer(fn as PendingOp["entry"], leaf.twin, thisArg, args);
+  const leaf = calleeKind(fn);
+  if (leaf === COMPILED) S.k = 1;
+  else if (leaf !== undefined) return defer(leaf.twin, thisArg, args);
   return Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args as unknown[]);
 }
 
@@ -115,23 +112,26 @@ export function call(fn: unknown, thisArg: unknown, args: readonly unknown[]): u
  */
 export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknown[], fn: unknown = (obj as Record<PropertyKey, unknown>)[key]): unknown {
   if (typeof fn !== "function") throw new TypeError(`${describeValue(fn)} is not a function`);
-  if (compiled.has(fn)) {
-    S.k = 1;
-    return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
-  }
-  const leaf = leafTwin(fn);
-  if (leaf !== undefined) {
-    if (leaf.fast !== undefined) {
-      const r = leaf.fast.apply(obj, args as unknown[]);
+  const leaf = calleeKind(fn);
+  if (leaf === COMPILED) S.k = 1;
+  else if (leaf !== undefined) {
+    const fast = leaf.fast;
+    if (fast !== undefined) {
+      // The common arities called directly: `apply` of an array it cannot see costs more than the rest of the path.
+      const n = args.length;
+      const r = n === 0 ? fast.call(obj) : n === 1 ? fast.call(obj, args[0]) : fast.apply(obj, args as unknown[]);
       if (r !== NOT_READY) return r;
     }
-    return defer(fn as PendingOp["entry"], leaf.twin, obj, args);
+    return defer(leaf.twin, obj, args);
   }
   return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
 }
 
-function defer(entry: PendingOp["entry"], twin: PendingOp["twin"], thisArg: unknown, args: readonly unknown[]): undefined {
-  S.op = { entry, twin, thisArg, args };
+/** Start an unwind for a leaf operation: it is performed through its twin where the unwind stops. */
+function defer(twin: OpTwin, thisArg: unknown, args: readonly unknown[]): undefined {
+  S.opTwin = twin;
+  S.opThis = thisArg;
+  S.opArgs = args;
   S.u = 1;
   return undefined;
 }
@@ -154,8 +154,11 @@ export function block(description: string): unknown {
  * const f = __uw.fn(() => { … }, "f");
  */
 export function fn<F extends (...args: never[]) => unknown>(f: F, name?: string): F {
+  // A fresh closure: no call site has cached an answer for it (leaf.ts), nothing to forget.
   compiled.add(f);
-  if (name !== undefined) Object.defineProperty(f, "name", { value: name, configurable: true });
+  // An own `name` property costs every closure a map change and a property store: only when it differs
+  // (an arrow passed straight as an argument, `go(() => …)`, is already named "").
+  if (name !== undefined && f.name !== name) Object.defineProperty(f, "name", { value: name, configurable: true });
   return f;
 }
 
@@ -166,7 +169,12 @@ export function named(f: (...args: never[]) => unknown, name: string): void {
 
 /** Register function declarations or methods as compiled (emitted at the top of their scope or after their class). */
 export function reg(...fns: unknown[]): void {
-  for (const f of fns) if (typeof f === "function") compiled.add(f);
+  for (let i = 0; i < fns.length; i++) {
+    const f = fns[i];
+    if (typeof f !== "function") continue;
+    compiled.add(f);
+    forgetCallee(f);
+  }
 }
 
 /**
@@ -174,9 +182,12 @@ export function reg(...fns: unknown[]): void {
  * object: `__uw.obj({ m() {…} }, ["m"])`.
  */
 export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
-  for (const k of keys) {
-    const m = (o as Record<PropertyKey, unknown>)[k];
-    if (typeof m === "function") compiled.add(m);
+  for (let i = 0; i < keys.length; i++) {
+    const m = (o as Record<PropertyKey, unknown>)[keys[i]!];
+    if (typeof m === "function") {
+      compiled.add(m);
+      forgetCallee(m);
+    }
   }
   return o;
 }
@@ -189,11 +200,11 @@ export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
  */
 export function hof(twin: string, receiver: unknown, args: readonly unknown[]): undefined {
   const impl = (hofs as unknown as Record<string, (...a: unknown[]) => unknown>)[twin]!;
-  if (receiver === undefined) return defer(Array.from as PendingOp["entry"], impl, Array, args);
+  if (receiver === undefined) return defer(impl, Array, args);
   const name = hofs.READ_NAMES[twin] ?? twin;
   const builtin = (receiver as Record<string, unknown>)[name];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${name} is not a function`);
-  return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+  return defer((...a: unknown[]) => impl(receiver, ...a), receiver, args);
 }
 
 /**
@@ -203,12 +214,10 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
  * `block` runs, as theirs).
  */
 export function stress(): undefined {
-  return defer(noop, stressTwin as PendingOp["twin"], undefined, []);
+  return defer(stressTwin as OpTwin, undefined, NO_ARGS);
 }
 
-function noop(): undefined {
-  return undefined;
-}
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /**
  * The template object of a tagged template whose substitutions suspend:
@@ -225,26 +234,57 @@ export const SEEK: unique symbol = Symbol("colorless.unwind.seek");
 
 /** Turn the unwind that just finished into a driver holding its frames and operation. */
 function adopt(): Driver {
-  const d = new Driver(S.op!);
+  const d = new Driver();
   d.take();
   return d;
 }
 S.adopt = adopt;
 
+/** The first frame of a fiber whose body is the compiled function `fn` (calls.ts `callFrame`). */
+function enter(fn: Function, thisArg: unknown, args: readonly unknown[]): Driver {
+  const d = new Driver();
+  d.entry = fn;
+  d.opThis = thisArg;
+  d.opArgs = args;
+  return d;
+}
+S.enter = enter;
+
+/** The stack of a driver before its first unwind: shared, never written (take() replaces it). */
+const NO_FRAMES: unknown[] = [];
+
+/** What a driver returns to the trampoline once its operation parked (or woke) the fiber: read at once, never kept. */
+const PARKED: IteratorResult<unknown, unknown> = Object.freeze({ done: false, value: undefined });
+
 /**
  * A fiber-trampoline frame (the generator convention: `next`/`throw` return
  * `{ done, value }`, a value being a callee frame or undefined after a park)
- * standing for a chain of unwound compiled frames.
+ * standing for a chain of unwound compiled frames — usually a fiber's only
+ * frame: the fiber's body was compiled, `callFrame` starts it with
+ * {@link enter}, and every later suspension of the fiber parks through here.
+ *
+ * Per park it allocates nothing: the operation comes in three registers of
+ * {@link S}, the frames move into one array reused for the fiber's life, and
+ * the parked result is a constant.
  */
 export class Driver {
-  /** Saved continuations, outermost first (a seek function when `records` has the frame's record). */
-  private readonly frames: (Continuation | SeekFunction)[] = [];
-  private readonly records: (unknown[] | undefined)[] = [];
-  private readonly selves: unknown[] = [];
-  /** The logical stack line of each frame's pending call (noted on an error passing through it, runtime/stack.ts). */
-  private readonly sites: (string | undefined)[] = [];
-
-  constructor(private op: PendingOp | null) {}
+  /**
+   * Saved frames, outermost first, four slots each: the continuation (a
+   * seek function when the record slot holds the frame's record), the
+   * record, its `this`, and the logical stack line of the frame's pending
+   * call (noted on an error passing through it, runtime/stack.ts). One
+   * array instead of four keeps a parked fiber small.
+   */
+  private stack: unknown[] = NO_FRAMES;
+  private sp = 0;
+  /** The operation to perform on the next step (null: none). */
+  private opTwin: OpTwin | null = null;
+  /** @internal Its `this` and arguments; the entry's, while {@link entry} is set. */
+  opThis: unknown = undefined;
+  /** @internal */
+  opArgs: readonly unknown[] | undefined = undefined;
+  /** @internal The compiled function to call on the first step (a fiber's body), or null. */
+  entry: Function | null = null;
 
   /** Move the continuations saved by the unwind that just ended onto this driver (innermost last). */
   take(): void {
@@ -252,22 +292,36 @@ export class Driver {
     const sites = S.savedSites;
     const records = S.savedRecords;
     const selves = S.savedThis;
-    for (let i = S.n - 1; i >= 0; i--) {
-      this.frames.push(saved[i]!);
-      this.sites.push(sites[i]);
-      this.records.push(records[i]);
-      this.selves.push(selves[i]);
+    let stack = this.stack;
+    let sp = this.sp;
+    const n = S.n;
+    if (sp === 0 && stack.length === 0 && n > 0) {
+      // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
+      stack = this.stack = new Array(4 * n);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      stack[sp] = saved[i];
+      stack[sp + 1] = records[i];
+      stack[sp + 2] = selves[i];
+      stack[sp + 3] = sites[i];
+      sp += 4;
       saved[i] = undefined;
       records[i] = undefined;
       selves[i] = undefined;
     }
+    this.sp = sp;
     S.n = 0;
     S.u = 0;
-    S.op = null;
+    this.opTwin = S.opTwin;
+    this.opThis = S.opThis;
+    this.opArgs = S.opArgs;
+    S.opTwin = null;
+    S.opThis = undefined;
+    S.opArgs = undefined;
   }
 
   next(value?: unknown): IteratorResult<unknown, unknown> {
-    return this.step(value, false);
+    return this.step(value, false, false);
   }
 
   throw(error: unknown): IteratorResult<unknown, unknown> {
@@ -283,27 +337,51 @@ export class Driver {
     return this;
   }
 
-  private step(value: unknown, isError: boolean, noted = false): IteratorResult<unknown, unknown> {
+  private step(value: unknown, isError: boolean, noted: boolean): IteratorResult<unknown, unknown> {
+    const entry = this.entry;
+    if (entry !== null) {
+      // The fiber's body, called as a compiled call site calls it. Thrown into before it started (a cancel):
+      // it ends without running, as an unstarted generator does.
+      this.entry = null;
+      const thisArg = this.opThis;
+      const args = this.opArgs as unknown[];
+      this.opThis = undefined;
+      this.opArgs = undefined;
+      if (isError) throw value;
+      S.k = 1;
+      value = Reflect.apply(entry, thisArg, args);
+      if (S.u === 0) return { done: true, value };
+      this.take();
+    }
+    const stack = this.stack;
     for (;;) {
-      const op = this.op;
-      if (op !== null) {
+      const twin = this.opTwin;
+      if (twin !== null) {
         // Perform the operation the unwind was started for, as a generator-convention twin call.
-        this.op = null;
+        const thisArg = this.opThis;
+        const args = this.opArgs as unknown[];
+        this.opTwin = null;
+        this.opThis = undefined;
+        this.opArgs = undefined;
         // The innermost frame's pending call is where the operation was called from (a `join` notes it on an error).
-        site.at = this.sites[this.sites.length - 1];
+        site.at = this.sp === 0 ? undefined : (stack[this.sp - 1] as string | undefined);
         try {
-          return { done: false, value: op.twin.apply(op.thisArg, op.args as unknown[]) };
+          const frame = twin.apply(thisArg, args);
+          return frame === undefined ? PARKED : { done: false, value: frame };
         } catch (e) {
           value = e;
           isError = true;
         }
       }
-      const frames = this.frames;
-      while (frames.length > 0) {
-        const k = frames.pop()!;
-        const record = this.records.pop();
-        const self = this.selves.pop();
-        const pending = this.sites.pop();
+      while (this.sp > 0) {
+        const sp = (this.sp -= 4);
+        const k = stack[sp] as Continuation | SeekFunction;
+        const record = stack[sp + 1] as unknown[] | undefined;
+        const self = stack[sp + 2];
+        const pending = stack[sp + 3] as string | undefined;
+        stack[sp] = undefined;
+        stack[sp + 1] = undefined;
+        stack[sp + 2] = undefined;
         // The error travels through this frame's pending call: a line of the logical stack, as the trampoline notes.
         if (isError && !noted) noteFrame(value, pending);
         noted = false;
@@ -319,7 +397,6 @@ export class Driver {
       }
       if (S.u !== 0) {
         // A resumed frame unwound again: it saved itself, plus whatever it entered since.
-        this.op = S.op;
         this.take();
         continue;
       }
@@ -328,6 +405,8 @@ export class Driver {
     }
   }
 }
+
+S.driverProto = Driver.prototype;
 
 /** `fn.apply(t, args)` compiled as a call of fn: the arguments as apply reads them (CreateListFromArrayLike). */
 export { listFromArrayLike as argList } from "../calls.js";

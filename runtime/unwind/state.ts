@@ -21,15 +21,8 @@ export type Continuation = (value: unknown, isError: boolean) => unknown;
 /** A record-copying frame's seek function: restores the record's variables and enters the seek copy. */
 export type SeekFunction = (this: unknown, record: unknown[], value: unknown, isError: boolean) => unknown;
 
-/** An operation a leaf call deferred until the unwind reaches a driver. */
-export interface PendingOp {
-  /** The sync entry (blocking mode). */
-  entry: (...args: unknown[]) => unknown;
-  /** The generator-convention twin (inside a fiber): returns a frame, or undefined once it parked/woke the fiber. */
-  twin: (...args: unknown[]) => unknown;
-  thisArg: unknown;
-  args: readonly unknown[];
-}
+/** A leaf operation's generator-convention twin: returns a frame, or undefined once it parked (or woke) the fiber. */
+export type OpTwin = (...args: unknown[]) => unknown;
 
 export interface UnwindState {
   /** 1 while frames are unwinding (set by a leaf, cleared by the driver that adopts the frames). */
@@ -45,8 +38,14 @@ export interface UnwindState {
   saved: (Continuation | SeekFunction | undefined)[];
   /** How many of `saved` (and `savedSites`) belong to the current unwind. */
   n: number;
-  /** The operation that started the current unwind. */
-  op: PendingOp | null;
+  /**
+   * The operation that started the current unwind: its twin, `this` and
+   * arguments (null twin: none, a root entry). Three registers rather than an
+   * object so that parking allocates nothing beyond the emitted arguments.
+   */
+  opTwin: OpTwin | null;
+  opThis: unknown;
+  opArgs: readonly unknown[] | undefined;
   /** The logical stack line of the site that is unwinding (`"outer (src/a.ts:9:10)"`), set just before its frame saves. */
   at: string | undefined;
   /** The `at` of each continuation in `saved`, same order. */
@@ -61,10 +60,33 @@ export interface UnwindState {
   savedThis: unknown[];
   /** Installed by runtime/unwind/driver.ts: turn the finished unwind into a generator-convention frame. */
   adopt: (() => unknown) | null;
+  /**
+   * Installed by runtime/unwind/driver.ts: the first frame of a fiber whose
+   * body is a compiled function, calling it directly (no generator frame
+   * under it, see `callFrame` in calls.ts).
+   */
+  enter: ((fn: Function, thisArg: unknown, args: readonly unknown[]) => unknown) | null;
+  /** Installed by runtime/unwind/driver.ts: the prototype of its drivers (a fiber sizes its frame array by it). */
+  driverProto: object | null;
 }
 
 /** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
-export const S: UnwindState = { u: 0, k: 0, saved: [], n: 0, op: null, at: undefined, savedSites: [], savedRecords: [], savedThis: [], adopt: null };
+export const S: UnwindState = {
+  u: 0,
+  k: 0,
+  saved: [],
+  n: 0,
+  opTwin: null,
+  opThis: undefined,
+  opArgs: undefined,
+  at: undefined,
+  savedSites: [],
+  savedRecords: [],
+  savedThis: [],
+  adopt: null,
+  enter: null,
+  driverProto: null,
+};
 
 /**
  * Functions compiled by the unwind backend. A WeakSet instead of a marker
