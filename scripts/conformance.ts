@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const skip = new Set([...compiled.refused.keys(), ...compiled.crashed.keys()]);
     const run = await runBuild(dir, "compiled", chunk, { skip });
     results.push(...chunk.map((t) => verdictOf(t, compiled, run, tsc)));
-    log(`compiled and ran ${results.length}/${passing.length}`);
+    log(`compiled and ran ${results.length}/${passing.length} (heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB)`);
     writeReport(source.commit, selected, skipped.length, passing.length, results);
   }
   if (process.env.COLORLESS_KEEP_CONFORMANCE === undefined) rmSync(dir, { recursive: true, force: true });
