@@ -32,6 +32,10 @@ import { isRuntimeFrame } from "./stack.js";
  */
 export class BlockingCallError extends Error {
   override name = "BlockingCallError";
+  // Explicit: a derived class's default constructor spreads its arguments through Array.prototype[Symbol.iterator], which user code may have deleted (runtime/intrinsics.ts).
+  constructor(message?: string) {
+    super(message);
+  }
 }
 
 const strictSchedulers = new WeakSet<Scheduler>();

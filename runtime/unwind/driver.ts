@@ -37,6 +37,7 @@ import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
+import { apply, prepend } from "../intrinsics.js";
 
 export { S, compiled } from "./state.js";
 export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed, forOfStep, closeNormal, closeThrown } from "./patterns.js";
@@ -166,7 +167,11 @@ export function named(f: (...args: never[]) => unknown, name: string): void {
 
 /** Register function declarations or methods as compiled (emitted at the top of their scope or after their class). */
 export function reg(...fns: unknown[]): void {
-  for (const f of fns) if (typeof f === "function") compiled.add(f);
+  // Index loops here: user code may have deleted the array iterator (runtime/intrinsics.ts).
+  for (let i = 0; i < fns.length; i++) {
+    const f = fns[i];
+    if (typeof f === "function") compiled.add(f);
+  }
 }
 
 /**
@@ -174,8 +179,8 @@ export function reg(...fns: unknown[]): void {
  * object: `__uw.obj({ m() {…} }, ["m"])`.
  */
 export function obj<O extends object>(o: O, keys: readonly PropertyKey[]): O {
-  for (const k of keys) {
-    const m = (o as Record<PropertyKey, unknown>)[k];
+  for (let i = 0; i < keys.length; i++) {
+    const m = (o as Record<PropertyKey, unknown>)[keys[i]];
     if (typeof m === "function") compiled.add(m);
   }
   return o;
@@ -193,7 +198,7 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
   const name = hofs.READ_NAMES[twin] ?? twin;
   const builtin = (receiver as Record<string, unknown>)[name];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${name} is not a function`);
-  return defer(builtin as PendingOp["entry"], (...a: unknown[]) => impl(receiver, ...a), receiver, args);
+  return defer(builtin as PendingOp["entry"], (...a: unknown[]) => apply(impl, undefined, prepend(receiver, a)), receiver, args);
 }
 
 /**
