@@ -33,6 +33,10 @@ export class Cancelled extends Error {
  */
 export class DeadlockError extends Error {
   override name = "DeadlockError";
+  // Explicit: a derived class's default constructor spreads its arguments through Array.prototype[Symbol.iterator], which user code may have deleted (runtime/intrinsics.ts).
+  constructor(message?: string) {
+    super(message);
+  }
 }
 
 /** `receive()` on a closed and drained channel, or `send()` on a closed one. */

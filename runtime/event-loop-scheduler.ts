@@ -48,6 +48,10 @@ export abstract class LoopScheduler extends BaseScheduler {
   protected running = false;
   /** True while a microtask to start `drive` is pending. */
   protected scheduled = false;
+  // Explicit: a derived class's default constructor spreads its arguments through Array.prototype[Symbol.iterator], which user code may have deleted (runtime/intrinsics.ts).
+  constructor() {
+    super();
+  }
 
   protected abstract drive(): void;
 
@@ -72,6 +76,10 @@ export class EventLoopScheduler extends LoopScheduler {
   monitor: ResumeMonitor | null = null;
   private timerHandle: ReturnType<typeof setTimeout> | null = null;
   private timerDeadline = Infinity;
+  // Explicit: a derived class's default constructor spreads its arguments through Array.prototype[Symbol.iterator], which user code may have deleted (runtime/intrinsics.ts).
+  constructor() {
+    super();
+  }
   private readonly onBeforeExit = () => this.beforeExit();
   private listening = false;
 

@@ -32,6 +32,10 @@ import { isRuntimeFrame } from "./stack.js";
  */
 export class BlockingCallError extends Error {
   override name = "BlockingCallError";
+  // Explicit: a derived class's default constructor spreads its arguments through Array.prototype[Symbol.iterator], which user code may have deleted (runtime/intrinsics.ts).
+  constructor(message?: string) {
+    super(message);
+  }
 }
 
 const strictSchedulers = new WeakSet<Scheduler>();
@@ -74,7 +78,10 @@ export function reportBlockingCall(operation: string, thread: Fiber): void {
 function firstPlainFrame(stack: string | undefined, operation: string): string | undefined {
   if (stack === undefined) return undefined;
   const entryName = operation.endsWith("()") ? operation.slice(0, -2) : undefined;
-  for (const line of stack.split("\n").slice(1)) {
+  const lines = stack.split("\n");
+  // An index loop: user code may have deleted the array iterator (runtime/intrinsics.ts).
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
     if (!/^\s+at /.test(line) || isRuntimeFrame(line) || /\(node:|at node:/.test(line)) continue;
     const text = line.trim().slice(3);
     if (entryName !== undefined && isEntryFrame(text, entryName)) continue;

@@ -17,6 +17,7 @@ import * as arrays from "./hofs.js";
 import * as typed from "./hofs-typed.js";
 import * as strings from "./builtins-string.js";
 import * as json from "./builtins-json.js";
+import { apply, prepend } from "./intrinsics.js";
 
 type Impl = (a: never, ...args: never[]) => Resumable<unknown>;
 type Entry = (receiver: unknown, ...args: unknown[]) => TwinResult;
@@ -29,8 +30,9 @@ function dispatcher(name: string, arrayImpl: Impl, typedImpl?: Impl): Entry {
   return (receiver, ...args) => {
     // One read, with the language's own TypeError for null/undefined receivers.
     const method = (receiver as Record<string, unknown>)[name];
-    if (method === arrayIntrinsic) return (arrayImpl as (a: unknown, ...x: unknown[]) => Resumable<unknown>)(receiver, ...args);
-    if (typedImpl !== undefined && method === typedIntrinsic) return (typedImpl as (a: unknown, ...x: unknown[]) => Resumable<unknown>)(receiver, ...args);
+    // apply/prepend, not spread: user code may have deleted the array iterator (runtime/intrinsics.ts).
+    if (method === arrayIntrinsic) return apply(arrayImpl, undefined, prepend(receiver, args)) as Resumable<unknown>;
+    if (typedImpl !== undefined && method === typedIntrinsic) return apply(typedImpl, undefined, prepend(receiver, args)) as Resumable<unknown>;
     if (typeof method !== "function") throw new TypeError(`${describeValue(method)} is not a function (reading '${name}')`);
     return call(method, receiver, args);
   };
@@ -59,7 +61,7 @@ export const toSorted = dispatcher("toSorted", arrays.toSorted);
 function builtin(name: string, intrinsic: unknown, impl: (receiver: unknown, ...args: unknown[]) => Resumable<unknown>): Entry {
   return (receiver, ...args) => {
     const method = (receiver as Record<string, unknown>)[name];
-    if (method === intrinsic) return impl(receiver, ...args);
+    if (method === intrinsic) return apply(impl, undefined, prepend(receiver, args));
     if (typeof method !== "function") throw new TypeError(`${describeValue(method)} is not a function (reading '${name}')`);
     return call(method, receiver, args);
   };

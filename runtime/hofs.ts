@@ -159,7 +159,8 @@ export function reduceRight(a: List, cb: Callback, ...initial: unknown[]): Resum
 /** `Map.prototype.forEach` / `Set.prototype.forEach`: entries added meanwhile are visited, as natively. */
 export function* forEachEntry(m: Map<unknown, unknown> | Set<unknown>, cb: Callback, thisArg?: unknown): Resumable<undefined> {
   if (typeof cb !== "function") throw new TypeError(`${describeValue(cb)} is not a function`);
-  for (const [k, v] of m.entries()) yield call(cb, thisArg, [v, k, m]);
+  // Not destructured: user code may have deleted the array iterator (runtime/intrinsics.ts).
+  for (const e of m.entries()) yield call(cb, thisArg, [e[1], e[0], m]);
   return undefined;
 }
 
@@ -211,7 +212,7 @@ export function* sort(a: List, compare: Callback): Resumable<List> {
   };
   yield timSortRuns(work, cmp);
   let k = 0;
-  for (const v of work) a[k++] = v;
+  for (let i = 0; i < work.length; i++) a[k++] = work[i];
   for (let i = 0; i < undefinedCount; i++) a[k++] = undefined;
   for (; k < len; k++) delete a[k];
   return a;
@@ -275,13 +276,15 @@ function* timSortRuns(w: unknown[], cmp: Compare): Resumable<void> {
   while (runs.length > 1) {
     const merged: Array<[number, number]> = [];
     for (let i = 0; i + 1 < runs.length; i += 2) {
-      const [lo, lenA] = runs[i];
+      const lo = runs[i][0];
+      const lenA = runs[i][1];
       const lenB = runs[i + 1][1];
       yield mergeRuns(w, lo, lenA, lenB, cmp);
       merged.push([lo, lenA + lenB]);
     }
     if (runs.length % 2 === 1) merged.push(runs[runs.length - 1]);
-    runs.splice(0, runs.length, ...merged);
+    runs.length = 0;
+    for (let i = 0; i < merged.length; i++) runs.push(merged[i]);
   }
 }
 
@@ -299,7 +302,11 @@ function* countAndMakeRun(w: unknown[], lowArg: number, high: number, cmp: Compa
     runLength++;
   }
   if (isDescending) {
-    for (let i = lowArg, j = lowArg + runLength - 1; i < j; i++, j--) [w[i], w[j]] = [w[j], w[i]];
+    for (let i = lowArg, j = lowArg + runLength - 1; i < j; i++, j--) {
+      const t = w[i];
+      w[i] = w[j];
+      w[j] = t;
+    }
   }
   return runLength;
 }

@@ -32,13 +32,17 @@ export function activeResources(): ResourceCounts {
   void process.stdout;
   void process.stderr;
   const counts: ResourceCounts = new Map();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  // Index loops, not for…of: user code may have replaced the array iterator (runtime/intrinsics.ts).
+  const kinds = process.getActiveResourcesInfo();
+  for (let i = 0; i < kinds.length; i++) counts.set(kinds[i], (counts.get(kinds[i]) ?? 0) + 1);
   return counts;
 }
 
 /** The resource kinds of `now` beyond `baseline`, e.g. ["Timeout"]; empty when nothing new is alive. */
 export function newResources(baseline: ResourceCounts, now: ResourceCounts = activeResources()): string[] {
   const extra: string[] = [];
-  for (const [kind, n] of now) if (n > (baseline.get(kind) ?? 0)) extra.push(kind);
+  now.forEach((n, kind) => {
+    if (n > (baseline.get(kind) ?? 0)) extra.push(kind);
+  });
   return extra;
 }

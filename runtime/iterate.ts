@@ -16,6 +16,7 @@
  */
 import { describeValue, type TwinResult } from "./calls.js";
 import type { Resumable } from "./fiber.js";
+import { replayable } from "./intrinsics.js";
 import { startGenerator } from "./user-generator.js";
 import { NOT_SUSPENDING, suspendingCall } from "./user-generator-delegate.js";
 
@@ -55,7 +56,8 @@ export function* collect(iterable: unknown): Resumable<unknown[]> {
   const out: unknown[] = [];
   for (;;) {
     const r = yield* step(it);
-    if (r === undefined) return out;
+    // Spread where the iterator stood by emitted code, which must not depend on the array iterator (runtime/intrinsics.ts).
+    if (r === undefined) return replayable(out);
     out.push(r.value);
   }
 }
@@ -84,7 +86,8 @@ export function* take(iterable: unknown, count: number, rest: boolean): Resumabl
   const out: unknown[] = [];
   for (let i = 0; rest || i < count; i++) {
     const r = yield* step(it);
-    if (r === undefined) return out;
+    // Destructured by emitted code, which must not depend on the array iterator (runtime/intrinsics.ts).
+    if (r === undefined) return replayable(out);
     out.push(r.value);
   }
   // Not exhausted: close it; a `return` that throws or answers a non-object is the destructuring's error.
@@ -93,7 +96,7 @@ export function* take(iterable: unknown, count: number, rest: boolean): Resumabl
     const result = yield* invoke(ret, it.iterator, []);
     if (!isObject(result)) throw new TypeError(`Iterator result ${describeValue(result)} is not an object`);
   }
-  return out;
+  return replayable(out);
 }
 
 /** IteratorClose with a throw completion: call `return` (it may suspend), ignore what it answers or throws. */

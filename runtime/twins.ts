@@ -118,7 +118,10 @@ export function objectTwins<O extends object>(obj: O, t: object): O {
 }
 
 function registerOwn(target: object, t: object): void {
-  for (const key of Reflect.ownKeys(t)) {
+  const keys = Reflect.ownKeys(t);
+  // An index loop: user code may have deleted the array iterator before this class or literal is evaluated (runtime/intrinsics.ts).
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const m = Object.getOwnPropertyDescriptor(target, key)?.value as unknown;
     const co = (t as Record<PropertyKey, unknown>)[key];
     if (typeof m === "function" && typeof co === "function") setTwin(m, co as AnyTwin);

@@ -30,7 +30,10 @@ const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {
  */
 export function generatorMethods<T extends object>(home: T, twins: object): T {
   Object.setPrototypeOf(twins, liveSuper(home));
-  for (const key of Reflect.ownKeys(twins)) {
+  const keys = Reflect.ownKeys(twins);
+  // An index loop: user code may have deleted the array iterator before this class or literal is evaluated (runtime/intrinsics.ts).
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     // The descriptor, not `home[key]`: reading it runs no getter and sees no later accessor of that name.
     const d = Object.getOwnPropertyDescriptor(home, key);
     const fn = d !== undefined && "value" in d ? (d.value as unknown) : undefined;

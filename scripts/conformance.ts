@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { DIRECTORIES, harnessFiles } from "../test/conformance/test262-select.js";
 import {
   makeWorkDir,
@@ -20,7 +21,7 @@ import {
   runBuild,
   select,
   verdictOf,
-  writeCompiled,
+  type CompileResult,
   writeOracle,
   writeTsc,
   type Selected,
@@ -112,16 +113,69 @@ async function main(): Promise<void> {
     const chunk = order.slice(i, i + CHUNK);
     writeTsc(dir, chunk);
     const tscRun = runBuild(dir, "tsc", chunk);
-    const compiled = writeCompiled(dir, chunk, 400, undefined, backend);
+    const compiled = await compileIsolated(dir, chunk);
     const tsc = await tscRun;
     const skip = new Set([...compiled.refused.keys(), ...compiled.crashed.keys()]);
     const run = await runBuild(dir, "compiled", chunk, { skip });
     results.push(...chunk.map((t) => verdictOf(t, compiled, run, tsc)));
-    log(`compiled and ran ${results.length}/${passing.length}`);
+    log(`compiled and ran ${results.length}/${passing.length} (heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB)`);
     writeReport(source.commit, selected, skipped.length, passing.length, results);
   }
   if (process.env.COLORLESS_KEEP_CONFORMANCE === undefined) rmSync(dir, { recursive: true, force: true });
   else log(`builds kept in ${dir}`);
+}
+
+/** A compile worker's heap: a normal batch needs a few hundred MB; a test needing more than this is a transformer bug. */
+const WORKER_HEAP_MB = 1536;
+const BATCH = 400;
+
+/**
+ * `writeCompiled` for `tests`, one batch per worker thread with a heap
+ * limit. A batch that runs out of memory is compiled again one test at a
+ * time, in workers that report each test, so the test that ran out is known:
+ * it is a crash ("the transformer ran out of memory"). One test once took the
+ * whole run down with it: a function nested 32 deep, whose unwind-backend
+ * output more than doubles with each level.
+ */
+async function compileIsolated(dir: string, tests: Selected[]): Promise<CompileResult> {
+  const result: CompileResult = { refused: new Map(), crashed: new Map(), lowered: new Set() };
+  const merge = (r: CompileResult) => {
+    for (const [k, v] of r.refused) result.refused.set(k, v);
+    for (const [k, v] of r.crashed) result.crashed.set(k, v);
+    for (const k of r.lowered) result.lowered.add(k);
+  };
+  /** Run a worker over `batch`; resolves with how many messages it sent, and its error if it died. */
+  const run = (batch: Selected[], each: boolean) =>
+    new Promise<{ messages: number; error?: Error }>((resolvePromise) => {
+      // The worker is TypeScript like this script: it registers tsx's loader, which the main thread's does not extend to workers.
+      const boot = `import { register } from "tsx/esm/api"; register(); await import(${JSON.stringify(new URL("../test/conformance/test262-compile-worker.ts", import.meta.url).href)});`;
+      const worker = new Worker(boot, { eval: true, workerData: { dir, tests: batch, backend, each }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      let messages = 0;
+      let error: Error | undefined;
+      worker.on("message", (r: CompileResult) => {
+        messages++;
+        merge(r);
+      });
+      worker.once("error", (e) => (error = e));
+      worker.once("exit", () => resolvePromise({ messages, error }));
+    });
+  for (let i = 0; i < tests.length; i += BATCH) {
+    const batch = tests.slice(i, i + BATCH);
+    const whole = await run(batch, false);
+    if (whole.messages === 1) continue;
+    log(`a compile batch failed (${whole.error?.message ?? "no result"}): compiling its ${batch.length} tests one at a time`);
+    let rest = batch;
+    while (rest.length > 0) {
+      const r = await run(rest, true);
+      if (r.messages === rest.length) break;
+      const t = rest[r.messages];
+      const why = (r.error as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY" ? `the transformer ran out of memory (${WORKER_HEAP_MB} MB heap)` : `compile worker died: ${r.error?.message ?? "no result"}`;
+      log(`${t.path}: ${why}`);
+      result.crashed.set(t.name, why);
+      rest = rest.slice(r.messages + 1);
+    }
+  }
+  return result;
 }
 
 const hash = (s: string) => createHash("sha1").update(s).digest("hex");

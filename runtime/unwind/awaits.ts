@@ -20,6 +20,7 @@
 import { spawnAwaited } from "../bridge.js";
 import { call as frameCall, twin, type TwinResult } from "../calls.js";
 import { collect } from "../iterate.js";
+import { replayable } from "../intrinsics.js";
 import { call, hof } from "./driver.js";
 import { S, compiled } from "./state.js";
 
@@ -76,4 +77,4 @@ export function yieldHof(twin: string, receiver: unknown, args: readonly unknown
  * `collect`, which steps the iterator as spreading does, `next` suspending)
  * returning the values as an array, spread where the iterator stood.
  */
-export const spreadAll: (iterable: Iterable<unknown>) => unknown[] = twin((iterable: Iterable<unknown>): unknown[] => [...iterable], collect);
+export const spreadAll: (iterable: Iterable<unknown>) => unknown[] = twin((iterable: Iterable<unknown>): unknown[] => replayable([...iterable]), collect);

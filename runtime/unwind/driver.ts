@@ -37,6 +37,7 @@ import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
+import { apply, prepend } from "../intrinsics.js";
 
 export { S, compiled } from "./state.js";
 export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed, forOfStep, closeNormal, closeThrown } from "./patterns.js";
@@ -204,7 +205,7 @@ export function hof(twin: string, receiver: unknown, args: readonly unknown[]): 
   const name = hofs.READ_NAMES[twin] ?? twin;
   const builtin = (receiver as Record<string, unknown>)[name];
   if (typeof builtin !== "function") throw new TypeError(`${describeValue(receiver)}.${name} is not a function`);
-  return defer((...a: unknown[]) => impl(receiver, ...a), receiver, args);
+  return defer((...a: unknown[]) => apply(impl, undefined, prepend(receiver, a)), receiver, args);
 }
 
 /**

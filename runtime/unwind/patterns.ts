@@ -75,7 +75,10 @@ export function abort(st: PatternIterator): void {
 export function restOf(src: unknown, excluded: readonly PropertyKey[]): Record<PropertyKey, unknown> {
   const from = Object(src) as Record<PropertyKey, unknown>;
   const out: Record<PropertyKey, unknown> = {};
-  for (const key of Reflect.ownKeys(from)) {
+  const keys = Reflect.ownKeys(from);
+  // An index loop: user code may have deleted the array iterator; object rest does not use it (runtime/intrinsics.ts).
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (excluded.includes(key)) continue;
     const d = Reflect.getOwnPropertyDescriptor(from, key);
     if (d !== undefined && d.enumerable) out[key] = from[key];

@@ -326,19 +326,17 @@ export async function runBuild(dir: string, build: string, tests: Selected[], op
   while (remaining.length > 0) {
     const listFile = join(dir, `${build}-list-${n++}.json`);
     writeFileSync(listFile, JSON.stringify(remaining.map((t) => ({ name: t.name, async: t.fm.flags.includes("async"), negative: t.fm.negative?.type }))));
-    const { stdout, stderr, code } = await spawnNode(dir, ["runner.js", build, listFile, String(opts.asyncMs ?? 3000)], opts.idleMs ?? 20_000);
     let current: string | undefined;
-    const tail: string[] = [];
-    for (const line of stdout.split("\n")) {
-      if (line.startsWith("@@begin ")) {
-        current = line.slice(8);
-        tail.length = 0;
-      } else if (line.startsWith("@@r ")) {
+    const { stderr, code, head, bytes } = await spawnNode(dir, ["runner.js", build, listFile, String(opts.asyncMs ?? 3000)], opts.idleMs ?? 20_000, (line) => {
+      if (line.startsWith("@@begin ")) current = line.slice(8);
+      else if (line.startsWith("@@r ")) {
         const r = JSON.parse(line.slice(4)) as { name: string } & RunOutcome;
-        results.set(r.name, { status: r.status, message: r.message });
+        results.set(r.name, { status: r.status, message: r.message.slice(0, MESSAGE_CHARS) });
         current = undefined;
-      } else if (line !== "@@tainted" && tail.length < 20) tail.push(line);
-    }
+      }
+    });
+    // Worth knowing (a test that floods its output is what once ran the driver out of memory).
+    if (bytes > 50e6) process.stderr.write(`[conformance] a ${build} runner printed ${Math.round(bytes / 1e6)} MB${current !== undefined ? ` during ${current}` : ""}\n`);
     if (current !== undefined) {
       const why = code === null ? "no output for a while: killed (hung)" : `process exited (${code})`;
       results.set(current, { status: "crash", message: `${why}: ${(stderr.trim().split("\n").pop() ?? "").slice(0, 300)}` });
@@ -346,31 +344,60 @@ export async function runBuild(dir: string, build: string, tests: Selected[], op
     const next = remaining.findIndex((t) => !results.has(t.name));
     if (next < 0) break;
     // No test finished and none was in progress: the runner itself is broken.
-    if (next === 0) throw new Error(`${build} runner made no progress (exit ${code}): ${stdout.slice(0, 1000)} ${stderr.slice(0, 2000)}`);
+    if (next === 0) throw new Error(`${build} runner made no progress (exit ${code}): ${head} ${stderr.slice(-2000)}`);
     remaining = remaining.slice(next);
   }
   return results;
 }
 
-function spawnNode(cwd: string, args: string[], idleMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
+/** A verdict keeps this much of a test's message (verdictOf shows 300 characters of it). */
+const MESSAGE_CHARS = 2000;
+/** How much of a runner's stderr is kept: its end, for a crash's reason. */
+const STDERR_TAIL = 64 * 1024;
+
+/**
+ * Run a runner process, handing each line of its stdout to `onLine` as it
+ * arrives and keeping only the end of its stderr. Nothing of a child's
+ * output is kept whole: a test that prints without end (stdout output also
+ * keeps the idle timer from firing) would otherwise grow the driver's heap
+ * until it dies, taking the whole run with it.
+ */
+function spawnNode(cwd: string, args: string[], idleMs: number, onLine: (line: string) => void): Promise<{ stderr: string; code: number | null; head: string; bytes: number }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["--stack-size=2000", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
+    let partial = "";
+    let err = "";
+    /** The start of stdout, for a runner that fails before its first test. */
+    let head = "";
+    let bytes = 0;
     let timer = setTimeout(() => child.kill("SIGKILL"), idleMs);
     const alive = () => {
       clearTimeout(timer);
       timer = setTimeout(() => child.kill("SIGKILL"), idleMs);
     };
-    child.stdout.on("data", (b: Buffer) => {
-      out.push(b);
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      bytes += text.length;
+      if (head.length < 1000) head += text.slice(0, 1000 - head.length);
+      const lines = (partial + text).split("\n");
+      // An unterminated line is kept for the next chunk only while it could still be one of the runner's own (short) lines.
+      partial = lines.pop()!;
+      if (partial.length > MESSAGE_CHARS * 4 && !partial.startsWith("@@")) partial = "";
+      for (const line of lines) if (line.startsWith("@@")) onLine(line);
       alive();
     });
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (text: string) => {
+      bytes += text.length;
+      err += text;
+      // Copied, not sliced: a slice would keep the whole string alive.
+      if (err.length > 2 * STDERR_TAIL) err = Buffer.from(err.slice(-STDERR_TAIL)).toString();
+    });
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolvePromise({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code });
+      if (partial.startsWith("@@")) onLine(partial);
+      resolvePromise({ stderr: err, code, head, bytes });
     });
   });
 }

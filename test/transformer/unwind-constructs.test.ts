@@ -407,6 +407,43 @@ export function main(): void {
   console.log(log.join(","), exported);
 }
 `,
+  // User code that deletes or replaces built-ins the runtime relies on (test262 does): the runtime must not break where
+  // the program's own semantics do not (runtime/intrinsics.ts). The top level's suspending calls start a scheduler each.
+  top_level_tampered: `
+import { sleep, yieldNow, go, scope } from "colorless";
+const log: string[] = [];
+function work(n: number): number { sleep(0); yieldNow(); return n * 2; }
+function* gen(): Generator<number> { yield work(1); yield work(2); }
+function outer(n: number): number { function inner(): number { return work(n); } sleep(0); return inner() + 1; }
+function spread(): number { sleep(0); return [...gen()].length; }
+function t(name: string, f: () => unknown): void {
+  try { log.push(name + " " + String(f())); } catch (e) { log.push(name + " threw " + (e as Error).constructor.name); }
+}
+const saved = Object.getOwnPropertyDescriptor(Array.prototype, Symbol.iterator)!;
+const arrayIterator = Object.getPrototypeOf([][Symbol.iterator]());
+const savedNext = Object.getOwnPropertyDescriptor(arrayIterator, "next")!;
+delete (Array.prototype as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+arrayIterator.next = () => { throw new Error("tampered"); };
+try {
+  log.push("top " + work(3));
+  t("nested", () => outer(3));
+  t("literal", () => { const o = { m(x: number) { return work(x); } }; return o.m(2); });
+  t("class", () => { class K { m(x: number): number { return work(x) + 1; } static s(): number { return work(10); } } return new K().m(1) + K.s(); });
+  t("map", () => [1, 2, 3].map((x) => work(x)).join("+"));
+  t("sort", () => [3, 1, 2].sort((x, y) => { sleep(0); return x - y; }).join("+"));
+  t("forEach", () => { const m = new Map<string, number>(); m.set("k", 1); m.set("j", 2); let n = 0; m.forEach((v) => { n += work(v); }); return n; });
+  t("scope", () => scope(() => { const a = go(() => work(1)); const b = go(() => work(2)); return a.join() + b.join(); }));
+  t("spread", () => spread());
+  t("rest", () => { sleep(0); const { a, ...rest } = { a: 1, b: 2, c: 3 }; return a + Object.keys(rest).join(""); });
+  t("destructure", () => { const [x] = [1] as unknown as number[]; return x; });
+} finally {
+  Object.defineProperty(Array.prototype, Symbol.iterator, saved);
+  Object.defineProperty(arrayIterator, "next", savedNext);
+}
+export function main(): void {
+  console.log(log.join(","));
+}
+`,
 };
 
 const EXPECTED: Record<string, string> = {
@@ -418,6 +455,7 @@ const EXPECTED: Record<string, string> = {
   arrows: "derived.who(a) + derived.who(2b) derived | derived.who(a2),derived.who(b2) 6 of 3 other fiber,who a2,who b2,who a,who 2b",
   async_calls: "derived:a derived:2b derived:c rest 2 | xyz K! call apply 2,4,6 spread | 0 1 2 caught bad finally f n2 awaited | 42 | proto hi! | pair 0 | pair 10 | arg,f1,f2,f3,m",
   top_level: "tdz ReferenceError,later 1,const TypeError,key,constructor,k1 tag k1 method k2,a,b,c,sum 7,loop 1,try t,finally f awaited 20",
+  top_level_tampered: "top 6,nested 7,literal 4,class 23,map 2+4+6,sort 1+2+3,forEach 6,scope 6,spread 2,rest 1bc,destructure threw TypeError",
 };
 
 const REFUSED_SOURCE = `

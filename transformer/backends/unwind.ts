@@ -285,6 +285,12 @@ class UnwindFileLowering {
       const started = this.startGenerator(node);
       if (started !== undefined) return started;
     }
+    // A member's computed key belongs to the enclosing code (a `yield` there is the enclosing generator's), the member
+    // itself is a function of its own: the key is visited here, and the member's visit (below) takes it from outerKeys.
+    if (ts.isComputedPropertyName(node) && this.outerKeys.has(node)) return this.outerKeys.get(node);
+    if ((ts.isMethodDeclaration(node) || ts.isAccessor(node) || ts.isPropertyDeclaration(node)) && ts.isComputedPropertyName(node.name)) {
+      this.outerKeys.set(node.name, ts.visitEachChild(node.name, this.visit, this.tctx));
+    }
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -415,6 +421,9 @@ class UnwindFileLowering {
     }
   }
 
+  /** Computed keys of members, visited in the enclosing code's context (see visit). */
+  private readonly outerKeys = new Map<ts.ComputedPropertyName, ts.Node>();
+
   private notAwaiting<T>(body: () => T): T {
     const saved = this.awaitCtx;
     const compiled = this.inCompiled;
@@ -506,7 +515,7 @@ class UnwindFileLowering {
       return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isMethodDeclaration(node)) {
-      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
+      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, ts.visitNode(node.name, this.visit, ts.isPropertyName) as ts.PropertyName, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
       const lowered = ts.isFunctionExpression(node)

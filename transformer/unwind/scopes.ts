@@ -213,7 +213,8 @@ export abstract class ScopeNormaliser extends PatternLineariser {
       if (found || ts.isTypeNode(n)) return;
       if (ts.isIdentifier(n) && n.text === name && isValueReference(ts, n)) {
         const s = ts.isShorthandPropertyAssignment(n.parent) ? this.checker.getShorthandAssignmentValueSymbol(n.parent) : this.checker.getSymbolAtLocation(n);
-        if (s !== undefined && s !== symbol) found = true;
+        // No symbol is a global of that name (or none: a ReferenceError), which the hoisted binding must not capture either.
+        if (s !== symbol) found = true;
       }
       ts.forEachChild(n, walk);
     };

@@ -1,0 +1,56 @@
+/**
+ * What the runtime needs from the built-ins, kept safe from user code that
+ * deletes or replaces them (test262 does: `delete
+ * Array.prototype[Symbol.iterator]`, then expects *its own* destructuring to
+ * throw). Uncompiled, such a program runs none of our code; compiled, the
+ * runtime runs between its statements, so the runtime must not break where
+ * the program's own semantics do not. Node's own internals solve the same
+ * problem with "primordials".
+ *
+ * The rule, for runtime code that user code can reach after tampering (fiber
+ * start and scheduling, registration of compiled functions, leaf calls,
+ * the higher-order built-ins' suspending versions):
+ *
+ * - never iterate an array with the iterator protocol: no `for…of`, spread
+ *   (`[...a]`, `f(...a)`) or array destructuring over arrays; index loops,
+ *   {@link prepend} and `forEach` of Maps and Sets instead;
+ * - a derived class needs an explicit constructor: the default one spreads its
+ *   arguments through `Array.prototype[Symbol.iterator]`;
+ * - an array the runtime hands back to be spread or destructured by emitted
+ *   code (`...g()` of a suspending generator) carries its own iterator,
+ *   {@link replayable}.
+ *
+ * Paths user code cannot reach after tampering (start-up, worker set-up,
+ * servers' bookkeeping) are left as written.
+ */
+
+/** `Reflect.apply` as it was when the runtime loaded. */
+export const apply: typeof Reflect.apply = Reflect.apply;
+
+/** `[first, ...rest]`, without the array iterator. */
+export function prepend<T>(first: T, rest: ArrayLike<T>): T[] {
+  const out: T[] = [first];
+  for (let i = 0; i < rest.length; i++) out.push(rest[i]);
+  return out;
+}
+
+/**
+ * `values`, made spreadable and destructurable by emitted code whatever user
+ * code did to the array iterator: an own, non-enumerable `@@iterator` that
+ * steps by index. Only for arrays that emitted code consumes at once and user
+ * code never sees.
+ */
+export function replayable<T>(values: T[]): T[] {
+  Object.defineProperty(values, Symbol.iterator, { value: iterateByIndex, configurable: true, writable: true });
+  return values;
+}
+
+function iterateByIndex(this: unknown[]): Iterator<unknown> {
+  const values = this;
+  let i = 0;
+  return {
+    next: () => (i < values.length ? { value: values[i++], done: false } : { value: undefined, done: true }),
+    // Destructuring closes an iterator it does not exhaust: nothing to release.
+    return: (value?: unknown) => ({ value, done: true }),
+  };
+}
