@@ -93,6 +93,8 @@ import { inferredName, isValueReference } from "../unwind/syntax.js";
 import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { lowerFrame } from "../unwind/frame.js";
+import { reentrySelf, type SelfName } from "../unwind/record.js";
+import { Factories } from "../unwind/factories.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 import { checkFile } from "../unwind/checks.js";
 import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
@@ -127,6 +129,7 @@ class UnwindFileLowering {
     this.f = tctx.factory;
     this.uw = this.f.createUniqueName("__uw");
     this.uws = this.f.createUniqueName("__uws");
+    this.sitesName = this.f.createUniqueName("__A");
     const ts = this.ts;
     const colours = lc.colours;
     this.oracle = {
@@ -239,7 +242,10 @@ class UnwindFileLowering {
     let at = 0;
     while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
     const temps = this.moduleTemps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(this.moduleTemps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...temps, ...this.templates, ...statements.slice(at)];
+    const sites = this.siteEntries.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList([
+      f.createVariableDeclaration(this.sitesName, undefined, undefined, this.uwCall("sites", [f.createStringLiteral(this.siteFile ?? ""), f.createArrayLiteralExpression(this.siteEntries.map((e) => f.createArrayLiteralExpression(e.map((x) => f.createStringLiteral(x)))))])),
+    ], ts.NodeFlags.Const))];
+    const out = [importRuntime, ...statements.slice(0, at), aliases, ...sites, ...temps, ...this.templates, ...statements.slice(at)];
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -390,8 +396,15 @@ class UnwindFileLowering {
   }
 
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
-    const info = this.lc.colours.info(node);
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const info = colours.info(node);
     if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
+    // A compiled function or arrow in a closure frame's copies: emitted once, as a factory both copies call.
+    const factories = this.factories;
+    if (factories !== undefined && (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && colours.emitted(node) !== "plain" && !colours.isSuspendingGenerator(node)) {
+      return factories.use(node, () => this.notAwaiting(() => this.lowerFunction(node)) as ts.Node);
+    }
     // A function's body is its own: an enclosing async function's or module's awaiting stops here.
     return this.notAwaiting(() => this.lowerFunction(node));
   }
@@ -493,8 +506,9 @@ class UnwindFileLowering {
     for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
     for (const read of n.result.tdzReads) this.tdzReads.add(read);
     for (const t of n.result.templates) this.templates.push(this.templateObject(t.name, t.template));
-    const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
     const f = this.f;
+    const self = reentrySelf(ts, f, node, n.result, this.writtenNames());
+    const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`, self, (sym) => n.isFrameBinding(sym));
     if (ts.isFunctionDeclaration(node)) {
       if (node.name === undefined) {
         // `export default function () {}`: named for the registration, then given back the name "default".
@@ -509,10 +523,18 @@ class UnwindFileLowering {
       return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
+      // A re-entry frame names itself: an anonymous function expression gets a name (its `name` is set back below).
+      const ownName = self?.kind === "name" && self.added ? self.name : undefined;
       const lowered = ts.isFunctionExpression(node)
-        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body)
+        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, ownName ?? node.name, node.typeParameters, this.params(node, n.result), node.type, body)
         : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
       const name = inferredName(ts, node);
+      if (self?.kind === "arrow") {
+        // `__uw.fa(($f) => $f = (x) => …, "name")`: one binding per evaluation, through which the arrow re-enters itself.
+        const mk = f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, self.name)], undefined,
+          f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createAssignment(self.name, lowered));
+        return this.uwCall("fa", [mk, f.createStringLiteral(name ?? "")]);
+      }
       return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
@@ -524,17 +546,74 @@ class UnwindFileLowering {
   }
 
   /** The frame of a compiled function: prologue, fast copy, continuation (unwind/frame.ts). */
-  private lowerBody(node: FunctionNode, ir: IrFunction, description: string): ts.Block {
+  /** The closure frame whose copies are being visited: its nested functions become factories (unwind/factories.ts). */
+  private factories: Factories | undefined;
+
+  private lowerBody(node: FunctionNode, ir: IrFunction, description: string, self: SelfName | undefined, isFrameBinding: (s: ts.Symbol) => boolean): ts.Block {
+    const ts = this.ts;
+    const saved = this.factories;
+    const factories = self === undefined ? new Factories(ts, this.f, this.lc.checker, node, isFrameBinding, ir.renames) : undefined;
+    this.factories = factories;
+    try {
+      return this.frame(node, ir, description, self, factories);
+    } finally {
+      this.factories = saved;
+    }
+  }
+
+  private frame(node: FunctionNode, ir: IrFunction, description: string, self: SelfName | undefined, factories: Factories | undefined): ts.Block {
     const ts = this.ts;
     return lowerFrame({
       ts, f: this.f, uw: this.uw, uws: this.uws,
-      position: (n) => this.lc.position(n),
+      siteInfo: (d, sites) => this.siteInfo(d, sites),
       call: (name, args) => this.uwCall(name, args),
-      hoist: (st) => this.hoist(st),
       // Nested functions are lowered after the copies are built (they keep their original nodes).
       visitAll: (stmts) => this.compiledCode(() => stmts.map((st) => ts.visitNode(st, this.visit, ts.isStatement) as ts.Statement)),
       inHoistScope: (body) => this.inHoistScope(body),
-    }, node, ir, description);
+      factories: () => factories?.declarations ?? [],
+    }, node, ir, description, self);
+  }
+
+  /** The module's site table (`const __A = __uw.sites(file, [["f", "9:12", …], …])`): an entry per compiled function. */
+  private readonly siteEntries: string[][] = [];
+  private siteFile: string | undefined;
+  private readonly sitesName: ts.Identifier;
+
+  private siteInfo(description: string, sites: readonly (ts.Node | undefined)[]): () => ts.Expression {
+    const entry = [description.replace(/\(\)$/, "")];
+    for (const node of sites) {
+      if (node === undefined) {
+        entry.push("");
+        continue;
+      }
+      const m = /^(.*):(\d+:\d+)$/.exec(this.lc.position(this.ts.getOriginalNode(node)));
+      this.siteFile ??= m?.[1] ?? "";
+      entry.push(m?.[2] ?? "0:0");
+    }
+    const i = this.siteEntries.length;
+    this.siteEntries.push(entry);
+    return () => this.f.createElementAccessExpression(this.sitesName, i);
+  }
+
+  /** Names assigned anywhere in the file: a declaration with such a name cannot re-enter itself by it (record.ts). */
+  private written: Set<string> | undefined;
+
+  private writtenNames(): ReadonlySet<string> {
+    if (this.written !== undefined) return this.written;
+    const ts = this.ts;
+    const out = new Set<string>();
+    const targets = (e: ts.Node): void => {
+      if (ts.isIdentifier(e)) out.add(e.text);
+      else ts.forEachChild(e, targets);
+    };
+    const walk = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) targets(n.left);
+      else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) targets(n.operand);
+      else if ((ts.isForInStatement(n) || ts.isForOfStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) targets(n.initializer);
+      ts.forEachChild(n, walk);
+    };
+    walk(this.sf);
+    return (this.written = out);
   }
 
   /** `const $tpl = __uw.tpl\`a${0}b\``: the strings of a tagged template, without its substitutions. */

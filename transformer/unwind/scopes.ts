@@ -46,6 +46,11 @@ export abstract class ScopeNormaliser extends PatternLineariser {
   private readonly hoisted = new Set<ts.Symbol>();
   private usedNames: Set<string> | undefined;
 
+  /** Is this binding a variable of the frame itself (a parameter, or hoisted to the function's top; unwind/factories.ts)? */
+  isFrameBinding(symbol: ts.Symbol): boolean {
+    return this.hoisted.has(symbol);
+  }
+
   /** Parameters are bindings of the function too; every `var` is hoisted before the body is lowered. */
   protected declareParametersAndVars(moved: number): void {
     const ts = this.ts;
