@@ -108,14 +108,14 @@ export class BodyEmitter {
   /** `guarded`: a later statement of the same list has a site, so a seek may have to skip this one. */
   private stmt(s: Exclude<IrStmt, { kind: "plain" | "env" }>, guarded: boolean): ts.Statement[] {
     if (s.kind === "site") return this.site(s, guarded);
-    if (s.kind === "block") return [this.f.createBlock(this.list(s.body), true)];
-    const inner = this.compound(s);
+    const inner = s.kind === "block" ? this.f.createBlock(this.list(s.body), true) : this.compound(s);
     if (!guarded) return [inner];
     // Seek: enter a compound statement only when the site sought is inside it.
     return [this.f.createIfStatement(this.f.createLogicalOr(this.seeking(false), this.within(s.lo, s.hi)), inner)];
   }
 
   private compound(s: Exclude<IrStmt, { kind: "plain" | "site" | "block" | "env" }>): ts.Statement {
+    // A block is guarded like any compound statement (stmt): its list leaves its last site unguarded.
     const ts = this.ts;
     const f = this.f;
     const seek = this.copy !== "fast";
