@@ -91,6 +91,12 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
   return undefined;
 }
 
+/** `($f) => $f = (x) => …`, for `__uw.fa`: one binding per evaluation, through which the arrow re-enters itself. */
+export function selfBound(ts: TS, f: ts.NodeFactory, name: ts.Identifier, arrow: ts.Expression): ts.ArrowFunction {
+  return f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, name)], undefined,
+    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createAssignment(name, arrow));
+}
+
 /** What an unwind saves: the site index, the parameters' bindings, then the hoisted locals and temporaries. */
 export function frameVariables(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: IrFunction, s: ts.Identifier): ts.Identifier[] {
   // A `this` parameter is a type annotation, not a binding.
