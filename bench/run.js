@@ -18,9 +18,12 @@ const SUITES = {
   transformer: ["--expose-gc", "transformer.js"],
   io: ["--expose-gc", "io.js"],
   build: ["--expose-gc", "build.js"],
+  hmr: ["hmr.js"],
   workers: ["--expose-gc", "workers.js"],
   ecosystem: ["--import", "colorless/register", "ecosystem.ts"],
   migration: ["--import", "tsx", "migration.ts"],
+  // A real library's own suite, plain and with the plugin (needs the network once: npm install, git clone).
+  "library-overhead": ["library-overhead.mjs"],
 };
 const suites = Object.keys(SUITES);
 const wanted = process.argv.length > 2 ? process.argv.slice(2) : suites;

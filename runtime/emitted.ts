@@ -37,12 +37,33 @@ function shaped<F extends (...args: never[]) => unknown>(entry: F, gen: Gen, nam
  * uncompiled callers; the generator is its registered twin. `name` is the
  * name JavaScript gives the original (a property key for a computed one).
  */
-export function fn(gen: Gen, name: PropertyKey, length: number): (...args: unknown[]) => unknown {
+export function fn(gen: Gen, name: PropertyKey, length: number, readsNewTarget = false): (...args: unknown[]) => unknown {
   const label = nameOfKey(name);
   const description = `${label || "anonymous"}()`;
+  if (readsNewTarget) {
+    return shaped(function (this: unknown, ...args: unknown[]): unknown {
+      const frame = (gen as (...a: unknown[]) => Resumable).apply(this, args);
+      // The generator's first step (run at once by drive) takes it: a generator's own new.target is always undefined.
+      pendingNewTarget = new.target;
+      return drive(frame, description);
+    }, gen, label, length);
+  }
   return shaped(function (this: unknown, ...args: unknown[]): unknown {
     return drive((gen as (...a: unknown[]) => Resumable).apply(this, args), description);
   }, gen, label, length);
+}
+
+let pendingNewTarget: Function | undefined;
+
+/**
+ * The `new.target` a runtime-built sync entry ({@link fn}) was called with,
+ * for its generator twin's prologue; cleared, so a twin called directly by
+ * compiled code (a plain call: new.target undefined) reads undefined.
+ */
+export function takeNewTarget(): Function | undefined {
+  const t = pendingNewTarget;
+  pendingNewTarget = undefined;
+  return t;
 }
 
 /**

@@ -9,7 +9,7 @@ export { classTwins, objectTwins } from "./twins.js";
 export { liveSuper } from "./live-super.js";
 export { drive } from "./blocking-scheduler.js";
 export { toPromise, spawnPromise, spawnFrame, awaited } from "./bridge.js";
-export { fn, arrow, method, poly, bind, stress, at, iter, iterate, next, closeIter, templateObject, propertyKey, lastKey, superSet, superUpdate, superDelete, NOT_READY } from "./emitted.js";
+export { fn, takeNewTarget, arrow, method, poly, bind, stress, at, iter, iterate, next, closeIter, templateObject, propertyKey, lastKey, superSet, superUpdate, superDelete, NOT_READY } from "./emitted.js";
 export * as hofs from "./hofs-dispatch.js";
 export { userYield, startGenerator, generatorTwin } from "./user-generator.js";
 export { delegate } from "./user-generator-delegate.js";

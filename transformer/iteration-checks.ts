@@ -55,10 +55,12 @@ function builtinConsumer(ts: TS, checker: ts.TypeChecker, colours: ColourMap, no
     return ts.isCallExpression(a) || ts.isNewExpression(a) || ts.isIdentifier(a) || ts.isPropertyAccessExpression(a);
   });
   if (candidates.length === 0) return [];
+  // Before the signature: resolving it type-checks every argument, and almost no argument is a suspending iterable.
+  const iterableArgs = candidates.filter((a) => colours.iterationColour(a) === "S");
+  if (iterableArgs.length === 0) return [];
   const sig = resolvedSignature(checker, node);
   const decl = sig?.getDeclaration();
   if (decl === undefined || decl.parameters === undefined || !decl.getSourceFile().isDeclarationFile) return [];
-  const iterableArgs = candidates.filter((a) => colours.iterationColour(a) === "S");
   const out: NodeDiagnostic[] = [];
   // Array.from(x) with one argument is lowered by both backends; with a map function it is this case too.
   for (const a of iterableArgs) {

@@ -427,9 +427,15 @@ export class ColorlessProject {
   }
 
   /** Per file: what its emitted output depends on (function and call-site colours). */
+  /** Per colour map: an edit's "before" is the previous edit's "after", so each map is fingerprinted once. */
+  private readonly fingerprintsOf = new WeakMap<ColourMap, Map<string, string>>();
+
   private fingerprints(): Map<string, string> {
     const colours = this.colours();
-    const out = new Map<string, string>();
+    let out = this.fingerprintsOf.get(colours);
+    if (out !== undefined) return out;
+    out = new Map<string, string>();
+    this.fingerprintsOf.set(colours, out);
     const perFile = new Map<string, string[]>();
     const add = (file: string, s: string) => {
       let l = perFile.get(file);

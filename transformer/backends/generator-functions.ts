@@ -162,13 +162,20 @@ export abstract class FunctionLowering extends ClassLowering {
    * - an arrow shares its enclosing function's: a plain function whose
    *   arrows use it saves it first (`const newTarget = new.target`), and an
    *   arrow's frame inherits the enclosing frame's identifier.
-   * Function expressions lowered with a direct `new.target` keep the
-   * generator's (their sync entry is built by the runtime): a known gap.
+   * - the twin of a function expression, whose sync entry the runtime
+   *   builds (`__co.fn(gen, name, length, true)`), takes it from the runtime
+   *   (`__co.takeNewTarget()`), where that entry left it.
    */
   protected newTargetOf(node: FunctionNode, kind: "plain" | "twin"): { newTarget?: ts.Identifier; prologue?: ts.Statement[] } {
     const ts = this.ts;
     const f = this.f;
     if (ts.isArrowFunction(node)) return { newTarget: this.frame.newTarget };
+    if (kind === "twin" && ts.isFunctionExpression(node)) {
+      // Its sync entry is built by the runtime (`__co.fn(…, true)`), which hands `new.target` over the same way.
+      if (!usesNewTarget(ts, node, false)) return {};
+      const id = f.createUniqueName("newTarget");
+      return { newTarget: id, prologue: [f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(id, undefined, undefined, this.runtime("takeNewTarget", []))], ts.NodeFlags.Const))] };
+    }
     if (kind === "twin" && !ts.isFunctionDeclaration(node)) return {};
     // A method's (and accessor's) new.target is always undefined, as is a generator's: nothing to carry.
     if (kind === "plain" && !ts.isFunctionDeclaration(node) && !ts.isFunctionExpression(node)) return {};
@@ -337,7 +344,9 @@ export abstract class FunctionLowering extends ClassLowering {
     // The entry is built where JavaScript no longer infers a name for it: pass the one it would have had.
     if (plain !== undefined) return this.selfNamed(node, this.runtime("poly", ownName !== undefined ? [plain, genExpr] : [plain, genExpr, this.jsName(node)]));
     const length = this.entryParameters(node).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).length;
-    return this.selfNamed(node, this.runtime(ts.isArrowFunction(node) ? "arrow" : "fn", [genExpr, ownName ?? this.jsName(node), f.createNumericLiteral(length)]));
+    const entryArgs = [genExpr, ownName ?? this.jsName(node), f.createNumericLiteral(length)];
+    if (ts.isFunctionExpression(node) && usesNewTarget(ts, node, false)) entryArgs.push(f.createTrue());
+    return this.selfNamed(node, this.runtime(ts.isArrowFunction(node) ? "arrow" : "fn", entryArgs));
   }
 
   /**

@@ -52,7 +52,6 @@ export abstract class TopLevelLowering extends FunctionLowering {
         // `export default …` must stay a module-level statement (its expression then runs before the suspending ones).
         ts.isExportAssignment(s) ||
         (ts.isFunctionDeclaration(s) && (s.name === undefined || isExported(s) || outsideNames.has(s.name.text))) ||
-        (ts.isClassDeclaration(s) && s.name === undefined) ||
         (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) === true);
       if (keepOutside) {
         this.hoisted.push(hoisted);
@@ -61,10 +60,16 @@ export abstract class TopLevelLowering extends FunctionLowering {
         outside.push(...(Array.isArray(r) ? r : [r]));
         continue;
       }
-      if (ts.isClassDeclaration(s) && (isExported(s) || outsideNames.has(s.name!.text))) {
-        const name = s.name!.text;
-        const exportMod = isExported(s) ? [f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
-        outside.push(f.createVariableStatement(exportMod, f.createVariableDeclarationList([f.createVariableDeclaration(name)], ts.NodeFlags.Let)));
+      if (ts.isClassDeclaration(s) && (s.name === undefined || isExported(s) || outsideNames.has(s.name.text))) {
+        // `export default class { … }` is evaluated where it stands too: a module-level `let` exported as `default`.
+        const binding = s.name === undefined ? f.createUniqueName("default") : f.createIdentifier(s.name.text);
+        if (s.name === undefined) {
+          outside.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(binding)], ts.NodeFlags.Let)));
+          outside.push(f.createExportDeclaration(undefined, false, f.createNamedExports([f.createExportSpecifier(false, binding, "default")])));
+        } else {
+          const exportMod = isExported(s) ? [f.createModifier(ts.SyntaxKind.ExportKeyword)] : undefined;
+          outside.push(f.createVariableStatement(exportMod, f.createVariableDeclarationList([f.createVariableDeclaration(binding)], ts.NodeFlags.Let)));
+        }
         inFrameInside(() => {
           const r = this.visit(s) as ts.Statement | ts.Statement[];
           for (const x of Array.isArray(r) ? r : [r]) {
@@ -73,8 +78,11 @@ export abstract class TopLevelLowering extends FunctionLowering {
               continue;
             }
             const mods = ts.getModifiers(x)?.filter((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword);
-            const expr = f.createClassExpression(mods, x.name, x.typeParameters, x.heritageClauses, x.members);
-            inside.push(ts.setTextRange(f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), expr)), s));
+            let expr: ts.Expression = f.createClassExpression(mods, x.name, x.typeParameters, x.heritageClauses, x.members);
+            // The class of `export default class {}` is named "default" (its static parts see that name): a property
+            // named `default` gives an anonymous class expression that name, as the declaration would.
+            if (s.name === undefined) expr = f.createPropertyAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression([f.createPropertyAssignment("default", expr)])), "default");
+            inside.push(ts.setTextRange(f.createExpressionStatement(f.createAssignment(binding, expr)), s));
           }
         });
         continue;
