@@ -10,7 +10,7 @@
 // Writes bench/results/transformer.{json,md}. Run after `npm run build`:
 //   node --expose-gc bench/transformer.js
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
@@ -69,6 +69,7 @@ const msOf = async (fn) => {
 const EXPECTED_FIB = 196418;
 const rows = [];
 const notes = [];
+const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(" / ");
 
 // ------------------------------------------------------------------ fib(27)
 const plainFib = await load("fib-plain-tsc", tscOne(join(srcDir, "fib-plain.ts")));
@@ -193,6 +194,7 @@ const md = writeReport("transformer", "Transformer", ["benchmark", "value", "uni
   "ping-pong: 20,000 round trips over unbuffered channels, median of 5; ns per fiber switch = time / 40,000, including the descent to the player's depth.",
   "pipeline: buffered channels (capacity 64), 200 rounds of integer hashing per item per stage; ratio = colorless throughput / async throughput. Both backends run the compiled entry `pipelineBench` as the root fiber (earlier runs called `pipeline` through an uncompiled arrow, i.e. on the blocking-mode driver).",
   "transform: both sides type-check and emit the same in-memory project; median of 3.",
+  `machine load average (1 / 5 / 15 min) at start ${loadAtStart}, at end ${loadavg().map((l) => l.toFixed(1)).join(" / ")}: a shared 2-core machine, compare same-run ratios only.`,
   ...notes,
 ]);
 console.log(md);

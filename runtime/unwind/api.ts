@@ -7,3 +7,4 @@
 export * from "./driver.js";
 export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll } from "./awaits.js";
 export { TDZ, tdz, tdzSet } from "./tdz.js";
+export { sr, sv, rec, take, fa, sites } from "./sites.js";

@@ -1,98 +1,63 @@
 /**
- * The unwind/rewind backend (issue 12): the default's first choice for each file (backends/auto.ts), or alone with `backend: "unwind"`.
+ * The unwind/rewind backend (issue 12): the default's first choice for each file (backends/auto.ts), or alone with
+ * `backend: "unwind"`. docs/backends.md walks through emitted code; this is the design in short.
  *
- * ## Why
+ * **Why.** The generator backend makes every call of a suspending-coloured function allocate a generator and go
+ * through the fiber trampoline even when nothing suspends (fib(27): ~17× plain). After binaryen's Asyncify and
+ * Stopify, this backend keeps a suspending function an ordinary function called the ordinary way, and pays only
+ * when a suspension really happens.
  *
- * The generator backend makes every call of a suspending-coloured function
- * allocate a generator and go through the fiber trampoline, even when nothing
- * suspends (fib(27): ~17× plain). This backend, after binaryen's Asyncify and
- * Stopify, keeps a suspending function an ordinary function called the
- * ordinary way, and pays only when a suspension really happens.
+ * **States of a call site** (registers in runtime/unwind/state.ts). *Normal* (`S.u === 0`, the frame's `$s === 0`):
+ * the call runs, then one check of `S.u`. *Unwinding* (`S.u === 1`): a leaf below (a runtime operation, anything
+ * with a generator-convention twin) deferred its operation; the site stores its index in `$s` and breaks to the
+ * frame's save, which hands the frame to the runtime and returns; `finally` blocks on the way out are skipped
+ * (guarded by `S.u === 0`) and no `catch` sees anything, since an unwind is a return. A frame entered from
+ * uncompiled code (entry token `$d === 0`) does not propagate: it finishes the unwind below it in blocking mode.
+ * *Rewinding*: the driver (runtime/unwind/driver.ts) resumes saved frames innermost first, each with its callee's
+ * outcome, so a rewind never re-enters the outer frames: a fiber parked 10,000 deep re-parks by unwinding only
+ * the frames entered since it resumed.
  *
- * ## States
+ * **Two frame shapes** (unwind/frame.ts). A function with no closure inside is a *re-entry frame*
+ * (unwind/record.ts): one guarded copy of its body, which is also its fast path; an unwind copies its variables
+ * into a record, and resuming calls the function again with token 2, restoring them and skipping to the site.
+ * Any other function is a *closure frame*: its fast copy, plus a continuation closure over its variables (shared
+ * with the closures it made) holding the guarded seek copy (unwind/emit.ts); compiled functions nested in it are
+ * emitted once, as factories both copies call (unwind/factories.ts).
  *
- * A call site is in one of three states, read from the registers of
- * runtime/unwind/state.ts:
+ * **What is instrumented.** Only functions colour inference marked suspending (or polymorphic with a suspending
+ * use); everything else is emitted as tsc emits it. A call to a function of this file the backend compiled is a
+ * plain call preceded by `S.k = 1` (the entry token); anything else goes through `__uw.call` / `__uw.callMethod`,
+ * which set the token only for functions registered as compiled (a WeakSet: nothing on user objects).
  *
- * - **normal** (`S.u === 0`, the frame's `$s === 0`): the call runs; after it
- *   returns, one check `S.u !== 0` (false: carry on). Nothing else.
- * - **unwinding** (`S.u === 1`): a leaf below (a runtime operation, anything
- *   with a generator-convention twin) recorded the operation and set `S.u`.
- *   The site stores its index in `$s`, creates the frame's *continuation*
- *   (once per invocation) and returns it to the runtime (`save`); `finally`
- *   blocks on the way out are skipped (guarded by `S.u === 0`), and no
- *   `catch` sees anything, since an unwind is a return, not a throw. A frame
- *   entered from uncompiled code (its entry token `$d` is 0) does not
- *   propagate: its caller would not check. It finishes the unwind below it in
- *   blocking mode (`__uw.block`) and carries on with the value.
- * - **rewinding**: the continuation is called with the callee's outcome. It
- *   is a closure over the frame's own variables (so closures created before
- *   the suspension keep seeing the same variables) whose body is the seek
- *   copy of the function (unwind/emit.ts): guards skip every statement until
- *   site `$s`, which takes the outcome (returns it, or throws it) instead of
- *   calling again. The driver (runtime/unwind/driver.ts) resumes frames
- *   innermost first and passes each one's result to the next, so a rewind
- *   never re-enters the outer frames' JavaScript: a fiber parked 10,000 deep
- *   re-parks by unwinding only the frames entered since it resumed.
+ * **Cost model.** Normal path, per call: a load and a store of the token in the prologue, a store before and a
+ * load + branch after each site; in a re-entry frame a comparison of `$s` per guarded statement, in a closure
+ * frame one heap context (and one closure per nested factory). A suspension costs, per frame entered since the
+ * last resume, a record or a closure and one push; a resume, one call per frame. Code size: the body once (re-entry)
+ * or twice (closure frame, its nested functions once).
  *
- * ## What is instrumented
+ * **Promise-land.** An `async` function that calls suspending code stays an async function, each suspending call
+ * in it awaited as a child fiber making just that call (unwind/awaits.ts); a suspending ES module top level is
+ * lowered the same way, in place. Option `stress` puts a `__uw.stress()` leaf before every statement.
  *
- * Only functions colour inference marked suspending (or polymorphic with a
- * suspending use); everything else is emitted as tsc emits it. In a
- * suspending function, every call site colour inference did not prove plain
- * becomes an IR site (transformer/ir.ts): a call to a function of this file
- * the backend compiled is a plain call preceded by `S.k = 1` (the entry
- * token that tells the callee its caller handles an unwind); anything else
- * goes through `__uw.call` / `__uw.callMethod`, which set the token only for
- * functions registered as compiled (a WeakSet: no property on user objects)
- * and start an unwind for generator-convention twins.
- *
- * ## Cost model
- *
- * Normal path, per call of a suspending function: a load and a store of the
- * token in the prologue, a store before and a load + branch after each site.
- * A function whose continuation is a closure over its variables (it has
- * closures of its own, which must share them) keeps them in a heap context:
- * one allocation per call. A function declaration with no closure inside
- * uses the record-copying frame (unwind/record.ts): its variables stay on
- * the stack and an unwind copies them into an array for a sibling seek
- * function. A suspension costs, per frame entered since the last resume, one
- * closure allocation and one push; a resume costs one call per frame
- * resumed, each skipping to its site through at most one guard per
- * enclosing statement. Code size: the body twice.
- *
- * ## Stress
- *
- * Option `stress`: a `__uw.stress()` leaf before every statement
- * (normalise.ts), as the generator backend's stress points.
- *
- * ## Promise-land: async functions and module top levels
- *
- * An `async` function that calls suspending code is not compiled: it stays
- * an async function, and each suspending call in it is awaited as a child
- * fiber making just that call (unwind/awaits.ts). A suspending ES module
- * top level is lowered the same way, in place, under native top-level
- * await, so no declaration moves.
- *
- * ## What it does not support yet (CL1011, never an approximation)
- *
- * Suspending generator methods, constructors and accessors; destructuring
- * a suspending iterator (and spreading or iterating one in async code or a
- * generator body); in async code, suspending calls inside longer optional
- * chains; the few loop-binding and
- * parameter-default shapes docs/backends.md lists.
+ * **Not supported yet** (CL1011, never an approximation): suspending generator methods, constructors and
+ * accessors; destructuring a suspending iterator; in async code, suspending calls inside longer optional chains;
+ * the loop-binding and parameter-default shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
 import type { IrFunction, IrRename } from "../ir.js";
-import { isFunctionNode, isIterationSite, type FunctionNode } from "../colour.js";
+import { isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
-import { inferredName, isValueReference } from "../unwind/syntax.js";
+import { inferredName } from "../unwind/syntax.js";
+import { renamedReference } from "../unwind/scopes.js";
 import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { lowerFrame } from "../unwind/frame.js";
+import { reentrySelf, selfBound, type SelfName } from "../unwind/record.js";
+import { Factories } from "../unwind/factories.js";
+import { moduleStatements, siteOracle, SiteTable, templateObject, writtenNames } from "../unwind/module-tables.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 import { checkFile } from "../unwind/checks.js";
 import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
@@ -127,24 +92,10 @@ class UnwindFileLowering {
     this.f = tctx.factory;
     this.uw = this.f.createUniqueName("__uw");
     this.uws = this.f.createUniqueName("__uws");
+    this.siteTable = new SiteTable(this.ts, this.f, (n) => lc.position(n));
     const ts = this.ts;
     const colours = lc.colours;
-    this.oracle = {
-      stress: lc.stress,
-      isSite: (call) => colours.target(call) !== undefined && colours.siteColour(call) !== "P",
-      isSuspendingIteration: (node) => colours.target(node) !== undefined && colours.siteColour(node) !== "P",
-      isSuspendingIterationSite: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
-      isSuspendingSpread: (node) => isIterationSite(ts, node) && colours.target(node) !== undefined && colours.siteColour(node) === "S",
-      hofOf: (call) => {
-        const t = colours.target(call);
-        return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
-      },
-      isDirect: (call) => {
-        const t = colours.target(call);
-        return t?.kind === "functions" && t.viaValue !== true && t.fns.length > 0 &&
-          t.fns.every((fn) => ts.isFunctionDeclaration(fn) && fn.getSourceFile() === sf && colours.emitted(fn) !== "plain" && !this.refusedFunction(fn));
-      },
-    };
+    this.oracle = siteOracle(ts, colours, sf, lc.stress, (fn) => this.refusedFunction(fn));
     const f = this.f;
     this.generators = {
       ts, f, colours, checker: lc.checker,
@@ -182,7 +133,7 @@ class UnwindFileLowering {
         let name = this.awaitedTemplates.get(template);
         if (name === undefined) {
           this.awaitedTemplates.set(template, (name = f.createUniqueName("tpl")));
-          this.templates.push(this.templateObject(name, template));
+          this.templates.push(templateObject(this.ts, this.f, this.uw, name, template));
         }
         return name;
       },
@@ -229,17 +180,10 @@ class UnwindFileLowering {
       statements = this.visitStatementList(this.sf.statements);
     }
     if (!this.usesRuntime) return this.sf;
-    const co = f.createIdentifier("__co");
-    const importRuntime = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(co)), f.createStringLiteral("colorless/internal"));
-    // Module-level aliases: the registers are read after every site, so one context load instead of a namespace chain.
-    const aliases = f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(this.uw, undefined, undefined, f.createPropertyAccessExpression(co, "uw")),
-      f.createVariableDeclaration(this.uws, undefined, undefined, f.createPropertyAccessExpression(f.createPropertyAccessExpression(co, "uw"), "S")),
-    ], ts.NodeFlags.Const));
-    let at = 0;
-    while (at < statements.length && (ts.isImportDeclaration(statements[at]!) || ts.isImportEqualsDeclaration(statements[at]!))) at++;
-    const temps = this.moduleTemps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(this.moduleTemps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
-    const out = [importRuntime, ...statements.slice(0, at), aliases, ...temps, ...this.templates, ...statements.slice(at)];
+    const out = moduleStatements(ts, f, statements, {
+      uw: this.uw, uws: this.uws, temps: this.moduleTemps, templates: this.templates,
+      sites: this.siteTable.declaration((args) => this.uwCall("sites", args)),
+    });
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
   }
 
@@ -260,10 +204,10 @@ class UnwindFileLowering {
   private visitNode(node: ts.Node): ts.VisitResult<ts.Node | undefined> {
     const ts = this.ts;
     if (this.renames.size > 0 || this.tdzReads.size > 0) {
-      const renamed = this.renames.size > 0 ? this.renamed(node) : undefined;
+      const renamed = this.renames.size > 0 ? renamedReference(this.ts, this.f, this.lc.checker, this.renames, node) : undefined;
       // An assignment or a read that can come before its hoisted binding's declaration ran (unwind/tdz.ts).
       if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left) && this.tdzReads.has(ts.getOriginalNode(node.left) as ts.Identifier)) {
-        const target = (this.renames.size > 0 ? this.renamed(node.left) as ts.Expression | undefined : undefined) ?? node.left;
+        const target = (this.renames.size > 0 ? renamedReference(this.ts, this.f, this.lc.checker, this.renames, node.left) as ts.Expression | undefined : undefined) ?? node.left;
         const value = ts.visitNode(node.right, this.visit, ts.isExpression) as ts.Expression;
         return this.f.createAssignment(target as ts.LeftHandSideExpression, this.uwCall("tdzSet", [target, value, this.f.createStringLiteral(node.left.text)]));
       }
@@ -311,28 +255,6 @@ class UnwindFileLowering {
   /** Reads checked against the temporal dead zone (IrFunction.tdzReads), merged the same way. */
   private readonly tdzReads = new Set<ts.Identifier>();
 
-  /** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`, or `{ x: $env.x }`). */
-  private renamed(node: ts.Node): ts.Node | undefined {
-    const ts = this.ts;
-    const f = this.f;
-    const checker = this.lc.checker;
-    const replacement = (symbol: ts.Symbol | undefined, at: ts.Node, name: string): ts.Expression | undefined => {
-      const r = symbol === undefined ? undefined : this.renames.get(symbol);
-      if (r === undefined) return undefined;
-      if (typeof r === "string") return f.createIdentifier(r);
-      const inside = at.getSourceFile() === r.inside.getSourceFile() && at.pos >= r.inside.pos && at.end <= r.inside.end;
-      return f.createPropertyAccessExpression(inside ? r.env : r.cur, name);
-    };
-    if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
-      const value = replacement(checker.getShorthandAssignmentValueSymbol(node), node, node.name.text);
-      return value === undefined ? undefined : f.createPropertyAssignment(node.name.text, value);
-    }
-    if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
-      return replacement(checker.getSymbolAtLocation(node), node, node.text);
-    }
-    return undefined;
-  }
-
   private visitStatementList(list: readonly ts.Statement[]): ts.Statement[] {
     const ts = this.ts;
     const hoisted: ts.Statement[] = [];
@@ -365,7 +287,6 @@ class UnwindFileLowering {
 
   /** Would this function be refused (so callers must not call it as compiled)? */
   private refusedFunction(fn: FunctionNode): boolean {
-    if (this.shapeProblem(fn) !== undefined) return true;
     // A recursive call asks while its own function is being normalised: that answer comes with the whole function's.
     if (this.normalising.has(fn)) return false;
     return this.normalise(fn).unsupported.length > 0;
@@ -389,15 +310,16 @@ class UnwindFileLowering {
     return n;
   }
 
-  /** Function shapes the backend does not compile yet. */
-  private shapeProblem(node: FunctionNode): string | undefined {
-    void node;
-    return undefined;
-  }
-
   private visitFunction(node: FunctionNode): ts.VisitResult<ts.Node | undefined> {
-    const info = this.lc.colours.info(node);
+    const ts = this.ts;
+    const colours = this.lc.colours;
+    const info = colours.info(node);
     if (info?.restricted === "async" && info.wouldSuspend === true) return this.visitAsync(node);
+    // A compiled function or arrow in a closure frame's copies: emitted once, as a factory both copies call.
+    const factories = this.factories;
+    if (factories !== undefined && (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && colours.emitted(node) !== "plain" && !colours.isSuspendingGenerator(node)) {
+      return factories.use(node, () => this.notAwaiting(() => this.lowerFunction(node)) as ts.Node);
+    }
     // A function's body is its own: an enclosing async function's or module's awaiting stops here.
     return this.notAwaiting(() => this.lowerFunction(node));
   }
@@ -488,11 +410,6 @@ class UnwindFileLowering {
       this.refuse(node.getFirstToken() ?? node, `a suspending ${info.restricted === "captures" ? "arrow function using its surroundings' `super` or `arguments`" : info.restricted === "accessor" ? "getter or setter" : info.restricted} (\`${info.name}\`)`);
     }
     if (colours.emitted(node) === "plain") return ts.visitEachChild(node, this.visit, this.tctx);
-    const shape = this.shapeProblem(node);
-    if (shape !== undefined) {
-      this.refuse(node.getFirstToken() ?? node, shape);
-      return ts.visitEachChild(node, this.visit, this.tctx);
-    }
     const n = this.normalise(node);
     if (n.unsupported.length > 0) {
       for (const u of n.unsupported) this.refuse(u.node, u.what);
@@ -501,9 +418,10 @@ class UnwindFileLowering {
     this.usesRuntime = true;
     for (const [symbol, name] of n.result.renames) this.renames.set(symbol, name);
     for (const read of n.result.tdzReads) this.tdzReads.add(read);
-    for (const t of n.result.templates) this.templates.push(this.templateObject(t.name, t.template));
-    const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`);
+    for (const t of n.result.templates) this.templates.push(templateObject(this.ts, this.f, this.uw, t.name, t.template));
     const f = this.f;
+    const self = reentrySelf(ts, f, node, n.result, (this.written ??= writtenNames(ts, this.sf)));
+    const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`, self, (sym) => n.isFrameBinding(sym));
     if (ts.isFunctionDeclaration(node)) {
       if (node.name === undefined) {
         // `export default function () {}`: named for the registration, then given back the name "default".
@@ -518,10 +436,13 @@ class UnwindFileLowering {
       return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, ts.visitNode(node.name, this.visit, ts.isPropertyName) as ts.PropertyName, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
     }
     if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
+      // A re-entry frame names itself: an anonymous function expression gets a name (its `name` is set back below).
+      const ownName = self?.kind === "name" && self.added ? self.name : undefined;
       const lowered = ts.isFunctionExpression(node)
-        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body)
+        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, ownName ?? node.name, node.typeParameters, this.params(node, n.result), node.type, body)
         : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
       const name = inferredName(ts, node);
+      if (self?.kind === "arrow") return this.uwCall("fa", [selfBound(ts, f, self.name, lowered), f.createStringLiteral(name ?? "")]);
       return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);
@@ -532,30 +453,32 @@ class UnwindFileLowering {
     return ts.visitNodes(ir.params === undefined ? node.parameters : this.f.createNodeArray(ir.params), this.visit, ts.isParameter) as ts.NodeArray<ts.ParameterDeclaration>;
   }
 
-  /** The frame of a compiled function: prologue, fast copy, continuation (unwind/frame.ts). */
-  private lowerBody(node: FunctionNode, ir: IrFunction, description: string): ts.Block {
+  /** The closure frame whose copies are being visited: its nested functions become factories (unwind/factories.ts). */
+  private factories: Factories | undefined;
+
+  /** The frame of a compiled function (unwind/frame.ts): a re-entry frame when it can name itself (`self`). */
+  private lowerBody(node: FunctionNode, ir: IrFunction, description: string, self: SelfName | undefined, isFrameBinding: (s: ts.Symbol) => boolean): ts.Block {
     const ts = this.ts;
-    return lowerFrame({
-      ts, f: this.f, uw: this.uw, uws: this.uws,
-      position: (n) => this.lc.position(n),
-      call: (name, args) => this.uwCall(name, args),
-      hoist: (st) => this.hoist(st),
-      // Nested functions are lowered after the copies are built (they keep their original nodes).
-      visitAll: (stmts) => this.compiledCode(() => stmts.map((st) => ts.visitNode(st, this.visit, ts.isStatement) as ts.Statement)),
-      inHoistScope: (body) => this.inHoistScope(body),
-    }, node, ir, description);
+    const saved = this.factories;
+    const factories = self === undefined ? new Factories(ts, this.f, this.lc.checker, node, isFrameBinding, ir.renames) : undefined;
+    this.factories = factories;
+    try {
+      return lowerFrame({
+        ts, f: this.f, uw: this.uw, uws: this.uws,
+        siteInfo: (d, sites) => this.siteTable.add(d, sites),
+        call: (name, args) => this.uwCall(name, args),
+        // Nested functions are lowered after the copies are built (they keep their original nodes).
+        visitAll: (stmts) => this.compiledCode(() => stmts.map((st) => ts.visitNode(st, this.visit, ts.isStatement) as ts.Statement)),
+        inHoistScope: (body) => this.inHoistScope(body),
+        factories: () => factories?.declarations ?? [],
+      }, node, ir, description, self);
+    } finally {
+      this.factories = saved;
+    }
   }
 
-  /** `const $tpl = __uw.tpl\`a${0}b\``: the strings of a tagged template, without its substitutions. */
-  private templateObject(name: ts.Identifier, template: ts.TemplateLiteral): ts.Statement {
-    const ts = this.ts;
-    const f = this.f;
-    const bare = ts.isNoSubstitutionTemplateLiteral(template)
-      ? template
-      : f.createTemplateExpression(template.head, template.templateSpans.map((s) => f.createTemplateSpan(f.createNumericLiteral(0), s.literal)));
-    const tagged = f.createTaggedTemplateExpression(f.createPropertyAccessExpression(this.uw, "tpl"), undefined, bare);
-    return f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, tagged)], ts.NodeFlags.Const));
-  }
+  private readonly siteTable: SiteTable;
+  private written: Set<string> | undefined;
 
   private inHoistScope<T>(body: () => T): { value: T; hoisted: ts.Statement[] } {
     const hoisted: ts.Statement[] = [];

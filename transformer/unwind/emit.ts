@@ -21,7 +21,13 @@ import type ts from "typescript";
 import type { TS } from "../typescript.js";
 import type { IrCall, IrStmt } from "../ir.js";
 
-export type CopyKind = "fast" | "seek";
+/**
+ * `fast`: the body as written plus a check after each site (a closure frame's function body); `seek`: the
+ * guarded copy a closure frame's continuation runs; `single`: the one guarded copy of a re-entry frame
+ * (record.ts), which is also its fast path, so its sites block in place when the frame was entered from
+ * uncompiled code and take their outcome from the runtime (`__uw.take()`).
+ */
+export type CopyKind = "fast" | "seek" | "single";
 
 /** The names one compiled function's two copies share. */
 export interface FrameNames {
@@ -39,8 +45,11 @@ export interface FrameNames {
   uws: ts.Identifier;
   /** "f()", for blocking-mode errors. */
   description: string;
-  /** The logical stack line of a site, `"outer (src/a.ts:9:10)"`, stored in `S.at` when it unwinds (error path only). */
-  siteText?: (node: ts.Node) => string | undefined;
+  /**
+   * The function's entry of the module's site table (`__A[3]`: its description, then each site's logical
+   * stack line, which the save stores in `S.at`, read only on an error's way through a parked frame).
+   */
+  info: () => ts.Expression;
 }
 
 export class BodyEmitter {
@@ -55,16 +64,29 @@ export class BodyEmitter {
     this.f = factory;
   }
 
-  list(list: readonly IrStmt[]): ts.Statement[] {
+  /**
+   * `fallsInto`: a `case` clause's list, which a seek can also enter by falling through from the clause the
+   * selector names, so every statement keeps its guard.
+   */
+  list(list: readonly IrStmt[], fallsInto = false): ts.Statement[] {
     const f = this.f;
     const out: ts.Statement[] = [];
     let plain: ts.Statement[] = [];
+    // A guarded copy is entered with `$s !== 0` only when the site sought is in this list, so the statements from
+    // its last site-bearing one on run only once the site was reached (or `$s` is 0): they need no guard.
+    const last = fallsInto ? list.length : lastWithSite(list);
+    let guarded = this.copy !== "fast";
     const flush = () => {
       if (plain.length === 0) return;
-      out.push(this.copy === "fast" ? (plain.length === 1 ? plain[0]! : f.createBlock(plain, true)) : f.createIfStatement(this.seeking(false), f.createBlock(plain, true)));
+      const run = plain.length === 1 ? plain[0]! : f.createBlock(plain, true);
+      out.push(!guarded ? run : f.createIfStatement(this.seeking(false), run));
       plain = [];
     };
-    for (const s of list) {
+    for (const [i, s] of list.entries()) {
+      if (i === last) {
+        flush();
+        guarded = false;
+      }
       if (s.kind === "env") {
         // Unguarded in the seek copy too: re-entering the scope must bind its environment again.
         flush();
@@ -72,30 +94,31 @@ export class BodyEmitter {
         continue;
       }
       if (s.kind === "plain") {
-        if (this.copy === "fast") out.push(s.node);
+        if (!guarded) out.push(s.node);
         else plain.push(s.node);
         continue;
       }
       flush();
-      out.push(...this.stmt(s));
+      out.push(...this.stmt(s, guarded));
     }
     flush();
     return out;
   }
 
-  private stmt(s: Exclude<IrStmt, { kind: "plain" | "env" }>): ts.Statement[] {
-    if (s.kind === "site") return this.site(s);
-    if (s.kind === "block") return [this.f.createBlock(this.list(s.body), true)];
-    const inner = this.compound(s);
-    if (this.copy === "fast") return [inner];
+  /** `guarded`: a later statement of the same list has a site, so a seek may have to skip this one. */
+  private stmt(s: Exclude<IrStmt, { kind: "plain" | "env" }>, guarded: boolean): ts.Statement[] {
+    if (s.kind === "site") return this.site(s, guarded);
+    const inner = s.kind === "block" ? this.f.createBlock(this.list(s.body), true) : this.compound(s);
+    if (!guarded) return [inner];
     // Seek: enter a compound statement only when the site sought is inside it.
     return [this.f.createIfStatement(this.f.createLogicalOr(this.seeking(false), this.within(s.lo, s.hi)), inner)];
   }
 
   private compound(s: Exclude<IrStmt, { kind: "plain" | "site" | "block" | "env" }>): ts.Statement {
+    // A block is guarded like any compound statement (stmt): its list leaves its last site unguarded.
     const ts = this.ts;
     const f = this.f;
-    const seek = this.copy === "seek";
+    const seek = this.copy !== "fast";
     const block = (l: readonly IrStmt[]) => f.createBlock(this.list(l), true);
     switch (s.kind) {
       case "if": {
@@ -112,7 +135,7 @@ export class BodyEmitter {
         return f.createForStatement(undefined, cond, s.update, block(s.body));
       }
       case "switch":
-        return f.createSwitchStatement(s.selector, f.createCaseBlock(s.clauses.map((c) => f.createCaseClause(f.createNumericLiteral(c.index), this.list(c.body)))));
+        return f.createSwitchStatement(s.selector, f.createCaseBlock(s.clauses.map((c) => f.createCaseClause(f.createNumericLiteral(c.index), this.list(c.body, /*fallsInto*/ true)))));
       case "labeled": {
         const body = s.body;
         // A label must stay directly on its loop (`continue L`), so the seek guard goes outside it.
@@ -144,32 +167,42 @@ export class BodyEmitter {
     }
   }
 
-  private site(s: Extract<IrStmt, { kind: "site" }>): ts.Statement[] {
+  private site(s: Extract<IrStmt, { kind: "site" }>, guarded: boolean): ts.Statement[] {
     const f = this.f;
     const n = this.names;
     const index = f.createNumericLiteral(s.index);
-    const result = (e: ts.Expression): ts.Statement => f.createExpressionStatement(s.target === undefined ? e : f.createAssignment(s.target, e));
-    const call = this.call(s.call).map((e, i, all) => (i === all.length - 1 ? result(e) : f.createExpressionStatement(e)));
-    const text = s.call.kind === "stress" ? undefined : n.siteText?.(s.node);
-    const at = text === undefined ? [] : [f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(n.uws, "at"), f.createStringLiteral(text)))];
-    const unwind = f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), ...at, f.createBreakStatement(n.u)], true);
+    const call = this.call(s.call);
+    const last = call.pop()!;
+    // `S.k = 1, t = g(x)`: one statement, so that a guard needs no block.
+    const callStmt = f.createExpressionStatement(comma(f, [...call, s.target === undefined ? last : f.createAssignment(s.target, last)]));
+    // The save reads the site's logical stack line from the table by `$s`.
+    const unwind = f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), f.createBreakStatement(n.u)], true);
     if (this.copy === "fast") {
-      const blocking = result(f.createCallExpression(f.createPropertyAccessExpression(n.uw, "block"), undefined, [f.createStringLiteral(n.description)]));
-      return [
-        ...call,
-        f.createIfStatement(this.unwinding(), f.createBlock([f.createIfStatement(f.createStrictEquality(n.d, f.createNumericLiteral(0)), blocking, unwind)], true)),
-      ];
+      // Entered from uncompiled code (`$d === 0`), whose caller would not check: finish the unwind here in blocking mode.
+      const description = f.createElementAccessExpression(n.info(), 0);
+      const blocking = f.createExpressionStatement(this.assignTo(s.target, f.createCallExpression(f.createPropertyAccessExpression(n.uw, "block"), undefined, [description])));
+      return [callStmt, f.createIfStatement(this.unwinding(), f.createIfStatement(f.createStrictEquality(n.d, f.createNumericLiteral(0)), blocking, unwind))];
     }
-    const take = f.createBlock([
-      f.createExpressionStatement(f.createAssignment(n.s, f.createNumericLiteral(0))),
-      f.createIfStatement(n.re, f.createThrowStatement(n.rv)),
-      ...(s.target === undefined ? [] : [f.createExpressionStatement(f.createAssignment(s.target, n.rv))]),
-    ], true);
-    return [
-      // Running: call. Seeking this site: take the outcome. Seeking another: skip.
-      f.createIfStatement(this.seeking(false), f.createBlock(call, true), f.createIfStatement(f.createStrictEquality(n.s, index), take)),
-      f.createIfStatement(this.unwinding(), unwind),
-    ];
+    // The seek copy of a closure frame takes the continuation's arguments; a re-entry frame's single copy asks
+    // the runtime (`__uw.take()` throws an error outcome), and blocks in its save (runtime/unwind/sites.ts).
+    const single = this.copy === "single";
+    const reset = f.createAssignment(n.s, f.createNumericLiteral(0));
+    const take = single
+      ? f.createExpressionStatement(comma(f, [reset, this.assignTo(s.target, f.createCallExpression(f.createPropertyAccessExpression(n.uw, "take"), undefined, []))]))
+      : f.createBlock([
+        f.createExpressionStatement(reset),
+        f.createIfStatement(n.re, f.createThrowStatement(n.rv)),
+        ...(s.target === undefined ? [] : [f.createExpressionStatement(f.createAssignment(s.target, n.rv))]),
+      ], true);
+    // Running: call. Seeking this site: take the outcome. Seeking another (only if a later site is in this list): skip.
+    const enter = guarded
+      ? f.createIfStatement(this.seeking(false), callStmt, f.createIfStatement(f.createStrictEquality(n.s, index), take))
+      : f.createIfStatement(this.seeking(true), take, callStmt);
+    return [enter, f.createIfStatement(this.unwinding(), unwind)];
+  }
+
+  private assignTo(target: ts.Identifier | undefined, e: ts.Expression): ts.Expression {
+    return target === undefined ? e : this.f.createAssignment(target, e);
   }
 
   /** The expressions of a call: `S.k = 1` first for a direct call, then the call. */
@@ -210,6 +243,16 @@ export class BodyEmitter {
   }
 }
 
+/** The index of the last statement of `list` with a site inside, or -1. */
+function lastWithSite(list: readonly IrStmt[]): number {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const s = list[i]!;
+    if (s.kind === "plain" || s.kind === "env") continue;
+    if (s.kind === "site" || s.hi >= s.lo) return i;
+  }
+  return -1;
+}
+
 function rangeOfList(list: readonly IrStmt[]): { lo: number; hi: number } | undefined {
   let lo = Infinity;
   let hi = -Infinity;
@@ -221,4 +264,9 @@ function rangeOfList(list: readonly IrStmt[]): { lo: number; hi: number } | unde
     hi = Math.max(hi, r.hi);
   }
   return lo === Infinity ? undefined : { lo, hi };
+}
+
+/** `a, b, c`: one expression statement instead of a block. */
+function comma(f: ts.NodeFactory, list: ts.Expression[]): ts.Expression {
+  return list.reduce((a, b) => f.createComma(a, b));
 }

@@ -1,96 +1,135 @@
 /**
- * The record-copying frame of the unwind backend: the allocation-free fast
- * path for functions that need no shared heap context (docs/backends.md,
- * "Cost model").
+ * The re-entry frame of the unwind backend: the allocation-free fast path,
+ * emitted once, for functions that need no shared heap context
+ * (docs/backends.md, "What compiled code looks like" and "Cost model").
  *
- * The general frame's continuation is a closure over the function's own
+ * A closure frame's continuation is a closure over the function's own
  * variables, which makes V8 allocate those variables in a heap context on
- * every call, suspending or not. A function declaration with no closure
- * inside (nothing else can observe its variables) instead keeps them on the
- * stack, and only an unwind copies them, with the call-site index, into an
- * array handed to a sibling *seek function* that restores them and enters
- * the seek copy:
+ * every call, and needs the body twice (the function's fast copy and the
+ * continuation's seek copy). A function with no closure inside (nothing else
+ * can observe its variables) is instead emitted as one *guarded* copy
+ * (emit.ts `single`): it runs as written while `$s` is 0, and an unwind copies
+ * the site index and the variables into a record ending with the function
+ * itself. Resuming calls the function again with the entry token 2
+ * (runtime/unwind/sites.ts `resume`): its prologue restores the record, the
+ * guards skip to the saved site, and the site takes the callee's outcome.
  *
- *     [emitted] function fib(n) { const d = S.k; S.k = 0; let s = 0, t1, t2;
- *                 u: { … }                                   // fast copy, as before
- *                 return __uw.saveRec(fib_seek, this, [s, n, t1, t2]); }
- *               function fib_seek(r, rv, re) { let s = r[0], n = r[1], t1 = r[2], t2 = r[3];
- *                 u2: { … }                                  // seek copy, as before
- *                 return __uw.saveRec(fib_seek, this, [s, n, t1, t2]); }
+ *     [emitted] function fib(n) {
+ *                 const d = S.k; S.k = 0; let s = 0, t1, t2;
+ *                 if (d === 2) [s, n, t1, t2] = __uw.rec();          // re-entered by a resume
+ *                 u: { if (d === 0 && __uw.outside("fib()")) break u;
+ *                      if (s === 0) { if (n < 2) return n; }
+ *                      if (s === 0) { S.k = 1; t1 = fib(n - 1); } else if (s === 1) { s = 0; t1 = __uw.take(); }
+ *                      if (S.u !== 0) if (d === 0) t1 = __uw.block("fib()"); else { s = 1; S.at = __A[0]; break u; }
+ *                      … return t1 + t2; }
+ *                 return __uw.sr(this, [s, n, t1, t2, fib]); }
+ *
+ * The function must be able to name itself: a declaration by its name (when
+ * nothing assigns to it), a function expression by its own name (one is
+ * added when it has none), an arrow by a binding its registration passes in
+ * (`__uw.fa(($f) => $f = (x) => …, "name")`). Methods cannot, and keep the
+ * closure frame. Parameters must bind without running code, since the
+ * re-entry passes no arguments (the record restores them).
  *
  * Every variable is copied (they are few, and an unwind is rare next to a
  * call); the per-site liveness of docs/ir.md would shorten the copy.
  */
 import type ts from "typescript";
-import { isFunctionNode } from "../colour.js";
+import { isFunctionNode, type FunctionNode } from "../colour.js";
 import type { IrFunction } from "../ir.js";
 import type { TS } from "../typescript.js";
 import { boundIdentifiers } from "./syntax.js";
 import type { FrameNames } from "./emit.js";
 
+/** How a re-entry frame names itself. */
+export type SelfName =
+  /** A declaration's or function expression's own name (`added`: the expression had none, emit it with this one). */
+  | { kind: "name"; name: ts.Identifier; added: boolean }
+  /** An arrow's binding, passed in by `__uw.fa`. */
+  | { kind: "arrow"; name: ts.Identifier };
+
 /**
- * A function declaration whose body creates no closure and does not use
- * `arguments` or `new.target` (the seek function is another function) or
- * per-iteration environments.
+ * A function whose body creates no closure and does not use `arguments` or
+ * `new.target` (the re-entry is another call), whose parameters bind without
+ * running code, and which can name itself. `written`: names assigned
+ * anywhere in the file (a declaration whose name is reassigned cannot trust it).
  */
-export function recordEligible(ts: TS, node: ts.Node, ir: IrFunction): boolean {
-  if (!ts.isFunctionDeclaration(node) || node.body === undefined || ir.functions.length > 0) return false;
+export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: IrFunction, written: ReadonlySet<string>): SelfName | undefined {
+  if (node.body === undefined || ir.functions.length > 0) return undefined;
+  const params = ir.params ?? node.parameters;
+  for (const p of params) {
+    if (!ts.isIdentifier(p.name)) return undefined;
+    // Moved defaults keep `= void 0` (normalise.ts), which runs nothing.
+    if (p.initializer !== undefined && !(ts.isVoidExpression(p.initializer) && ts.isNumericLiteral(p.initializer.expression))) return undefined;
+  }
   let ok = true;
+  const declared = new Set<string>();
   const walk = (n: ts.Node): void => {
     if (!ok) return;
     if (isFunctionNode(ts, n) || ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")) {
       ok = false;
       return;
     }
+    const p = n.parent;
+    if (ts.isIdentifier(n) && p !== undefined && (ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isFunctionDeclaration(p)) && p.name === n) declared.add(n.text);
     ts.forEachChild(n, walk);
   };
-  for (const p of ir.params ?? node.parameters) walk(p);
+  for (const p of params) walk(p);
   walk(node.body);
-  return ok;
+  if (!ok) return undefined;
+  if (ts.isFunctionDeclaration(node)) {
+    if (node.name === undefined || written.has(node.name.text)) return undefined;
+    return { kind: "name", name: f.createIdentifier(node.name.text), added: false };
+  }
+  if (ts.isFunctionExpression(node)) {
+    if (node.name === undefined) return { kind: "name", name: f.createUniqueName("f"), added: true };
+    // `function f(f) {}`: inside, `f` is the parameter, not the function.
+    if (declared.has(node.name.text)) return undefined;
+    return { kind: "name", name: f.createIdentifier(node.name.text), added: false };
+  }
+  if (ts.isArrowFunction(node)) return { kind: "arrow", name: f.createUniqueName("f") };
+  return undefined;
+}
+
+/** `($f) => $f = (x) => …`, for `__uw.fa`: one binding per evaluation, through which the arrow re-enters itself. */
+export function selfBound(ts: TS, f: ts.NodeFactory, name: ts.Identifier, arrow: ts.Expression): ts.ArrowFunction {
+  return f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, name)], undefined,
+    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createAssignment(name, arrow));
 }
 
 /** What an unwind saves: the site index, the parameters' bindings, then the hoisted locals and temporaries. */
-export function frameVariables(ts: TS, f: ts.NodeFactory, node: ts.FunctionDeclaration, ir: IrFunction, s: ts.Identifier): ts.Identifier[] {
+export function frameVariables(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: IrFunction, s: ts.Identifier): ts.Identifier[] {
   // A `this` parameter is a type annotation, not a binding.
   const params = (ir.params ?? node.parameters).filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this")).flatMap((p) => boundIdentifiers(ts, p.name).map((id) => (id.pos >= 0 ? f.createIdentifier(id.text) : id)));
   return [s, ...params, ...ir.locals, ...ir.temps];
 }
 
-/**
- * The body of a record-copying function; its seek function is handed to
- * `rt.hoist` (a sibling declaration in the same scope, so free variables
- * resolve as in the function).
- */
-export function recordBody(
+/** The body of a re-entry frame: prologue, restore, the single guarded copy, save. */
+export function reentryBody(
   ts: TS,
   f: ts.NodeFactory,
-  rt: { call(name: string, args: ts.Expression[]): ts.Expression; hoist(s: ts.Statement): void },
-  node: ts.FunctionDeclaration,
+  node: FunctionNode,
   ir: IrFunction,
   names: FrameNames,
-  seekLabel: ts.Identifier,
-  fast: ts.Statement[],
-  seek: ts.Statement[],
+  self: SelfName,
+  rootEntry: ts.Statement,
+  single: ts.Statement[],
 ): ts.Block {
-  const seekName = f.createUniqueName(`${node.name?.text ?? "f"}_seek`);
   const vars = frameVariables(ts, f, node, ir, names.s);
-  const r = f.createUniqueName("r");
-  const saveRec = () => f.createReturnStatement(rt.call("saveRec", [seekName, f.createThis(), f.createArrayLiteralExpression(vars)]));
-  const restore = f.createVariableStatement(undefined, f.createVariableDeclarationList(vars.map((v, i) => f.createVariableDeclaration(v, undefined, undefined, f.createElementAccessExpression(r, i))), ts.NodeFlags.Let));
-  const param = (n: ts.Identifier) => f.createParameterDeclaration(undefined, undefined, n);
-  rt.hoist(f.createFunctionDeclaration(undefined, undefined, seekName, undefined, [param(r), param(names.rv), param(names.re)], undefined,
-    f.createBlock([restore, f.createLabeledStatement(seekLabel, f.createBlock([...seek, f.createReturnStatement()], true)), saveRec()], true)));
-  // Named as the function it resumes, so a stack trace through a resumed frame reads `at fib (…)`, as untransformed.
-  if (node.name !== undefined) rt.hoist(f.createExpressionStatement(rt.call("named", [seekName, f.createStringLiteral(node.name.text)])));
+  const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(names.uw, name), undefined, args);
   const token = f.createPropertyAccessExpression(names.uws, "k");
+  // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`).
+  const restore = f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
+    f.createExpressionStatement(f.createAssignment(f.createArrayLiteralExpression([...vars, names.d]), uw("rec", []))));
   return f.createBlock([
-    f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, token)], ts.NodeFlags.Const)),
-    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
+      f.createVariableDeclaration(names.d, undefined, undefined, token),
       f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
     ], ts.NodeFlags.Let)),
-    f.createLabeledStatement(names.u, f.createBlock([...fast, f.createReturnStatement()], true)),
-    saveRec(),
+    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
+    restore,
+    f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...single, f.createReturnStatement()], true)),
+    f.createReturnStatement(uw("sr", [f.createThis(), f.createArrayLiteralExpression([...vars, self.name]), names.d, names.info()])),
   ], true);
 }

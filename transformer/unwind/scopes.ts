@@ -23,6 +23,7 @@ import { isFunctionNode } from "../colour.js";
 import type { IrRename, IrStmt } from "../ir.js";
 import { PatternLineariser } from "./patterns.js";
 import { bindingToAssignment, boundIdentifiers, isValueReference } from "./syntax.js";
+import type { TS } from "../typescript.js";
 
 /** Labels made by suspendingFinally: a jump to one always leaves any inner try (its label is outside). */
 export const finLabels = new WeakSet<ts.Identifier>();
@@ -45,6 +46,11 @@ export abstract class ScopeNormaliser extends PatternLineariser {
   protected readonly envs = new Map<ts.Node, Env>();
   private readonly hoisted = new Set<ts.Symbol>();
   private usedNames: Set<string> | undefined;
+
+  /** Is this binding a variable of the frame itself (a parameter, or hoisted to the function's top; unwind/factories.ts)? */
+  isFrameBinding(symbol: ts.Symbol): boolean {
+    return this.hoisted.has(symbol);
+  }
 
   /** Parameters are bindings of the function too; every `var` is hoisted before the body is lowered. */
   protected declareParametersAndVars(moved: number): void {
@@ -280,4 +286,23 @@ export abstract class ScopeNormaliser extends PatternLineariser {
     };
     return visit(s) as T;
   }
+}
+
+/** A reference to a renamed hoisted binding, with its new name (`{ x }` becomes `{ x: x_1 }`, or `{ x: $env.x }`). */
+export function renamedReference(ts: TS, f: ts.NodeFactory, checker: ts.TypeChecker, renames: ReadonlyMap<ts.Symbol, IrRename>, node: ts.Node): ts.Node | undefined {
+  const replacement = (symbol: ts.Symbol | undefined, at: ts.Node, name: string): ts.Expression | undefined => {
+    const r = symbol === undefined ? undefined : renames.get(symbol);
+    if (r === undefined) return undefined;
+    if (typeof r === "string") return f.createIdentifier(r);
+    const inside = at.getSourceFile() === r.inside.getSourceFile() && at.pos >= r.inside.pos && at.end <= r.inside.end;
+    return f.createPropertyAccessExpression(inside ? r.env : r.cur, name);
+  };
+  if (ts.isShorthandPropertyAssignment(node) && node.pos >= 0 && node.objectAssignmentInitializer === undefined) {
+    const value = replacement(checker.getShorthandAssignmentValueSymbol(node), node, node.name.text);
+    return value === undefined ? undefined : f.createPropertyAssignment(node.name.text, value);
+  }
+  if (ts.isIdentifier(node) && node.pos >= 0 && node.parent !== undefined && isValueReference(ts, node) && !ts.isShorthandPropertyAssignment(node.parent)) {
+    return replacement(checker.getSymbolAtLocation(node), node, node.text);
+  }
+  return undefined;
 }

@@ -1,0 +1,129 @@
+/**
+ * Helpers of the unwind backend's compact emission (transformer/unwind/record.ts,
+ * docs/backends.md "What compiled code looks like"):
+ *
+ * - **Re-entry frames.** A compiled function with no closure inside is
+ *   emitted once: its resumption code is its own body, guarded. On an
+ *   unwind it saves its variables into a record ending with the function
+ *   itself (`__uw.sr(this, [s, …vars, fib])`); to resume it, {@link resume}
+ *   calls the function again with the entry token 2, and the prologue
+ *   restores the record ({@link rec}) before the guards skip to the saved
+ *   site, which takes the callee's outcome ({@link take}). Nothing is
+ *   allocated until an unwind, and no second copy of the body exists.
+ * - **Site tables.** The logical stack line of a call site
+ *   (`"io5 (src/a.ts:9:12)"`, runtime/stack.ts) is needed only when an error
+ *   passes through a parked frame, so a module builds its lines once
+ *   ({@link sites}) and an unwinding site stores `S.at = __A[i]`.
+ *
+ * Kept apart from driver.ts, which owns the protocol (`saveRec`, the
+ * driver), so the two can change independently.
+ */
+import { S, compiled } from "./state.js";
+import { block, save, saveRec } from "./driver.js";
+
+/**
+ * A compiled function's entry of its module's site table: `[description, line of site 1, line of site 2, …]`
+ * (`"fib()"`, `"fib (src/a.ts:3:10)"`; undefined for a stress point).
+ */
+export type SiteInfo = readonly (string | undefined)[];
+
+const EMPTY: unknown[] = [];
+/** The record of the frame being re-entered, read once by its prologue. */
+let record: unknown[] = EMPTY;
+/** The outcome the re-entered frame's site takes: a value, or an error to throw. */
+let outcome: unknown;
+let failed = false;
+
+/**
+ * Save a re-entry frame: `r` is `[site, …variables, fn]`, `d` its entry
+ * token. Returns what the frame returns while unwinding (undefined), a root
+ * entry's result, or — entered from uncompiled code, which would not check
+ * `S.u` — the frame's own result after finishing the unwind in blocking mode.
+ */
+export function sr(self: unknown, r: unknown[], d: number, info: SiteInfo): unknown {
+  const s = r[0] as number;
+  if (d !== 0 || S.u === 0) {
+    S.at = s === 0 ? undefined : info[s];
+    return saveRec(resume as (r: unknown[], value: unknown, isError: boolean) => unknown, self, r);
+  }
+  // Finish the operation below in blocking mode, then carry on at the site with its outcome, in this
+  // invocation's place on the stack and still as a frame entered from uncompiled code (token 0).
+  let value: unknown;
+  let isError = false;
+  try {
+    value = block(info[0]!);
+  } catch (e) {
+    value = e;
+    isError = true;
+  }
+  return enter(self, r, value, isError, 0);
+}
+
+/** The driver's seek function for every re-entry frame: re-enter as a frame whose caller handles an unwind. */
+function resume(this: unknown, r: unknown[], value: unknown, isError: boolean): unknown {
+  return enter(this, r, value, isError, 1);
+}
+
+/**
+ * Call the frame's function again with the entry token 2: its prologue reads the record
+ * (`if (d > 1) [s, …variables, d] = __uw.rec()`), whose last slot now holds the token it runs with.
+ */
+function enter(self: unknown, r: unknown[], value: unknown, isError: boolean, token: number): unknown {
+  const fn = r[r.length - 1] as (this: unknown) => unknown;
+  r[r.length - 1] = token;
+  record = r;
+  outcome = value;
+  failed = isError;
+  S.k = 2;
+  return fn.call(self);
+}
+
+/** Save a closure frame's continuation `k`, unwinding at site `s` (its logical stack line from `info`). */
+export function sv(k: (value: unknown, isError: boolean) => unknown, info: SiteInfo, s: number): unknown {
+  S.at = s === 0 ? undefined : info[s];
+  return save(k);
+}
+
+/** The record a re-entered frame restores. */
+export function rec(): unknown[] {
+  const r = record;
+  record = EMPTY;
+  return r;
+}
+
+/** The outcome at the saved site: the callee's value, or its error thrown here. */
+export function take(): unknown {
+  const v = outcome;
+  outcome = undefined;
+  if (failed) {
+    failed = false;
+    throw v;
+  }
+  return v;
+}
+
+/**
+ * Register a suspending arrow as compiled: `mk` receives a binding and
+ * assigns the arrow to it, so the arrow can name itself for a re-entry
+ * (`__uw.fa(($f) => $f = (x) => { … }, "name")`). One binding per evaluation
+ * of the arrow, as a closure needs.
+ */
+export function fa<F extends (...args: never[]) => unknown>(mk: (self: F | undefined) => F, name: string): F {
+  const f = mk(undefined);
+  compiled.add(f);
+  Object.defineProperty(f, "name", { value: name, configurable: true });
+  return f;
+}
+
+/**
+ * A module's site table, built once at load: per compiled function its
+ * name and the `line:col` of each call site ("" for a stress point), made
+ * into `[description, logical stack line of site 1, …]`.
+ *
+ * @example
+ * const __A = __uw.sites("src/a.ts", [["io5", "9:12", "10:12"], ["Store.load", "35:12"]]);
+ * // __A[0] is ["io5()", "io5 (src/a.ts:9:12)", "io5 (src/a.ts:10:12)"]
+ */
+export function sites(file: string, fns: readonly (readonly string[])[]): SiteInfo[] {
+  return fns.map(([name, ...at]) => [`${name}()`, ...at.map((p) => (p === "" ? undefined : `${name} (${file}:${p})`))]);
+}
