@@ -16,7 +16,7 @@
  *
  *     [emitted] function fib(n) {
  *                 const d = S.k; S.k = 0; let s = 0, t1, t2;
- *                 if (d === 2) [s, n, t1, t2] = __uw.rec();          // re-entered by a resume
+ *                 if (d === 2) { const r = __uw.rec(); s = r[0]; n = r[1]; … }  // re-entered by a resume
  *                 u: { if (d === 0 && __uw.outside("fib()")) break u;
  *                      if (s === 0) { if (n < 2) return n; }
  *                      if (s === 0) { S.k = 1; t1 = fib(n - 1); } else if (s === 1) { s = 0; t1 = __uw.take(); }
@@ -119,8 +119,14 @@ export function reentryBody(
   const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(names.uw, name), undefined, args);
   const token = f.createPropertyAccessExpression(names.uws, "k");
   // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`).
+  // Index reads, not `[s, …] = rec()`: destructuring steps the array iterator, which user code may have replaced
+  // (runtime/intrinsics.ts), and costs a resume more than the reads do.
+  const r = f.createUniqueName("r");
   const restore = f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
-    f.createExpressionStatement(f.createAssignment(f.createArrayLiteralExpression([...vars, names.d]), uw("rec", []))));
+    f.createBlock([
+      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(r, undefined, undefined, uw("rec", []))], ts.NodeFlags.Const)),
+      ...[...vars, names.d].map((v, i) => f.createExpressionStatement(f.createAssignment(v as ts.Identifier, f.createElementAccessExpression(r, i)))),
+    ], true));
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
       f.createVariableDeclaration(names.d, undefined, undefined, token),
