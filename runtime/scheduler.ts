@@ -203,9 +203,17 @@ export abstract class BaseScheduler implements Scheduler {
     return timer;
   }
 
+  /**
+   * The external blocker of the last I/O wait: a blocker is only a
+   * description, so waits with the same one (a server's sockets all park on
+   * "socket.read()") share it instead of allocating one per wait.
+   */
+  private lastExternal = new ExternalBlocker("");
+
   blockingOperationWait<T>(description: string, work: () => PromiseLike<T>): void {
     const fiber = currentFiber()!;
-    const blocker = new ExternalBlocker(description);
+    let blocker = this.lastExternal;
+    if (blocker.description !== description) blocker = this.lastExternal = new ExternalBlocker(description);
     // Start the work only if the fiber really parks (a pending cancel throws instead).
     this.block(blocker);
     if (fiber.state !== "blocked") return;

@@ -178,8 +178,12 @@ export class Socket {
     }
     let out: Buffer;
     if (n === undefined || n >= this.buffered) {
-      out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      this.chunks.length = 0;
+      // pop, not `length = 0`: one chunk is the common case, and setting an array's length is a slow path.
+      if (this.chunks.length === 1) out = this.chunks.pop()!;
+      else {
+        out = Buffer.concat(this.chunks, this.buffered);
+        this.chunks.length = 0;
+      }
       this.buffered = 0;
     } else {
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
