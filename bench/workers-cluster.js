@@ -3,9 +3,10 @@
 // http.createServer, no colorless. Forked by the bench with PORT in its env.
 import cluster from "node:cluster";
 import http from "node:http";
-import { burn } from "./workers-tasks.js";
 
 if (!cluster.isWorker) throw new Error("bench/workers-cluster.js is forked by bench/workers.js as a cluster worker");
+// The compiled bench/workers/tasks.ts the colorless rows serve (its URL comes in the environment).
+const { burn } = await import(process.env.TASKS);
 const server = http.createServer((_req, res) => {
   const body = burn();
   res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
