@@ -102,3 +102,29 @@ describe("Listener.offer from a host event", () => {
     expect(out).toBe(true);
   });
 });
+
+describe("a socket's reader wakes inside node's data event", () => {
+  test("a listener added after the socket's own sees what the woken reader did", async () => {
+    const { listen } = await import("../../runtime/io/net.js");
+    const nodeNet = await import("node:net");
+    const out = await run(compiled(function* () {
+      const seen: string[] = [];
+      let got = "";
+      const server = (yield co(listen)(0, compiled(function* (sock: import("../../runtime/io/net.js").Socket) {
+        // Registered after the Socket's own data listener: node calls it after that one.
+        sock.raw.on("data", () => seen.push(`data event, reader had ${JSON.stringify(got)}`));
+        const chunk = (yield co(sock.read).call(sock)) as Buffer;
+        got = chunk.toString();
+      }), { host: "127.0.0.1" })) as import("../../runtime/io/net.js").Server;
+      yield co(wait)(new Promise<void>((resolve, reject) => {
+        const c = nodeNet.connect(server.port, "127.0.0.1", () => c.end("ping"));
+        c.on("close", () => resolve());
+        c.on("error", reject);
+        c.resume();
+      }));
+      yield server.close$co();
+      return seen;
+    }));
+    expect(out).toEqual([`data event, reader had "ping"`]);
+  });
+});
