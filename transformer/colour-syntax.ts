@@ -108,8 +108,35 @@ export function restrictionOf(ts: TS, n: FunctionNode, arrowsKeepSurroundings: b
   if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
   // cannot become one without changing what they mean.
-  if (ts.isArrowFunction(n) && !arrowsKeepSurroundings && capturesSuperOrArguments(ts, n.body)) return "captures";
+  if (!arrowsKeepSurroundings && ((ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || (n.body !== undefined && evalSeesSurroundings(ts, n.body)))) return "captures";
   return undefined;
+}
+
+/**
+ * Does `body` hold a direct `eval` (not in a nested non-arrow function)
+ * whose code, a literal, mentions `super`, `arguments` or `new.target`? The
+ * evaluated code sees those of the function it runs in, and a generator twin
+ * is another function: it has no `super`, its own `arguments`, no
+ * `new.target`, so the same code would mean something else (a SyntaxError
+ * for `super`). A code string built at run time cannot be inspected;
+ * docs/transformer.md says so.
+ */
+export function evalSeesSurroundings(ts: TS, body: ts.Node): boolean {
+  let found = false;
+  const walk = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval" && n.arguments.length > 0) {
+      const code = n.arguments[0];
+      if ((ts.isStringLiteral(code) || ts.isNoSubstitutionTemplateLiteral(code)) && /\b(?:super|arguments)\b|\bnew\s*\.\s*target\b/.test(code.text)) {
+        found = true;
+        return;
+      }
+    }
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return;
+    ts.forEachChild(n, walk);
+  };
+  walk(body);
+  return found;
 }
 
 /** Does `body` use the enclosing function's `super` or `arguments` (not inside nested non-arrow functions)? */
