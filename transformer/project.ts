@@ -159,10 +159,13 @@ export class ColorlessProject {
     const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly(), after: [printerWorkarounds(this.ts)] };
     if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
     try {
-      this.program.emit(sf, (name, text) => {
+      // The colours the lowering reads are remembered: an edit that changes one of them re-emits this file.
+      const emit = () => this.program.emit(sf, (name, text) => {
         if (name.endsWith(".map")) map = text;
         else if (/\.(m|c)?jsx?$/.test(name)) code = text;
       }, undefined, false, transformers);
+      if (this.isTransformed(sf)) this.colours().recordLowering(sf.fileName, emit);
+      else emit();
     } catch (e) {
       // TypeScript's own emitter asserts on a few valid inputs (5.9 fails on `return o?.c.#f`, with or
       // without colorless): name the file and say whose failure it is, instead of a bare "Debug Failure".
@@ -215,22 +218,36 @@ export class ColorlessProject {
   }
 
   private applyEdits(edits: Array<[string, string | undefined]>): string[] {
-    const before = this.fingerprints();
+    // The colours before the edit (computed now if no file was emitted yet): recoloured in place below.
+    const colours = this.colours();
     for (const [file, text] of edits) {
       if (text !== undefined) this.overlay.set(file, text);
       else this.overlay.delete(file);
       this.parsed.delete(file);
       if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
     }
-    const kept = new Map(this.emitted);
     const files = edits.map(([f]) => f);
-    this.rebuild(files);
-    const after = this.fingerprints();
-    const changed = new Set<string>(files);
-    for (const [f, fp] of after) if (before.get(f) !== fp) changed.add(f);
-    for (const f of before.keys()) if (!after.has(f)) changed.add(f);
+    // A copy of the root names: see rebuild().
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
+    const ts = this.ts;
+    const checker = this.program.getTypeChecker();
+    const edited = new Set(files);
+    const editedStems = new Set(files.map(stem));
+    // Files that import an edited file resolve their calls again (their targets' types may have changed).
+    const refresh = (sf: ts.SourceFile) =>
+      sf.statements.some((st) => {
+        const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
+        // Ask the checker only about specifiers that can name an edited file (same base name).
+        if (spec === undefined || !ts.isStringLiteral(spec) || !editedStems.has(stem(spec.text))) return false;
+        const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
+        return target !== undefined && edited.has(target);
+      });
+    const recoloured = colours.update(checker, this.transformedFiles(), edited, refresh, redirectedExports(ts, this.program, this.redirects, this.rootDir));
+    const changed = new Set<string>([...files, ...recoloured]);
     // Outputs of files whose colours did not move stay valid.
-    for (const [f, out] of kept) if (!changed.has(f)) this.emitted.set(f, out);
+    for (const f of changed) this.emitted.delete(f);
+    // Files no longer in the program (a deleted import's target) are not the program's to emit.
+    for (const f of this.emitted.keys()) if (this.program.getSourceFile(f) === undefined) this.emitted.delete(f);
     return [...changed];
   }
 
@@ -333,33 +350,14 @@ export class ColorlessProject {
     return this.program;
   }
 
-  /** The colour map, computed on first use after each (re)build. */
+  /** The colour map, computed on first use after each (re)build; edits recolour it in place (applyEdits). */
   colours(): ColourMap {
     if (this.colourMap !== undefined) return this.colourMap;
-    const ts = this.ts;
-    const checker = this.program.getTypeChecker();
-    const stale = this.staleColours;
-    this.staleColours = undefined;
-    // After an edit, files that import an edited file resolve their calls again (their targets' types may have changed).
-    const editedStems = new Set([...(stale?.changed ?? [])].map(stem));
-    const previous = stale === undefined ? undefined : {
-      map: stale.map,
-      changed: stale.changed,
-      refresh: (sf: ts.SourceFile) =>
-        sf.statements.some((st) => {
-          const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
-          // Ask the checker only about specifiers that can name an edited file (same base name).
-          if (spec === undefined || !ts.isStringLiteral(spec) || !editedStems.has(stem(spec.text))) return false;
-          const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
-          return target !== undefined && stale.changed.has(target);
-        }),
-    };
-    this.colourMap = new ColourMap(ts, checker, this.transformedFiles(), redirectedExports(ts, this.program, this.redirects, this.rootDir), previous, { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
+    this.colourMap = new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir), { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
+    this.colourMap.setDescribeSite((n) => this.position(n));
     return this.colourMap;
   }
 
-  /** The colour map before the last edits, and the edited files: the next colours() recolours incrementally. */
-  private staleColours: { map: ColourMap; changed: Set<string> } | undefined;
   /** Emitted outputs, valid until an edit changes them (bundlers ask again for every file on each rebuild). */
   private readonly emitted = new Map<string, EmitResult>();
 
@@ -416,48 +414,12 @@ export class ColorlessProject {
     };
   }
 
-  private rebuild(changed?: Iterable<string>): void {
+  private rebuild(): void {
     // A copy: the program keeps the array it was given as its root names, and TypeScript reuses the old program
     // whole when the old and new root names compare equal — a pushed entry would then never be read.
     this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
-    if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
-    else this.staleColours = undefined;
     this.colourMap = undefined;
     this.emitted.clear();
-  }
-
-  /** Per file: what its emitted output depends on (function and call-site colours). */
-  /** Per colour map: an edit's "before" is the previous edit's "after", so each map is fingerprinted once. */
-  private readonly fingerprintsOf = new WeakMap<ColourMap, Map<string, string>>();
-
-  private fingerprints(): Map<string, string> {
-    const colours = this.colours();
-    let out = this.fingerprintsOf.get(colours);
-    if (out !== undefined) return out;
-    out = new Map<string, string>();
-    this.fingerprintsOf.set(colours, out);
-    const perFile = new Map<string, string[]>();
-    const add = (file: string, s: string) => {
-      let l = perFile.get(file);
-      if (l === undefined) perFile.set(file, (l = []));
-      l.push(s);
-    };
-    for (const info of colours.functions.values()) {
-      const file = info.node.getSourceFile().fileName;
-      add(file, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
-      // A function that would suspend but cannot (a constructor, an accessor…) gets a diagnostic quoting its whole
-      // chain: when a callee elsewhere suspends for another reason, that message changes though no colour does.
-      if (info.restricted !== undefined && info.wouldSuspend === true && info.reason !== undefined) {
-        add(file, colours.explainChain(info.name, info.reason, (n) => this.position(n)));
-      }
-    }
-    for (const [container, sites] of colours.sitesOf) {
-      const file = container.getSourceFile().fileName;
-      for (const s of sites) add(file, colours.siteColour(s));
-    }
-    for (const sf of colours.suspendingTopLevel.keys()) add(sf.fileName, "top-level");
-    for (const [f, l] of perFile) out.set(f, l.join(","));
-    return out;
   }
 }
 
