@@ -17,15 +17,25 @@
  *   fixpoint over the call sites terminates.
  *
  * The result is a {@link ColourMap}: per function its colour and why (the
- * first call that made it suspend, chained to a root), and per call site how
- * it resolved — which the lowering backends read instead of asking the
- * checker again.
+ * shortest chain of calls to a root), and per call site how it resolved —
+ * which the lowering backends read instead of asking the checker again.
  *
- * This module holds the map, the collection of functions and call sites and
- * the fixpoint; its parts are in colour-model.ts (the types), colour-resolve.ts
- * (what a call site reaches), colour-slots.ts (methods that dispatch
- * together), colour-twins.ts (which polymorphic twins are needed),
- * colour-reasons.ts (why, in words) and colour-syntax.ts (node-only tests).
+ * Watch mode and HMR recolour the map in place ({@link ColourMap.update}):
+ * an edited file's functions are collected again, call sites are resolved
+ * again where they reached an edited file, and only the containers whose
+ * recorded reads (colour-reads.ts) lead to something the edit changed are
+ * solved again, from plain. Because colours are a least fixpoint and reasons
+ * are chosen by chain length, not by the order colours rose in, the result
+ * is the one a fresh build computes (test/transformer/incremental*.test.ts).
+ *
+ * This module holds the map, the collection of functions and call sites, the
+ * fixpoint and the in-place update; its parts are in colour-model.ts (the
+ * types), colour-resolve.ts (what a call site reaches), colour-slots.ts
+ * (methods that dispatch together), colour-twins.ts (which polymorphic twins
+ * are needed), colour-reasons.ts (why, in words, and which chain),
+ * colour-reads.ts (what each colour depended on), colour-edits.ts (what an
+ * edit changed, in keys that survive it) and colour-syntax.ts (node-only
+ * tests).
  */
 import type ts from "typescript";
 import type { TS } from "./typescript.js";
@@ -33,8 +43,10 @@ import type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./c
 import { CallResolver, FUNCTION_INTERFACES } from "./colour-resolve.js";
 import { Slots } from "./colour-slots.js";
 import { twinUses } from "./colour-twins.js";
-import { chainFrom, explainChain, reasonFor } from "./colour-reasons.js";
+import { assignReasons, chainFrom, explainChain, reasonFor } from "./colour-reasons.js";
 import { functionName, isFunctionNode, isGeneratorFunction, isIterationSite, iteratedExpression, hasSuspendsTag, restrictionOf, skipOuter } from "./colour-syntax.js";
+import { ReadLog } from "./colour-reads.js";
+import { exportShape, functionKeys, importedNames, nodeId, sameExports, stateOf, targetShape } from "./colour-edits.js";
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
@@ -50,12 +62,6 @@ interface FileRecord {
   plainIterations: Set<ts.Node>;
   /** Per container (function or source file): the function-likes directly inside it. */
   nested: Map<ts.Node, FunctionNode[]>;
-}
-
-/** What the lowering and the colour map's users see of a function: when it changes, so may their output. */
-function stateOf(map: ColourMap, info: FunctionInfo | undefined, slotSuspends: boolean): string {
-  if (info === undefined) return "";
-  return `${info.colour}|${map.emitted(info.node)}|${info.restricted ?? ""}|${info.wouldSuspend === true}|${info.maybe === true}|${slotSuspends}`;
 }
 
 export class ColourMap {
@@ -145,15 +151,9 @@ export class ColourMap {
     if (memo !== undefined) return memo;
     // What a site's colour reads is a dependency of its container: an edit that changes it recolours the container.
     const container = this.containerOf.get(site);
-    const saved = this.reader;
-    if (container !== undefined) this.reader = this.readsFor(container);
-    try {
-      const c = this.computeSiteColour(site);
-      if (this.solved) this.siteMemo.set(site, c);
-      return c;
-    } finally {
-      this.reader = saved;
-    }
+    const c = container === undefined ? this.computeSiteColour(site) : this.withReader(this.readsFor(container), () => this.computeSiteColour(site));
+    if (this.solved) this.siteMemo.set(site, c);
+    return c;
   }
 
   private computeSiteColour(site: ts.Node): "S" | "M" | "P" {
@@ -393,42 +393,24 @@ export class ColourMap {
   /** Per function: the closures inside it whose calls of its parameters make it polymorphic. */
   private readonly raisers = new Map<ts.Node, Set<ts.Node>>();
 
-  // ── recorded reads (what each container's colour depends on) ────────────
+  // ── recorded reads (colour-reads.ts) ─────────────────────────────────────
 
-  /** Where the reads of function states go now: a container's dependencies, or a file's lowering. */
-  private reader: Set<ts.Node> | undefined;
-  /** Per container (function, file top level, initialiser): the functions (and slot members) whose state its colour read. */
-  private readonly readsOf = new Map<ts.Node, Set<ts.Node>>();
-  /** The reverse of readsOf, brought up to date from `touched` when an edit needs it. */
-  private readonly readersOf = new Map<ts.Node, Set<ts.Node>>();
-  private readonly touched = new Set<ts.Node>();
-  /** Per file name: what its last lowering read (colours of functions anywhere), and the reverse. */
-  private readonly loweringReads = new Map<string, Set<ts.Node>>();
-  private readonly loweringReaders = new Map<ts.Node, Set<string>>();
+  private readonly reads = new ReadLog();
   /** Site colours, once the colours are final. */
   private readonly siteMemo = new Map<ts.Node, "S" | "M" | "P">();
   private solved = false;
 
   private get(f: ts.Node): FunctionInfo | undefined {
-    this.reader?.add(f);
+    this.reads.current?.add(f);
     return this.functions.get(f as FunctionNode);
   }
 
   private readsFor(container: ts.Node): Set<ts.Node> {
-    let reads = this.readsOf.get(container);
-    if (reads === undefined) this.readsOf.set(container, (reads = new Set()));
-    this.touched.add(container);
-    return reads;
+    return this.reads.readsFor(container);
   }
 
   private withReader<T>(reads: Set<ts.Node>, body: () => T): T {
-    const saved = this.reader;
-    this.reader = reads;
-    try {
-      return body();
-    } finally {
-      this.reader = saved;
-    }
+    return this.reads.into(reads, body);
   }
 
   /**
@@ -436,35 +418,7 @@ export class ColourMap {
    * lowering read: after an edit, its output is stale when one of them changed.
    */
   recordLowering<T>(fileName: string, body: () => T): T {
-    for (const n of this.loweringReads.get(fileName) ?? []) this.loweringReaders.get(n)?.delete(fileName);
-    const reads = new Set<ts.Node>();
-    this.loweringReads.set(fileName, reads);
-    try {
-      return this.withReader(reads, body);
-    } finally {
-      for (const n of reads) {
-        let files = this.loweringReaders.get(n);
-        if (files === undefined) this.loweringReaders.set(n, (files = new Set()));
-        files.add(fileName);
-      }
-    }
-  }
-
-  private forget(container: ts.Node): void {
-    for (const f of this.readsOf.get(container) ?? []) this.readersOf.get(f)?.delete(container);
-    this.readsOf.delete(container);
-    this.touched.delete(container);
-  }
-
-  private indexReads(): void {
-    for (const c of this.touched) {
-      for (const f of this.readsOf.get(c) ?? []) {
-        let readers = this.readersOf.get(f);
-        if (readers === undefined) this.readersOf.set(f, (readers = new Set()));
-        readers.add(c);
-      }
-    }
-    this.touched.clear();
+    return this.reads.lowering(fileName, body);
   }
 
   // ── incremental recolouring ─────────────────────────────────────────────
@@ -492,7 +446,7 @@ export class ColourMap {
   ): Set<string> {
     const ts = this.ts;
     this.fingerprintAll();
-    this.indexReads();
+    this.reads.index();
     const newSet = new Set(files);
     const removed = [...this.perFile.keys()].filter((sf) => !newSet.has(sf));
     const edited = new Set([...editedFiles, ...removed.map((sf) => sf.fileName)]);
@@ -511,7 +465,7 @@ export class ColourMap {
       const keys = functionKeys(ts, record.functions);
       for (const fn of record.functions) {
         const info = this.functions.get(fn)!;
-        removedByKey.set(keys.get(fn)!, { node: fn, state: stateOf(this, info, this.slotSuspends(fn)) });
+        removedByKey.set(keys.get(fn)!, { node: fn, state: stateOf(info, (fn) => this.emitted(fn), this.slotSuspends(fn)) });
         seeds.push(fn);
       }
       for (const m of record.members) seeds.push(m);
@@ -587,7 +541,7 @@ export class ColourMap {
     else queue.push(n);
     while (queue.length > 0) {
       const n = queue.pop()!;
-      for (const r of this.readersOf.get(n) ?? []) mark(r);
+      for (const r of this.reads.readers(n)) mark(r);
       for (const r of this.raisers.get(n) ?? []) mark(r);
       if (this.slots.has(n)) for (const m of this.slots.allMembersOf(n)) mark(m);
     }
@@ -597,7 +551,7 @@ export class ColourMap {
     for (const n of dirty) {
       const info = this.functions.get(n as FunctionNode);
       if (info !== undefined) {
-        if (!freshSet.has(info.node)) before.set(n, stateOf(this, info, oldSlots.has(n) && oldSlots.suspends.has(oldSlots.find(n))));
+        if (!freshSet.has(info.node)) before.set(n, stateOf(info, (fn) => this.emitted(fn), oldSlots.has(n) && oldSlots.suspends.has(oldSlots.find(n))));
         info.colour = "plain";
         info.reason = undefined;
         info.maybe = undefined;
@@ -608,7 +562,7 @@ export class ColourMap {
         this.suspendingInitializers.delete(n);
         if (ts.isSourceFile(n)) this.suspendingTopLevel.delete(n);
       } else continue;
-      this.forget(n);
+      this.reads.forget(n);
       for (const site of this.sitesOf.get(n) ?? []) this.siteMemo.delete(site);
     }
     this.solved = false;
@@ -627,13 +581,13 @@ export class ColourMap {
     const changedStates = new Set<ts.Node>();
     for (const [n, state] of before) {
       const info = this.functions.get(n as FunctionNode);
-      if (stateOf(this, info, this.slotSuspends(n)) !== state) changedStates.add(n);
+      if (stateOf(info, (fn) => this.emitted(fn), this.slotSuspends(n)) !== state) changedStates.add(n);
     }
     const newByKey = new Map<string, FunctionNode>();
     for (const sf of files) if (edited.has(sf.fileName)) for (const [fn, key] of functionKeys(ts, this.perFile.get(sf)!.functions)) newByKey.set(key, fn);
     for (const [key, { node, state }] of removedByKey) {
       const now = newByKey.get(key);
-      if (now === undefined || stateOf(this, this.functions.get(now), this.slotSuspends(now)) !== state) changedStates.add(node);
+      if (now === undefined || stateOf(this.functions.get(now), (fn) => this.emitted(fn), this.slotSuspends(now)) !== state) changedStates.add(node);
     }
     for (const f of oldTwins) if (!this.twinUsed.has(f)) changedStates.add(f);
     for (const f of this.twinUsed) if (!oldTwins.has(f)) changedStates.add(f);
@@ -649,7 +603,7 @@ export class ColourMap {
       this.fingerprints.set(sf.fileName, fp);
     }
     for (const sf of removed) if (!newSet.has(sf)) this.fingerprints.delete(sf.fileName);
-    for (const n of changedStates) for (const file of this.loweringReaders.get(n) ?? []) changed.add(file);
+    for (const n of changedStates) for (const file of this.reads.loweringsReading(n)) changed.add(file);
     // A call resolved again to something else (its colour may be the same, the lowering need not be).
     for (const [site, shape] of oldShapes) {
       const t = this.targets.get(site);
@@ -691,7 +645,7 @@ export class ColourMap {
     }
     for (const c of containers) {
       this.sitesOf.delete(c);
-      this.forget(c);
+      this.reads.forget(c);
       this.suspendingInitializers.delete(c);
       this.raisers.delete(c);
     }
@@ -701,8 +655,7 @@ export class ColourMap {
     }
     this.suspendingTopLevel.delete(sf);
     this.perFile.delete(sf);
-    for (const n of this.loweringReads.get(sf.fileName) ?? []) this.loweringReaders.get(n)?.delete(sf.fileName);
-    this.loweringReads.delete(sf.fileName);
+    this.reads.dropLowering(sf.fileName);
   }
 
   // ── what a file's output depends on ─────────────────────────────────────
@@ -777,90 +730,13 @@ export class ColourMap {
     }
   }
 
-  /**
-   * Why each suspending function suspends: the shortest chain to a root —
-   * its own suspending call whose callee is nearest a root (the first in
-   * source order among equals), or else the slot member nearest one (the
-   * first in program order among equals). Chains never loop, and the choice
-   * does not depend on the order colours rose in, so an edit's partial
-   * solve gives a fresh build's reasons.
-   */
+  /** Why each suspending function suspends (colour-reasons.ts): the shortest chain to a root. */
   private assignReasons(fns: readonly FunctionInfo[]): void {
-    const ts = this.ts;
-    const INF = Number.POSITIVE_INFINITY;
-    const todo = fns.filter((info) => info.colour === "suspending" || info.wouldSuspend === true);
-    const inTodo = new Set<ts.Node>(todo.map((info) => info.node));
-    const suspends = (n: ts.Node) => this.functions.get(n as FunctionNode)?.colour === "suspending";
-    // Each one's options: its own suspending calls, in source order (or its tag).
-    const options = new Map<ts.Node, Reason[]>();
-    const tagged = new Set<ts.Node>();
-    for (const info of todo) {
-      const list: Reason[] = [];
-      if (hasSuspendsTag(ts, info.node)) {
-        tagged.add(info.node);
-        list.push({ site: info.node, callee: "@suspends", rootFile: info.node.getSourceFile().fileName });
-      } else {
-        for (const site of this.sitesOf.get(info.node) ?? []) if (this.siteColour(site) === "S") list.push(this.withReader(this.readsFor(info.node), () => this.reasonFor(site)));
-      }
-      options.set(info.node, list);
-    }
-    // A slot's reason points at a member that suspends by a call of its own (slots solved again are solved whole).
-    const slotMembers = (info: FunctionInfo) =>
-      info.restricted === undefined && info.colour === "suspending" && this.slots.has(info.node)
-        ? this.slots.membersOf(info.node, this.functions).filter((m) => m !== info.node && suspends(m) && (options.get(m)?.length ?? 1) > 0)
-        : [];
-    const dist = new Map<ts.Node, number>();
-    const rankOf = (next: FunctionNode | undefined): number =>
-      next === undefined || !suspends(next) ? 0 : inTodo.has(next) ? (dist.get(next) ?? INF) : (this.rank.get(next) ?? 0);
-    const dependants = new Map<ts.Node, ts.Node[]>();
-    const dependOn = (on: ts.Node, who: ts.Node) => {
-      const list = dependants.get(on);
-      if (list === undefined) dependants.set(on, [who]);
-      else list.push(who);
-    };
-    for (const info of todo) {
-      let d = tagged.has(info.node) ? 0 : INF;
-      for (const r of tagged.has(info.node) ? [] : options.get(info.node)!) {
-        if (r.next !== undefined && inTodo.has(r.next) && suspends(r.next)) dependOn(r.next, info.node);
-        else d = Math.min(d, rankOf(r.next) + 1);
-      }
-      for (const m of slotMembers(info)) {
-        if (inTodo.has(m)) dependOn(m, info.node);
-        else d = Math.min(d, (this.rank.get(m) ?? 0) + 1);
-      }
-      dist.set(info.node, d);
-    }
-    // Shortest chains with unit steps: a bucket queue.
-    const buckets: ts.Node[][] = [];
-    for (const [n, d] of dist) if (d !== INF) (buckets[d] ??= []).push(n);
-    const done = new Set<ts.Node>();
-    for (let k = 0; k < buckets.length; k++) {
-      for (const n of buckets[k] ?? []) {
-        if (done.has(n) || dist.get(n) !== k) continue;
-        done.add(n);
-        for (const y of dependants.get(n) ?? []) {
-          if (k + 1 < dist.get(y)!) {
-            dist.set(y, k + 1);
-            (buckets[k + 1] ??= []).push(y);
-          }
-        }
-      }
-    }
-    for (const info of todo) {
-      const k = dist.get(info.node)!;
-      this.rank.set(info.node, k === INF ? 0 : k);
-      const list = options.get(info.node)!;
-      let reason = tagged.has(info.node) ? list[0] : list.find((r) => rankOf(r.next) + 1 === k);
-      if (reason === undefined) {
-        let member: FunctionNode | undefined;
-        for (const m of slotMembers(info)) {
-          if (rankOf(m) + 1 !== k) continue;
-          if (member === undefined || compareNodes(m, member) < 0) member = m;
-        }
-        if (member !== undefined) reason = { site: info.node, callee: SLOT_REASON, next: member };
-      }
-      info.reason = reason ?? list[0];
-    }
+    assignReasons({
+      ts: this.ts, functions: this.functions, sitesOf: this.sitesOf, slots: this.slots, rank: this.rank,
+      siteColour: (site) => this.siteColour(site),
+      reasonAt: (container, site) => this.withReader(this.readsFor(container), () => this.reasonFor(site)),
+    }, fns);
   }
 
   /** Per suspending function: the length of its reason's chain to a root. */
@@ -936,103 +812,3 @@ export class ColourMap {
   }
 }
 
-const SLOT_REASON = "an override or implementation of the same method";
-
-/** Source order across files, for ties. */
-function compareNodes(a: ts.Node, b: ts.Node): number {
-  const fa = a.getSourceFile().fileName;
-  const fb = b.getSourceFile().fileName;
-  return fa < fb ? -1 : fa > fb ? 1 : a.pos - b.pos;
-}
-
-const ids = new WeakMap<ts.Node, number>();
-let nextId = 1;
-function nodeId(n: ts.Node): number {
-  let id = ids.get(n);
-  if (id === undefined) ids.set(n, (id = nextId++));
-  return id;
-}
-
-/** A key for each function of a file that survives an edit elsewhere in it: its name and its rank among functions of that name. */
-function functionKeys(ts: TS, fns: readonly FunctionNode[]): Map<FunctionNode, string> {
-  const seen = new Map<string, number>();
-  const out = new Map<FunctionNode, string>();
-  for (const fn of fns) {
-    const name = functionName(ts, fn);
-    const k = seen.get(name) ?? 0;
-    seen.set(name, k + 1);
-    out.set(fn, `${fn.getSourceFile().fileName}#${name}#${k}`);
-  }
-  return out;
-}
-
-/** What a call resolved to, comparable across programs (edited files' nodes by name and position). */
-function targetShape(ts: TS, t: CallTarget): string {
-  const where = (n: ts.Node) => `${n.getSourceFile().fileName}#${functionName(ts, n)}#${n.kind}`;
-  switch (t.kind) {
-    case "root":
-      return `root ${t.name} ${where(t.decl)}`;
-    case "functions":
-      return `functions ${t.name} ${t.slot} ${t.viaValue === true} ${t.fns.map(where).join(" ")}`;
-    case "parameter":
-      return `parameter ${t.name} ${t.owner === undefined ? "" : where(t.owner)}`;
-    case "invoke":
-      return `invoke ${t.method}`;
-    case "hof":
-      return `hof ${t.method} ${t.callback} ${t.receiver}`;
-    case "external":
-      return `external ${t.name}`;
-    case "dynamic":
-      return "dynamic";
-  }
-}
-
-/**
- * A file's exports as its syntax declares them: per name, whether it is a
- * value (an importer's import of it is kept) or only a type (elided).
- * Re-exports and `export =` are kept as their text.
- */
-function exportShape(ts: TS, sf: ts.SourceFile): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const st of sf.statements) {
-    if (ts.isExportDeclaration(st) || ts.isExportAssignment(st)) {
-      out.set(st.getText(sf), "re-export");
-      continue;
-    }
-    if (!ts.canHaveModifiers(st) || !ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-    const value = ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) ? "type" : "value";
-    const names = ts.isVariableStatement(st)
-      ? st.declarationList.declarations.map((d) => d.name.getText(sf))
-      : "name" in st && st.name !== undefined ? [(st.name as ts.Node).getText(sf)] : ["default"];
-    // A name declared both ways (a class and an interface merged) is a value.
-    for (const n of names) out.set(n, out.get(n) === "value" ? "value" : value);
-  }
-  return out;
-}
-
-/**
- * Can importers' emit differ between these export shapes? When a name
- * went away or changed between value and type (import elision). A name
- * added is not: an importer naming it before the edit named nothing.
- */
-function sameExports(before: Map<string, string>, after: Map<string, string>, imported: ReadonlySet<string> | "all"): boolean {
-  for (const [name, kind] of before) if ((imported === "all" || kind === "re-export" || imported.has(name)) && after.get(name) !== kind) return false;
-  return true;
-}
-
-/** The names a file imports by name from any module ("all" when it imports a namespace or re-exports everything). */
-function importedNames(ts: TS, sf: ts.SourceFile): ReadonlySet<string> | "all" {
-  const out = new Set<string>();
-  for (const st of sf.statements) {
-    if (ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined) {
-      if (st.exportClause === undefined || !ts.isNamedExports(st.exportClause)) return "all";
-      for (const e of st.exportClause.elements) out.add((e.propertyName ?? e.name).text);
-    }
-    if (!ts.isImportDeclaration(st) || st.importClause === undefined) continue;
-    if (st.importClause.name !== undefined) out.add("default");
-    const bindings = st.importClause.namedBindings;
-    if (bindings !== undefined && ts.isNamespaceImport(bindings)) return "all";
-    if (bindings !== undefined) for (const e of bindings.elements) out.add((e.propertyName ?? e.name).text);
-  }
-  return out;
-}
