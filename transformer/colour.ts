@@ -298,6 +298,7 @@ export class ColourMap {
         siblings.push(node);
         this.functions.set(node, {
           node,
+          file: sf,
           name: functionName(ts, node),
           colour: "plain",
           restricted: restrictionOf(ts, node, this.lowering.arrowsKeepSurroundings === true),
@@ -372,7 +373,8 @@ export class ColourMap {
       }
       this.targets.set(site, t);
       const container = this.containerOf.get(site)!;
-      for (const n of t.kind === "functions" ? t.fns : t.kind === "root" ? [t.decl] : []) {
+      // (An external declaration too: a `@suspends` tag added to it makes the call a root.)
+      for (const n of t.kind === "functions" ? t.fns : t.kind === "root" || (t.kind === "external" && t.decl !== undefined) ? [t.decl!] : []) {
         const file = n.getSourceFile().fileName;
         let sites = this.targetIndex.get(file);
         if (sites === undefined) this.targetIndex.set(file, (sites = new Set()));
@@ -594,8 +596,8 @@ export class ColourMap {
 
     const changed = new Set<string>();
     const candidates = new Set<string>();
-    for (const n of dirty) candidates.add(n.getSourceFile().fileName);
-    for (const n of changedStates) if (this.functions.has(n as FunctionNode)) candidates.add(n.getSourceFile().fileName);
+    for (const n of dirty) candidates.add(this.fileOf(n).fileName);
+    for (const n of changedStates) if (this.functions.has(n as FunctionNode)) candidates.add(this.fileOf(n).fileName);
     for (const sf of files) {
       if (!candidates.has(sf.fileName)) continue;
       const fp = this.fingerprint(sf);
@@ -756,10 +758,16 @@ export class ColourMap {
     }
   }
 
+  /** The file of a collected function (its info remembers it: getSourceFile() walks every parent). */
+  private fileOf(fn: ts.Node): ts.SourceFile {
+    return this.functions.get(fn as FunctionNode)?.file ?? fn.getSourceFile();
+  }
+
   private computeTwinUses(): ReadonlySet<FunctionNode> {
+    const ts = this.ts;
     return twinUses({
       ts: this.ts, functions: this.functions, targets: this.targets, sitesOf: this.sitesOf, suspendingTopLevel: this.suspendingTopLevel,
-      nested: (owner) => this.perFile.get(owner.getSourceFile())?.nested.get(owner) ?? [],
+      nested: (owner) => (ts.isSourceFile(owner) ? this.perFile.get(owner) : this.perFile.get(this.fileOf(owner)))?.nested.get(owner) ?? [],
       colourOf: (f) => this.functions.get(f)?.colour ?? "plain", siteColour: (site) => this.siteColour(site),
       valueFunctions: (e) => this.resolver.valueFunctions(e, 0), slotMembers: (f) => this.slots.membersOf(f, this.functions),
     });

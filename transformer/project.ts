@@ -148,8 +148,7 @@ export class ColorlessProject {
     let sf = this.program.getSourceFile(file);
     if (sf === undefined) {
       // Not part of the program yet (e.g. a bundler reached it first): add it.
-      this.rootNames.push(file);
-      this.rebuild();
+      this.addRoots([file]);
       sf = this.program.getSourceFile(file);
       if (sf === undefined) throw new Error(`colorless: cannot read ${fileName}`);
     }
@@ -220,16 +219,42 @@ export class ColorlessProject {
   private applyEdits(edits: Array<[string, string | undefined]>): string[] {
     // The colours before the edit (computed now if no file was emitted yet): recoloured in place below.
     const colours = this.colours();
+    const oldProgram = this.program;
     for (const [file, text] of edits) {
       if (text !== undefined) this.overlay.set(file, text);
       else this.overlay.delete(file);
       this.parsed.delete(file);
       if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
     }
-    const files = edits.map(([f]) => f);
     // A copy of the root names: see rebuild().
     this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
+    return this.recolour(colours, oldProgram, edits.map(([f]) => f));
+  }
+
+  /** Add files to the program's roots (a bundler reached one first): a new program, its colours updated in place. */
+  private addRoots(files: readonly string[]): void {
+    const colours = this.colourMap;
+    const oldProgram = this.program;
+    this.rootNames.push(...files);
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
+    this.recolour(colours, oldProgram, files);
+  }
+
+  /**
+   * The program changed in `files` (edited, added or gone): recolour in
+   * place, drop the outputs that may differ and return their files. A file
+   * that declares globals (a script, `declare global`, an ambient module)
+   * can change any file's types: then every colour is computed afresh and
+   * every output is dropped.
+   */
+  private recolour(colours: ColourMap | undefined, oldProgram: ts.Program, files: readonly string[]): string[] {
     const ts = this.ts;
+    if (colours === undefined || files.some((f) => declaresGlobals(ts, oldProgram.getSourceFile(f)) || declaresGlobals(ts, this.program.getSourceFile(f)))) {
+      const all = [...new Set([...this.emitted.keys(), ...files])];
+      this.colourMap = undefined;
+      this.emitted.clear();
+      return all;
+    }
     const checker = this.program.getTypeChecker();
     const edited = new Set(files);
     const editedStems = new Set(files.map(stem));
@@ -291,10 +316,7 @@ export class ColorlessProject {
   importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
     const ts = this.ts;
     const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
-    if (missing.length > 0) {
-      this.rootNames.push(...missing);
-      this.rebuild();
-    }
+    if (missing.length > 0) this.addRoots(missing);
     const checker = this.program.getTypeChecker();
     const seen = new Set<ts.SourceFile>();
     const queue = fileNames.map((f) => this.program.getSourceFile(resolve(f))).filter((sf): sf is ts.SourceFile => sf !== undefined);
@@ -326,10 +348,7 @@ export class ColorlessProject {
    */
   suspendsIn(fileName: string): boolean {
     const file = resolve(fileName);
-    if (this.program.getSourceFile(file) === undefined) {
-      this.rootNames.push(file);
-      this.rebuild();
-    }
+    if (this.program.getSourceFile(file) === undefined) this.addRoots([file]);
     const sf = this.program.getSourceFile(file);
     if (sf === undefined || !this.isTransformed(sf)) return false;
     const colours = this.colours();
@@ -421,6 +440,14 @@ export class ColorlessProject {
     this.colourMap = undefined;
     this.emitted.clear();
   }
+}
+
+/** Does `sf` declare anything outside its own module scope (a script's top level, `declare global`, `declare module "x"`)? */
+function declaresGlobals(ts: TS, sf: ts.SourceFile | undefined): boolean {
+  if (sf === undefined) return false;
+  // (A JavaScript file without import/export is taken for a CommonJS module, as the bundlers take it.)
+  if (!ts.isExternalModule(sf)) return !/\.[cm]?jsx?$/.test(sf.fileName) && sf.statements.length > 0;
+  return sf.statements.some((st) => ts.isModuleDeclaration(st) && ((st.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(st.name)));
 }
 
 /** `./dir/name.js` and `/abs/dir/name.ts` → `name`: what an import specifier and a file name share. */

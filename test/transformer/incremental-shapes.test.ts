@@ -21,6 +21,7 @@ type Output = { code: string; diagnostics: string[] };
 function outputs(project: ColorlessProject, files: string[]): Record<string, Output> {
   const out: Record<string, Output> = {};
   for (const file of files) {
+    if (file.endsWith(".d.ts")) continue; // declarations emit nothing
     const { code, diagnostics } = project.emitFile(file);
     out[file] = { code, diagnostics: diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`) };
   }
@@ -148,6 +149,26 @@ describe("incremental recolouring, per edit shape", () => {
       },
       [{ [f("work.ts")]: leaf(true) }, { [f("work.ts")]: leaf(false) }],
     );
+  });
+
+  test("a @suspends tag added to an ambient module's declaration (a file declaring globals: recoloured whole)", () => {
+    const ext = (tag: boolean) => `declare module "ext" {\n  ${tag ? "/** @suspends */\n  " : ""}export function fetchIt(): string;\n}\n`;
+    drive(
+      { [f("ext.d.ts")]: ext(false), [f("use.ts")]: 'import { fetchIt } from "ext";\nexport function use(): string {\n  return fetchIt();\n}\n' },
+      [{ [f("ext.d.ts")]: ext(true) }, { [f("ext.d.ts")]: ext(false) }],
+    );
+  });
+
+  test("a file a bundler reaches first joins the program and its colours, as in a fresh build", () => {
+    const files = {
+      [f("a.ts")]: `${SLEEPS}export function a(): void {\n  sleep(1);\n}\n`,
+      [f("b.ts")]: 'import { a } from "./a.js";\nexport function b(): void {\n  a();\n}\n',
+    };
+    const live = ColorlessProject.create({ tsconfig: false, files, rootNames: [f("a.ts")], rootDir: dir });
+    outputs(live, [f("a.ts")]);
+    const fresh = ColorlessProject.create({ tsconfig: false, files, rootDir: dir });
+    expect(outputs(live, Object.keys(files))).toEqual(outputs(fresh, Object.keys(files)));
+    expect(explain(live)).toEqual(explain(fresh));
   });
 
   test("why a caller suspends is the shortest chain, whichever way the edits went", () => {
