@@ -769,7 +769,7 @@ export class ColourMap {
       ts: this.ts, functions: this.functions, targets: this.targets, sitesOf: this.sitesOf, suspendingTopLevel: this.suspendingTopLevel,
       nested: (owner) => (ts.isSourceFile(owner) ? this.perFile.get(owner) : this.perFile.get(this.fileOf(owner)))?.nested.get(owner) ?? [],
       colourOf: (f) => this.functions.get(f)?.colour ?? "plain", siteColour: (site) => this.siteColour(site),
-      valueFunctions: (e) => this.resolver.valueFunctions(e, 0), slotMembers: (f) => this.slots.membersOf(f, this.functions),
+      valueFunctions: (e) => [...this.resolver.valueFunctions(e, 0), ...this.resolver.returnedFunctions(e)], slotMembers: (f) => this.slots.membersOf(f, this.functions),
     });
   }
 
