@@ -642,6 +642,11 @@ export class ColourMap {
       const c = this.containerOf.get(site);
       if (c !== undefined) containers.add(c);
       this.containerOf.delete(site);
+      // Out of the index of the files its target lives in (a long watch session edits the same file many times).
+      const t = this.targets.get(site);
+      for (const n of t?.kind === "functions" ? t.fns : t?.kind === "root" || (t?.kind === "external" && t.decl !== undefined) ? [t.decl!] : []) {
+        this.targetIndex.get(this.fileOf(n).fileName)?.delete(site);
+      }
       this.targets.delete(site);
       this.siteMemo.delete(site);
     }
