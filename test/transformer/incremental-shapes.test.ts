@@ -171,6 +171,18 @@ describe("incremental recolouring, per edit shape", () => {
     expect(explain(live)).toEqual(explain(fresh));
   });
 
+  test("a body edit that changes an inferred return type: the importer's call resolves again, to the other class", () => {
+    const make = (cls: string) => `import { Quick, Slow } from "./runners.js";\nexport function make() {\n  return new ${cls}();\n}\nexport function unused(): number {\n  return ${cls === "Slow" ? 2 : 1};\n}\n`;
+    drive(
+      {
+        [f("runners.ts")]: `${SLEEPS}export class Quick {\n  run(): number {\n    return 1;\n  }\n}\nexport class Slow {\n  run(): number {\n    sleep(1);\n    return 2;\n  }\n}\n`,
+        [f("make.ts")]: make("Quick"),
+        [f("use.ts")]: 'import { make } from "./make.js";\nexport function use(): number {\n  return make().run();\n}\n',
+      },
+      [{ [f("make.ts")]: make("Slow") }, { [f("make.ts")]: make("Quick") }],
+    );
+  });
+
   test("why a caller suspends is the shortest chain, whichever way the edits went", () => {
     const deep = (s: boolean) => `${SLEEPS}export function deep(): void {\n  ${s ? "sleep(1);" : "void sleep;"}\n}\n`;
     drive(
