@@ -38,6 +38,7 @@ import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 import { apply, prepend } from "../intrinsics.js";
+import { defer } from "./call-sites.js";
 
 export { S, compiled } from "./state.js";
 export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed, forOfStep, closeNormal, closeThrown } from "./patterns.js";
@@ -126,15 +127,6 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
     return defer(leaf.twin, obj, args);
   }
   return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
-}
-
-/** Start an unwind for a leaf operation: it is performed through its twin where the unwind stops. */
-function defer(twin: OpTwin, thisArg: unknown, args: readonly unknown[]): undefined {
-  S.opTwin = twin;
-  S.opThis = thisArg;
-  S.opArgs = args;
-  S.u = 1;
-  return undefined;
 }
 
 /**

@@ -111,7 +111,8 @@ export function take(): unknown {
 export function fa<F extends (...args: never[]) => unknown>(mk: (self: F | undefined) => F, name: string): F {
   const f = mk(undefined);
   compiled.add(f);
-  Object.defineProperty(f, "name", { value: name, configurable: true });
+  // The emitted arrow is named by syntax already (record.ts `selfBound`); renaming it would make its properties a dictionary.
+  if (f.name !== name) Object.defineProperty(f, "name", { value: name, configurable: true });
   return f;
 }
 
