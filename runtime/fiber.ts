@@ -102,19 +102,25 @@ export class Fiber<T = unknown> {
   readonly home: Scope | null;
   private extra: FiberExtra | null = null;
 
+  /**
+   * `body`: the bottom frame; or, with `args`, a function the unwind backend compiled (calls.ts
+   * `compiledBody`), which the trampoline calls directly with `args` and turns into a frame only if it unwinds.
+   */
   constructor(
     readonly scheduler: Scheduler,
-    body: Resumable<T>,
+    body: Resumable<T> | Function,
     scope: Scope | null,
     options?: FiberOptions,
+    args?: readonly unknown[],
   ) {
     this.id = scheduler.nextFiberId();
     if (options?.name !== undefined) this.extras().name = options.name;
     // The bottom frame has no caller, so its call-site slot holds the spawn site. A generator body gets room
     // for two more frames before the array grows; an unwind driver (a compiled body) parks and resumes
-    // through itself, and rarely has a frame above it.
+    // through itself, and rarely has a frame above it; a compiled body keeps its arguments in slot 2 until it starts.
     const spawnSite = options?.spawnSite;
-    this.frames = Object.getPrototypeOf(body) === unwindState.driverProto ? [body, spawnSite] : [body, spawnSite, undefined, undefined, undefined, undefined];
+    this.frames = args !== undefined ? [body, spawnSite, args]
+      : Object.getPrototypeOf(body) === unwindState.driverProto ? [body, spawnSite] : [body, spawnSite, undefined, undefined, undefined, undefined];
     this.home = scope;
   }
 

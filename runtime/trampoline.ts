@@ -31,6 +31,8 @@
  * {@link FrameOwner}, so it imports nothing of it.
  */
 import { noteFrame } from "./stack.js";
+import { S as unwind } from "./unwind/state.js";
+import { apply } from "./intrinsics.js";
 import type { Fiber } from "./fiber.js";
 
 /** A compiled suspending function's frame: a generator object. */
@@ -84,6 +86,32 @@ export function runFrames(f: Fiber & FrameOwner): void {
   let value = f.value;
   f.value = undefined;
   f.flags &= ~THROW_MODE;
+  if (sp === 2 && typeof frames[0] === "function") {
+    // A compiled body not started yet (Fiber's constructor): call it as a compiled call site would. Only if it
+    // unwinds does it get a frame, the driver adopting what it saved, which then performs its operation below.
+    const fn = frames[0] as (...a: unknown[]) => unknown;
+    const args = frames[2] as unknown[];
+    frames[2] = undefined;
+    let result: unknown;
+    let failed = throwing; // thrown into before it started (a cancel): it ends without running, as a generator would
+    if (failed) result = value;
+    else {
+      unwind.k = 1;
+      try {
+        result = apply(fn, undefined, args);
+      } catch (e) {
+        result = e;
+        failed = true;
+      }
+    }
+    if (failed || unwind.u === 0) {
+      current = previous;
+      f.finish(result, failed);
+      return;
+    }
+    frames[0] = unwind.adopt!();
+    value = undefined;
+  }
   for (;;) {
     const top = frames[sp - 2] as Resumable;
     let r: IteratorResult<unknown, unknown>;
