@@ -66,7 +66,9 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
   const declared = new Set<string>();
   const walk = (n: ts.Node): void => {
     if (!ok) return;
-    if (isFunctionNode(ts, n) || ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")) {
+    // A direct `eval` may read `arguments` or `new.target` too, and a re-entered call has the resume's, not the original's.
+    const directEval = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval";
+    if (isFunctionNode(ts, n) || ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments") || directEval) {
       ok = false;
       return;
     }
