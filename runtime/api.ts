@@ -14,7 +14,7 @@ import type { Scheduler } from "./scheduler.js";
 import { EventLoopScheduler } from "./event-loop-scheduler.js";
 import { BlockingScheduler, blockThread, drive, guardBlocking, runBlocking } from "./blocking-scheduler.js";
 import { markStrict } from "./guard.js";
-import { bodyFrame, call, callFrame, runtimeTwin as twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
+import { bodyFrame, call, callFrame, compiledBody, runtimeTwin as twin, uncompiledCall, driveTwin, type TwinResult } from "./calls.js";
 import { startMonitor } from "./monitor.js";
 
 export interface RunOptions {
@@ -57,7 +57,8 @@ export async function run<T>(main: () => T, options: RunOptions = {}): Promise<T
   // that threw before consuming it must not become the root frame's call site.
   site.at = undefined;
   const root = new Scope(null, null);
-  const fiber = new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, { name: options.name ?? "main" });
+  const mainOptions = { name: options.name ?? "main" };
+  const fiber = compiledBody(main) ? new Fiber<T>(scheduler, main, root, mainOptions, []) : new Fiber<T>(scheduler, callFrame<T>(main, undefined, []), root, mainOptions);
   root.owner = fiber;
   const monitor = startMonitor(options.monitor, scheduler);
   if (monitor !== null) await monitor.ready;
@@ -107,7 +108,7 @@ export function go<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): F
   const scope = spawner.scope;
   // The constructor only reads its options: one scratch object serves every spawn (nothing allocated per go).
   spawnOptions.spawnSite = spawnSite;
-  const fiber = new Fiber<T>(spawner.scheduler, bodyFrame<T>(fn, args), scope, spawnOptions);
+  const fiber = compiledBody(fn) ? new Fiber<T>(spawner.scheduler, fn, scope, spawnOptions, args) : new Fiber<T>(spawner.scheduler, bodyFrame<T>(fn, args), scope, spawnOptions);
   scope?.add(fiber);
   spawner.scheduler.fiber(fiber);
   return fiber;

@@ -190,18 +190,26 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
  * at all, and parks and resumes through that driver alone.
  */
 export function callFrame<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Resumable<T> {
-  const enter = unwind.enter;
-  if (enter !== null) {
-    // `go(task)` in a loop spawns the same function again and again: remember the last one that qualified
-    // (three registry lookups otherwise); a twin registered since makes it a generator-convention call again.
-    if (fn === lastEntered && twinRegistryGeneration() === lastEnteredGeneration) return enter(fn as Function, thisArg, args) as Resumable<T>;
-    if (typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
-      lastEntered = fn;
-      lastEnteredGeneration = twinRegistryGeneration();
-      return enter(fn, thisArg, args) as Resumable<T>;
-    }
-  }
+  if (compiledBody(fn)) return unwind.enter!(fn, thisArg, args) as Resumable<T>;
   return callFrameOf<T>(fn, thisArg, args);
+}
+
+/**
+ * Is `fn` a function the unwind backend compiled, called directly as a fiber's body (no generator frame, see
+ * {@link callFrame})? A fiber's constructor then takes it as is (runtime/trampoline.ts starts it), so a body
+ * that never suspends costs no driver at all.
+ */
+export function compiledBody(fn: unknown): fn is Function {
+  if (unwind.enter === null) return false;
+  // `go(task)` in a loop spawns the same function again and again: remember the last one that qualified
+  // (three registry lookups otherwise); a twin registered since makes it a generator-convention call again.
+  if (fn === lastEntered && twinRegistryGeneration() === lastEnteredGeneration) return true;
+  if (typeof fn === "function" && unwindCompiled.has(fn) && twinOf(fn) === undefined && !isUserGenerator(fn)) {
+    lastEntered = fn;
+    lastEnteredGeneration = twinRegistryGeneration();
+    return true;
+  }
+  return false;
 }
 
 let lastEntered: unknown = undefined;

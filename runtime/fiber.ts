@@ -1,29 +1,7 @@
 /**
- * Fibers: a stack of resumable frames driven by a trampoline.
- *
- * ## Frames and the trampoline
- *
- * A compiled suspending function is a generator (its *resumable twin*, see
- * docs/calling-convention.md). Compiled code never uses `yield*` to call
- * another suspending function; it writes `yield callee$co(args)`, handing the
- * callee's generator object to the trampoline in {@link Fiber.step}, which
- * pushes it on `frames` and runs it. When a frame returns, its value is sent
- * into the frame below; when it throws, the error is thrown into the frame
- * below. So resuming a fiber parked 10,000 calls deep costs one `next()` on
- * the top frame, not 10,000 nested `yield*` resumes, and the JS stack stays
- * flat however deep a suspending recursion goes.
- *
- * `frames` alternates `[generator, callSite, generator, callSite, …]`: the
- * site stored after a generator is where its caller called it (read from the
- * {@link site} register when the frame was pushed). One array instead of two
- * keeps a parked fiber small.
- *
- * A frame *suspends* by yielding `undefined` (the only non-generator value it
- * may yield) right after an operation called a scheduler hook that parked the
- * fiber (`block`, `kernelSleep`, ...). If the operation completed at once (an
- * uncontended lock, a buffered channel) the fiber was woken while still
- * running and the trampoline resumes it without a round trip through the run
- * queue.
+ * Fibers: their life cycle, cancellation and joining. How a fiber runs its
+ * frames (the frame array, the trampoline, the call-site register) is
+ * runtime/trampoline.ts; what a cancellable region is, runtime/cancel-scope.ts.
  *
  * ## States
  *
@@ -48,47 +26,13 @@ import { annotateFailure, noteBoundary, noteFrame, flushStack } from "./stack.js
 import { methodTwins } from "./twins.js";
 import { NOT_READY } from "./not-ready.js";
 import { S as unwindState } from "./unwind/state.js";
+import { currentFiber, runFrames, site, THROW_MODE, WOKEN, type Resumable } from "./trampoline.js";
+import { CancelScope } from "./cancel-scope.js";
 
-/** A compiled suspending function's frame: a generator object. */
-export type Resumable<T = unknown> = Generator<unknown, T, unknown>;
-
-/**
- * The call-site register. Compiled code stores `"name (file.ts:line:col)"`
- * here right before a suspending call (or a `go`), and the trampoline files it
- * next to the frame it pushes. It costs one store per call and gives
- * `dumpFibers()`, `DeadlockError` and logical stack traces exact positions.
- */
-export const site: { at: string | undefined } = { at: undefined };
+export { currentFiber, setCurrentFiber, site, type Resumable } from "./trampoline.js";
+export { CancelScope } from "./cancel-scope.js";
 
 export type FiberState = "ready" | "running" | "blocked" | "done";
-
-let current: Fiber | null = null;
-
-/** The fiber whose frames are executing right now, or null outside any. */
-export function currentFiber(): Fiber | null {
-  return current;
-}
-
-/** A region of a fiber that can be cancelled as a unit (scope body, timeout). */
-export class CancelScope {
-  cancelled: Cancelled | null = null;
-  constructor(
-    readonly fiber: Fiber,
-    /**
-     * A shield (`shield(fn)`): cancellations of the regions outside it (and
-     * of the whole fiber) do not apply inside it; its own and inner ones do.
-     */
-    readonly shield = false,
-  ) {}
-
-  cancel(reason: Cancelled): void {
-    if (this.cancelled !== null) return;
-    this.cancelled = reason;
-    const regions = this.fiber.cancelRegions;
-    const index = regions === null ? -1 : regions.indexOf(this);
-    if (index !== -1) this.fiber.deliverCancel(reason, index + 1);
-  }
-}
 
 export interface FiberOptions {
   name?: string | undefined;
@@ -109,7 +53,7 @@ const joinBlocker: Blocker = { description: "join()" };
 export class Fiber<T = unknown> {
   /** The fiber executing now, or null when called outside any fiber. */
   static get current(): Fiber | null {
-    let f = current;
+    let f = currentFiber();
     // A blocking-mode driver stands in for the real fiber that called uncompiled code.
     while (f !== null && f.blockingParent !== null) f = f.blockingParent;
     return f;
@@ -133,9 +77,10 @@ export class Fiber<T = unknown> {
   /** What ends the current park by time (a Timer, or the heap holding a sleep entry); cancelled on wake. */
   timer: { cancelTimerOf(fiber: Fiber): void } | null = null;
 
-  private flags = 0;
-  /** The value to resume with (while not done), or the outcome (once done). */
-  private value: unknown = undefined;
+  /** @internal Bits below (THROW_MODE and WOKEN are the trampoline's, runtime/trampoline.ts). */
+  flags = 0;
+  /** @internal The value to resume with (while not done), or the outcome (once done). */
+  value: unknown = undefined;
 
   /**
    * The scope `go()` spawns into from this fiber: the innermost open
@@ -157,19 +102,25 @@ export class Fiber<T = unknown> {
   readonly home: Scope | null;
   private extra: FiberExtra | null = null;
 
+  /**
+   * `body`: the bottom frame; or, with `args`, a function the unwind backend compiled (calls.ts
+   * `compiledBody`), which the trampoline calls directly with `args` and turns into a frame only if it unwinds.
+   */
   constructor(
     readonly scheduler: Scheduler,
-    body: Resumable<T>,
+    body: Resumable<T> | Function,
     scope: Scope | null,
     options?: FiberOptions,
+    args?: readonly unknown[],
   ) {
     this.id = scheduler.nextFiberId();
     if (options?.name !== undefined) this.extras().name = options.name;
     // The bottom frame has no caller, so its call-site slot holds the spawn site. A generator body gets room
     // for two more frames before the array grows; an unwind driver (a compiled body) parks and resumes
-    // through itself, and rarely has a frame above it.
+    // through itself, and rarely has a frame above it; a compiled body keeps its arguments in slot 2 until it starts.
     const spawnSite = options?.spawnSite;
-    this.frames = Object.getPrototypeOf(body) === unwindState.driverProto ? [body, spawnSite] : [body, spawnSite, undefined, undefined, undefined, undefined];
+    this.frames = args !== undefined ? [body, spawnSite, args]
+      : Object.getPrototypeOf(body) === unwindState.driverProto ? [body, spawnSite] : [body, spawnSite, undefined, undefined, undefined, undefined];
     this.home = scope;
   }
 
@@ -286,6 +237,7 @@ export class Fiber<T = unknown> {
   join(): T {
     if (this.state === "done") return this.outcomeFor(Fiber.current) as T;
     const scheduler = this.scheduler;
+    const current = currentFiber();
     if (current !== null && current.scheduler === scheduler && isNestedRunner(scheduler)) {
       // Uncompiled code inside a blocking-mode call joins a fiber of that same call (`scope(() => go(f).join())`):
       // run the call's other fibers until the target ended, as a synchronous program would have run it by now.
@@ -320,7 +272,7 @@ export class Fiber<T = unknown> {
 
   /** Resumable twin of {@link join} (docs/calling-convention.md). */
   join$co(): undefined {
-    const me = current!;
+    const me = currentFiber()!;
     if (this.state === "done") {
       this.flags |= OBSERVED;
       if (this.failed) me.wake(this.joinedError(me), true);
@@ -352,83 +304,11 @@ export class Fiber<T = unknown> {
   // ---- runtime-internal protocol (used by schedulers and primitives) ----
 
   /**
-   * Run the fiber until it parks or ends. Called by a scheduler for a ready
-   * fiber; never re-entrantly for the same fiber.
+   * Run the fiber until it parks or ends (the trampoline, runtime/trampoline.ts). Called by a scheduler for a
+   * ready fiber; never re-entrantly for the same fiber.
    */
   step(): void {
-    const previous = current;
-    current = this;
-    this.state = "running";
-    let frames = this.frames;
-    let sp = this.sp;
-    let throwing = (this.flags & THROW_MODE) !== 0;
-    let value = this.value;
-    this.value = undefined;
-    this.flags &= ~THROW_MODE;
-    for (;;) {
-      const top = frames[sp - 2] as Resumable;
-      let r: IteratorResult<unknown, unknown>;
-      try {
-        r = throwing ? top.throw(value) : top.next(value);
-      } catch (e) {
-        if (sp === 2) {
-          // The bottom frame threw: the fiber ends (slot 1 still holds the spawn site).
-          current = previous;
-          this.finish(e, /*failed*/ true);
-          return;
-        }
-        const from = frames[sp - 1] as string | undefined;
-        frames[--sp] = undefined;
-        frames[--sp] = undefined;
-        noteFrame(e, from);
-        value = e;
-        throwing = true;
-        continue;
-      }
-      value = r.value;
-      if (r.done === true) {
-        if (sp === 2) {
-          current = previous;
-          this.finish(value, /*failed*/ false);
-          return;
-        }
-        frames[--sp] = undefined;
-        frames[--sp] = undefined;
-        throwing = false;
-        continue;
-      }
-      if (value !== undefined) {
-        // A call: the yielded value is the callee's frame.
-        frames[sp++] = value;
-        frames[sp++] = site.at;
-        site.at = undefined;
-        value = undefined;
-        throwing = false;
-        continue;
-      }
-      // A suspension. If the operation already woke us, carry on at once.
-      const flags = this.flags;
-      if ((flags & WOKEN) !== 0) {
-        throwing = (flags & THROW_MODE) !== 0;
-        this.flags = flags & ~(WOKEN | THROW_MODE);
-        value = this.value;
-        this.value = undefined;
-        this.state = "running";
-        continue;
-      }
-      if (this.state === "running") {
-        // Protocol violation: end the fiber with an explanation instead of hanging.
-        value = new Error(
-          `colorless: fiber ${this.name} yielded without parking. A compiled frame may only yield a callee's generator, ` +
-            `or undefined right after a scheduler hook parked the fiber (see docs/calling-convention.md).`,
-        );
-        throwing = true;
-        continue;
-      }
-      this.sp = sp;
-      current = previous;
-      return;
-    }
+    runFrames(this);
   }
 
   /**
@@ -473,7 +353,7 @@ export class Fiber<T = unknown> {
       this.timer = null;
       timer.cancelTimerOf(this);
     }
-    if (this === current) {
+    if (this === currentFiber()) {
       // Completed at once (or woken before it yielded): the trampoline carries on.
       this.state = "running";
       this.flags |= WOKEN;
@@ -557,7 +437,8 @@ export class Fiber<T = unknown> {
     regions.pop();
   }
 
-  private finish(value: unknown, failed: boolean): void {
+  /** @internal The fiber ended (the trampoline calls this): settle joiners, leave the scheduler and the scope. */
+  finish(value: unknown, failed: boolean): void {
     this.state = "done";
     this.blocker = null;
     if (failed) this.flags |= FAILED;
@@ -601,9 +482,7 @@ interface FiberExtra {
   innerScope: Scope | null | undefined;
 }
 
-// flags bits
-const THROW_MODE = 1; // resume by throwing `value`
-const WOKEN = 2; // woken while still running: continue without a queue round trip
+// flags bits (THROW_MODE = 1 and WOKEN = 2 are the trampoline's)
 const FAILED = 4;
 const OBSERVED = 8; // a joiner received the outcome
 const CANCELLED = 16; // fiber.cancel() was called
@@ -633,13 +512,6 @@ export function fiberPosition(f: Fiber): string | undefined {
 export function threadOf(f: Fiber | null): Fiber | null {
   while (f !== null && f.blockingParent !== null) f = f.blockingParent;
   return f !== null && f.isBlockingDriver ? null : f;
-}
-
-/** Swap the running fiber (used by the blocking-mode driver, which nests a fiber inside another). */
-export function setCurrentFiber(f: Fiber | null): Fiber | null {
-  const prev = current;
-  current = f;
-  return prev;
 }
 
 // Compiled callers find these methods' hand-written twins (`m$co`) by the method's value (runtime/twins.ts).

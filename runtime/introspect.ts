@@ -6,6 +6,7 @@
  *         at go main (src/a.ts:20:3)
  */
 import { Fiber as FiberClass, type Fiber } from "./fiber.js";
+import { S as unwindState } from "./unwind/state.js";
 
 export function describeFiber(f: Fiber): string {
   const head =
@@ -18,12 +19,22 @@ export function describeFiber(f: Fiber): string {
 /** The fiber's logical stack, innermost first. */
 export function stackLines(f: Fiber): string[] {
   const lines: string[] = [];
-  if (f.blockedAt !== undefined && f.state === "blocked") lines.push(`    at ${f.blockedAt}`);
+  const blocked = f.blockedAt !== undefined && f.state === "blocked";
+  if (blocked) lines.push(`    at ${f.blockedAt}`);
   const frames = f.frames;
   // frames alternate [generator, site, generator, site, ...] up to f.sp: the site after a frame is where it was called.
-  for (let i = f.sp - 1; i >= 3; i -= 2) {
+  for (let i = f.sp - 1; i >= 1; i -= 2) {
+    const frame = frames[i - 1];
+    if (typeof frame === "object" && frame !== null && Object.getPrototypeOf(frame) === unwindState.driverProto) {
+      // An unwind driver stands for the compiled frames it saved: each one's pending call, innermost first. The
+      // innermost is where the fiber parked when this driver is the top frame, already listed.
+      const pending = (frame as { pendingSites(): (string | undefined)[] }).pendingSites();
+      for (let j = blocked && i === f.sp - 1 && pending[0] === f.blockedAt ? 1 : 0; j < pending.length; j++) {
+        if (pending[j] !== undefined) lines.push(`    at ${pending[j]}`);
+      }
+    }
     const s = frames[i] as string | undefined;
-    if (s !== undefined) lines.push(`    at ${s}`);
+    if (i >= 3 && s !== undefined) lines.push(`    at ${s}`);
   }
   if (f.spawnSite !== undefined) lines.push(`    at go ${f.spawnSite}`);
   return lines;

@@ -29,7 +29,7 @@
  * innermost frames only; the JavaScript stack holds only the frames entered
  * since the last resume.
  */
-import { S, compiled, type Continuation, type OpTwin, type SeekFunction } from "./state.js";
+import { S, compiled, type Continuation, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind, forgetCallee } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { currentFiber, site } from "../fiber.js";
@@ -38,6 +38,7 @@ import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
 import { apply, prepend } from "../intrinsics.js";
+import { defer } from "./call-sites.js";
 
 export { S, compiled } from "./state.js";
 export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, returnMethod, closed, forOfStep, closeNormal, closeThrown } from "./patterns.js";
@@ -48,17 +49,18 @@ export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, r
  * too, never the value).
  */
 export function save(k: Continuation): unknown {
-  pushSaved(k);
+  pushSaved(k, undefined);
   return S.u === 0 ? enterRoot() : undefined;
 }
 
-/** Append a continuation (and the logical stack line of its pending call) to the current unwind. */
-function pushSaved(k: Continuation | SeekFunction, record?: unknown[], self?: unknown): void {
+/** Append a frame (a continuation, or a re-entry record and its `this`) and the logical stack line of its pending call to the current unwind. */
+function pushSaved(frame: Continuation | unknown[], self: unknown): void {
   const n = S.n;
-  S.saved[n] = k;
-  S.savedRecords[n] = record;
-  S.savedThis[n] = self;
-  S.savedSites[n] = S.at;
+  const saved = S.saved;
+  const i = 3 * n;
+  saved[i] = frame;
+  saved[i + 1] = self;
+  saved[i + 2] = S.at;
   S.n = n + 1;
   S.at = undefined;
 }
@@ -126,15 +128,6 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
     return defer(leaf.twin, obj, args);
   }
   return Reflect.apply(fn as (...a: unknown[]) => unknown, obj, args as unknown[]);
-}
-
-/** Start an unwind for a leaf operation: it is performed through its twin where the unwind stops. */
-function defer(twin: OpTwin, thisArg: unknown, args: readonly unknown[]): undefined {
-  S.opTwin = twin;
-  S.opThis = thisArg;
-  S.opArgs = args;
-  S.u = 1;
-  return undefined;
 }
 
 /**
@@ -270,11 +263,12 @@ const PARKED: IteratorResult<unknown, unknown> = Object.freeze({ done: false, va
  */
 export class Driver {
   /**
-   * Saved frames, outermost first, four slots each: the continuation (a
-   * seek function when the record slot holds the frame's record), the
-   * record, its `this`, and the logical stack line of the frame's pending
-   * call (noted on an error passing through it, runtime/stack.ts). One
-   * array instead of four keeps a parked fiber small.
+   * Saved frames, outermost first, three slots each: the frame (a
+   * continuation closure, or a re-entry frame's record), its `this` (a
+   * record's only), and the logical stack line of the frame's pending call
+   * (noted on an error passing through it, runtime/stack.ts; listed by
+   * dumpFibers). One array, sized exactly on the first unwind, keeps a
+   * parked fiber small.
    */
   private stack: unknown[] = NO_FRAMES;
   private sp = 0;
@@ -287,28 +281,23 @@ export class Driver {
   /** @internal The compiled function to call on the first step (a fiber's body), or null. */
   entry: Function | null = null;
 
-  /** Move the continuations saved by the unwind that just ended onto this driver (innermost last). */
+  /** Move the frames saved by the unwind that just ended onto this driver (innermost last). */
   take(): void {
     const saved = S.saved;
-    const sites = S.savedSites;
-    const records = S.savedRecords;
-    const selves = S.savedThis;
     let stack = this.stack;
     let sp = this.sp;
     const n = S.n;
     if (sp === 0 && stack.length === 0 && n > 0) {
       // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
-      stack = this.stack = new Array(4 * n);
+      stack = this.stack = new Array(3 * n);
     }
-    for (let i = n - 1; i >= 0; i--) {
+    for (let i = 3 * (n - 1); i >= 0; i -= 3) {
       stack[sp] = saved[i];
-      stack[sp + 1] = records[i];
-      stack[sp + 2] = selves[i];
-      stack[sp + 3] = sites[i];
-      sp += 4;
+      stack[sp + 1] = saved[i + 1];
+      stack[sp + 2] = saved[i + 2];
+      sp += 3;
       saved[i] = undefined;
-      records[i] = undefined;
-      selves[i] = undefined;
+      saved[i + 1] = undefined;
     }
     this.sp = sp;
     S.n = 0;
@@ -319,6 +308,13 @@ export class Driver {
     S.opTwin = null;
     S.opThis = undefined;
     S.opArgs = undefined;
+  }
+
+  /** The pending call sites of the saved frames, innermost first (dumpFibers, runtime/introspect.ts). */
+  pendingSites(): (string | undefined)[] {
+    const out: (string | undefined)[] = [];
+    for (let i = this.sp - 1; i > 0; i -= 3) out.push(this.stack[i] as string | undefined);
+    return out;
   }
 
   next(value?: unknown): IteratorResult<unknown, unknown> {
@@ -354,7 +350,6 @@ export class Driver {
       if (S.u === 0) return { done: true, value };
       this.take();
     }
-    const stack = this.stack;
     for (;;) {
       const twin = this.opTwin;
       if (twin !== null) {
@@ -365,7 +360,7 @@ export class Driver {
         this.opThis = undefined;
         this.opArgs = undefined;
         // The innermost frame's pending call is where the operation was called from (a `join` notes it on an error).
-        site.at = this.sp === 0 ? undefined : (stack[this.sp - 1] as string | undefined);
+        site.at = this.sp === 0 ? undefined : (this.stack[this.sp - 1] as string | undefined);
         try {
           const frame = twin.apply(thisArg, args);
           return frame === undefined ? PARKED : { done: false, value: frame };
@@ -374,20 +369,32 @@ export class Driver {
           isError = true;
         }
       }
+      const stack = this.stack;
       while (this.sp > 0) {
-        const sp = (this.sp -= 4);
-        const k = stack[sp] as Continuation | SeekFunction;
-        const record = stack[sp + 1] as unknown[] | undefined;
-        const self = stack[sp + 2];
-        const pending = stack[sp + 3] as string | undefined;
+        const sp = (this.sp -= 3);
+        const frame = stack[sp] as Continuation | unknown[];
+        const self = stack[sp + 1];
+        const pending = stack[sp + 2] as string | undefined;
         stack[sp] = undefined;
         stack[sp + 1] = undefined;
-        stack[sp + 2] = undefined;
         // The error travels through this frame's pending call: a line of the logical stack, as the trampoline notes.
         if (isError && !noted) noteFrame(value, pending);
         noted = false;
         try {
-          value = record === undefined ? (k as Continuation)(value, isError) : (k as SeekFunction).call(self, record, value, isError);
+          if (typeof frame === "function") value = frame(value, isError);
+          else {
+            // A re-entry frame: call its function again with the token 2; the prologue restores the record
+            // (`__uw.rec()`), whose last slot becomes the token the frame then runs with (1: its caller, this
+            // driver, handles an unwind), and the saved site takes the outcome (`__uw.take()`).
+            const last = frame.length - 1;
+            const fn = frame[last] as (this: unknown) => unknown;
+            frame[last] = 1;
+            S.rr = frame;
+            S.rv = value;
+            S.re = isError;
+            S.k = 2;
+            value = fn.call(self);
+          }
           isError = false;
         } catch (e) {
           value = e;
@@ -413,12 +420,12 @@ S.driverProto = Driver.prototype;
 export { listFromArrayLike as argList } from "../calls.js";
 
 /**
- * Save a record-copying frame (transformer/unwind/record.ts): its variables
- * `r`, copied by the unwinding site, and the seek function that restores
- * them. The continuation is made here, on the unwind, so the compiled
- * function itself creates no closure.
+ * Save a re-entry frame (transformer/unwind/record.ts, runtime/unwind/sites.ts
+ * `sr`): its record `r` = `[site, …variables, fn]`, copied by the unwinding
+ * site, and its `this`. Resuming it calls `fn` again with the entry token 2
+ * ({@link Driver}), so the compiled function creates no closure.
  */
-export function saveRec(seek: (r: unknown[], value: unknown, isError: boolean) => unknown, self: unknown, r: unknown[]): unknown {
-  pushSaved(seek as SeekFunction, r, self);
+export function saveRec(self: unknown, r: unknown[]): unknown {
+  pushSaved(r, self);
   return S.u === 0 ? enterRoot() : undefined;
 }

@@ -5,7 +5,7 @@
  * - **Re-entry frames.** A compiled function with no closure inside is
  *   emitted once: its resumption code is its own body, guarded. On an
  *   unwind it saves its variables into a record ending with the function
- *   itself (`__uw.sr(this, [s, …vars, fib])`); to resume it, {@link resume}
+ *   itself (`__uw.sr(this, [s, …vars, fib])`); to resume it, the driver
  *   calls the function again with the entry token 2, and the prologue
  *   restores the record ({@link rec}) before the guards skip to the saved
  *   site, which takes the callee's outcome ({@link take}). Nothing is
@@ -28,23 +28,20 @@ import { block, save, saveRec } from "./driver.js";
 export type SiteInfo = readonly (string | undefined)[];
 
 const EMPTY: unknown[] = [];
-/** The record of the frame being re-entered, read once by its prologue. */
-let record: unknown[] = EMPTY;
-/** The outcome the re-entered frame's site takes: a value, or an error to throw. */
-let outcome: unknown;
-let failed = false;
 
 /**
  * Save a re-entry frame: `r` is `[site, …variables, fn]`, `d` its entry
  * token. Returns what the frame returns while unwinding (undefined), a root
  * entry's result, or — entered from uncompiled code, which would not check
  * `S.u` — the frame's own result after finishing the unwind in blocking mode.
+ * A driver resumes the frame (driver.ts `Driver.step`) the way {@link enter}
+ * does, through the registers `S.rr`, `S.rv`, `S.re`.
  */
 export function sr(self: unknown, r: unknown[], d: number, info: SiteInfo): unknown {
   const s = r[0] as number;
   if (d !== 0 || S.u === 0) {
     S.at = s === 0 ? undefined : info[s];
-    return saveRec(resume as (r: unknown[], value: unknown, isError: boolean) => unknown, self, r);
+    return saveRec(self, r);
   }
   // Finish the operation below in blocking mode, then carry on at the site with its outcome, in this
   // invocation's place on the stack and still as a frame entered from uncompiled code (token 0).
@@ -59,21 +56,16 @@ export function sr(self: unknown, r: unknown[], d: number, info: SiteInfo): unkn
   return enter(self, r, value, isError, 0);
 }
 
-/** The driver's seek function for every re-entry frame: re-enter as a frame whose caller handles an unwind. */
-function resume(this: unknown, r: unknown[], value: unknown, isError: boolean): unknown {
-  return enter(this, r, value, isError, 1);
-}
-
 /**
  * Call the frame's function again with the entry token 2: its prologue reads the record
- * (`if (d > 1) [s, …variables, d] = __uw.rec()`), whose last slot now holds the token it runs with.
+ * (`if (d > 1) { const r = __uw.rec(); s = r[0]; … d = r[n] }`), whose last slot now holds the token it runs with.
  */
 function enter(self: unknown, r: unknown[], value: unknown, isError: boolean, token: number): unknown {
   const fn = r[r.length - 1] as (this: unknown) => unknown;
   r[r.length - 1] = token;
-  record = r;
-  outcome = value;
-  failed = isError;
+  S.rr = r;
+  S.rv = value;
+  S.re = isError;
   S.k = 2;
   return fn.call(self);
 }
@@ -86,17 +78,17 @@ export function sv(k: (value: unknown, isError: boolean) => unknown, info: SiteI
 
 /** The record a re-entered frame restores. */
 export function rec(): unknown[] {
-  const r = record;
-  record = EMPTY;
+  const r = S.rr;
+  S.rr = EMPTY;
   return r;
 }
 
 /** The outcome at the saved site: the callee's value, or its error thrown here. */
 export function take(): unknown {
-  const v = outcome;
-  outcome = undefined;
-  if (failed) {
-    failed = false;
+  const v = S.rv;
+  S.rv = undefined;
+  if (S.re) {
+    S.re = false;
     throw v;
   }
   return v;
@@ -111,7 +103,8 @@ export function take(): unknown {
 export function fa<F extends (...args: never[]) => unknown>(mk: (self: F | undefined) => F, name: string): F {
   const f = mk(undefined);
   compiled.add(f);
-  Object.defineProperty(f, "name", { value: name, configurable: true });
+  // The emitted arrow is named by syntax already (record.ts `selfBound`); renaming it would make its properties a dictionary.
+  if (f.name !== name) Object.defineProperty(f, "name", { value: name, configurable: true });
   return f;
 }
 

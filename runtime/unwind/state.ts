@@ -18,9 +18,6 @@
  */
 export type Continuation = (value: unknown, isError: boolean) => unknown;
 
-/** A record-copying frame's seek function: restores the record's variables and enters the seek copy. */
-export type SeekFunction = (this: unknown, record: unknown[], value: unknown, isError: boolean) => unknown;
-
 /** A leaf operation's generator-convention twin: returns a frame, or undefined once it parked (or woke) the fiber. */
 export type OpTwin = (...args: unknown[]) => unknown;
 
@@ -34,9 +31,13 @@ export interface UnwindState {
    * unwind from below itself in blocking mode instead of propagating it.
    */
   k: number;
-  /** Continuations saved during the current unwind, innermost first: the first `n` slots (reused, never truncated). */
-  saved: (Continuation | SeekFunction | undefined)[];
-  /** How many of `saved` (and `savedSites`) belong to the current unwind. */
+  /**
+   * The frames saved during the current unwind, innermost first, three slots each (reused, never truncated): the
+   * frame (a continuation closure, or a re-entry frame's record `[site, …variables, fn]`), its `this` (records
+   * only), and the logical stack line of its pending call (`at` when it saved).
+   */
+  saved: unknown[];
+  /** How many frames of `saved` belong to the current unwind. */
   n: number;
   /**
    * The operation that started the current unwind: its twin, `this` and
@@ -48,16 +49,13 @@ export interface UnwindState {
   opArgs: readonly unknown[] | undefined;
   /** The logical stack line of the site that is unwinding (`"outer (src/a.ts:9:10)"`), set just before its frame saves. */
   at: string | undefined;
-  /** The `at` of each continuation in `saved`, same order. */
-  savedSites: (string | undefined)[];
   /**
-   * For a record-copying frame (transformer/unwind/record.ts), its record and
-   * `this`, same order: `saved` then holds its seek function, called as
-   * `seek.call(self, record, value, isError)`, so an unwind allocates no
-   * closure for it. Undefined for a continuation closure.
+   * Re-entry (runtime/unwind/sites.ts): the record of the frame being re-entered, read once by its prologue
+   * (`__uw.rec()`), and the outcome its saved site takes (`__uw.take()`): a value, or an error when `re`.
    */
-  savedRecords: (unknown[] | undefined)[];
-  savedThis: unknown[];
+  rr: unknown[];
+  rv: unknown;
+  re: boolean;
   /** Installed by runtime/unwind/driver.ts: turn the finished unwind into a generator-convention frame. */
   adopt: (() => unknown) | null;
   /**
@@ -80,9 +78,9 @@ export const S: UnwindState = {
   opThis: undefined,
   opArgs: undefined,
   at: undefined,
-  savedSites: [],
-  savedRecords: [],
-  savedThis: [],
+  rr: [],
+  rv: undefined,
+  re: false,
   adopt: null,
   enter: null,
   driverProto: null,

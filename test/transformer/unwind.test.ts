@@ -462,6 +462,36 @@ export function main(): void {
   }
 }
 `,
+  // dumpFibers of a fiber parked in compiled frames: the driver's saved frames are lines of its stack.
+  dump_fibers: `
+import { Channel, dumpFibers, go, sleep } from "colorless";
+function inner(ch: Channel<number>): number {
+  return ch.receive();
+}
+function middle(ch: Channel<number>): number {
+  return inner(ch) + 1;
+}
+export function main(): void {
+  const ch = new Channel<number>(0, { name: "box" });
+  const f = go(() => middle(ch));
+  f.name = "waiter";
+  sleep(1);
+  const write = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  let report = "";
+  try {
+    report = dumpFibers();
+  } finally {
+    process.stderr.write = write;
+  }
+  ch.send(1);
+  const got = f.join();
+  const lines = report.split("\\n").map((l) => l.trim());
+  const from = lines.findIndex((l) => l.startsWith("waiter"));
+  const mine = lines.slice(from, lines.findIndex((l, i) => i > from && !l.startsWith("at ")) >>> 0);
+  console.log(got, mine.map((l) => l.replace(/\\([^()]*dump_fibers\\.ts:(\\d+):\\d+\\)/, "line $1")).join(" / "));
+}
+`,
   blocking_root: `
 import { Channel, go, sleep } from "colorless";
 export function main(): void {
@@ -595,7 +625,7 @@ describe("unwind backend: focused programs", () => {
     const names = programs.map((p) => p.name);
     // `deep` only means something as fibers: run directly, its sends have no receiver (a DeadlockError) and its
     // spawned fiber's failure is then reported as uncaught, which would end the runner process.
-    const direct = names.filter((n) => n !== "unwind/deep");
+    const direct = names.filter((n) => n !== "unwind/deep" && n !== "unwind/dump_fibers");
     // `blocking_root` deadlocks untransformed (its go runs the child at once, whose send has no receiver yet).
     const plainDirect = direct.filter((n) => n !== "unwind/blocking_root");
     [plain, fiber, blocking] = await Promise.all([runBuild(dir, "plain", "direct", plainDirect), runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", direct)]);
@@ -615,6 +645,12 @@ describe("unwind backend: focused programs", () => {
   it("an error thrown after a resume carries the logical stack of the frames it passes through, as the generator backend's", () => {
     // helper's own frame is native (a .js line here, no source maps); outer's is the pending call the driver noted.
     expect(fiber.outputs.get("unwind/logical_stack")).toBe("at outer line 10 / at go main line 13 / at join main line 15");
+  });
+
+  it("dumpFibers lists the compiled frames a fiber parked in, innermost first, with their call sites", () => {
+    expect(fiber.outputs.get("unwind/dump_fibers")).toBe(
+      "2 waiter blocked on box.receive() at inner line 4 / at inner line 4 / at middle line 7 / at <anonymous> line 11 / at go main line 11",
+    );
   });
 
   it("blocking mode runs the whole call as a root fiber: a fiber it spawns runs beside it, not to completion at once", () => {

@@ -442,7 +442,7 @@ class UnwindFileLowering {
         ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, ownName ?? node.name, node.typeParameters, this.params(node, n.result), node.type, body)
         : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
       const name = inferredName(ts, node);
-      if (self?.kind === "arrow") return this.uwCall("fa", [selfBound(ts, f, self.name, lowered), f.createStringLiteral(name ?? "")]);
+      if (self?.kind === "arrow") return this.uwCall("fa", [selfBound(ts, f, self.name, lowered, name ?? ""), f.createStringLiteral(name ?? "")]);
       return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);

@@ -210,10 +210,30 @@ export class BodyEmitter {
     const f = this.f;
     const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(this.names.uw, name), undefined, args);
     if (c.kind === "direct") return [f.createAssignment(this.reg("k"), f.createNumericLiteral(1)), f.createCallExpression(c.callee, undefined, c.args)];
-    if (c.kind === "dynamic") return [uw("call", [c.fn, c.thisArg, f.createArrayLiteralExpression(c.args)])];
+    // Up to two plain arguments: `__uw.f1(fn, a)`, `__uw.m1(o, o.m, a)` (runtime/unwind/call-sites.ts), no array.
+    const few = c.kind !== "stress" && c.args.length <= 2 && !c.args.some((a) => this.ts.isSpreadElement(a));
+    if (c.kind === "dynamic") {
+      if (few && this.ts.isVoidExpression(c.thisArg) && this.ts.isNumericLiteral(c.thisArg.expression)) return [uw(`f${c.args.length}`, [c.fn, ...c.args])];
+      return [uw("call", [c.fn, c.thisArg, f.createArrayLiteralExpression(c.args)])];
+    }
     if (c.kind === "stress") return [uw("stress", [])];
     if (c.kind === "hof") return [uw("hof", [f.createStringLiteral(c.twin), c.receiver ?? f.createVoidZero(), f.createArrayLiteralExpression(c.args)])];
+    const read = few ? this.methodRead(c) : undefined;
+    if (read !== undefined) return [uw(`m${c.args.length}`, [c.obj, read, ...c.args])];
     return [uw("callMethod", [c.obj, c.key, f.createArrayLiteralExpression(c.args), ...(c.fn === undefined ? [] : [c.fn])])];
+  }
+
+  /**
+   * The method as a site of the short form reads it (`o.m`, `o[k]`, or what `o.m?.()` already read), where the
+   * general form would read `obj[key]` inside the runtime: an object the site may evaluate twice (a name or `this`).
+   */
+  private methodRead(c: Extract<IrCall, { kind: "method" }>): ts.Expression | undefined {
+    const ts = this.ts;
+    const f = this.f;
+    if (!ts.isIdentifier(c.obj) && c.obj.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+    if (c.fn !== undefined) return c.fn;
+    if (ts.isStringLiteral(c.key) && /^[A-Za-z_$][\w$]*$/.test(c.key.text)) return f.createPropertyAccessExpression(c.obj, c.key.text);
+    return f.createElementAccessExpression(c.obj, c.key);
   }
 
   private reg(name: "u" | "k"): ts.PropertyAccessExpression {

@@ -93,10 +93,20 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
   return undefined;
 }
 
-/** `($f) => $f = (x) => …`, for `__uw.fa`: one binding per evaluation, through which the arrow re-enters itself. */
-export function selfBound(ts: TS, f: ts.NodeFactory, name: ts.Identifier, arrow: ts.Expression): ts.ArrowFunction {
+/**
+ * `($f) => $f = (0, (x) => …)`, for `__uw.fa`: one binding per evaluation, through which the arrow re-enters itself.
+ * The arrow gets the name JavaScript would have given it (`fnName`) by syntax: `(0, …)` keeps it anonymous, and
+ * `({ ["g"]: … })["g"]` names it `g`. Assigned to `$f` as it is, it would be named `$f`, and renaming every
+ * closure at run time (`defineProperty(f, "name")`) turns its properties into a dictionary: ~250 bytes per
+ * closure, which a parked `go(() => …)` keeps (bench/runtime.js memory row).
+ */
+export function selfBound(ts: TS, f: ts.NodeFactory, name: ts.Identifier, arrow: ts.Expression, fnName: string): ts.ArrowFunction {
+  const named = fnName === ""
+    ? f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), arrow))
+    : f.createElementAccessExpression(f.createParenthesizedExpression(f.createObjectLiteralExpression([
+      f.createPropertyAssignment(f.createComputedPropertyName(f.createStringLiteral(fnName)), arrow)])), f.createStringLiteral(fnName));
   return f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, name)], undefined,
-    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createAssignment(name, arrow));
+    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createAssignment(name, named));
 }
 
 /** What an unwind saves: the site index, the parameters' bindings, then the hoisted locals and temporaries. */
