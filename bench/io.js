@@ -9,8 +9,8 @@
 //   `fs.promises.readFile` with `Promise.all` vs a sync `readFileSync` loop.
 //
 // The load comes from bench/io/load.js in a child process (count- and
-// time-bounded). Fiber bodies are written in compiled form by hand (this runs
-// from dist/ without the transformer), exactly as the transformer emits them.
+// time-bounded). The colorless side is bench/io/servers.ts, compiled with
+// colorless (default backend) at bench time as a user's build would.
 //
 //   npm run build && node bench/io.js [--quick]
 import http from "node:http";
@@ -20,11 +20,8 @@ import os from "node:os";
 import { join, dirname } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { run, go, wait } from "../dist/runtime/index.js";
-import { twin, drive } from "../dist/runtime/internal.js";
-import { serve } from "../dist/runtime/io/http.js";
-import { listen } from "../dist/runtime/io/net.js";
-import { readFileSync as coReadFileSync } from "../dist/runtime/io/fs.js";
+import { run } from "../dist/runtime/index.js";
+import { compileWithColorless } from "./compile.js";
 import { median, writeReport } from "./lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,10 +32,9 @@ const MAX_REQUESTS = 1_000_000;
 const ROUNDS = quick ? 2 : 5;
 const FILES = 1000;
 
-/** A hand-compiled suspending function: sync entry + generator twin (docs/calling-convention.md). */
-function compiled(gen) {
-  return twin(function (...args) { return drive(gen(...args), gen.name); }, gen);
-}
+const build = compileWithColorless([join(here, "io", "servers.ts")], {}, "colorless-bench-io-compiled-");
+process.on("exit", build.remove);
+const servers = await import(build.url("servers.js"));
 
 /** Run the load generator; also measure this process's CPU time per request (the server's cost, whatever the client's). */
 /** ns the server's JS thread spent runnable but waiting for a CPU (Linux /proc schedstat), or null. */
@@ -77,20 +73,8 @@ const BODY = "hello world";
 
 // ---- HTTP ----
 
-// What the transformer emits for `(req) => "hello world"` once it is coloured
-// suspending (a handler that may block): a generator twin.
-const blockingHandler = compiled(function* handler(_req) {
-  return BODY;
-});
-
-async function httpColorless() {
-  return run(compiled(function* () {
-    const server = yield serve.$co(blockingHandler, { port: 0, host: "127.0.0.1" });
-    const result = yield wait.$co(load("http", server.port));
-    yield server.close$co();
-    return result;
-  }));
-}
+/** servers.ts `httpMain`: `serve` with a blocking-style handler (coloured suspending, never suspends), as the root fiber. */
+const httpColorless = () => run(servers.httpMain((port) => load("http", port)));
 
 async function httpNode() {
   const server = http.createServer(async (_req, res) => {
@@ -106,22 +90,8 @@ async function httpNode() {
 
 // ---- TCP echo ----
 
-const echoHandler = compiled(function* echo(sock) {
-  for (;;) {
-    const chunk = yield sock.read$co();
-    if (chunk === null) return;
-    yield sock.write$co(chunk);
-  }
-});
-
-async function echoColorless() {
-  return run(compiled(function* () {
-    const server = yield listen.$co(0, echoHandler, { host: "127.0.0.1" });
-    const result = yield wait.$co(load("echo", server.port));
-    yield server.close$co();
-    return result;
-  }));
-}
+/** servers.ts `echoMain`: `colorless/net`'s `listen`, one fiber per connection reading and writing. */
+const echoColorless = () => run(servers.echoMain((port) => load("echo", port)));
 
 async function echoNode() {
   const server = net.createServer((s) => {
@@ -168,18 +138,9 @@ function makeFiles() {
   return { dir, paths };
 }
 
-const readOne = compiled(function* readOne(p) {
-  return yield coReadFileSync.$co(p, "utf8");
-});
-
 async function filesFibers(paths) {
   const t0 = performance.now();
-  const total = await run(compiled(function* () {
-    const fibers = paths.map((p) => go(readOne, p));
-    let n = 0;
-    for (const f of fibers) n += (yield f.join$co()).length;
-    return n;
-  }));
+  const total = await run(servers.filesMain(paths));
   return { ms: performance.now() - t0, total };
 }
 
@@ -225,7 +186,7 @@ const fProm = await median(reps, async () => check(await filesPromises(paths)));
 const fSync = await median(reps, () => check(filesSync(paths)));
 fs.rmSync(dir, { recursive: true, force: true });
 const label = `${FILES} concurrent readFileSync (1 KB files)`;
-rows.push({ benchmark: label, impl: "colorless fibers (readFileSync twin)", "ms": fFib, "ops/s": FILES / (fFib / 1000), "vs node": fProm / fFib });
+rows.push({ benchmark: label, impl: "colorless fibers (colorless/fs readFileSync)", "ms": fFib, "ops/s": FILES / (fFib / 1000), "vs node": fProm / fFib });
 rows.push({ benchmark: label, impl: "fs.promises.readFile + Promise.all", "ms": fProm, "ops/s": FILES / (fProm / 1000), "vs node": 1 });
 rows.push({ benchmark: label, impl: "sync readFileSync loop", "ms": fSync, "ops/s": FILES / (fSync / 1000), "vs node": fProm / fSync });
 
