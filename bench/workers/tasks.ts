@@ -40,8 +40,12 @@ export function receiveMany(ch: ThreadChannel<number>): number {
   return n;
 }
 
-/** A CPU-heavy HTTP handler: ~`BURN` rounds of arithmetic per request. */
-export const BURN = 3_000_000;
+/**
+ * A CPU-heavy HTTP handler: ~`BURN` rounds of arithmetic per request (about 10 ms). Heavy enough that the
+ * bench's own HTTP client, which shares the two cores, costs a few per cent of a request: at 3e6 rounds
+ * (2 ms) it took 5–20 %, and neither colorless nor plain node:cluster could show two cores' worth.
+ */
+export const BURN = 15_000_000;
 export function burn(): string {
   return String(sumSquares(0, BURN));
 }
