@@ -39,7 +39,7 @@ import { isFunctionNode, type FunctionNode } from "../colour.js";
 import type { IrFunction } from "../ir.js";
 import type { TS } from "../typescript.js";
 import { boundIdentifiers } from "./syntax.js";
-import type { FrameNames } from "./emit.js";
+import { oneLine, type FrameNames } from "./emit.js";
 
 /** How a re-entry frame names itself. */
 export type SelfName =
@@ -118,15 +118,12 @@ export function reentryBody(
   const vars = frameVariables(ts, f, node, ir, names.s);
   const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(names.uw, name), undefined, args);
   const token = f.createPropertyAccessExpression(names.uws, "k");
-  // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`).
-  // Index reads, not `[s, …] = rec()`: destructuring steps the array iterator, which user code may have replaced
-  // (runtime/intrinsics.ts), and costs a resume more than the reads do.
-  const r = f.createUniqueName("r");
-  const restore = f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
-    f.createBlock([
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(r, undefined, undefined, uw("rec", []))], ts.NodeFlags.Const)),
-      ...[...vars, names.d].map((v, i) => f.createExpressionStatement(f.createAssignment(v as ts.Identifier, f.createElementAccessExpression(r, i)))),
-    ], true));
+  // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`), by
+  // `({ 0: s, 1: n, … } = __uw.rec())`: index reads, as `r[0]` would, on one line. Not `[s, …] = rec()`:
+  // array destructuring steps the array iterator, which user code may have replaced (runtime/intrinsics.ts).
+  const pattern = f.createObjectLiteralExpression([...vars, names.d].map((v, i) => f.createPropertyAssignment(f.createNumericLiteral(i), v as ts.Identifier)), false);
+  const restore = oneLine(ts, f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
+    f.createExpressionStatement(f.createAssignment(pattern, uw("rec", [])))));
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
       f.createVariableDeclaration(names.d, undefined, undefined, token),
@@ -135,7 +132,14 @@ export function reentryBody(
     ], ts.NodeFlags.Let)),
     f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
     restore,
-    f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...single, f.createReturnStatement()], true)),
+    f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...endWithReturn(ts, f, single)], true)),
     f.createReturnStatement(uw("sr", [f.createThis(), f.createArrayLiteralExpression([...vars, self.name]), names.d, names.info()])),
   ], true);
+}
+
+/** `list` ending with a `return;` (the block's end must not fall through to the save), unless it ends with one. */
+export function endWithReturn(ts: TS, f: ts.NodeFactory, list: ts.Statement[]): ts.Statement[] {
+  const last = list[list.length - 1];
+  if (last !== undefined && (ts.isReturnStatement(last) || ts.isThrowStatement(last))) return list;
+  return [...list, f.createReturnStatement()];
 }
