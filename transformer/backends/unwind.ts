@@ -52,7 +52,7 @@ import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { inferredName } from "../unwind/syntax.js";
 import { renamedReference } from "../unwind/scopes.js";
-import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
+import { methodCanNameItself, registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { lowerFrame } from "../unwind/frame.js";
 import { reentrySelf, selfBound, type SelfName } from "../unwind/record.js";
@@ -90,8 +90,9 @@ class UnwindFileLowering {
   ) {
     this.ts = lc.ts;
     this.f = tctx.factory;
-    this.uw = this.f.createUniqueName("__uw");
-    this.uws = this.f.createUniqueName("__uws");
+    // Short module-level aliases, as is when the file does not use the name (every site refers to them).
+    this.uw = this.f.createUniqueName("$uw", lc.ts.GeneratedIdentifierFlags.Optimistic);
+    this.uws = this.f.createUniqueName("$S", lc.ts.GeneratedIdentifierFlags.Optimistic);
     this.siteTable = new SiteTable(this.ts, this.f, (n) => lc.position(n));
     const ts = this.ts;
     const colours = lc.colours;
@@ -110,6 +111,7 @@ class UnwindFileLowering {
     this.registration = {
       ts, f,
       compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      selfOf: (m) => this.methodSelves.get(m),
       uw: (name, args) => this.uwCall(name, args),
       hoist: (st) => this.hoist(st),
     };
@@ -181,7 +183,7 @@ class UnwindFileLowering {
     }
     if (!this.usesRuntime) return this.sf;
     const out = moduleStatements(ts, f, statements, {
-      uw: this.uw, uws: this.uws, temps: this.moduleTemps, templates: this.templates,
+      uw: this.uw, uws: this.uws, temps: [...this.moduleTemps, ...this.methodSelves.values()], templates: this.templates,
       sites: this.siteTable.declaration((args) => this.uwCall("sites", args)),
     });
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
@@ -280,6 +282,15 @@ class UnwindFileLowering {
   }
 
   private readonly registration: RegistrationHost;
+
+  /** Module-level bindings through which methods re-enter themselves (registration.ts `selfOf`). */
+  private readonly methodSelves = new Map<ts.MethodDeclaration, ts.Identifier>();
+
+  private methodSelf(m: ts.MethodDeclaration): ts.Identifier | undefined {
+    let name = this.methodSelves.get(m);
+    if (name === undefined && methodCanNameItself(this.ts, m, this.sf)) this.methodSelves.set(m, (name = this.f.createUniqueName("m")));
+    return name;
+  }
 
   // ── functions ─────────────────────────────────────────────────────────
 
@@ -420,7 +431,7 @@ class UnwindFileLowering {
     for (const read of n.result.tdzReads) this.tdzReads.add(read);
     for (const t of n.result.templates) this.templates.push(templateObject(this.ts, this.f, this.uw, t.name, t.template));
     const f = this.f;
-    const self = reentrySelf(ts, f, node, n.result, (this.written ??= writtenNames(ts, this.sf)));
+    const self = reentrySelf(ts, f, this.lc.checker, node, n.result, (this.written ??= writtenNames(ts, this.sf)), (m) => this.methodSelf(m));
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`, self, (sym) => n.isFrameBinding(sym));
     if (ts.isFunctionDeclaration(node)) {
       if (node.name === undefined) {

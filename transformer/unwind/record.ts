@@ -38,7 +38,7 @@ import type ts from "typescript";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
 import type { IrFunction } from "../ir.js";
 import type { TS } from "../typescript.js";
-import { boundIdentifiers } from "./syntax.js";
+import { boundIdentifiers, isValueReference } from "./syntax.js";
 import { oneLine, type FrameNames } from "./emit.js";
 
 /** How a re-entry frame names itself. */
@@ -46,15 +46,23 @@ export type SelfName =
   /** A declaration's or function expression's own name (`added`: the expression had none, emit it with this one). */
   | { kind: "name"; name: ts.Identifier; added: boolean }
   /** An arrow's binding, passed in by `__uw.fa`. */
-  | { kind: "arrow"; name: ts.Identifier };
+  | { kind: "arrow"; name: ts.Identifier }
+  /** A method's module-level binding, assigned by its class's registration (registration.ts). */
+  | { kind: "method"; name: ts.Identifier };
 
 /**
- * A function whose body creates no closure and does not use `arguments` or
- * `new.target` (the re-entry is another call), whose parameters bind without
- * running code, and which can name itself. `written`: names assigned
- * anywhere in the file (a declaration whose name is reassigned cannot trust it).
+ * A function whose body creates no closure over its variables (a nested
+ * function may use `this`, its own bindings and outer ones: it sees nothing
+ * a re-entry copies) and does not use `arguments` or `new.target` (the
+ * re-entry is another call), whose parameters bind without running code,
+ * and which can name itself. `written`: names assigned anywhere in the file
+ * (a declaration whose name is reassigned cannot trust it); `methodSelf`: a
+ * method's binding, when its class is defined once (registration.ts).
  */
-export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: IrFunction, written: ReadonlySet<string>): SelfName | undefined {
+export function reentrySelf(
+  ts: TS, f: ts.NodeFactory, checker: ts.TypeChecker, node: FunctionNode, ir: IrFunction, written: ReadonlySet<string>,
+  methodSelf: (m: ts.MethodDeclaration) => ts.Identifier | undefined,
+): SelfName | undefined {
   if (node.body === undefined || ir.functions.length > 0) return undefined;
   const params = ir.params ?? node.parameters;
   for (const p of params) {
@@ -64,9 +72,42 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
   }
   let ok = true;
   const declared = new Set<string>();
+  const inside = (d: ts.Node, n: ts.Node) => d.getSourceFile() === n.getSourceFile() && d.pos >= n.pos && d.end <= n.end;
+  /** Does `inner` (a function nested in `node`) see a binding of `node`'s, or, as an arrow, its `arguments` or `new.target`? */
+  const captures = (inner: FunctionNode): boolean => {
+    let found = false;
+    const check = (symbol: ts.Symbol | undefined): void => {
+      const decls = symbol?.declarations;
+      if (decls === undefined) return;
+      // The frame's own name (a function expression's) is immutable, and a declaration's is outside it.
+      if (decls.some((d) => d !== node && inside(d, node) && !inside(d, inner))) found = true;
+    };
+    const walk = (n: ts.Node, own: boolean): void => {
+      if (found) return;
+      if (ts.isClassLike(n)) {
+        found = true;
+        return;
+      }
+      // Inside a non-arrow function, `arguments` and `new.target` are that function's.
+      const lexical = own && !(isFunctionNode(ts, n) && !ts.isArrowFunction(n));
+      if (lexical && (ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments"))) {
+        found = true;
+        return;
+      }
+      if (ts.isShorthandPropertyAssignment(n)) check(checker.getShorthandAssignmentValueSymbol(n));
+      else if (ts.isIdentifier(n) && n.parent !== undefined && isValueReference(ts, n)) check(checker.getSymbolAtLocation(n));
+      ts.forEachChild(n, (c) => walk(c, lexical));
+    };
+    walk(inner, true);
+    return found;
+  };
   const walk = (n: ts.Node): void => {
     if (!ok) return;
-    if (isFunctionNode(ts, n) || ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")) {
+    if (isFunctionNode(ts, n)) {
+      if (captures(n)) ok = false;
+      return;
+    }
+    if (ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")) {
       ok = false;
       return;
     }
@@ -88,6 +129,10 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
     return { kind: "name", name: f.createIdentifier(node.name.text), added: false };
   }
   if (ts.isArrowFunction(node)) return { kind: "arrow", name: f.createUniqueName("f") };
+  if (ts.isMethodDeclaration(node)) {
+    const name = methodSelf(node);
+    return name === undefined ? undefined : { kind: "method", name };
+  }
   return undefined;
 }
 

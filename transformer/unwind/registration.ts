@@ -14,6 +14,8 @@ export interface RegistrationHost {
   f: ts.NodeFactory;
   /** Does the backend compile this method (so it must be registered)? */
   compiles(m: ts.MethodDeclaration): boolean;
+  /** The module-level binding a method re-enters itself through (record.ts), assigned at its registration. */
+  selfOf(m: ts.MethodDeclaration): ts.Identifier | undefined;
   /** `__uw.<name>(args)`. */
   uw(name: string, args: ts.Expression[]): ts.Expression;
   /** Put a statement at the top of the enclosing statement list. */
@@ -53,7 +55,9 @@ export function registerClass(h: RegistrationHost, node: ts.ClassDeclaration | t
       statics.push(f.createElementAccessExpression(owner, k.name));
       return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
     }
-    statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
+    const method = ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text));
+    const self = h.selfOf(m);
+    statics.push(self === undefined ? method : f.createAssignment(self, method));
     return vm;
   });
   const added: ts.ClassElement[] = [];
@@ -95,4 +99,24 @@ export function registerObjectLiteral(h: RegistrationHost, node: ts.ObjectLitera
   });
   if (keys.length === 0) return visited;
   return h.uw("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
+}
+
+/**
+ * Can a method re-enter itself through a module-level binding its registration assigns
+ * (`static { __uw.reg(m = this.prototype.load) }`, record.ts)? When its class is a declaration
+ * at the top of the module (defined once, so the binding holds this method and no other
+ * evaluation's), its name is plain (the static block reads it there), and no decorator could
+ * replace it after the registration read it.
+ */
+export function methodCanNameItself(ts: TS, m: ts.MethodDeclaration, sf: ts.SourceFile): boolean {
+  const cls = m.parent;
+  if (!ts.isClassDeclaration(cls) || cls.parent !== sf || m.body === undefined) return false;
+  if (!(ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name))) return false;
+  let decorated = false;
+  const walk = (n: ts.Node): void => {
+    if (ts.isDecorator(n)) decorated = true;
+    else if (!decorated && !ts.isBlock(n)) ts.forEachChild(n, walk);
+  };
+  walk(cls);
+  return !decorated;
 }
