@@ -10,12 +10,14 @@
  *   is taken instead of calling it again.
  *
  * [IR]                      [fast]                                   [seek]
- *   site 2: $t = g(x)         S.k = 1; $t = g(x);                      if ($s === 2) { $s = 0; if ($re) throw $rv; $t = $rv; }
- *                             if (S.u !== 0) {                         else { S.k = 1; $t = g(x); }
- *                               if ($d === 0) $t = __uw.block("f()");  if (S.u !== 0) { $s = 2; break $u; }
- *                               else { $s = 2; break $u; } }
- *   plain:  y = $t + 1        y = $t + 1;                              if ($s === 0) { y = $t + 1; }
- *   while (c) { … }           while (c) { … }                          if ($s === 0 || inside) while ($s !== 0 || c) { … }
+ *   site 2: $t = g(x)         S.k = 1, $t = g(x);                      if ($s === 2) { $s = 0; if ($re) throw $rv; $t = $rv; }
+ *                             if (S.u) if (!$d) $t = __uw.block(…);    else S.k = 1, $t = g(x);
+ *                             else { $s = 2; break $u; }               if (S.u) { $s = 2; break $u; }
+ *   plain:  y = $t + 1        y = $t + 1;                              if (!$s) y = $t + 1;
+ *   while (c) { … }           while (c) { … }                          if (!$s || inside) while ($s || c) { … }
+ *
+ * The machinery (guards, takes, unwind checks) is printed on one line each: it is most of a compiled
+ * function's bytes (docs/backends.md, "Code size").
  */
 import type ts from "typescript";
 import type { TS } from "../typescript.js";

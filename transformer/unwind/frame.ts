@@ -77,9 +77,9 @@ export function lowerFrame(h: FrameHost, node: FunctionNode, ir: IrFunction, des
   const hoistedFns = h.inHoistScope(() => visitAll(ir.functions));
   const statements: ts.Statement[] = [
     f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(h.uws, "k"))], ts.NodeFlags.Const)),
-    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(h.uws, "k"), f.createNumericLiteral(0))),
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
+      // `s = S.k = 0`: the token is cleared once read (record.ts).
+      f.createVariableDeclaration(names.s, undefined, undefined, f.createAssignment(f.createPropertyAccessExpression(h.uws, "k"), f.createNumericLiteral(0))),
       f.createVariableDeclaration(k),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
     ], ts.NodeFlags.Let)),

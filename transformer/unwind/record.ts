@@ -6,33 +6,35 @@
  * A closure frame's continuation is a closure over the function's own
  * variables, which makes V8 allocate those variables in a heap context on
  * every call, and needs the body twice (the function's fast copy and the
- * continuation's seek copy). A function with no closure inside (nothing else
- * can observe its variables) is instead emitted as one *guarded* copy
- * (emit.ts `single`): it runs as written while `$s` is 0, and an unwind copies
- * the site index and the variables into a record ending with the function
- * itself. Resuming calls the function again with the entry token 2
- * (runtime/unwind/sites.ts `resume`): its prologue restores the record, the
- * guards skip to the saved site, and the site takes the callee's outcome.
+ * continuation's seek copy). A function no closure of which sees its
+ * variables is instead emitted as one *guarded* copy (emit.ts `single`): it
+ * runs as written while `$s` is 0, and an unwind copies the site index and
+ * the variables into a record ending with the function itself. Resuming
+ * calls the function again with the entry token 2 (runtime/unwind/sites.ts
+ * `resume`): its prologue restores the record, the guards skip to the saved
+ * site, and the site takes the callee's outcome.
  *
  *     [emitted] function fib(n) {
- *                 const d = S.k; S.k = 0; let s = 0, t1, t2;
- *                 if (d === 2) { const r = __uw.rec(); s = r[0]; n = r[1]; … }  // re-entered by a resume
- *                 u: { if (d === 0 && __uw.outside("fib()")) break u;
- *                      if (s === 0) { if (n < 2) return n; }
- *                      if (s === 0) { S.k = 1; t1 = fib(n - 1); } else if (s === 1) { s = 0; t1 = __uw.take(); }
- *                      if (S.u !== 0) if (d === 0) t1 = __uw.block("fib()"); else { s = 1; S.at = __A[0]; break u; }
+ *                 let d = $S.k, s = $S.k = 0, t1, t2;
+ *                 if (d > 1) ({ 0: s, 1: n, 2: t1, 3: t2, 4: d } = $uw.rec());  // re-entered by a resume
+ *                 u: { if (!d && $uw.outside($A[0][0])) break u;
+ *                      if (!s) { if (n < 2) return n; }
+ *                      if (!s) $S.k = 1, t1 = fib(n - 1); else if (s === 1) s = 0, t1 = $uw.take();
+ *                      if ($S.u) { s = 1; break u; }
  *                      … return t1 + t2; }
- *                 return __uw.sr(this, [s, n, t1, t2, fib]); }
+ *                 return $uw.sr(this, [s, n, t1, t2, fib], d, $A[0]); }
  *
  * The function must be able to name itself: a declaration by its name (when
  * nothing assigns to it), a function expression by its own name (one is
  * added when it has none), an arrow by a binding its registration passes in
- * (`__uw.fa(($f) => $f = (x) => …, "name")`). Methods cannot, and keep the
- * closure frame. Parameters must bind without running code, since the
- * re-entry passes no arguments (the record restores them).
+ * (`__uw.fa(($f) => $f = (x) => …, "name")`), a method of a top-level class
+ * declaration by a module-level binding its registration assigns
+ * (registration.ts `MethodSelves`). Other methods keep the closure frame.
+ * Parameters must bind without running code, since the re-entry passes no
+ * arguments (the record restores them).
  *
  * Every variable is copied (they are few, and an unwind is rare next to a
- * call); the per-site liveness of docs/ir.md would shorten the copy.
+ * call); the per-site liveness of docs/ir.md would shorten the record.
  */
 import type ts from "typescript";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
@@ -172,10 +174,10 @@ export function reentryBody(
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
       f.createVariableDeclaration(names.d, undefined, undefined, token),
-      f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
+      // `s = S.k = 0`: the token is cleared once read, so no callee takes it (one declaration, no statement).
+      f.createVariableDeclaration(names.s, undefined, undefined, f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
     ], ts.NodeFlags.Let)),
-    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
     restore,
     f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...endWithReturn(ts, f, single)], true)),
     f.createReturnStatement(uw("sr", [f.createThis(), f.createArrayLiteralExpression([...vars, self.name]), names.d, names.info()])),
