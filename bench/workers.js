@@ -8,6 +8,8 @@
 //     (`{ workers: n }`, node:cluster), requests/s from a keep-alive client;
 //  4. ThreadChannels between a worker and the main thread, messages/s, next
 //     to a raw MessagePort: buffered both ways, and unbuffered.
+// The colorless side is bench/workers/program.ts and tasks.ts, compiled with
+// colorless at bench time as a user's build would (no hand-written twins).
 // Writes bench/results/workers.json and .md. About a minute.
 //
 //   npm run build && node bench/workers.js
@@ -16,11 +18,9 @@ import { Worker, MessageChannel } from "node:worker_threads";
 import http from "node:http";
 import os from "node:os";
 import { Piscina } from "piscina";
-import { run, go } from "../dist/runtime/index.js";
-import { twin } from "../dist/runtime/internal.js";
-import { serve } from "../dist/runtime/io/http.js";
-import { Pool, ThreadChannel } from "../dist/runtime/workers/index.js";
-import { sumSquares, echo, echoFiber, sendMany, receiveMany, burn } from "./workers-tasks.js";
+import { run } from "../dist/runtime/index.js";
+import { Pool } from "../dist/runtime/workers/index.js";
+import { compileWithColorless } from "./compile.js";
 import { writeReport } from "./lib.js";
 
 const N = Number(process.env.WORKERS_BENCH_N ?? 60_000_000);
@@ -31,10 +31,16 @@ const REQUESTS = 160;
 const CONCURRENCY = 8;
 const MESSAGES = 100_000;
 const CHANNEL_ROUNDS = 5;
-const tasksUrl = new URL("./workers-tasks.js", import.meta.url);
 
-/** A fiber body, hand-compiled as the transformer would emit it (the generator is the twin). */
-const compiled = (gen) => twin(() => { throw new Error("runs compiled"); }, gen);
+// bench/workers/program.ts (the main thread's fibers) and tasks.ts (what the workers run), compiled by
+// colorless with the default backend as a user's build would; piscina and the raw baseline load the
+// same compiled tasks module.
+const build = compileWithColorless(["program.ts", "tasks.ts"].map((f) => new URL(`./workers/${f}`, import.meta.url).pathname), {}, "colorless-bench-workers-");
+process.on("exit", build.remove);
+const tasksUrl = new URL(build.url("tasks.js"));
+const program = await import(build.url("program.js"));
+const { sumSquares } = await import(tasksUrl.href);
+
 const slices = (parts) => Array.from({ length: parts }, (_, k) => [Math.floor((k * N) / parts), Math.floor(((k + 1) * N) / parts)]);
 const combine = (xs) => xs.reduce((a, b) => (a + b) | 0, 0);
 const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -59,29 +65,8 @@ async function timed(reps, once) {
 
 // ---- 1. sum of squares ----
 
-async function colorlessSplit(parts) {
-  const pool = new Pool({ size: parts });
-  let out;
-  // Go's shape: one fiber per slice, each waiting on its worker, joined by the main fiber.
-  const slice = compiled(function* (from, to) { return yield pool.run$co(sumSquares, from, to); });
-  await run(compiled(function* () {
-    yield pool.map$co(slices(parts).map(() => 0), echo); // start the threads, load the module
-    const times = [];
-    let checksum;
-    const c0 = process.cpuUsage();
-    for (let r = 0; r < REPS; r++) {
-      const t0 = performance.now();
-      const fibers = slices(parts).map(([from, to]) => go(slice, from, to));
-      const results = [];
-      for (const f of fibers) results.push(yield f.join$co());
-      times.push(performance.now() - t0);
-      checksum = combine(results);
-    }
-    out = { ms: medianOf(times), checksum, parallelism: cpuMs(c0) / times.reduce((a, b) => a + b, 0) };
-  }));
-  pool.close();
-  return out;
-}
+/** Go's shape (program.ts `split`): one fiber per slice, each waiting on its worker, joined by the main fiber. */
+const colorlessSplit = (parts) => run(program.splitMain(N, parts, REPS));
 
 async function rawSplit(parts) {
   const workers = Array.from({ length: parts }, () => new Worker(tasksUrl, { workerData: { raw: true } }));
@@ -123,16 +108,13 @@ function piscinaPingPong() {
   };
 }
 
-function colorlessPingPong(fn) {
-  const pool = new Pool({ size: 1 });
-  return {
-    trips: (n) => run(compiled(function* () { for (let i = 0; i < n; i++) yield pool.run$co(fn, i); })),
-    close: () => pool.close(),
-  };
+function colorlessPingPong(fiber) {
+  const rt = program.roundTripper(fiber);
+  return { trips: (n) => run(program.tripsMain(rt, n)), close: () => rt.close() };
 }
 
 async function roundTrips() {
-  const variants = { raw: rawPingPong(), piscina: piscinaPingPong(), plain: colorlessPingPong(echo), fiber: colorlessPingPong(echoFiber) };
+  const variants = { raw: rawPingPong(), piscina: piscinaPingPong(), plain: colorlessPingPong(false), fiber: colorlessPingPong(true) };
   for (const v of Object.values(variants)) await v.trips(WARM);
   const us = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   // Interleaved, so that a change in the machine's load hits every variant alike.
@@ -166,37 +148,18 @@ function load(url) {
 }
 
 async function serveThroughput(workers) {
-  const server = await run(compiled(function* () { return yield serve.$co(burn, { port: 0, host: "127.0.0.1", workers }); }));
+  const server = await run(program.startServersMain(workers));
   await load(`${server.url}/`); // warm: JIT and keep-alive connections
   const rates = [];
   for (let r = 0; r < REPS; r++) rates.push(await load(`${server.url}/`));
-  await run(compiled(function* () { yield server.close$co({ timeout: 5000 }); }));
+  await run(program.closeServersMain(server));
   return medianOf(rates);
 }
 
 // ---- 4. channel across threads ----
 
-/** One round on a ThreadChannel(cap) over `pool`'s worker: `n` numbers, msg/s. `toWorker`: the main fiber sends, the worker receives. */
-async function channelRound(pool, cap, n, toWorker = false) {
-  return run(compiled(function* () {
-    const ch = new ThreadChannel(cap, { name: "bench" });
-    const t0 = performance.now();
-    let got = 0;
-    if (toWorker) {
-      const receiver = go(compiled(function* () { return yield pool.run$co(receiveMany, ch); }));
-      for (let i = 0; i < n; i++) yield ch.send$co(i);
-      yield ch.close$co();
-      got = yield receiver.join$co();
-    } else {
-      const sender = go(compiled(function* () { return yield pool.run$co(sendMany, ch, n); }));
-      const it = ch[Symbol.iterator]();
-      for (let x = yield it.next$co(); !x.done; x = yield it.next$co()) got++;
-      yield sender.join$co();
-    }
-    if (got !== n) throw new Error(`received ${got} of ${n}`);
-    return (n * 1000) / (performance.now() - t0);
-  }));
-}
+/** One round on a ThreadChannel(cap) over `pool`'s worker (program.ts `channelRound`): `n` numbers, msg/s. */
+const channelRound = (pool, cap, n, toWorker = false) => run(program.channelRoundMain(pool, cap, n, toWorker));
 
 /** One round on a raw MessagePort from `w`: `n` numbers, msg/s. */
 async function rawPortRound(w, n) {

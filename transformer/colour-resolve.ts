@@ -287,6 +287,35 @@ export class CallResolver {
     return [];
   }
 
+  /**
+   * The functions of ours a call's result may be: what the callees we can
+   * resolve return (`makeTask(x)` returning `() => work(x)`). Partial — a
+   * callee may return values we cannot follow — so it may only widen what is
+   * compiled (the twin-use walk), never decide that a call site is plain.
+   */
+  returnedFunctions(e: ts.Expression, depth = 0): FunctionNode[] {
+    const ts = this.ts;
+    const x = skipOuter(ts, e);
+    if (!ts.isCallExpression(x) || depth > 3) return [];
+    const out: FunctionNode[] = [];
+    const returned = (v: ts.Expression) => out.push(...this.valueFunctions(v, depth + 1), ...this.returnedFunctions(v, depth + 1));
+    for (const callee of this.valueFunctions(x.expression, depth + 1)) {
+      const body = callee.body;
+      if (body === undefined) continue;
+      if (!ts.isBlock(body)) {
+        returned(body as ts.Expression);
+        continue;
+      }
+      const walk = (n: ts.Node): void => {
+        if (isFunctionNode(ts, n)) return; // a nested function's returns are its own
+        if (ts.isReturnStatement(n) && n.expression !== undefined) returned(n.expression);
+        ts.forEachChild(n, walk);
+      };
+      ts.forEachChild(body, walk);
+    }
+    return out;
+  }
+
   private objectLiteralOf(e: ts.Expression, depth: number): ts.ObjectLiteralExpression | undefined {
     const ts = this.ts;
     const x = skipOuter(ts, e);

@@ -21,7 +21,7 @@ export interface TwinUseInput {
   nested(owner: ts.Node): readonly FunctionNode[];
   colourOf(fn: FunctionNode): Colour;
   siteColour(site: ts.Node): "S" | "M" | "P";
-  /** The functions of ours a value may be (followed through variables and object literals). */
+  /** The functions of ours a value may be (followed through variables, object literals and what resolved callees return). */
   valueFunctions(e: ts.Expression): FunctionNode[];
   /** The functions with bodies in a method's slot. */
   slotMembers(fn: FunctionNode): FunctionNode[];

@@ -119,7 +119,7 @@ export class ColourMap {
       ts, functions: this.functions, targets: this.targets, sitesOf: this.sitesOf, suspendingTopLevel: this.suspendingTopLevel,
       nested: (owner) => this.perFile.get(owner.getSourceFile())?.nested.get(owner) ?? [],
       colourOf: (f) => this.colourOf(f), siteColour: (site) => this.siteColour(site),
-      valueFunctions: (e) => this.resolver.valueFunctions(e, 0), slotMembers: (f) => this.slots.membersOf(f, this.functions),
+      valueFunctions: (e) => [...this.resolver.valueFunctions(e, 0)], slotMembers: (f) => this.slots.membersOf(f, this.functions),
     });
   }
 

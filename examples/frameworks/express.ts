@@ -24,7 +24,9 @@ await run(() => {
     res.json(log);
   });
   // Express's own error middleware receives the blocking handler's throw.
+  // A client that went away is not an error here: the adapter keeps its Cancelled from this middleware.
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    log.push(`express: error handler saw ${err.name}`);
     if (!res.headersSent && !res.destroyed) res.status(500).json({ error: err.message, via: "express error middleware" });
   });
 

@@ -18,7 +18,9 @@ await run(() => {
   app.get("/hang", handler(() => hang("fastify")));
   app.get("/boom", handler(() => boom()));
   app.get("/log", async () => log);
+  // A client that went away is not an error here: the adapter keeps its Cancelled from this handler.
   app.setErrorHandler((error: Error, _request, reply) => {
+    log.push(`fastify: error handler saw ${error.name}`);
     if (!reply.raw.destroyed) void reply.status(500).send({ error: error.message, via: "fastify error handler" });
   });
 

@@ -19,7 +19,11 @@ await run(() => {
   app.get("/hang", handler((c) => c.text(hang("hono"))));
   app.get("/boom", handler(() => boom()));
   app.get("/log", (c) => c.json(log));
-  app.onError((err, c) => c.json({ error: err.message, via: "hono onError" }, 500));
+  // A client that went away is not an error here: the adapter keeps its Cancelled from onError.
+  app.onError((err, c) => {
+    log.push(`hono: error handler saw ${err.name}`);
+    return c.json({ error: err.message, via: "hono onError" }, 500);
+  });
 
   const server = serve(app, { port: Number(process.env.PORT ?? 0), host: "127.0.0.1" });
   console.log(`listening on ${server.url}`);

@@ -19,6 +19,8 @@ await run(() => {
     try {
       await next();
     } catch (e) {
+      // A client that went away is not an error here: the adapter keeps its Cancelled from this middleware.
+      log.push(`koa: error handler saw ${(e as Error).name}`);
       if (ctx.res.destroyed) return;
       ctx.status = 500;
       ctx.body = { error: (e as Error).message, via: "koa error middleware" };

@@ -5,7 +5,8 @@
  * (`sleep`, `db.query(…)` through `blockingAll`, `fs.readFileSync` from
  * `colorless/fs`) into an Express handler: each request runs `fn` in its own
  * fiber; a throw reaches Express's error handling through `next(error)`; a
- * client that goes away cancels the fiber. `listen(app)` starts the app on
+ * client that goes away cancels the fiber (its `Cancelled` does not go to
+ * `next`: there is no one to answer). `listen(app)` starts the app on
  * a node server attached to the calling fiber's scope (host.ts).
  *
  * Express is not a dependency of colorless: this module imports only its
@@ -23,7 +24,7 @@
 import * as nodeHttp from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import { driveTwin, runtimeTwin as twin } from "../calls.js";
-import { runRequest, serverOf } from "./host.js";
+import { clientGone, runRequest, serverOf } from "./host.js";
 import { listenServer$co, type FrameworkServer, type ListenOptions } from "./listen.js";
 
 export { FrameworkServer, type ListenOptions } from "./listen.js";
@@ -39,7 +40,10 @@ export { attach } from "./host.js";
  */
 export function handler(fn: (req: Request, res: Response) => void): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
-    runRequest(serverOf(req), fn, undefined, [req, res], { res }, "colorless/express").then(undefined, next);
+    const disconnect = { res };
+    runRequest(serverOf(req), fn, undefined, [req, res], disconnect, "colorless/express").then(undefined, (e: unknown) => {
+      if (!clientGone(e, disconnect)) next(e);
+    });
   };
 }
 

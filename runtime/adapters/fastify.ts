@@ -16,7 +16,7 @@
 import type * as nodeHttp from "node:http";
 import { driveTwin, runtimeTwin as twin } from "../calls.js";
 import { waitFor } from "../io/op.js";
-import { attach, runRequest, serverOf } from "./host.js";
+import { attach, clientGone, runRequest, serverOf } from "./host.js";
 import { FrameworkServer, type ListenOptions } from "./listen.js";
 import type { AddressInfo } from "node:net";
 
@@ -42,7 +42,15 @@ export interface FastifyReplyLike {
 export function handler<Req extends FastifyRequestLike, Reply extends FastifyReplyLike, T>(
   fn: (request: Req, reply: Reply) => T,
 ): (request: Req, reply: Reply) => Promise<T> {
-  return (request, reply) => runRequest<T>(serverOf(request.raw), fn, undefined, [request, reply], { res: reply.raw }, "colorless/fastify");
+  return (request, reply) => {
+    const disconnect = { res: reply.raw };
+    return runRequest<T>(serverOf(request.raw), fn, undefined, [request, reply], disconnect, "colorless/fastify").catch((e: unknown) => {
+      // The client went away (host.ts `clientGone`): resolving with the reply tells Fastify the response is handled,
+      // so neither its error handler nor its "promise resolved with undefined" check reports it.
+      if (clientGone(e, disconnect)) return reply as unknown as T;
+      throw e;
+    });
+  };
 }
 
 /** The part of a Fastify instance `listen` needs. */

@@ -19,7 +19,7 @@
 import * as nodeHttp from "node:http";
 import type { Context } from "hono";
 import { RequestBindings } from "../io/request-fiber.js";
-import { runRequest, serverOf } from "./host.js";
+import { clientGone, runRequest, serverOf, type Disconnect } from "./host.js";
 
 export { attach } from "./host.js";
 
@@ -41,10 +41,20 @@ export function handler<R extends Response>(fn: (c: Context) => R): (c: Context)
   return (c) => {
     const env = c.env as { incoming?: nodeHttp.IncomingMessage; outgoing?: unknown } | undefined;
     const inFiber = RequestBindings.fiberOf(env)?.run<R>(fn, undefined, [c]);
-    if (inFiber !== undefined && inFiber !== null) return inFiber;
+    // Under serve, the request's signal aborts when its client goes away (read only on a failure: it costs a real Request).
+    if (inFiber !== undefined && inFiber !== null) return inFiber.catch((e: unknown) => answerGone<R>(e, { signal: c.req.raw.signal }));
     // Node's request, where the server put it in the bindings (@hono/node-server does).
     const outgoing = env?.outgoing;
     const disconnect = outgoing instanceof nodeHttp.ServerResponse ? { res: outgoing } : { signal: c.req.raw.signal };
-    return runRequest<R>(serverOf(env?.incoming), fn, undefined, [c], disconnect, "colorless/hono");
+    return runRequest<R>(serverOf(env?.incoming), fn, undefined, [c], disconnect, "colorless/hono").catch((e: unknown) => answerGone<R>(e, disconnect));
   };
+}
+
+/**
+ * A client that went away (host.ts `clientGone`) gets no error for `app.onError` to log: Hono needs a Response,
+ * so it gets 499 (nginx's "client closed request"), which nobody reads. Any other error goes on to Hono.
+ */
+function answerGone<R>(e: unknown, d: Disconnect): R {
+  if (clientGone(e, d)) return new Response(null, { status: 499 }) as R;
+  throw e;
 }

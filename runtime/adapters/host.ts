@@ -17,7 +17,8 @@
  * reaches the framework's own error handling). When the client goes away
  * before the response was finished, the fiber is cancelled (`Cancelled` at
  * its suspension point, its `finally` blocks run) and the Promise rejects
- * with that `Cancelled`.
+ * with that `Cancelled`, which the adapters keep from the framework's error
+ * handling ({@link clientGone}).
  *
  * Found no attached server (the app was started with the framework's own
  * `listen`), but called from a fiber (a Hono app served by `colorless/http`):
@@ -85,6 +86,22 @@ export function serverOf(req: nodeHttp.IncomingMessage | undefined): net.Server 
 export interface Disconnect {
   res?: nodeHttp.ServerResponse;
   signal?: AbortSignal;
+}
+
+/**
+ * Did `e` end a request whose client went away: a `Cancelled` (ours, from
+ * {@link watchDisconnect}, or one the handler let through) with no one left
+ * to answer? Then an adapter does not hand it to the framework's error
+ * handling, as Go's net/http and Ktor treat a client going away: there is no
+ * response to write, and an error handler would only log a stack per
+ * disconnect. The handler's `finally` blocks have run either way; any other
+ * error still reaches the framework.
+ */
+export function clientGone(e: unknown, d: Disconnect): boolean {
+  if (!(e instanceof Cancelled)) return false;
+  const res = d.res;
+  if (res !== undefined && !res.writableFinished && (res.destroyed || res.socket?.destroyed === true)) return true;
+  return d.signal?.aborted === true;
 }
 
 /**

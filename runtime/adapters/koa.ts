@@ -16,7 +16,7 @@
 import * as nodeHttp from "node:http";
 import type { Context, Next } from "koa";
 import { driveTwin, runtimeTwin as twin } from "../calls.js";
-import { runRequest, serverOf } from "./host.js";
+import { clientGone, runRequest, serverOf } from "./host.js";
 import { listenServer$co, type FrameworkServer, type ListenOptions } from "./listen.js";
 
 export { FrameworkServer, type ListenOptions } from "./listen.js";
@@ -32,7 +32,14 @@ export { attach } from "./host.js";
  */
 export function handler(fn: (ctx: Context) => void): (ctx: Context, next: Next) => Promise<void> {
   return async (ctx, next) => {
-    await runRequest(serverOf(ctx.req), fn, undefined, [ctx], { res: ctx.res }, "colorless/koa");
+    const disconnect = { res: ctx.res };
+    try {
+      await runRequest(serverOf(ctx.req), fn, undefined, [ctx], disconnect, "colorless/koa");
+    } catch (e) {
+      // The client went away: no error for Koa's handling to report (host.ts `clientGone`), nothing downstream to run.
+      if (clientGone(e, disconnect)) return;
+      throw e;
+    }
     await next();
   };
 }

@@ -26,7 +26,8 @@
  * by itself without `close()`. A worker that dies (terminated, crashed) is
  * replaced by the next task that needs one.
  */
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type Worker, type MessagePort } from "node:worker_threads";
+import { startWorkerThread } from "./exec-argv.js";
 import { availableParallelism } from "node:os";
 import { currentFiber, site, type Fiber, type Resumable } from "../fiber.js";
 import type { Blocker } from "../scheduler.js";
@@ -294,7 +295,13 @@ export class Pool {
       let slot = this.slots.find((s) => s.job === null && !s.syncBusy);
       if (slot === undefined) {
         if (this.slots.length >= this.size || this.closed) return;
-        slot = this.startWorker();
+        try {
+          slot = this.startWorker();
+        } catch (e) {
+          // No thread can start (Node refused its options): every waiting task fails with why, none waits forever.
+          for (const job of this.queue.splice(0)) job.settle(e, true);
+          return;
+        }
       }
       const job = this.queue.shift()!;
       if (job.settled) continue;
@@ -306,7 +313,7 @@ export class Pool {
     const index = ++this.spawned;
     // process.execArgv, not the inherited default: `colorless run` adds its `--import` of the
     // TypeScript hooks there, and the worker must compile the task's .ts module the same way.
-    const worker = new Worker(workerMain, { name: `${this.name} ${index}`, execArgv: process.execArgv });
+    const worker = startWorkerThread(workerMain, { name: `${this.name} ${index}` });
     const slot: Slot = { worker, index, job: null, syncBusy: false, syncPort: null };
     this.slots.push(slot);
     let crash: unknown = null;

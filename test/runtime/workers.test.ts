@@ -281,10 +281,12 @@ describe("Pool.map", () => {
 });
 
 describe("exit", () => {
-  test("a program whose pool is never closed exits by itself once its fibers are done", async () => {
+  // Node refuses per-process flags (--expose-gc, heap sizes) in a Worker's explicit execArgv; the pool
+  // once passed them on, the worker never started and the program hung until exit code 13, printing nothing.
+  test.each([[[] as string[]], [["--expose-gc", "--max-old-space-size=256"]]])("a program whose pool is never closed exits by itself once its fibers are done (node flags %j)", async (flags) => {
     const script = fileURLToPath(new URL("./workers-fixtures/exit.mjs", import.meta.url));
     const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, [...flags, script], { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000); // a hang fails instead of blocking the suite
