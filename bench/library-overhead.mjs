@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeReport } from "./lib.js";
+import { pinnedSource } from "../scripts/pinned-source.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const LIBRARY = { name: "date-fns", repo: "date-fns/date-fns", commit: "dd66398305c2b015fba3c1b3d31ccff42ee8d4cf" };
@@ -41,19 +42,7 @@ mkdirSync(work, { recursive: true });
 const run = (cmd, argv, cwd) => execFileSync(cmd, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 256 << 20 });
 
 /** The library's sources at the pinned commit: `<work>/cache/<name>-<commit>`, cloned when missing. */
-function source() {
-  const dir = join(work, "cache", `${LIBRARY.name}-${LIBRARY.commit}`);
-  if (existsSync(join(dir, "src"))) return dir;
-  const tmp = `${dir}.clone`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(dirname(tmp), { recursive: true });
-  run("git", ["clone", "--quiet", `https://github.com/${LIBRARY.repo}.git`, tmp]);
-  run("git", ["-C", tmp, "checkout", "--quiet", LIBRARY.commit]);
-  rmSync(join(tmp, ".git"), { recursive: true, force: true });
-  cpSync(tmp, dir, { recursive: true });
-  rmSync(tmp, { recursive: true, force: true });
-  return dir;
-}
+const source = () => pinnedSource(LIBRARY, join(work, "cache"), "src");
 
 /** `<work>/lib`: the library's src/, the pinned toolchain, colorless from a tarball of this repository, two vitest configs. */
 function setUp() {

@@ -42,6 +42,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { forceSuspendDir } from "./force-suspend.mjs";
 import { compareRuns, readVitestJson, writeReport } from "./library-suites-report.mjs";
+import { pinnedSource } from "./pinned-source.mjs";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -94,19 +95,7 @@ function installToolchain(work, build) {
 }
 
 /** `<cache>/<name>-<commit>`: from the cache, or cloned at the pinned commit (network). */
-function source(lib, cache) {
-  const dir = join(cache, `${lib.name}-${lib.commit}`);
-  if (existsSync(dir)) return dir;
-  mkdirSync(cache, { recursive: true });
-  const tmp = `${dir}.clone`;
-  rmSync(tmp, { recursive: true, force: true });
-  run("git", ["clone", "--quiet", `https://github.com/${lib.repo}.git`, tmp]);
-  run("git", ["-C", tmp, "checkout", "--quiet", lib.commit]);
-  rmSync(join(tmp, ".git"), { recursive: true, force: true });
-  cpSync(tmp, dir, { recursive: true });
-  rmSync(tmp, { recursive: true, force: true });
-  return dir;
-}
+const source = (lib, cache) => pinnedSource(lib, cache);
 
 /**
  * Configs written into a copy: our own vitest configs (the libraries' own add

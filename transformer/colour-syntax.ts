@@ -108,24 +108,43 @@ export function restrictionOf(ts: TS, n: FunctionNode, arrowsKeepSurroundings: b
   if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
   // cannot become one without changing what they mean.
-  if (ts.isArrowFunction(n) && !arrowsKeepSurroundings && capturesSuperOrArguments(ts, n.body)) return "captures";
+  if (!arrowsKeepSurroundings && ((ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || (n.body !== undefined && evalSeesSurroundings(ts, n.body)))) return "captures";
   return undefined;
+}
+
+/**
+ * Does `body` hold a direct `eval` (not in a nested non-arrow function)
+ * whose code, a literal, mentions `super`, `arguments` or `new.target`? The
+ * evaluated code sees those of the function it runs in, and a generator twin
+ * is another function: it has no `super`, its own `arguments`, no
+ * `new.target`, so the same code would mean something else (a SyntaxError
+ * for `super`). A code string built at run time cannot be inspected;
+ * docs/transformer.md says so.
+ */
+export function evalSeesSurroundings(ts: TS, body: ts.Node): boolean {
+  return inOwnBody(ts, body, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== "eval" || n.arguments.length === 0) return false;
+    const code = n.arguments[0];
+    return (ts.isStringLiteral(code) || ts.isNoSubstitutionTemplateLiteral(code)) && /\b(?:super|arguments)\b|\bnew\s*\.\s*target\b/.test(code.text);
+  });
 }
 
 /** Does `body` use the enclosing function's `super` or `arguments` (not inside nested non-arrow functions)? */
 export function capturesSuperOrArguments(ts: TS, body: ts.Node): boolean {
-  let found = false;
-  const walk = (n: ts.Node): void => {
-    if (found) return;
-    if (n.kind === ts.SyntaxKind.SuperKeyword || (ts.isIdentifier(n) && n.text === "arguments" && !ts.isPropertyAccessExpression(n.parent))) {
-      found = true;
-      return;
-    }
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return;
-    ts.forEachChild(n, walk);
+  return inOwnBody(ts, body, (n) => n.kind === ts.SyntaxKind.SuperKeyword || (ts.isIdentifier(n) && n.text === "arguments" && !ts.isPropertyAccessExpression(n.parent)));
+}
+
+/**
+ * Is there a node satisfying `test` in `body`, outside the functions and classes nested in it that have
+ * their own `this`/`super`/`arguments` (arrows share the body's, so they are searched)?
+ */
+function inOwnBody(ts: TS, body: ts.Node, test: (n: ts.Node) => boolean): boolean {
+  const walk = (n: ts.Node): boolean => {
+    if (test(n)) return true;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isClassLike(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isConstructorDeclaration(n)) return false;
+    return ts.forEachChild(n, walk) ?? false;
   };
-  walk(body);
-  return found;
+  return walk(body);
 }
 
 /** Parentheses, type assertions, `!` and `satisfies` do not change what is called. */

@@ -38,7 +38,7 @@ import { functionName, isFunctionNode, isGeneratorFunction, isIterationSite, ite
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
-  capturesSuperOrArguments, containsOutsideFunctions, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
+  capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
 } from "./colour-syntax.js";
 
 interface FileRecord {
@@ -119,7 +119,7 @@ export class ColourMap {
       ts, functions: this.functions, targets: this.targets, sitesOf: this.sitesOf, suspendingTopLevel: this.suspendingTopLevel,
       nested: (owner) => this.perFile.get(owner.getSourceFile())?.nested.get(owner) ?? [],
       colourOf: (f) => this.colourOf(f), siteColour: (site) => this.siteColour(site),
-      valueFunctions: (e) => [...this.resolver.valueFunctions(e, 0)], slotMembers: (f) => this.slots.membersOf(f, this.functions),
+      valueFunctions: (e) => [...this.resolver.valueFunctions(e, 0), ...this.resolver.returnedFunctions(e)], slotMembers: (f) => this.slots.membersOf(f, this.functions),
     });
   }
 

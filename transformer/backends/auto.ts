@@ -31,7 +31,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
-import { capturesSuperOrArguments } from "../colour.js";
+import { capturesSuperOrArguments, evalSeesSurroundings, isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES, type ColorlessDiagnostic } from "../diagnostics.js";
 import { generatorBackend } from "./generator.js";
 import { unwindBackend } from "./unwind.js";
@@ -42,7 +42,7 @@ export const autoBackend: Backend = {
   transformer(lc: LoweringContext): ts.TransformerFactory<ts.SourceFile> {
     return (tctx) => (sf) => {
       // Looked for at most once per file, and only when a fallback is in question (most files need no walk).
-      let found: ts.ArrowFunction | null | undefined;
+      let found: FunctionNode | null | undefined;
       const arrowOf = () => (found === undefined ? (found = capturingArrow(lc, sf) ?? null) : found);
       // The unwind backend awaits each suspending call of a module top level as a child fiber of its own; the
       // generator backend runs the whole top level as the module's root fiber, so `go` and channels there work
@@ -59,18 +59,27 @@ export const autoBackend: Backend = {
   },
 };
 
-/** A suspending arrow of `sf` that uses its surroundings' `super` or `arguments` (a generator twin could not). */
-function capturingArrow(lc: LoweringContext, sf: ts.SourceFile): ts.ArrowFunction | undefined {
+/**
+ * A suspending function of `sf` the generator backend cannot lower as it means: an arrow that uses its
+ * surroundings' `super` or `arguments`, or a function whose direct `eval` evaluates code using them (a
+ * generator twin could provide neither). The unwind backend keeps both.
+ */
+function capturingArrow(lc: LoweringContext, sf: ts.SourceFile): FunctionNode | undefined {
   const ts = lc.ts;
-  const find = (n: ts.Node): ts.ArrowFunction | undefined => {
-    if (ts.isArrowFunction(n) && lc.colours.emitted(n) !== "plain" && capturesSuperOrArguments(ts, n.body)) return n;
+  const find = (n: ts.Node): FunctionNode | undefined => {
+    if (isFunctionNode(ts, n) && n.body !== undefined && lc.colours.emitted(n) !== "plain") {
+      if ((ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || evalSeesSurroundings(ts, n.body)) return n;
+    }
     return ts.forEachChild(n, find);
   };
   return find(sf);
 }
 
 /** A CL1011 kept because the file cannot fall back (`arrow` is why) says why it did not. */
-function refusedNote(lc: LoweringContext, arrow: ts.ArrowFunction, d: ColorlessDiagnostic): ColorlessDiagnostic {
+function refusedNote(lc: LoweringContext, fn: FunctionNode, d: ColorlessDiagnostic): ColorlessDiagnostic {
   if (d.code !== CODES.UNWIND_UNSUPPORTED) return d;
-  return { ...d, message: `${d.message} This file cannot be lowered by the generator backend instead, because the suspending arrow function at ${lc.position(arrow)} uses its surroundings' \`super\` or \`arguments\`; read them into a local first (\`const args = arguments\`).` };
+  const why = lc.ts.isArrowFunction(fn) && capturesSuperOrArguments(lc.ts, fn.body)
+    ? `the suspending arrow function at ${lc.position(fn)} uses its surroundings' \`super\` or \`arguments\``
+    : `the suspending function at ${lc.position(fn)} has a direct \`eval\` of code using \`super\`, \`arguments\` or \`new.target\``;
+  return { ...d, message: `${d.message} This file cannot be lowered by the generator backend instead, because ${why}; read them into a local first (\`const args = arguments\`).` };
 }

@@ -7,7 +7,7 @@
  * cannot suspend.
  */
 import type ts from "typescript";
-import { isFunctionNode, skipOuter, type FunctionNode } from "../colour.js";
+import { evalSeesSurroundings, isFunctionNode, skipOuter, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import { capital, containsAwait, containsYield, mentionsName, usesNewTarget, usesSuper, usesThis } from "./generator-syntax.js";
 import { ClassLowering } from "./generator-classes.js";
@@ -380,6 +380,9 @@ export abstract class FunctionLowering extends ClassLowering {
     } else if (kind === "accessor") {
       this.report(where, CODES.SUSPENDING_ACCESSOR, "error",
         `the accessor \`${info.name}\` would suspend${why}; getters and setters cannot suspend. Turn it into a method (\`get${capital(info.name.split(".").pop()!)}()\`).`);
+    } else if (kind === "captures" && node.body !== undefined && evalSeesSurroundings(this.ts, node.body)) {
+      this.report(where, CODES.ARROW_CAPTURES, "warning",
+        `\`${info.name}\` would suspend${why}, but a direct \`eval\` in it evaluates code that uses \`super\`, \`arguments\` or \`new.target\`, which a resumable twin cannot provide; it runs in blocking mode (no other fiber runs meanwhile). Read them into locals before the \`eval\` (\`const args = arguments\`), or build with the default backend.`);
     } else if (kind === "captures") {
       this.report(where, CODES.ARROW_CAPTURES, "warning",
         `the arrow function \`${info.name}\` would suspend${why}, but it uses its surroundings' \`super\` or \`arguments\`, which a resumable twin cannot capture; it runs in blocking mode (no other fiber runs meanwhile). Read them into a local first (\`const args = arguments\`, \`const m = super.method.bind(this)\`), or use a method.`);

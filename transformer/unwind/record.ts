@@ -92,7 +92,8 @@ export function reentrySelf(
       }
       // Inside a non-arrow function, `arguments` and `new.target` are that function's.
       const lexical = own && !(isFunctionNode(ts, n) && !ts.isArrowFunction(n));
-      if (lexical && (ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments"))) {
+      // `eval` anywhere in it may read the frame's variables.
+      if ((ts.isIdentifier(n) && n.text === "eval") || (lexical && (ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")))) {
         found = true;
         return;
       }
@@ -109,7 +110,9 @@ export function reentrySelf(
       if (captures(n)) ok = false;
       return;
     }
-    if (ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")) {
+    // A direct `eval` may read `arguments` or `new.target` too, and a re-entered call has the resume's, not the original's.
+    const directEval = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval";
+    if (ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments") || directEval) {
       ok = false;
       return;
     }
