@@ -8,6 +8,8 @@
 // part of an HMR update. Writes bench/results/hmr.{json,md}. Run after
 // `npm run build`:
 //   node bench/hmr.js
+// A/B: COLORLESS_BASELINE=<another checkout, built> adds its plugin as a
+// third column, measured in the same run, rounds interleaved.
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,7 +20,11 @@ import { generateProject } from "./transformer/project.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const colorless = (await import("../dist/plugins/vite.js")).default;
-const EDITS = 9;
+const baselineDir = process.env.COLORLESS_BASELINE;
+const baseline = baselineDir === undefined ? undefined : (await import(join(baselineDir, "dist/plugins/vite.js"))).default;
+const EDITS = 5;
+/** Rounds per configuration, interleaved (plain, baseline, this build, plain, …), so load drifts hit all alike. */
+const ROUNDS = 2;
 
 function project() {
   const root = mkdtempSync(join(tmpdir(), "colorless-hmr-bench-"));
@@ -44,7 +50,7 @@ function leaf(suspends, i = 0) {
 }
 const mark = (i) => JSON.stringify(`edit ${i}`);
 
-/** Median ms from the watcher's change event to the new code of `file` (and of `also`, the caller a flip recolours). */
+/** Ms, per edit, from the watcher's change event to the new code of `file` (and of the caller a flip recolours). */
 async function measure(root, plugins, kind) {
   const server = await createServer({ root, configFile: false, logLevel: "silent", plugins, server: { hmr: false, watch: null }, optimizeDeps: { noDiscovery: true, include: [] } });
   try {
@@ -75,23 +81,31 @@ async function measure(root, plugins, kind) {
       times.push(performance.now() - t0);
     }
     writeFileSync(file, original);
-    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    return times;
   } finally {
     await server.close();
   }
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const root = project();
 const rows = [];
+const loads = [];
 for (const kind of ["append", "flip"]) {
-  const plain = await measure(root, [], kind);
-  const withColorless = await measure(root, [colorless({ tsconfig: join(root, "tsconfig.json") })], kind);
+  const configs = [["plain", () => []], ...(baseline === undefined ? [] : [["baseline", () => [baseline({ tsconfig: join(root, "tsconfig.json") })]]]), ["colorless", () => [colorless({ tsconfig: join(root, "tsconfig.json") })]]];
+  const times = Object.fromEntries(configs.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, plugins] of configs) times[name].push(...(await measure(root, plugins(), kind)));
+    loads.push(loadavg()[0]);
+  }
+  const plain = median(times.plain);
   const what = kind === "append" ? "an export appended to one module" : "a leaf flips plain ↔ suspending (its caller in another file re-transformed too)";
   rows.push({ benchmark: `Vite dev update, ${what}: Vite alone`, value: plain, unit: "ms", ratio: 1, target: "baseline" });
-  rows.push({ benchmark: `Vite dev update, ${what}: Vite + colorless/vite`, value: withColorless, unit: "ms", ratio: withColorless / plain, target: "≤ 50 ms" });
+  if (baseline !== undefined) rows.push({ benchmark: `Vite dev update, ${what}: Vite + colorless/vite, baseline (${process.env.COLORLESS_BASELINE_NAME ?? baselineDir})`, value: median(times.baseline), unit: "ms", ratio: median(times.baseline) / plain, target: "≤ 50 ms" });
+  rows.push({ benchmark: `Vite dev update, ${what}: Vite + colorless/vite`, value: median(times.colorless), unit: "ms", ratio: median(times.colorless) / plain, target: "≤ 50 ms" });
 }
 console.log(writeReport("hmr", "Dev-server update after an edit", ["benchmark", "value", "unit", "ratio", "target"], rows, [
-  `The generated 200-file project (bench/transformer/project.js) plus a two-file leaf/caller pair, served by Vite ${(await import("vite/package.json", { with: { type: "json" } })).default.version}'s dev server; all modules transformed once first. Median of ${EDITS} edits: from the watcher's change event (emitted by the bench right after writing the file) until \`transformRequest\` returns the edited module's new code (for a flip, also the recoloured caller's). A browser's round trip and the file watcher's own latency are not included.`,
+  `The generated 200-file project (bench/transformer/project.js) plus a two-file leaf/caller pair, served by Vite ${(await import("vite/package.json", { with: { type: "json" } })).default.version}'s dev server; all modules transformed once first. Median of ${EDITS * ROUNDS} edits per row (${ROUNDS} rounds of ${EDITS}, the configurations interleaved round by round): from the watcher's change event (emitted by the bench right after writing the file) until \`transformRequest\` returns the edited module's new code (for a flip, also the recoloured caller's). A browser's round trip and the file watcher's own latency are not included.`,
   "Vite alone: esbuild strips the edited file's types. With colorless: the plugin's watchChange updates its program (a one-file edit: re-parse, incremental recolour), invalidates the modules whose output changed, and emits the edited file (and any recoloured caller).",
-  `machine load (1 min) at the end: ${loadavg()[0].toFixed(2)} on 2 cores`,
+  `machine load (1 min) after each round: ${loads.map((l) => l.toFixed(2)).join(", ")} on 2 cores`,
 ]));

@@ -16,6 +16,9 @@
 //   node bench/workers.js --channels     # the channel rows only, printed (no results files)
 import { Worker, MessageChannel } from "node:worker_threads";
 import http from "node:http";
+import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { Piscina } from "piscina";
 import { run } from "../dist/runtime/index.js";
@@ -147,13 +150,66 @@ function load(url) {
   });
 }
 
+/** Scheduler statistics of a process (Linux): [ns on a CPU, ns runnable but waiting for one]; null elsewhere. */
+function schedstat(pid) {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(" ").map(Number);
+    return [run, wait];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Timed runs against a server whose worker processes are `pids()`: the median
+ * rate, and how the workers spent the timed wall time (Linux): on a CPU
+ * ("cores used", 2.00 = two workers busy all along), runnable but waiting for
+ * a CPU the machine gave to someone else, or idle (nothing to do: a worker
+ * without connections, or waiting for the client).
+ */
+async function timedServe(url, pids) {
+  await load(url); // warm: JIT and keep-alive connections
+  const rates = [];
+  let run = 0, wait = 0, wall = 0, known = true;
+  for (let r = 0; r < REPS; r++) {
+    const ps = pids();
+    const s0 = ps.map(schedstat);
+    const t0 = performance.now();
+    rates.push(await load(url));
+    const ms = performance.now() - t0;
+    const s1 = ps.map(schedstat);
+    wall += ms * 1e6;
+    for (let i = 0; i < ps.length; i++) {
+      if (s0[i] === null || s1[i] === null) known = false;
+      else {
+        run += s1[i][0] - s0[i][0];
+        wait += s1[i][1] - s0[i][1];
+      }
+    }
+  }
+  const n = pids().length;
+  const cpu = known ? `cores used ${(run / wall).toFixed(2)}, waiting for a CPU ${(wait / wall).toFixed(2)}, idle ${Math.max(0, n - (run + wait) / wall).toFixed(2)}` : undefined;
+  return { rate: medianOf(rates), cpu };
+}
+
 async function serveThroughput(workers) {
   const server = await run(program.startServersMain(workers));
-  await load(`${server.url}/`); // warm: JIT and keep-alive connections
-  const rates = [];
-  for (let r = 0; r < REPS; r++) rates.push(await load(`${server.url}/`));
+  const out = await timedServe(`${server.url}/`, () => server.pids);
   await run(program.closeServersMain(server));
-  return medianOf(rates);
+  return out;
+}
+
+/** The same handler on node's own http server in `workers` cluster processes (bench/workers-cluster.js): the reference. */
+async function plainClusterThroughput(workers) {
+  cluster.setupPrimary({ exec: fileURLToPath(new URL("./workers-cluster.js", import.meta.url)), execArgv: [], args: [] });
+  const procs = Array.from({ length: workers }, () => cluster.fork({ PORT: "0", TASKS: tasksUrl.href }));
+  const ports = await Promise.all(procs.map((w) => new Promise((resolve) => w.once("message", (m) => resolve(m.port)))));
+  const out = await timedServe(`http://127.0.0.1:${ports[0]}/`, () => procs.map((w) => w.process.pid));
+  await Promise.all(procs.map((w) => new Promise((resolve) => {
+    w.once("exit", resolve);
+    w.send("close");
+  })));
+  return out;
 }
 
 // ---- 4. channel across threads ----
@@ -230,6 +286,8 @@ async function main() {
   const rt = await roundTrips();
   const serve1 = await serveThroughput(1);
   const serve2 = await serveThroughput(2);
+  const plain1 = await plainClusterThroughput(1);
+  const plain2 = await plainClusterThroughput(2);
   const channels = await channelRows();
   const loadAfter = os.loadavg()[0];
   const speedup = (a, b) => a.ms / b.ms;
@@ -246,14 +304,17 @@ async function main() {
     { benchmark: "small task round trip: piscina run()", value: rt.piscina, unit: "µs", ratio: 1, target: "baseline (the pool library)" },
     { benchmark: "small task round trip: pool.run of a plain task", value: rt.plain, unit: "µs", ratio: rt.plain / rt.piscina, target: "≤ 1.5×" },
     { benchmark: "small task round trip: pool.run of a compiled task (a fiber of the worker's scheduler)", value: rt.fiber, unit: "µs", ratio: rt.fiber / rt.piscina, target: "≤ 1.5×" },
-    { benchmark: `serve(), CPU-heavy handler (${(3e6).toExponential(0)} rounds), 1 worker process`, value: serve1, unit: "req/s", ratio: 1, target: "baseline" },
-    { benchmark: "serve(), CPU-heavy handler, { workers: 2 }", value: serve2, unit: "req/s", ratio: serve2 / serve1, target: "≥ 1.7×" },
+    { benchmark: `serve(), CPU-heavy handler (${(3e6).toExponential(0)} rounds), 1 worker process`, value: serve1.rate, unit: "req/s", ratio: 1, target: "baseline", cpu: serve1.cpu },
+    { benchmark: "serve(), CPU-heavy handler, { workers: 2 }", value: serve2.rate, unit: "req/s", ratio: serve2.rate / serve1.rate, target: "≥ 1.7×", cpu: serve2.cpu },
+    { benchmark: "plain node:cluster + http.createServer, same handler, 1 worker process", value: plain1.rate, unit: "req/s", ratio: 1, target: "baseline", cpu: plain1.cpu },
+    { benchmark: "plain node:cluster + http.createServer, same handler, 2 worker processes", value: plain2.rate, unit: "req/s", ratio: plain2.rate / plain1.rate, target: "reference speed-up", cpu: plain2.cpu },
     ...channels,
   ];
   const notes = [
     `Splits: median of ${REPS} runs, threads started and warm before timing. Round trips: median of 5 interleaved rounds of ${ROUND_TRIPS} sequential tasks on one warm worker (${WARM} untimed first). Serve: ${REQUESTS} requests from ${CONCURRENCY} keep-alive connections of a client in the primary process, median of ${REPS}. Channels: ${MESSAGES} numbers per round (${MESSAGES / 10} on the rows that make a round trip per message), median of ${CHANNEL_ROUNDS} rounds interleaved across the rows after a warm-up round, one warm worker per transport.`,
     "A buffered ThreadChannel send from another thread completes at once on a credit (a buffer slot the channel's home thread lent it) and travels in a batch with the sends after it; without a credit (capacity used up, or an unbuffered channel) it waits for the home thread's answer. The raw MessagePort row posts each number as its own message, with no backpressure; a ThreadChannel with room for many values posts fewer, larger messages, which is how it can pass it.",
     "cpu: CPU time the process's threads used during the timed split runs, divided by their wall time: how many cores the split actually got (2.00 = both cores the whole time). It tells a split that did not run in parallel because the cores were taken apart from one that could not.",
+    "cpu of the serve rows: the worker processes' time during the timed runs (Linux /proc/<pid>/schedstat), in cores: on a CPU, runnable but waiting for a CPU (the machine's other load, and the client in the primary process, took it), idle (no request to serve). A 2-worker row whose workers waited rather than idled was short of cores, not of work; the plain node:cluster rows are the same handler and client without colorless.",
     `Machine load (1-minute load average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores shared with other jobs: when other processes keep the cores busy, no split can reach 2×; compare each colorless row with the plain worker_threads and piscina rows measured in the same run.`,
   ];
   console.log(writeReport("workers", "Worker pools, channels across threads, servers on every core (colorless/workers)", ["benchmark", "value", "unit", "ratio", "target", "cpu"], rows, notes));

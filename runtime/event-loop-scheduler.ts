@@ -16,9 +16,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { DeadlockError } from "./errors.js";
-import type { Fiber } from "./fiber.js";
+import { currentFiber, type Fiber } from "./fiber.js";
 import { Ring } from "./ring.js";
-import { BaseScheduler } from "./scheduler.js";
+import { BaseScheduler, type Blocker } from "./scheduler.js";
 import { describeFibers } from "./introspect.js";
 import type { ResumeMonitor } from "./monitor.js";
 import { activeResources, newResources, type ResourceCounts } from "./host-wakers.js";
@@ -130,6 +130,57 @@ export class EventLoopScheduler extends LoopScheduler {
     });
   }
 
+  /**
+   * True while a host event runs the loop itself ({@link fiberFromHost},
+   * {@link settleWait} from a socket): the fiber it made ready needs no
+   * microtask to start the loop.
+   */
+  private hostTurn = false;
+
+  protected override wakeLoop(): void {
+    if (!this.hostTurn) super.wakeLoop();
+  }
+
+  /** May a host event run the loop now? Not from inside a fiber (of this scheduler or another) or the loop. */
+  private canRunFromHost(): boolean {
+    return !this.running && !this.hasCrashed && currentFiber() === null;
+  }
+
+  /**
+   * A server's request or connection (listener.ts): the fiber runs inside
+   * node's event, as node runs a request listener, instead of from a
+   * microtask after it. A handler that does not wait has answered when this
+   * returns, and the microtask and loop turn per request are saved.
+   */
+  override fiberFromHost(fiber: Fiber): void {
+    if (!this.canRunFromHost()) {
+      this.fiber(fiber);
+      return;
+    }
+    this.hostTurn = true;
+    try {
+      this.fiber(fiber);
+    } finally {
+      this.hostTurn = false;
+    }
+    this.drive();
+  }
+
+  /** A socket's data, end or error woke its reader (net.ts): the reader runs inside node's event, as above. */
+  override settleWait(blocker: Blocker, fiber: Fiber, token: number, value: unknown, isError: boolean, fromHost = false): void {
+    if (!fromHost || !this.canRunFromHost()) {
+      super.settleWait(blocker, fiber, token, value, isError);
+      return;
+    }
+    this.hostTurn = true;
+    try {
+      super.settleWait(blocker, fiber, token, value, isError);
+    } finally {
+      this.hostTurn = false;
+    }
+    this.drive();
+  }
+
   /** Run ready fibers until none is left, the slice is used up, or we must wait. */
   protected drive(): void {
     if (this.running || this.hasCrashed) return;
@@ -137,7 +188,9 @@ export class EventLoopScheduler extends LoopScheduler {
     try {
       const queue = this.queue;
       const monitor = this.monitor;
-      let sliceEnd = this.now() + SLICE_MS;
+      // The slice starts at the first clock check, 1,024 steps in: most turns (one per I/O event on a server)
+      // run a few fibers and never look at the clock. The slice is checked at that granularity anyway.
+      let sliceEnd = -1;
       let steps = 0;
       for (;;) {
         while (queue.length > 0) {
@@ -148,7 +201,8 @@ export class EventLoopScheduler extends LoopScheduler {
             steps = 0;
             const now = this.now();
             this.fireDueTimers(now);
-            if (now >= sliceEnd) {
+            if (sliceEnd === -1) sliceEnd = now + SLICE_MS;
+            else if (now >= sliceEnd) {
               // Let I/O callbacks and other tasks run, then carry on.
               this.scheduled = true;
               setImmediate(this.driveFromMicrotask);
@@ -156,9 +210,10 @@ export class EventLoopScheduler extends LoopScheduler {
             }
           }
         }
-        if (this.fireDueTimers(this.now())) continue;
+        // No clock read when no timer is armed: an I/O server's loop runs one short turn per event.
+        if (this.timers.size > 0 && this.fireDueTimers(this.now())) continue;
         if (this.idle()) {
-          sliceEnd = this.now() + SLICE_MS;
+          sliceEnd = -1;
           continue;
         }
         return;

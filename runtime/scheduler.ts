@@ -45,6 +45,24 @@ export interface Blocker {
   abort?(fiber: Fiber): void;
 }
 
+/**
+ * An I/O hook's `work()` may return a thenable with this method (the I/O
+ * modules' reusable Wakeup, runtime/io/wakeup.ts): a {@link BaseScheduler}
+ * then arms it with what it would otherwise close over in two `then`
+ * callbacks, and the thenable settles the wait with
+ * {@link BaseScheduler.settleWait}: no closures and no Promise per wait.
+ * Other schedulers see an ordinary thenable.
+ */
+export const DIRECT_WAIT: unique symbol = Symbol("colorless.directWait");
+
+export interface DirectWait {
+  [DIRECT_WAIT](scheduler: BaseScheduler, fiber: Fiber, blocker: Blocker, token: number): void;
+}
+
+function isDirectWait(p: unknown): p is DirectWait {
+  return typeof (p as Partial<DirectWait>)[DIRECT_WAIT] === "function";
+}
+
 /** The value a fiber resumes with when `block(blocker, timeout)` timed out. */
 export const TIMED_OUT: unique symbol = Symbol("colorless.timedOut");
 
@@ -185,9 +203,17 @@ export abstract class BaseScheduler implements Scheduler {
     return timer;
   }
 
+  /**
+   * The external blocker of the last I/O wait: a blocker is only a
+   * description, so waits with the same one (a server's sockets all park on
+   * "socket.read()") share it instead of allocating one per wait.
+   */
+  private lastExternal = new ExternalBlocker("");
+
   blockingOperationWait<T>(description: string, work: () => PromiseLike<T>): void {
     const fiber = currentFiber()!;
-    const blocker = new ExternalBlocker(description);
+    let blocker = this.lastExternal;
+    if (blocker.description !== description) blocker = this.lastExternal = new ExternalBlocker(description);
     // Start the work only if the fiber really parks (a pending cancel throws instead).
     this.block(blocker);
     if (fiber.state !== "blocked") return;
@@ -199,6 +225,10 @@ export abstract class BaseScheduler implements Scheduler {
       return;
     }
     const token = fiber.parkToken;
+    if (isDirectWait(promise)) {
+      promise[DIRECT_WAIT](this, fiber, blocker, token);
+      return;
+    }
     const stillWaiting = () => fiber.state === "blocked" && fiber.parkToken === token;
     const settled = (value: unknown, isError: boolean) => {
       if (!stillWaiting()) return;
@@ -212,6 +242,31 @@ export abstract class BaseScheduler implements Scheduler {
       (v) => settled(v, false),
       (e) => settled(e, true),
     );
+  }
+
+  /**
+   * Settle a wait armed through {@link DIRECT_WAIT}, as its `then` callbacks
+   * would: unless the fiber was woken another way meanwhile (its park token
+   * moved on). `fromHost`: called from a host I/O event outside any fiber, so
+   * a scheduler whose loop can run the fiber at once may (EventLoopScheduler).
+   */
+  settleWait(blocker: Blocker, fiber: Fiber, token: number, value: unknown, isError: boolean, fromHost = false): void {
+    void fromHost;
+    if (fiber.state !== "blocked" || fiber.parkToken !== token) return;
+    try {
+      this.unblock(blocker, fiber, value, isError);
+    } catch (e) {
+      this.crash(e);
+    }
+  }
+
+  /**
+   * `fiber(f)` from a host event outside any fiber (a server's request,
+   * listener.ts): a scheduler whose loop can run it at once may, as node runs
+   * an event's callback inside the event (EventLoopScheduler). Here: `fiber(f)`.
+   */
+  fiberFromHost(fiber: Fiber): void {
+    this.fiber(fiber);
   }
 
   ioRead<T>(description: string, work: () => PromiseLike<T>): void {

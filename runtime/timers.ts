@@ -81,10 +81,13 @@ export class TimerHeap {
   /** The earliest deadline still armed, or undefined when no timer is left. */
   peekDeadline(): number | undefined {
     if (this.armed === 0) {
-      // Only dead entries are left: forget them so an idle program can exit at once.
-      this.deadlines.length = 0;
-      this.buckets.clear();
-      this.draining = null;
+      // Only dead entries are left: forget them so an idle program can exit at once. Only when there are
+      // some: the loop asks on every idle turn, and Map#clear allocates a new table even for an empty map.
+      if (this.deadlines.length !== 0 || this.draining !== null || this.buckets.size !== 0) {
+        this.deadlines.length = 0;
+        this.buckets.clear();
+        this.draining = null;
+      }
       return undefined;
     }
     if (this.draining !== null) return this.drainDeadline;

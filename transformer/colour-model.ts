@@ -32,6 +32,8 @@ export interface Reason {
 
 export interface FunctionInfo {
   node: FunctionNode;
+  /** The source file it is declared in. */
+  file?: ts.SourceFile;
   name: string;
   colour: Colour;
   reason?: Reason;

@@ -7,7 +7,26 @@ import type ts from "typescript";
 import type { TS } from "./typescript.js";
 import type { FunctionInfo, FunctionNode, Reason, CallTarget } from "./colour-model.js";
 import type { CallResolver } from "./colour-resolve.js";
-import { functionName, moduleLabel, skipOuter } from "./colour-syntax.js";
+import type { Slots } from "./colour-slots.js";
+import { compareNodes } from "./colour-edits.js";
+import { functionName, hasSuspendsTag, moduleLabel, skipOuter } from "./colour-syntax.js";
+
+/** The reason a function that suspends only because a method of its slot does gives. */
+export const SLOT_REASON = "an override or implementation of the same method";
+
+/** What assignReasons needs of the colour map: final colours, sites, slots, and the ranks it keeps. */
+export interface ReasonInput {
+  ts: TS;
+  functions: ReadonlyMap<FunctionNode, FunctionInfo>;
+  sitesOf: ReadonlyMap<ts.Node, ts.Node[]>;
+  slots: Slots;
+  /** Per suspending function: the length of its reason's chain to a root (kept between edits). */
+  rank: Map<ts.Node, number>;
+  siteColour(site: ts.Node): "S" | "M" | "P";
+  /** The reason `site` gives, its reads recorded as `container`'s. */
+  reasonAt(container: ts.Node, site: ts.Node): Reason;
+}
+
 
 /** What reasonFor needs of the colour map: its results so far. */
 export interface ReasonSource {
@@ -85,4 +104,90 @@ function reasonOfValue(ts: TS, resolver: CallResolver, e: ts.Expression): { name
     return { name: x.getText() };
   }
   return undefined;
+}
+
+/**
+ * Why each suspending function suspends: the shortest chain to a root —
+ * its own suspending call whose callee is nearest a root (the first in
+ * source order among equals), or else the slot member nearest one (the
+ * first in program order among equals). Chains never loop, and the choice
+ * does not depend on the order colours rose in, so an edit's partial
+ * solve gives a fresh build's reasons.
+ */
+export function assignReasons(m: ReasonInput, fns: readonly FunctionInfo[]): void {
+  const ts = m.ts;
+  const INF = Number.POSITIVE_INFINITY;
+  const todo = fns.filter((info) => info.colour === "suspending" || info.wouldSuspend === true);
+  const inTodo = new Set<ts.Node>(todo.map((info) => info.node));
+  const suspends = (n: ts.Node) => m.functions.get(n as FunctionNode)?.colour === "suspending";
+  // Each one's options: its own suspending calls, in source order (or its tag).
+  const options = new Map<ts.Node, Reason[]>();
+  const tagged = new Set<ts.Node>();
+  for (const info of todo) {
+    const list: Reason[] = [];
+    if (hasSuspendsTag(ts, info.node)) {
+      tagged.add(info.node);
+      list.push({ site: info.node, callee: "@suspends", rootFile: info.node.getSourceFile().fileName });
+    } else {
+      for (const site of m.sitesOf.get(info.node) ?? []) if (m.siteColour(site) === "S") list.push(m.reasonAt(info.node, site));
+    }
+    options.set(info.node, list);
+  }
+  // A slot's reason points at a member that suspends by a call of its own (slots solved again are solved whole).
+  const slotMembers = (info: FunctionInfo) =>
+    info.restricted === undefined && info.colour === "suspending" && m.slots.has(info.node)
+      ? m.slots.membersOf(info.node, m.functions).filter((x) => x !== info.node && suspends(x) && (options.get(x)?.length ?? 1) > 0)
+      : [];
+  const dist = new Map<ts.Node, number>();
+  const rankOf = (next: FunctionNode | undefined): number =>
+    next === undefined || !suspends(next) ? 0 : inTodo.has(next) ? (dist.get(next) ?? INF) : (m.rank.get(next) ?? 0);
+  const dependants = new Map<ts.Node, ts.Node[]>();
+  const dependOn = (on: ts.Node, who: ts.Node) => {
+    const list = dependants.get(on);
+    if (list === undefined) dependants.set(on, [who]);
+    else list.push(who);
+  };
+  for (const info of todo) {
+    let d = tagged.has(info.node) ? 0 : INF;
+    for (const r of tagged.has(info.node) ? [] : options.get(info.node)!) {
+      if (r.next !== undefined && inTodo.has(r.next) && suspends(r.next)) dependOn(r.next, info.node);
+      else d = Math.min(d, rankOf(r.next) + 1);
+    }
+    for (const member of slotMembers(info)) {
+      if (inTodo.has(member)) dependOn(member, info.node);
+      else d = Math.min(d, (m.rank.get(member) ?? 0) + 1);
+    }
+    dist.set(info.node, d);
+  }
+  // Shortest chains with unit steps: a bucket queue.
+  const buckets: ts.Node[][] = [];
+  for (const [n, d] of dist) if (d !== INF) (buckets[d] ??= []).push(n);
+  const done = new Set<ts.Node>();
+  for (let k = 0; k < buckets.length; k++) {
+    for (const n of buckets[k] ?? []) {
+      if (done.has(n) || dist.get(n) !== k) continue;
+      done.add(n);
+      for (const y of dependants.get(n) ?? []) {
+        if (k + 1 < dist.get(y)!) {
+          dist.set(y, k + 1);
+          (buckets[k + 1] ??= []).push(y);
+        }
+      }
+    }
+  }
+  for (const info of todo) {
+    const k = dist.get(info.node)!;
+    m.rank.set(info.node, k === INF ? 0 : k);
+    const list = options.get(info.node)!;
+    let reason = tagged.has(info.node) ? list[0] : list.find((r) => rankOf(r.next) + 1 === k);
+    if (reason === undefined) {
+      let member: FunctionNode | undefined;
+      for (const candidate of slotMembers(info)) {
+        if (rankOf(candidate) + 1 !== k) continue;
+        if (member === undefined || compareNodes(candidate, member) < 0) member = candidate;
+      }
+      if (member !== undefined) reason = { site: info.node, callee: SLOT_REASON, next: member };
+    }
+    info.reason = reason ?? list[0];
+  }
 }

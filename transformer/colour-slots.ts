@@ -35,6 +35,8 @@ export class Slots {
   }
 
   find(n: ts.Node): ts.Node {
+    // Not a member: its own slot, without becoming one (has() must not depend on who asked find()).
+    if (!this.parent.has(n)) return n;
     let r = n;
     while (this.parent.get(r) !== r && this.parent.get(r) !== undefined) r = this.parent.get(r)!;
     this.parent.set(n, r);
@@ -86,6 +88,30 @@ export class Slots {
       for (const d of prop?.declarations ?? []) if (d !== p && (ts.isPropertySignature(d) || ts.isMethodSignature(d))) this.union(fn, d);
     }
   }
+
+  /** Every slot, as its members (bodyless members too). */
+  groups(): ts.Node[][] {
+    const byRoot = new Map<ts.Node, ts.Node[]>();
+    for (const n of this.parent.keys()) {
+      const r = this.find(n);
+      const list = byRoot.get(r);
+      if (list === undefined) byRoot.set(r, [n]);
+      else list.push(n);
+    }
+    return [...byRoot.values()];
+  }
+
+  /** The members of `n`'s slot, bodyless members too. */
+  allMembersOf(n: ts.Node): ts.Node[] {
+    if (!this.parent.has(n)) return [];
+    if (this.all === undefined) {
+      this.all = new Map();
+      for (const group of this.groups()) for (const m of group) this.all.set(m, group);
+    }
+    return this.all.get(n) ?? [n];
+  }
+
+  private all: Map<ts.Node, ts.Node[]> | undefined;
 
   /** The functions with bodies in `n`'s slot. */
   membersOf(n: ts.Node, functions: ReadonlyMap<FunctionNode, unknown>): FunctionNode[] {

@@ -44,7 +44,7 @@ export function twinUses(m: TwinUseInput): Set<FunctionNode> {
   }
   // A polymorphic function handed to an API that runs it as a fiber (`run`, `go`) runs as its twin.
   for (const [site, t] of m.targets) {
-    if (t.kind !== "external" || t.decl === undefined || !ts.isCallExpression(site) || !hasTag(ts, t.decl, "suspendingCallbacks")) continue;
+    if (t.kind !== "external" || t.decl === undefined || !ts.isCallExpression(site) || !runsCallbacksAsFibers(ts, t.decl)) continue;
     for (const a of site.arguments) for (const f of m.valueFunctions(a)) use(f);
   }
   for (const sf of m.suspendingTopLevel.keys()) queue.push(sf);
@@ -69,3 +69,16 @@ export function twinUses(m: TwinUseInput): Set<FunctionNode> {
   }
   return used;
 }
+
+/**
+ * Is `decl` tagged `@suspendingCallbacks` (`run`, `go`)? Asked of every
+ * external call on every edit, and a declaration's tags never change (an
+ * edited file's declarations are new nodes): remembered per node.
+ */
+function runsCallbacksAsFibers(ts: TS, decl: ts.Declaration): boolean {
+  let tagged = suspendingCallbacks.get(decl);
+  if (tagged === undefined) suspendingCallbacks.set(decl, (tagged = hasTag(ts, decl, "suspendingCallbacks")));
+  return tagged;
+}
+
+const suspendingCallbacks = new WeakMap<ts.Node, boolean>();

@@ -85,7 +85,7 @@ export function programColours(
   const isTransformed = transformedFiles(options);
   const rootDir = compilerOptions.configFilePath !== undefined ? dirname(compilerOptions.configFilePath as string) : process.cwd();
   let colours: ColourMap | undefined;
-  const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir), undefined, { arrowsKeepSurroundings: backendFor(options).arrowsKeepSurroundings === true }));
+  const getColours = () => (colours ??= new ColourMap(ts, program.getTypeChecker(), program.getSourceFiles().filter(isTransformed), redirectedExports(ts, program, redirectMap(options.redirect), rootDir), { arrowsKeepSurroundings: backendFor(options).arrowsKeepSurroundings === true }));
   return { colours: getColours, isTransformed, position: positionIn(rootDir), rootDir, transformers: (report) => lowering(ts, program, options, compilerOptions, isTransformed, rootDir, getColours, report) };
 }
 

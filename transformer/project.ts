@@ -148,8 +148,7 @@ export class ColorlessProject {
     let sf = this.program.getSourceFile(file);
     if (sf === undefined) {
       // Not part of the program yet (e.g. a bundler reached it first): add it.
-      this.rootNames.push(file);
-      this.rebuild();
+      this.addRoots([file]);
       sf = this.program.getSourceFile(file);
       if (sf === undefined) throw new Error(`colorless: cannot read ${fileName}`);
     }
@@ -159,10 +158,13 @@ export class ColorlessProject {
     const transformers = this.isTransformed(sf) ? this.transformers(diagnostics) : { before: this.redirectOnly(), after: [printerWorkarounds(this.ts)] };
     if (this.isTransformed(sf)) diagnostics.push(...this.untaggedImports(sf));
     try {
-      this.program.emit(sf, (name, text) => {
+      // The colours the lowering reads are remembered: an edit that changes one of them re-emits this file.
+      const emit = () => this.program.emit(sf, (name, text) => {
         if (name.endsWith(".map")) map = text;
         else if (/\.(m|c)?jsx?$/.test(name)) code = text;
       }, undefined, false, transformers);
+      if (this.isTransformed(sf)) this.colours().recordLowering(sf.fileName, emit);
+      else emit();
     } catch (e) {
       // TypeScript's own emitter asserts on a few valid inputs (5.9 fails on `return o?.c.#f`, with or
       // without colorless): name the file and say whose failure it is, instead of a bare "Debug Failure".
@@ -215,22 +217,69 @@ export class ColorlessProject {
   }
 
   private applyEdits(edits: Array<[string, string | undefined]>): string[] {
-    const before = this.fingerprints();
+    // The colours before the edit (computed now if no file was emitted yet): recoloured in place below.
+    const colours = this.colours();
+    const oldProgram = this.program;
     for (const [file, text] of edits) {
       if (text !== undefined) this.overlay.set(file, text);
       else this.overlay.delete(file);
       this.parsed.delete(file);
       if (!this.rootNames.includes(file) && existsSync(file)) this.rootNames.push(file);
     }
-    const kept = new Map(this.emitted);
-    const files = edits.map(([f]) => f);
-    this.rebuild(files);
-    const after = this.fingerprints();
-    const changed = new Set<string>(files);
-    for (const [f, fp] of after) if (before.get(f) !== fp) changed.add(f);
-    for (const f of before.keys()) if (!after.has(f)) changed.add(f);
+    // A copy of the root names: see rebuild().
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
+    return this.recolour(colours, oldProgram, edits.map(([f]) => f));
+  }
+
+  /** Add files to the program's roots (a bundler reached one first): a new program, its colours updated in place. */
+  private addRoots(files: readonly string[]): void {
+    const colours = this.colourMap;
+    const oldProgram = this.program;
+    this.rootNames.push(...files);
+    this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
+    this.recolour(colours, oldProgram, files);
+  }
+
+  /**
+   * The program changed in `files` (edited, added or gone): recolour in
+   * place, drop the outputs that may differ and return their files. A file
+   * that declares globals (a script, `declare global`, an ambient module)
+   * can change any file's types: then every colour is computed afresh and
+   * every output is dropped.
+   */
+  private recolour(colours: ColourMap | undefined, oldProgram: ts.Program, files: readonly string[]): string[] {
+    const ts = this.ts;
+    if (colours === undefined || files.some((f) => declaresGlobals(ts, oldProgram.getSourceFile(f)) || declaresGlobals(ts, this.program.getSourceFile(f)))) {
+      const all = [...new Set([...this.emitted.keys(), ...files])];
+      this.colourMap = undefined;
+      this.emitted.clear();
+      return all;
+    }
+    const checker = this.program.getTypeChecker();
+    const edited = new Set(files);
+    // An edited file whose declarations read the same from outside (only annotated bodies changed, or an
+    // export was added) cannot change how its importers' calls resolve: they are not resolved again.
+    const reshaped = files.filter((f) => {
+      const before = oldProgram.getSourceFile(f);
+      const after = this.program.getSourceFile(f);
+      return before === undefined || after === undefined || !sameOutside(ts, before, after);
+    });
+    const editedStems = new Set(reshaped.map(stem));
+    // Files that import an edited file resolve their calls again (their targets' types may have changed).
+    const refresh = (sf: ts.SourceFile) =>
+      sf.statements.some((st) => {
+        const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
+        // Ask the checker only about specifiers that can name an edited file (same base name).
+        if (spec === undefined || !ts.isStringLiteral(spec) || !editedStems.has(stem(spec.text))) return false;
+        const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
+        return target !== undefined && edited.has(target);
+      });
+    const recoloured = colours.update(checker, this.transformedFiles(), edited, refresh, redirectedExports(ts, this.program, this.redirects, this.rootDir));
+    const changed = new Set<string>([...files, ...recoloured]);
     // Outputs of files whose colours did not move stay valid.
-    for (const [f, out] of kept) if (!changed.has(f)) this.emitted.set(f, out);
+    for (const f of changed) this.emitted.delete(f);
+    // Files no longer in the program (a deleted import's target) are not the program's to emit.
+    for (const f of this.emitted.keys()) if (this.program.getSourceFile(f) === undefined) this.emitted.delete(f);
     return [...changed];
   }
 
@@ -274,10 +323,7 @@ export class ColorlessProject {
   importClosure(fileNames: readonly string[]): Set<ts.SourceFile> {
     const ts = this.ts;
     const missing = fileNames.map((f) => resolve(f)).filter((f) => this.program.getSourceFile(f) === undefined);
-    if (missing.length > 0) {
-      this.rootNames.push(...missing);
-      this.rebuild();
-    }
+    if (missing.length > 0) this.addRoots(missing);
     const checker = this.program.getTypeChecker();
     const seen = new Set<ts.SourceFile>();
     const queue = fileNames.map((f) => this.program.getSourceFile(resolve(f))).filter((sf): sf is ts.SourceFile => sf !== undefined);
@@ -309,10 +355,7 @@ export class ColorlessProject {
    */
   suspendsIn(fileName: string): boolean {
     const file = resolve(fileName);
-    if (this.program.getSourceFile(file) === undefined) {
-      this.rootNames.push(file);
-      this.rebuild();
-    }
+    if (this.program.getSourceFile(file) === undefined) this.addRoots([file]);
     const sf = this.program.getSourceFile(file);
     if (sf === undefined || !this.isTransformed(sf)) return false;
     const colours = this.colours();
@@ -333,33 +376,14 @@ export class ColorlessProject {
     return this.program;
   }
 
-  /** The colour map, computed on first use after each (re)build. */
+  /** The colour map, computed on first use after each (re)build; edits recolour it in place (applyEdits). */
   colours(): ColourMap {
     if (this.colourMap !== undefined) return this.colourMap;
-    const ts = this.ts;
-    const checker = this.program.getTypeChecker();
-    const stale = this.staleColours;
-    this.staleColours = undefined;
-    // After an edit, files that import an edited file resolve their calls again (their targets' types may have changed).
-    const editedStems = new Set([...(stale?.changed ?? [])].map(stem));
-    const previous = stale === undefined ? undefined : {
-      map: stale.map,
-      changed: stale.changed,
-      refresh: (sf: ts.SourceFile) =>
-        sf.statements.some((st) => {
-          const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) ? st.moduleSpecifier : undefined;
-          // Ask the checker only about specifiers that can name an edited file (same base name).
-          if (spec === undefined || !ts.isStringLiteral(spec) || !editedStems.has(stem(spec.text))) return false;
-          const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
-          return target !== undefined && stale.changed.has(target);
-        }),
-    };
-    this.colourMap = new ColourMap(ts, checker, this.transformedFiles(), redirectedExports(ts, this.program, this.redirects, this.rootDir), previous, { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
+    this.colourMap = new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir), { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
+    this.colourMap.setDescribeSite((n) => this.position(n));
     return this.colourMap;
   }
 
-  /** The colour map before the last edits, and the edited files: the next colours() recolours incrementally. */
-  private staleColours: { map: ColourMap; changed: Set<string> } | undefined;
   /** Emitted outputs, valid until an edit changes them (bundlers ask again for every file on each rebuild). */
   private readonly emitted = new Map<string, EmitResult>();
 
@@ -416,49 +440,69 @@ export class ColorlessProject {
     };
   }
 
-  private rebuild(changed?: Iterable<string>): void {
+  private rebuild(): void {
     // A copy: the program keeps the array it was given as its root names, and TypeScript reuses the old program
     // whole when the old and new root names compare equal — a pushed entry would then never be read.
     this.program = this.ts.createProgram([...this.rootNames], this.compilerOptions, this.host, this.program);
-    if (changed !== undefined && this.colourMap !== undefined) this.staleColours = { map: this.colourMap, changed: new Set(changed) };
-    else this.staleColours = undefined;
     this.colourMap = undefined;
     this.emitted.clear();
   }
+}
 
-  /** Per file: what its emitted output depends on (function and call-site colours). */
-  /** Per colour map: an edit's "before" is the previous edit's "after", so each map is fingerprinted once. */
-  private readonly fingerprintsOf = new WeakMap<ColourMap, Map<string, string>>();
+/**
+ * Do two versions of a file read the same to its importers' type checker?
+ * Each statement is compared as text, except the bodies of function
+ * declarations and class methods whose return type is written out (what
+ * they do cannot change any type outside); statements only one version has
+ * may differ when they are exports nothing else in the file names (an
+ * export appended: no importer could have named it). JavaScript files,
+ * whose types come from bodies, never compare the same.
+ */
+function sameOutside(ts: TS, before: ts.SourceFile, after: ts.SourceFile): boolean {
+  if (/\.[cm]?jsx?$/.test(after.fileName)) return false;
+  const shapes = (sf: ts.SourceFile) => sf.statements.map((st) => ({ st, text: outsideText(ts, sf, st) }));
+  const a = shapes(before);
+  const b = shapes(after);
+  const count = new Map<string, number>();
+  for (const { text } of a) count.set(text, (count.get(text) ?? 0) + 1);
+  for (const { text } of b) count.set(text, (count.get(text) ?? 0) - 1);
+  const onlyIn = (list: typeof a, sign: number) => list.filter(({ text }) => Math.sign(count.get(text) ?? 0) === sign && count.get(text) !== 0);
+  const extra = [...onlyIn(a, 1), ...onlyIn(b, -1)];
+  return extra.every(({ st }) => {
+    if (!ts.isVariableStatement(st) && !ts.isFunctionDeclaration(st)) return false;
+    if (!ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
+    const names = ts.isVariableStatement(st) ? st.declarationList.declarations.map((d) => (ts.isIdentifier(d.name) ? d.name.text : undefined)) : [st.name?.text];
+    // A name some other statement of either version mentions might be used: then the file reads differently.
+    return names.every((n) => n !== undefined && [...a, ...b].every((x) => x.st === st || !new RegExp(`(^|[^\\w$])${n.replace(/\$/g, "\\$")}($|[^\\w$])`).test(x.text)));
+  });
+}
 
-  private fingerprints(): Map<string, string> {
-    const colours = this.colours();
-    let out = this.fingerprintsOf.get(colours);
-    if (out !== undefined) return out;
-    out = new Map<string, string>();
-    this.fingerprintsOf.set(colours, out);
-    const perFile = new Map<string, string[]>();
-    const add = (file: string, s: string) => {
-      let l = perFile.get(file);
-      if (l === undefined) perFile.set(file, (l = []));
-      l.push(s);
-    };
-    for (const info of colours.functions.values()) {
-      const file = info.node.getSourceFile().fileName;
-      add(file, `${info.name}:${colours.emitted(info.node as FunctionNode)}`);
-      // A function that would suspend but cannot (a constructor, an accessor…) gets a diagnostic quoting its whole
-      // chain: when a callee elsewhere suspends for another reason, that message changes though no colour does.
-      if (info.restricted !== undefined && info.wouldSuspend === true && info.reason !== undefined) {
-        add(file, colours.explainChain(info.name, info.reason, (n) => this.position(n)));
-      }
+/** A statement as importers' types see it: its text, annotated bodies left out. */
+function outsideText(ts: TS, sf: ts.SourceFile, st: ts.Statement): string {
+  const text = st.getText(sf);
+  const bodies: ts.Block[] = [];
+  if (ts.isFunctionDeclaration(st) && st.type !== undefined && st.body !== undefined) bodies.push(st.body);
+  if (ts.isClassDeclaration(st)) {
+    for (const m of st.members) {
+      // (A computed name such as [Symbol.iterator] keeps its body: iteration resolution reads what it returns.)
+      if ((ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m)) && m.type !== undefined && m.body !== undefined && !ts.isComputedPropertyName(m.name)) bodies.push(m.body);
     }
-    for (const [container, sites] of colours.sitesOf) {
-      const file = container.getSourceFile().fileName;
-      for (const s of sites) add(file, colours.siteColour(s));
-    }
-    for (const sf of colours.suspendingTopLevel.keys()) add(sf.fileName, "top-level");
-    for (const [f, l] of perFile) out.set(f, l.join(","));
-    return out;
   }
+  let out = "";
+  let at = st.getStart(sf);
+  for (const body of bodies) {
+    out += sf.text.slice(at, body.getStart(sf)) + "{}";
+    at = body.getEnd();
+  }
+  return bodies.length === 0 ? text : out + sf.text.slice(at, st.getEnd());
+}
+
+/** Does `sf` declare anything outside its own module scope (a script's top level, `declare global`, `declare module "x"`)? */
+function declaresGlobals(ts: TS, sf: ts.SourceFile | undefined): boolean {
+  if (sf === undefined) return false;
+  // (A JavaScript file without import/export is taken for a CommonJS module, as the bundlers take it.)
+  if (!ts.isExternalModule(sf)) return !/\.[cm]?jsx?$/.test(sf.fileName) && sf.statements.length > 0;
+  return sf.statements.some((st) => ts.isModuleDeclaration(st) && ((st.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(st.name)));
 }
 
 /** `./dir/name.js` and `/abs/dir/name.ts` → `name`: what an import specifier and a file name share. */

@@ -25,6 +25,7 @@ import * as nodeHttp from "node:http";
 import type { AddressInfo } from "node:net";
 import { call, driveTwin, runtimeTwin as twin, type TwinResult } from "../calls.js";
 import { Cancelled } from "../errors.js";
+import type { Fiber } from "../fiber.js";
 import { completeNow, suspendOn, waitFor } from "./op.js";
 import { Listener } from "./listener.js";
 import { methodTwins } from "../twins.js";
@@ -201,6 +202,10 @@ export interface ServeOptions {
 
 type Exchange = { req: nodeHttp.IncomingMessage; res: nodeHttp.ServerResponse };
 
+/** The fiber serving a response still being computed, kept on node's response for its `close` listener. */
+const REQUEST_FIBER = Symbol("colorless.requestFiber");
+type ServerResponseWithFiber = nodeHttp.ServerResponse & { [REQUEST_FIBER]?: Fiber };
+
 const TEXT = "text/plain; charset=utf-8";
 
 /**
@@ -229,10 +234,21 @@ export class HttpServer {
         raw.closeAllConnections();
       },
     );
+    const listener = this.listener;
+    // The client went away before its response was sent: nobody wants it, stop computing it. One function
+    // for every response (node calls it with the response as `this`), which finds the fiber on the response.
+    const onClose = function (this: ServerResponseWithFiber) {
+      const fiber = this[REQUEST_FIBER];
+      if (fiber !== undefined) listener.cancel(fiber, "client disconnected");
+    };
     raw.on("request", (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => {
-      const fiber = this.listener.offer({ req, res });
-      // The client went away before its response was sent: nobody wants it, stop computing it.
-      if (fiber !== null) res.once("close", () => this.listener.cancel(fiber, "client disconnected"));
+      // Run at once, inside node's request event (listener.ts): a handler that does not wait has already
+      // answered when offer returns, and its response needs no close listener.
+      const fiber = listener.offer({ req, res }, true);
+      if (fiber !== null && fiber.state !== "done") {
+        (res as ServerResponseWithFiber)[REQUEST_FIBER] = fiber;
+        res.on("close", onClose);
+      }
     });
   }
 
@@ -281,7 +297,7 @@ function webExchange(server: HttpServer, handler: FetchHandler): (x: Exchange) =
 function* handleRequest(server: HttpServer, { req, res }: Exchange): Generator<unknown, void, unknown> {
   const limit = server.options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const request = new Request(req, limit);
-  const declared = req.headers["content-length"];
+  const declared = declaredLength(req.rawHeaders);
   if (declared !== undefined && Number(declared) > limit) {
     sendTooLarge(res);
     return;
@@ -308,6 +324,20 @@ function* handleRequest(server: HttpServer, { req, res }: Exchange): Generator<u
     (server.options.onError ?? reportError)(e, request);
     sendFallback(res, INTERNAL_ERROR);
   }
+}
+
+/**
+ * The request's `Content-Length` as sent, read from node's raw header list:
+ * `req.headers` is built on first read, and most handlers never read it.
+ * Node's parser already refused a request with conflicting lengths; of
+ * repeated equal ones, the first is what `req.headers` would hold.
+ */
+function declaredLength(raw: string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === "content-length") return raw[i + 1];
+  }
+  return undefined;
 }
 
 const INTERNAL_ERROR: ResponseInit = { status: 500, headers: { "content-type": TEXT }, body: "Internal Server Error\n" };

@@ -53,13 +53,13 @@ export class Server {
     );
     raw.on("connection", (s: nodeNet.Socket) => {
       s.setNoDelay(true);
-      this.listener.offer(new Socket(s, options));
+      this.listener.offer(new Socket(s, options), true);
     });
   }
 
   /** Connections being served now. */
   get connections(): number {
-    return this.listener.active.size;
+    return this.listener.size;
   }
 
   /**

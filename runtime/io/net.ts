@@ -106,8 +106,12 @@ export class Socket {
   private ended = false;
   private failure: Error | null = null;
   private pausedByUs = false;
-  /** Where the reading fiber parks; resolved by every data, end, error and close event. */
-  private readonly readWake = new Wakeup();
+  /**
+   * Where the reading fiber parks; resolved by every data, end, error and
+   * close event — node's events only, so the reader may run inside the event
+   * (`fromHost`, wakeup.ts), as a node `data` listener would.
+   */
+  private readonly readWake = new Wakeup(true);
   /** The `n` of the read parked on {@link readWake}. */
   private wanted: number | undefined = undefined;
   // Made once per socket, not per wait: what a parked read or readLine resumes with.
@@ -174,8 +178,12 @@ export class Socket {
     }
     let out: Buffer;
     if (n === undefined || n >= this.buffered) {
-      out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-      this.chunks.length = 0;
+      // pop, not `length = 0`: one chunk is the common case, and setting an array's length is a slow path.
+      if (this.chunks.length === 1) out = this.chunks.pop()!;
+      else {
+        out = Buffer.concat(this.chunks, this.buffered);
+        this.chunks.length = 0;
+      }
       this.buffered = 0;
     } else {
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);

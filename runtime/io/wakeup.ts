@@ -20,22 +20,39 @@
  * accepts a value — so nothing is consumed for a fiber that was cancelled or
  * timed out meanwhile; it may answer {@link NOT_YET} to keep waiting (a
  * partial line).
+ *
+ * A {@link BaseScheduler} does not even call `then`: it arms the Wakeup
+ * through {@link DIRECT_WAIT} with the parked fiber and its blocker, and
+ * {@link Wakeup.resolve} settles the wait directly (scheduler.ts), so a wait
+ * costs no closure. A Wakeup made with `fromHost` (a socket's reader: only
+ * node's events resolve it) lets the event loop run the woken fiber inside
+ * that event instead of from a microtask after it (event-loop-scheduler.ts).
  */
 import { TimeoutError } from "../errors.js";
 import { currentFiber, type Fiber } from "../fiber.js";
+import { DIRECT_WAIT, type BaseScheduler, type Blocker, type DirectWait } from "../scheduler.js";
 import { suspendOn, type IoHook } from "./op.js";
 
 /** What a `produce` function returns when the fiber must keep waiting. */
 export const NOT_YET: unique symbol = Symbol("colorless.notYet");
 
-export class Wakeup implements PromiseLike<void> {
+export class Wakeup implements PromiseLike<void>, DirectWait {
   /** Stored as taking any value: with parkFor the fiber resumes with `produce()`'s. */
   private onResolve: ((value: unknown) => unknown) | null | undefined = null;
   private onReject: ((reason: unknown) => unknown) | null | undefined = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private produce: (() => unknown) | null = null;
+  /** The parked fiber and its park token (set by DIRECT_WAIT, or by parkFor). */
   private fiber: Fiber | null = null;
   private token = 0;
+  /** Set by DIRECT_WAIT: the scheduler that settles the wait, and what the fiber is parked on. */
+  private scheduler: BaseScheduler | null = null;
+  private blocker: Blocker | null = null;
+
+  constructor(
+    /** Only host events (node's callbacks, outside any fiber) resolve this Wakeup. */
+    private readonly fromHost = false,
+  ) {}
 
   then<R1 = void, R2 = never>(
     onfulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
@@ -45,6 +62,13 @@ export class Wakeup implements PromiseLike<void> {
     this.onReject = onrejected;
     // The hook ignores what `then` returns; nothing chains on a Wakeup.
     return this as unknown as PromiseLike<R1 | R2>;
+  }
+
+  [DIRECT_WAIT](scheduler: BaseScheduler, fiber: Fiber, blocker: Blocker, token: number): void {
+    this.scheduler = scheduler;
+    this.fiber = fiber;
+    this.blocker = blocker;
+    this.token = token;
   }
 
   /** Park the running fiber on `hook` until {@link resolve}/{@link reject} (or `ms` pass: TimeoutError). */
@@ -76,10 +100,14 @@ export class Wakeup implements PromiseLike<void> {
     return undefined;
   }
 
+  /** True when a wait is armed (a fiber may be parked here). */
+  private get armed(): boolean {
+    return this.scheduler !== null || typeof this.onResolve === "function";
+  }
+
   /** Wake the waiting fiber, if any (with `produce()`'s value when it parked with {@link parkFor}). */
   resolve(): void {
-    const f = this.onResolve;
-    if (typeof f !== "function") return;
+    if (!this.armed) return;
     let value: unknown = undefined;
     const produce = this.produce;
     if (produce !== null) {
@@ -97,21 +125,33 @@ export class Wakeup implements PromiseLike<void> {
       }
       if (value === NOT_YET) return;
     }
-    this.clear();
-    f(value);
+    this.settle(value, false);
   }
 
   /** Wake the waiting fiber, if any, with an error. */
   reject(error: unknown): void {
-    const f = this.onReject;
+    if (!this.armed) {
+      this.clear();
+      return;
+    }
+    this.settle(error, true);
+  }
+
+  private settle(value: unknown, isError: boolean): void {
+    const scheduler = this.scheduler, fiber = this.fiber, blocker = this.blocker, token = this.token;
+    const f = isError ? this.onReject : this.onResolve;
     this.clear();
-    if (typeof f === "function") f(error);
+    if (scheduler !== null) scheduler.settleWait(blocker!, fiber!, token, value, isError, this.fromHost);
+    // A wrapper around the scheduler (tracing.ts) may have subscribed too.
+    if (typeof f === "function") f(value);
   }
 
   private clear(): void {
     this.onResolve = this.onReject = null;
     this.produce = null;
     this.fiber = null;
+    this.scheduler = null;
+    this.blocker = null;
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
