@@ -495,16 +495,16 @@ describe("unwind backend: async functions, module top levels, arrows using super
 
   it("compiles them without diagnostics, awaiting the suspending calls", () => {
     expect(diagnostics).toEqual([]);
-    expect(code.get("unwind/async_calls")).toMatch(/async run\(\.\.\.rest\) \{[^]*await __uw_\d+\.awaitCall\(super\.greet, this,/);
+    expect(code.get("unwind/async_calls")).toMatch(/async run\(\.\.\.rest\) \{[^]*await \$uw\.awaitCall\(super\.greet, this,/);
     expect(code.get("unwind/async_calls")).toContain(".awaitHof(\"map\"");
     // Compiled as suspending arrows (registered), not left to run in blocking mode.
     // (A compiled arrow nested in a closure frame is emitted once, as a factory both copies call: unwind/factories.ts.)
     expect(code.get("unwind/arrows")).toMatch(/first = mk_\d+\(\)/);
-    expect(code.get("unwind/arrows")).toMatch(/mk_\d+ = \(\) => __uw_\d+\.f[na]\(/);
+    expect(code.get("unwind/arrows")).toMatch(/mk_\d+ = \(\) => \$uw\.f[na]\(/);
     expect(code.get("unwind/for_of_maybe_suspending")).toContain(".uw.iterRecord(");
     expect(code.get("unwind/generators")).toMatch(/__co\.generatorTwin\(counter, counter\$co_\d+\)/);
     expect(code.get("unwind/generators")).toContain("__co.startGenerator(counter, { base: 10 }, [2])");
-    expect(code.get("unwind/top_level")).toMatch(/let later = __co\.awaited\(await __uw_\d+\.awaitCall\(s, void 0, \[1\]\)\);/);
+    expect(code.get("unwind/top_level")).toMatch(/let later = __co\.awaited\(await \$uw\.awaitCall\(s, void 0, \[1\]\)\);/);
   });
 
   it.each(Object.keys(FOCUSED))("%s: values and event order as untransformed, as fibers and in blocking mode", (n) => {

@@ -17,12 +17,13 @@
  * outcome, so a rewind never re-enters the outer frames: a fiber parked 10,000 deep re-parks by unwinding only
  * the frames entered since it resumed.
  *
- * **Two frame shapes** (unwind/frame.ts). A function with no closure inside is a *re-entry frame*
- * (unwind/record.ts): one guarded copy of its body, which is also its fast path; an unwind copies its variables
- * into a record, and resuming calls the function again with token 2, restoring them and skipping to the site.
- * Any other function is a *closure frame*: its fast copy, plus a continuation closure over its variables (shared
- * with the closures it made) holding the guarded seek copy (unwind/emit.ts); compiled functions nested in it are
- * emitted once, as factories both copies call (unwind/factories.ts).
+ * **Two frame shapes** (unwind/frame.ts). A function no closure of which sees its variables, and which can name
+ * itself (a method: when its class is a top-level declaration), is a *re-entry frame* (unwind/record.ts): one
+ * guarded copy of its body, which is also its fast path; an unwind copies its variables into a record, and
+ * resuming calls the function again with token 2, restoring them and skipping to the site. Any other function is
+ * a *closure frame*: its fast copy, plus a continuation closure over its variables (shared with the closures it
+ * made) holding the guarded seek copy (unwind/emit.ts); compiled functions nested in it are emitted once, as
+ * factories both copies call (unwind/factories.ts).
  *
  * **What is instrumented.** Only functions colour inference marked suspending (or polymorphic with a suspending
  * use); everything else is emitted as tsc emits it. A call to a function of this file the backend compiled is a
@@ -33,7 +34,7 @@
  * load + branch after each site; in a re-entry frame a comparison of `$s` per guarded statement, in a closure
  * frame one heap context (and one closure per nested factory). A suspension costs, per frame entered since the
  * last resume, a record or a closure and one push; a resume, one call per frame. Code size: the body once (re-entry)
- * or twice (closure frame, its nested functions once).
+ * or twice (closure frame, its nested functions once); a site's machinery on one line (docs/backends.md).
  *
  * **Promise-land.** An `async` function that calls suspending code stays an async function, each suspending call
  * in it awaited as a child fiber making just that call (unwind/awaits.ts); a suspending ES module top level is
@@ -50,12 +51,12 @@ import { isFunctionNode, type FunctionNode } from "../colour.js";
 import { CODES } from "../diagnostics.js";
 import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
-import { inferredName } from "../unwind/syntax.js";
 import { renamedReference } from "../unwind/scopes.js";
-import { registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
+import { MethodSelves, registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
 import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
 import { lowerFrame } from "../unwind/frame.js";
-import { reentrySelf, selfBound, type SelfName } from "../unwind/record.js";
+import { reentrySelf, type SelfName } from "../unwind/record.js";
+import { rebuildFunction } from "../unwind/shell.js";
 import { Factories } from "../unwind/factories.js";
 import { moduleStatements, siteOracle, SiteTable, templateObject, writtenNames } from "../unwind/module-tables.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
@@ -90,9 +91,11 @@ class UnwindFileLowering {
   ) {
     this.ts = lc.ts;
     this.f = tctx.factory;
-    this.uw = this.f.createUniqueName("__uw");
-    this.uws = this.f.createUniqueName("__uws");
+    // Short module-level aliases, as is when the file does not use the name (every site refers to them).
+    this.uw = this.f.createUniqueName("$uw", lc.ts.GeneratedIdentifierFlags.Optimistic);
+    this.uws = this.f.createUniqueName("$S", lc.ts.GeneratedIdentifierFlags.Optimistic);
     this.siteTable = new SiteTable(this.ts, this.f, (n) => lc.position(n));
+    this.methodSelves = new MethodSelves(this.ts, this.f, sf);
     const ts = this.ts;
     const colours = lc.colours;
     this.oracle = siteOracle(ts, colours, sf, lc.stress, (fn) => this.refusedFunction(fn));
@@ -110,6 +113,7 @@ class UnwindFileLowering {
     this.registration = {
       ts, f,
       compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      selfOf: (m) => this.methodSelves.assigned(m),
       uw: (name, args) => this.uwCall(name, args),
       hoist: (st) => this.hoist(st),
     };
@@ -181,7 +185,7 @@ class UnwindFileLowering {
     }
     if (!this.usesRuntime) return this.sf;
     const out = moduleStatements(ts, f, statements, {
-      uw: this.uw, uws: this.uws, temps: this.moduleTemps, templates: this.templates,
+      uw: this.uw, uws: this.uws, temps: [...this.moduleTemps, ...this.methodSelves.names()], templates: this.templates,
       sites: this.siteTable.declaration((args) => this.uwCall("sites", args)),
     });
     return f.updateSourceFile(this.sf, ts.setTextRange(f.createNodeArray(out), this.sf.statements));
@@ -280,6 +284,9 @@ class UnwindFileLowering {
   }
 
   private readonly registration: RegistrationHost;
+
+  /** Module-level bindings through which methods re-enter themselves (registration.ts). */
+  private readonly methodSelves: MethodSelves;
 
   // ── functions ─────────────────────────────────────────────────────────
 
@@ -420,31 +427,13 @@ class UnwindFileLowering {
     for (const read of n.result.tdzReads) this.tdzReads.add(read);
     for (const t of n.result.templates) this.templates.push(templateObject(this.ts, this.f, this.uw, t.name, t.template));
     const f = this.f;
-    const self = reentrySelf(ts, f, node, n.result, (this.written ??= writtenNames(ts, this.sf)));
+    const self = reentrySelf(ts, f, this.lc.checker, node, n.result, (this.written ??= writtenNames(ts, this.sf)), (m) => this.methodSelves.of(m));
     const body = this.lowerBody(node, n.result, `${info?.name ?? "anonymous"}()`, self, (sym) => n.isFrameBinding(sym));
-    if (ts.isFunctionDeclaration(node)) {
-      if (node.name === undefined) {
-        // `export default function () {}`: named for the registration, then given back the name "default".
-        const name = f.createUniqueName("default");
-        this.hoist(f.createExpressionStatement(this.uwCall("fn", [name, f.createStringLiteral("default")])));
-        return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, name, node.typeParameters, this.params(node, n.result), node.type, body);
-      }
-      this.hoist(f.createExpressionStatement(this.uwCall("reg", [f.createIdentifier(node.name.text)])));
-      return f.updateFunctionDeclaration(node, node.modifiers, node.asteriskToken, node.name, node.typeParameters, this.params(node, n.result), node.type, body);
-    }
-    if (ts.isMethodDeclaration(node)) {
-      return f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, ts.visitNode(node.name, this.visit, ts.isPropertyName) as ts.PropertyName, node.questionToken, node.typeParameters, this.params(node, n.result), node.type, body);
-    }
-    if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) {
-      // A re-entry frame names itself: an anonymous function expression gets a name (its `name` is set back below).
-      const ownName = self?.kind === "name" && self.added ? self.name : undefined;
-      const lowered = ts.isFunctionExpression(node)
-        ? f.updateFunctionExpression(node, node.modifiers, node.asteriskToken, ownName ?? node.name, node.typeParameters, this.params(node, n.result), node.type, body)
-        : f.updateArrowFunction(node, node.modifiers, node.typeParameters, this.params(node, n.result), node.type, node.equalsGreaterThanToken, body);
-      const name = inferredName(ts, node);
-      if (self?.kind === "arrow") return this.uwCall("fa", [selfBound(ts, f, self.name, lowered, name ?? ""), f.createStringLiteral(name ?? "")]);
-      return this.uwCall("fn", name === undefined ? [lowered] : [lowered, f.createStringLiteral(name)]);
-    }
+    const rebuilt = rebuildFunction({
+      ts, f, uw: (name, args) => this.uwCall(name, args), hoist: (st) => this.hoist(st),
+      name: (key) => ts.visitNode(key, this.visit, ts.isPropertyName) as ts.PropertyName,
+    }, node, this.params(node, n.result), body, self);
+    if (rebuilt !== undefined) return rebuilt;
     return ts.visitEachChild(node, this.visit, this.tctx);
   }
 

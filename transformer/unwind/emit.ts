@@ -10,12 +10,14 @@
  *   is taken instead of calling it again.
  *
  * [IR]                      [fast]                                   [seek]
- *   site 2: $t = g(x)         S.k = 1; $t = g(x);                      if ($s === 2) { $s = 0; if ($re) throw $rv; $t = $rv; }
- *                             if (S.u !== 0) {                         else { S.k = 1; $t = g(x); }
- *                               if ($d === 0) $t = __uw.block("f()");  if (S.u !== 0) { $s = 2; break $u; }
- *                               else { $s = 2; break $u; } }
- *   plain:  y = $t + 1        y = $t + 1;                              if ($s === 0) { y = $t + 1; }
- *   while (c) { … }           while (c) { … }                          if ($s === 0 || inside) while ($s !== 0 || c) { … }
+ *   site 2: $t = g(x)         S.k = 1, $t = g(x);                      if ($s === 2) { $s = 0; if ($re) throw $rv; $t = $rv; }
+ *                             if (S.u) if (!$d) $t = __uw.block(…);    else S.k = 1, $t = g(x);
+ *                             else { $s = 2; break $u; }               if (S.u) { $s = 2; break $u; }
+ *   plain:  y = $t + 1        y = $t + 1;                              if (!$s) y = $t + 1;
+ *   while (c) { … }           while (c) { … }                          if (!$s || inside) while ($s || c) { … }
+ *
+ * The machinery (guards, takes, unwind checks) is printed on one line each: it is most of a compiled
+ * function's bytes (docs/backends.md, "Code size").
  */
 import type ts from "typescript";
 import type { TS } from "../typescript.js";
@@ -79,7 +81,7 @@ export class BodyEmitter {
     const flush = () => {
       if (plain.length === 0) return;
       const run = plain.length === 1 ? plain[0]! : f.createBlock(plain, true);
-      out.push(!guarded ? run : f.createIfStatement(this.seeking(false), run));
+      out.push(!guarded ? run : this.if(this.seeking(false), run));
       plain = [];
     };
     for (const [i, s] of list.entries()) {
@@ -111,7 +113,7 @@ export class BodyEmitter {
     const inner = s.kind === "block" ? this.f.createBlock(this.list(s.body), true) : this.compound(s);
     if (!guarded) return [inner];
     // Seek: enter a compound statement only when the site sought is inside it.
-    return [this.f.createIfStatement(this.f.createLogicalOr(this.seeking(false), this.within(s.lo, s.hi)), inner)];
+    return [this.if(this.f.createLogicalOr(this.seeking(false), this.within(s.lo, s.hi)), inner)];
   }
 
   private compound(s: Exclude<IrStmt, { kind: "plain" | "site" | "block" | "env" }>): ts.Statement {
@@ -154,14 +156,14 @@ export class BodyEmitter {
           if (seek) {
             // Seeking into the handler: enter it by throwing a marker the handler does not bind.
             if (h.hi >= h.lo) {
-              const enter = f.createIfStatement(f.createLogicalAnd(this.seeking(true), this.within(h.lo, h.hi)), f.createThrowStatement(f.createPropertyAccessExpression(this.names.uw, "SEEK")));
+              const enter = this.if(f.createLogicalAnd(this.seeking(true), this.within(h.lo, h.hi)), f.createThrowStatement(f.createPropertyAccessExpression(this.names.uw, "SEEK")));
               tryBlock = [enter, ...tryBlock];
             }
-            clause = f.createCatchClause(caught, f.createBlock([...(bind.length > 0 ? [f.createIfStatement(this.seeking(false), f.createBlock(bind, true))] : []), ...handler], true));
+            clause = f.createCatchClause(caught, f.createBlock([...(bind.length > 0 ? [this.if(this.seeking(false), oneLine(this.ts, f.createBlock(bind, false)))] : []), ...handler], true));
           } else clause = f.createCatchClause(caught, f.createBlock([...bind, ...handler], true));
         }
         // An unwind returns through this try: its finally must not run (the frame is not over).
-        const fin = s.finalizer === undefined ? undefined : f.createBlock([f.createIfStatement(f.createStrictEquality(this.reg("u"), f.createNumericLiteral(0)), s.finalizer)], true);
+        const fin = s.finalizer === undefined ? undefined : f.createBlock([this.if(f.createLogicalNot(this.reg("u")), s.finalizer)], true);
         return f.createTryStatement(f.createBlock(tryBlock, true), clause, fin);
       }
     }
@@ -175,13 +177,14 @@ export class BodyEmitter {
     const last = call.pop()!;
     // `S.k = 1, t = g(x)`: one statement, so that a guard needs no block.
     const callStmt = f.createExpressionStatement(comma(f, [...call, s.target === undefined ? last : f.createAssignment(s.target, last)]));
-    // The save reads the site's logical stack line from the table by `$s`.
-    const unwind = f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), f.createBreakStatement(n.u)], true);
+    // The save reads the site's logical stack line from the table by `$s`. The machinery of a site is printed on
+    // one line (docs/backends.md, "Code size"): it is most of a compiled function's bytes.
+    const unwind = oneLine(this.ts, f.createBlock([f.createExpressionStatement(f.createAssignment(n.s, index)), f.createBreakStatement(n.u)], false));
     if (this.copy === "fast") {
       // Entered from uncompiled code (`$d === 0`), whose caller would not check: finish the unwind here in blocking mode.
       const description = f.createElementAccessExpression(n.info(), 0);
       const blocking = f.createExpressionStatement(this.assignTo(s.target, f.createCallExpression(f.createPropertyAccessExpression(n.uw, "block"), undefined, [description])));
-      return [callStmt, f.createIfStatement(this.unwinding(), f.createIfStatement(f.createStrictEquality(n.d, f.createNumericLiteral(0)), blocking, unwind))];
+      return [callStmt, this.if(this.unwinding(), this.if(f.createLogicalNot(n.d), blocking, unwind))];
     }
     // The seek copy of a closure frame takes the continuation's arguments; a re-entry frame's single copy asks
     // the runtime (`__uw.take()` throws an error outcome), and blocks in its save (runtime/unwind/sites.ts).
@@ -189,16 +192,21 @@ export class BodyEmitter {
     const reset = f.createAssignment(n.s, f.createNumericLiteral(0));
     const take = single
       ? f.createExpressionStatement(comma(f, [reset, this.assignTo(s.target, f.createCallExpression(f.createPropertyAccessExpression(n.uw, "take"), undefined, []))]))
-      : f.createBlock([
+      : oneLine(this.ts, f.createBlock([
         f.createExpressionStatement(reset),
-        f.createIfStatement(n.re, f.createThrowStatement(n.rv)),
+        this.if(n.re, f.createThrowStatement(n.rv)),
         ...(s.target === undefined ? [] : [f.createExpressionStatement(f.createAssignment(s.target, n.rv))]),
-      ], true);
+      ], false));
     // Running: call. Seeking this site: take the outcome. Seeking another (only if a later site is in this list): skip.
     const enter = guarded
-      ? f.createIfStatement(this.seeking(false), callStmt, f.createIfStatement(f.createStrictEquality(n.s, index), take))
-      : f.createIfStatement(this.seeking(true), take, callStmt);
-    return [enter, f.createIfStatement(this.unwinding(), unwind)];
+      ? this.if(this.seeking(false), callStmt, this.if(f.createStrictEquality(n.s, index), take))
+      : this.if(this.seeking(true), take, callStmt);
+    return [enter, this.if(this.unwinding(), unwind)];
+  }
+
+  /** An `if` of the machinery, printed on one line. */
+  private if(cond: ts.Expression, then: ts.Statement, otherwise?: ts.Statement): ts.IfStatement {
+    return oneLine(this.ts, this.f.createIfStatement(cond, then, otherwise));
   }
 
   private assignTo(target: ts.Identifier | undefined, e: ts.Expression): ts.Expression {
@@ -240,15 +248,14 @@ export class BodyEmitter {
     return this.f.createPropertyAccessExpression(this.names.uws, name);
   }
 
+  /** `S.u`: a register holding 0 or 1, so its truth is the test (shorter than `!== 0`, and as fast). */
   private unwinding(): ts.Expression {
-    return this.f.createStrictInequality(this.reg("u"), this.f.createNumericLiteral(0));
+    return this.reg("u");
   }
 
-  /** `$s !== 0` (seeking) or `$s === 0` (running). */
+  /** `$s` (seeking) or `!$s` (running): the site index is a small integer, 0 while running. */
   private seeking(yes: boolean): ts.Expression {
-    const f = this.f;
-    const zero = f.createNumericLiteral(0);
-    return yes ? f.createStrictInequality(this.names.s, zero) : f.createStrictEquality(this.names.s, zero);
+    return yes ? this.names.s : this.f.createLogicalNot(this.names.s);
   }
 
   private within(lo: number, hi: number): ts.Expression {
@@ -284,6 +291,11 @@ function rangeOfList(list: readonly IrStmt[]): { lo: number; hi: number } | unde
     hi = Math.max(hi, r.hi);
   }
   return lo === Infinity ? undefined : { lo, hi };
+}
+
+/** Print `node` (an `if` and its branches' placement, a block's statements) on one line. */
+export function oneLine<T extends ts.Node>(ts: TS, node: T): T {
+  return ts.setEmitFlags(node, ts.EmitFlags.SingleLine);
 }
 
 /** `a, b, c`: one expression statement instead of a block. */

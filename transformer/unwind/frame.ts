@@ -11,8 +11,8 @@ import type ts from "typescript";
 import type { FunctionNode } from "../colour.js";
 import type { IrFunction, IrStmt } from "../ir.js";
 import type { TS } from "../typescript.js";
-import { BodyEmitter, type FrameNames } from "./emit.js";
-import { reentryBody, type SelfName } from "./record.js";
+import { BodyEmitter, oneLine, type FrameNames } from "./emit.js";
+import { endWithReturn, reentryBody, type SelfName } from "./record.js";
 
 /** What the file's lowering lends the frame builder. */
 export interface FrameHost {
@@ -54,9 +54,9 @@ export function lowerFrame(h: FrameHost, node: FunctionNode, ir: IrFunction, des
   const visitAll = h.visitAll;
   // Entered from uncompiled code with no fiber running: leave before the first statement, and `save` runs the
   // whole call as the root fiber of a blocking scheduler (runtime/unwind/driver.ts `outside`).
-  const rootEntry = f.createIfStatement(
-    f.createLogicalAnd(f.createStrictEquality(names.d, f.createNumericLiteral(0)), h.call("outside", [f.createElementAccessExpression(names.info(), 0)])),
-    f.createBreakStatement(names.u));
+  const rootEntry = oneLine(ts, f.createIfStatement(
+    f.createLogicalAnd(f.createLogicalNot(names.d), h.call("outside", [f.createElementAccessExpression(names.info(), 0)])),
+    f.createBreakStatement(names.u)));
   if (self !== undefined) {
     return reentryBody(ts, f, node, ir, names, self, rootEntry, visitAll(new BodyEmitter(ts, f, names, "single").list(ir.body)));
   }
@@ -68,7 +68,7 @@ export function lowerFrame(h: FrameHost, node: FunctionNode, ir: IrFunction, des
   const arrow = f.createArrowFunction(undefined, undefined,
     [f.createParameterDeclaration(undefined, undefined, names.rv), f.createParameterDeclaration(undefined, undefined, names.re)], undefined,
     f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock([...seek, f.createReturnStatement()], true)), save(k)], true));
+    f.createBlock([f.createLabeledStatement(seekNames.u, f.createBlock(endWithReturn(ts, f, seek), true)), save(k)], true));
   // `{ fetchAll: (rv, re) => … }.fetchAll`: the continuation gets the function's name from the key (made once per
   // invocation, on its first unwind), so a stack line through the resumed copy reads `at fetchAll`, as untransformed.
   const shortName = description.replace(/\(\)$/, "").split(".").pop() ?? "";
@@ -77,16 +77,16 @@ export function lowerFrame(h: FrameHost, node: FunctionNode, ir: IrFunction, des
   const hoistedFns = h.inHoistScope(() => visitAll(ir.functions));
   const statements: ts.Statement[] = [
     f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(names.d, undefined, undefined, f.createPropertyAccessExpression(h.uws, "k"))], ts.NodeFlags.Const)),
-    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(h.uws, "k"), f.createNumericLiteral(0))),
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
-      f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
+      // `s = S.k = 0`: the token is cleared once read (record.ts).
+      f.createVariableDeclaration(names.s, undefined, undefined, f.createAssignment(f.createPropertyAccessExpression(h.uws, "k"), f.createNumericLiteral(0))),
       f.createVariableDeclaration(k),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
     ], ts.NodeFlags.Let)),
     ...h.factories(),
     ...hoistedFns.hoisted,
     ...hoistedFns.value,
-    f.createLabeledStatement(names.u, f.createBlock([...fast, f.createReturnStatement()], true)),
+    f.createLabeledStatement(names.u, f.createBlock(endWithReturn(ts, f, fast), true)),
     save(f.createAssignment(k, cont)),
   ];
   return f.createBlock(statements, true);

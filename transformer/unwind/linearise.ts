@@ -10,6 +10,7 @@ import { isFunctionNode, skipOuter } from "../colour.js";
 import type { TS } from "../typescript.js";
 import type { IrCall, IrStmt, IrUnsupported } from "../ir.js";
 import { compoundToBinary, range } from "./syntax.js";
+import { UnsharedVariables } from "./unshared.js";
 
 /** What the pass asks of the colour map. */
 export interface SiteOracle {
@@ -277,7 +278,11 @@ export abstract class Lineariser {
         return { pre: [...target.pre, { kind: "if", cond: test, then, else: undefined, ...range(then) }], value: target.value };
       }
       if (!this.hasSite(e.right)) return { pre: target.pre, value: f.createBinaryExpression(target.value, op, e.right) };
-      // `x += f()`: x is read before f runs.
+      // `x += f()`: x is read before f runs (as late, when f cannot change x).
+      if (this.isUnshared(target.value, [e.right])) {
+        const r = this.lin(e.right);
+        return { pre: [...target.pre, ...r.pre], value: f.createBinaryExpression(target.value, op, r.value) };
+      }
       const old = this.temp();
       const r = this.lin(e.right);
       const binOp = compoundToBinary(ts, op);
@@ -353,7 +358,7 @@ export abstract class Lineariser {
       }
       const l = this.lin(x);
       pre.push(...l.pre);
-      if (i < last && !this.isStable(l.value)) {
+      if (i < last && !this.isStable(l.value) && !this.isUnshared(l.value, [...exprs.slice(i + 1), ...later])) {
         const t = this.temp();
         pre.push(this.assign(t, l.value));
         values.push(t);
@@ -363,7 +368,7 @@ export abstract class Lineariser {
   }
 
   protected stable(l: Lin, later: readonly ts.Expression[]): Lin {
-    if (!later.some((x) => this.hasSite(x)) || this.isStable(l.value)) return l;
+    if (!later.some((x) => this.hasSite(x)) || this.isStable(l.value) || this.isUnshared(l.value, later)) return l;
     const t = this.temp();
     return { pre: [...l.pre, this.assign(t, l.value)], value: t };
   }
@@ -375,6 +380,13 @@ export abstract class Lineariser {
     return ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.SuperKeyword;
   }
 
+
+  /** A variable only this function's own code can change, not assigned in `later` (unshared.ts): it needs no temporary. */
+  protected isUnshared(e: ts.Expression, later: readonly ts.Expression[]): boolean {
+    return (this.unshared ??= new UnsharedVariables(this.ts, this.checker, this.fn)).test(e, later);
+  }
+
+  private unshared: UnsharedVariables | undefined;
 
   // ── helpers ──────────────────────────────────────────────────────────
 

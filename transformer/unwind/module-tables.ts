@@ -29,7 +29,7 @@ export class SiteTable {
     /** `file:line:col` of a node, relative to the project root. */
     private readonly position: (node: ts.Node) => string,
   ) {
-    this.name = f.createUniqueName("__A");
+    this.name = f.createUniqueName("$A", ts.GeneratedIdentifierFlags.Optimistic);
   }
 
   /** Add a function (its description, each site's node or undefined for a stress point); returns a maker of `__A[i]`. */

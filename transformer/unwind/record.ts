@@ -6,55 +6,65 @@
  * A closure frame's continuation is a closure over the function's own
  * variables, which makes V8 allocate those variables in a heap context on
  * every call, and needs the body twice (the function's fast copy and the
- * continuation's seek copy). A function with no closure inside (nothing else
- * can observe its variables) is instead emitted as one *guarded* copy
- * (emit.ts `single`): it runs as written while `$s` is 0, and an unwind copies
- * the site index and the variables into a record ending with the function
- * itself. Resuming calls the function again with the entry token 2
- * (runtime/unwind/sites.ts `resume`): its prologue restores the record, the
- * guards skip to the saved site, and the site takes the callee's outcome.
+ * continuation's seek copy). A function no closure of which sees its
+ * variables is instead emitted as one *guarded* copy (emit.ts `single`): it
+ * runs as written while `$s` is 0, and an unwind copies the site index and
+ * the variables into a record ending with the function itself. Resuming
+ * calls the function again with the entry token 2 (runtime/unwind/sites.ts
+ * `resume`): its prologue restores the record, the guards skip to the saved
+ * site, and the site takes the callee's outcome.
  *
  *     [emitted] function fib(n) {
- *                 const d = S.k; S.k = 0; let s = 0, t1, t2;
- *                 if (d === 2) { const r = __uw.rec(); s = r[0]; n = r[1]; … }  // re-entered by a resume
- *                 u: { if (d === 0 && __uw.outside("fib()")) break u;
- *                      if (s === 0) { if (n < 2) return n; }
- *                      if (s === 0) { S.k = 1; t1 = fib(n - 1); } else if (s === 1) { s = 0; t1 = __uw.take(); }
- *                      if (S.u !== 0) if (d === 0) t1 = __uw.block("fib()"); else { s = 1; S.at = __A[0]; break u; }
+ *                 let d = $S.k, s = $S.k = 0, t1, t2;
+ *                 if (d > 1) ({ 0: s, 1: n, 2: t1, 3: t2, 4: d } = $uw.rec());  // re-entered by a resume
+ *                 u: { if (!d && $uw.outside($A[0][0])) break u;
+ *                      if (!s) { if (n < 2) return n; }
+ *                      if (!s) $S.k = 1, t1 = fib(n - 1); else if (s === 1) s = 0, t1 = $uw.take();
+ *                      if ($S.u) { s = 1; break u; }
  *                      … return t1 + t2; }
- *                 return __uw.sr(this, [s, n, t1, t2, fib]); }
+ *                 return $uw.sr(this, [s, n, t1, t2, fib], d, $A[0]); }
  *
  * The function must be able to name itself: a declaration by its name (when
  * nothing assigns to it), a function expression by its own name (one is
  * added when it has none), an arrow by a binding its registration passes in
- * (`__uw.fa(($f) => $f = (x) => …, "name")`). Methods cannot, and keep the
- * closure frame. Parameters must bind without running code, since the
- * re-entry passes no arguments (the record restores them).
+ * (`__uw.fa(($f) => $f = (x) => …, "name")`), a method of a top-level class
+ * declaration by a module-level binding its registration assigns
+ * (registration.ts `MethodSelves`). Other methods keep the closure frame.
+ * Parameters must bind without running code, since the re-entry passes no
+ * arguments (the record restores them).
  *
  * Every variable is copied (they are few, and an unwind is rare next to a
- * call); the per-site liveness of docs/ir.md would shorten the copy.
+ * call); the per-site liveness of docs/ir.md would shorten the record.
  */
 import type ts from "typescript";
 import { isFunctionNode, type FunctionNode } from "../colour.js";
 import type { IrFunction } from "../ir.js";
 import type { TS } from "../typescript.js";
-import { boundIdentifiers } from "./syntax.js";
-import type { FrameNames } from "./emit.js";
+import { boundIdentifiers, isValueReference } from "./syntax.js";
+import { oneLine, type FrameNames } from "./emit.js";
 
 /** How a re-entry frame names itself. */
 export type SelfName =
   /** A declaration's or function expression's own name (`added`: the expression had none, emit it with this one). */
   | { kind: "name"; name: ts.Identifier; added: boolean }
   /** An arrow's binding, passed in by `__uw.fa`. */
-  | { kind: "arrow"; name: ts.Identifier };
+  | { kind: "arrow"; name: ts.Identifier }
+  /** A method's module-level binding, assigned by its class's registration (registration.ts). */
+  | { kind: "method"; name: ts.Identifier };
 
 /**
- * A function whose body creates no closure and does not use `arguments` or
- * `new.target` (the re-entry is another call), whose parameters bind without
- * running code, and which can name itself. `written`: names assigned
- * anywhere in the file (a declaration whose name is reassigned cannot trust it).
+ * A function whose body creates no closure over its variables (a nested
+ * function may use `this`, its own bindings and outer ones: it sees nothing
+ * a re-entry copies) and does not use `arguments` or `new.target` (the
+ * re-entry is another call), whose parameters bind without running code,
+ * and which can name itself. `written`: names assigned anywhere in the file
+ * (a declaration whose name is reassigned cannot trust it); `methodSelf`: a
+ * method's binding, when its class is defined once (registration.ts).
  */
-export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: IrFunction, written: ReadonlySet<string>): SelfName | undefined {
+export function reentrySelf(
+  ts: TS, f: ts.NodeFactory, checker: ts.TypeChecker, node: FunctionNode, ir: IrFunction, written: ReadonlySet<string>,
+  methodSelf: (m: ts.MethodDeclaration) => ts.Identifier | undefined,
+): SelfName | undefined {
   if (node.body === undefined || ir.functions.length > 0) return undefined;
   const params = ir.params ?? node.parameters;
   for (const p of params) {
@@ -64,11 +74,45 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
   }
   let ok = true;
   const declared = new Set<string>();
+  const inside = (d: ts.Node, n: ts.Node) => d.getSourceFile() === n.getSourceFile() && d.pos >= n.pos && d.end <= n.end;
+  /** Does `inner` (a function nested in `node`) see a binding of `node`'s, or, as an arrow, its `arguments` or `new.target`? */
+  const captures = (inner: FunctionNode): boolean => {
+    let found = false;
+    const check = (symbol: ts.Symbol | undefined): void => {
+      const decls = symbol?.declarations;
+      if (decls === undefined) return;
+      // The frame's own name (a function expression's) is immutable, and a declaration's is outside it.
+      if (decls.some((d) => d !== node && inside(d, node) && !inside(d, inner))) found = true;
+    };
+    const walk = (n: ts.Node, own: boolean): void => {
+      if (found) return;
+      if (ts.isClassLike(n)) {
+        found = true;
+        return;
+      }
+      // Inside a non-arrow function, `arguments` and `new.target` are that function's.
+      const lexical = own && !(isFunctionNode(ts, n) && !ts.isArrowFunction(n));
+      // `eval` anywhere in it may read the frame's variables.
+      if ((ts.isIdentifier(n) && n.text === "eval") || (lexical && (ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments")))) {
+        found = true;
+        return;
+      }
+      if (ts.isShorthandPropertyAssignment(n)) check(checker.getShorthandAssignmentValueSymbol(n));
+      else if (ts.isIdentifier(n) && n.parent !== undefined && isValueReference(ts, n)) check(checker.getSymbolAtLocation(n));
+      ts.forEachChild(n, (c) => walk(c, lexical));
+    };
+    walk(inner, true);
+    return found;
+  };
   const walk = (n: ts.Node): void => {
     if (!ok) return;
+    if (isFunctionNode(ts, n)) {
+      if (captures(n)) ok = false;
+      return;
+    }
     // A direct `eval` may read `arguments` or `new.target` too, and a re-entered call has the resume's, not the original's.
     const directEval = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "eval";
-    if (isFunctionNode(ts, n) || ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments") || directEval) {
+    if (ts.isClassLike(n) || ts.isMetaProperty(n) || (ts.isIdentifier(n) && n.text === "arguments") || directEval) {
       ok = false;
       return;
     }
@@ -90,6 +134,10 @@ export function reentrySelf(ts: TS, f: ts.NodeFactory, node: FunctionNode, ir: I
     return { kind: "name", name: f.createIdentifier(node.name.text), added: false };
   }
   if (ts.isArrowFunction(node)) return { kind: "arrow", name: f.createUniqueName("f") };
+  if (ts.isMethodDeclaration(node)) {
+    const name = methodSelf(node);
+    return name === undefined ? undefined : { kind: "method", name };
+  }
   return undefined;
 }
 
@@ -130,24 +178,28 @@ export function reentryBody(
   const vars = frameVariables(ts, f, node, ir, names.s);
   const uw = (name: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(names.uw, name), undefined, args);
   const token = f.createPropertyAccessExpression(names.uws, "k");
-  // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`).
-  // Index reads, not `[s, …] = rec()`: destructuring steps the array iterator, which user code may have replaced
-  // (runtime/intrinsics.ts), and costs a resume more than the reads do.
-  const r = f.createUniqueName("r");
-  const restore = f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
-    f.createBlock([
-      f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(r, undefined, undefined, uw("rec", []))], ts.NodeFlags.Const)),
-      ...[...vars, names.d].map((v, i) => f.createExpressionStatement(f.createAssignment(v as ts.Identifier, f.createElementAccessExpression(r, i)))),
-    ], true));
+  // Re-entered (token 2): restore the record, whose last slot is the token to run with (sites.ts `enter`), by
+  // `({ 0: s, 1: n, … } = __uw.rec())`: index reads, as `r[0]` would, on one line. Not `[s, …] = rec()`:
+  // array destructuring steps the array iterator, which user code may have replaced (runtime/intrinsics.ts).
+  const pattern = f.createObjectLiteralExpression([...vars, names.d].map((v, i) => f.createPropertyAssignment(f.createNumericLiteral(i), v as ts.Identifier)), false);
+  const restore = oneLine(ts, f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
+    f.createExpressionStatement(f.createAssignment(pattern, uw("rec", [])))));
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
       f.createVariableDeclaration(names.d, undefined, undefined, token),
-      f.createVariableDeclaration(names.s, undefined, undefined, f.createNumericLiteral(0)),
+      // `s = S.k = 0`: the token is cleared once read, so no callee takes it (one declaration, no statement).
+      f.createVariableDeclaration(names.s, undefined, undefined, f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
     ], ts.NodeFlags.Let)),
-    f.createExpressionStatement(f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
     restore,
-    f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...single, f.createReturnStatement()], true)),
+    f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...endWithReturn(ts, f, single)], true)),
     f.createReturnStatement(uw("sr", [f.createThis(), f.createArrayLiteralExpression([...vars, self.name]), names.d, names.info()])),
   ], true);
+}
+
+/** `list` ending with a `return;` (the block's end must not fall through to the save), unless it ends with one. */
+export function endWithReturn(ts: TS, f: ts.NodeFactory, list: ts.Statement[]): ts.Statement[] {
+  const last = list[list.length - 1];
+  if (last !== undefined && (ts.isReturnStatement(last) || ts.isThrowStatement(last))) return list;
+  return [...list, f.createReturnStatement()];
 }

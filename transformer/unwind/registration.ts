@@ -14,6 +14,8 @@ export interface RegistrationHost {
   f: ts.NodeFactory;
   /** Does the backend compile this method (so it must be registered)? */
   compiles(m: ts.MethodDeclaration): boolean;
+  /** The module-level binding a method re-enters itself through (record.ts), assigned at its registration. */
+  selfOf(m: ts.MethodDeclaration): ts.Identifier | undefined;
   /** `__uw.<name>(args)`. */
   uw(name: string, args: ts.Expression[]): ts.Expression;
   /** Put a statement at the top of the enclosing statement list. */
@@ -53,7 +55,9 @@ export function registerClass(h: RegistrationHost, node: ts.ClassDeclaration | t
       statics.push(f.createElementAccessExpression(owner, k.name));
       return f.updateMethodDeclaration(vm, vm.modifiers, vm.asteriskToken, k.computed, vm.questionToken, vm.typeParameters, vm.parameters, vm.type, vm.body);
     }
-    statics.push(ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text)));
+    const method = ts.isIdentifier(key) ? f.createPropertyAccessExpression(owner, key.text) : f.createElementAccessExpression(owner, f.createStringLiteral((key as ts.StringLiteral).text));
+    const self = h.selfOf(m);
+    statics.push(self === undefined ? method : f.createAssignment(self, method));
     return vm;
   });
   const added: ts.ClassElement[] = [];
@@ -95,4 +99,52 @@ export function registerObjectLiteral(h: RegistrationHost, node: ts.ObjectLitera
   });
   if (keys.length === 0) return visited;
   return h.uw("obj", [f.updateObjectLiteralExpression(visited, props), f.createArrayLiteralExpression(keys)]);
+}
+
+/**
+ * The module-level bindings through which methods re-enter themselves (record.ts), each assigned by its
+ * class's registration (`static { __uw.reg(m = this.prototype.load) }`). A method gets one when its class
+ * is a declaration at the top of the module (defined once, so the binding holds this method and no other
+ * evaluation's), its name is plain (the static block reads it there), and no decorator could replace it
+ * after the registration read it.
+ */
+export class MethodSelves {
+  private readonly made = new Map<ts.MethodDeclaration, ts.Identifier>();
+
+  constructor(
+    private readonly ts: TS,
+    private readonly f: ts.NodeFactory,
+    private readonly sf: ts.SourceFile,
+  ) {}
+
+  /** The binding of `m`, made on first ask; undefined when it cannot have one. */
+  of(m: ts.MethodDeclaration): ts.Identifier | undefined {
+    let name = this.made.get(m);
+    if (name === undefined && this.canNameItself(m)) this.made.set(m, (name = this.f.createUniqueName("m")));
+    return name;
+  }
+
+  /** The binding of `m` if its frame uses one (asked when its class is registered, after its body was lowered). */
+  assigned(m: ts.MethodDeclaration): ts.Identifier | undefined {
+    return this.made.get(m);
+  }
+
+  /** Every binding made, for the module's `let`. */
+  names(): ts.Identifier[] {
+    return [...this.made.values()];
+  }
+
+  private canNameItself(m: ts.MethodDeclaration): boolean {
+    const ts = this.ts;
+    const cls = m.parent;
+    if (!ts.isClassDeclaration(cls) || cls.parent !== this.sf || m.body === undefined) return false;
+    if (!(ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name))) return false;
+    let decorated = false;
+    const walk = (n: ts.Node): void => {
+      if (ts.isDecorator(n)) decorated = true;
+      else if (!decorated && !ts.isBlock(n)) ts.forEachChild(n, walk);
+    };
+    walk(cls);
+    return !decorated;
+  }
 }
