@@ -11,37 +11,50 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ts = require("typescript");
 
-/**
- * Transform `sources` (absolute .ts paths, compiled as one program) with
- * colorless's transform API and write each as `<name>.js` in one new scratch
- * directory. Throws with the diagnostics if the transform reports an error.
- * `options` are colorless's own (backend, …).
- */
-export function compileWithColorless(sources, options = {}, prefix = "colorless-bench-") {
-  const ts = require("typescript");
-  const { transform } = require("../dist/transformer/index.js");
+/** The compiler options every benchmark program is compiled with (an ES2022, NodeNext project). */
+export const benchCompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  types: ["node"],
+};
+
+/** A new scratch directory, an ES module package whose `colorless` is this repository. */
+export function benchWorkDir(prefix = "colorless-bench-") {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(dir, "node_modules"));
   symlinkSync(repo, join(dir, "node_modules", "colorless"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
-  const compilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    types: ["node"],
-  };
+  return dir;
+}
+
+/**
+ * colorless's transform API over `sources` (absolute .ts paths, one program):
+ * the emitted code of each, in order. Throws with the diagnostics if the
+ * transform reports an error. `options` are colorless's own (backend, …).
+ */
+export function transformForBench(sources, options = {}) {
+  const { transform } = require("../dist/transformer/index.js");
   const files = Object.fromEntries(sources.map((src) => [src, readFileSync(src, "utf8")]));
-  const out = transform({ files, compilerOptions, options: { sourceMap: false, ...options } });
+  const out = transform({ files, compilerOptions: benchCompilerOptions, options: { sourceMap: false, ...options } });
   const errors = out.diagnostics.filter((d) => d.category === "error");
   if (errors.length > 0) throw new Error(`colorless could not compile the benchmark: ${errors.map((d) => d.message).join("; ")}`);
-  for (const src of sources) {
+  return sources.map((src) => {
     const emitted = out.files[src] ?? out.files[src.replace(/\.ts$/, ".js")];
     if (emitted === undefined) throw new Error(`colorless emitted nothing for ${src}`);
-    writeFileSync(join(dir, basename(src).replace(/\.ts$/, ".js")), emitted.code);
-  }
+    return emitted.code;
+  });
+}
+
+/** {@link transformForBench}, each output written as `<name>.js` in a new {@link benchWorkDir}. */
+export function compileWithColorless(sources, options = {}, prefix = "colorless-bench-") {
+  const dir = benchWorkDir(prefix);
+  const codes = transformForBench(sources, options);
+  sources.forEach((src, i) => writeFileSync(join(dir, basename(src).replace(/\.ts$/, ".js")), codes[i]));
   return {
     dir,
     url: (name) => pathToFileURL(join(dir, name)).href,

@@ -7,14 +7,13 @@
 //   node --expose-gc bench/runtime.js <case> <impl> [arg] → one measurement as JSON
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median, nowNs, writeReport } from "./lib.js";
+import { benchWorkDir, transformForBench } from "./compile.js";
 
 const self = fileURLToPath(import.meta.url);
-const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------- colorless
 // bench/runtime/programs.ts, compiled with colorless as a user's build would
@@ -23,31 +22,9 @@ const require = createRequire(import.meta.url);
 const backends = { colorless: "unwind", "colorless (generator)": "generator" };
 
 function compilePrograms() {
-  const ts = require("typescript");
-  const { transform } = require("../dist/transformer/index.js");
-  const repo = join(dirname(self), "..");
-  const src = join(repo, "bench", "runtime", "programs.ts");
-  // Compiled modules live in a scratch directory whose node_modules/colorless points at this repository,
-  // so they import dist/ exactly as a user's would.
-  const work = mkdtempSync(join(tmpdir(), "colorless-bench-runtime-"));
-  mkdirSync(join(work, "node_modules"));
-  symlinkSync(repo, join(work, "node_modules", "colorless"), "dir");
-  writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
-  const compilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    types: ["node"],
-  };
-  for (const backend of Object.values(backends)) {
-    const out = transform({ files: { [src]: readFileSync(src, "utf8") }, compilerOptions, options: { sourceMap: false, backend } });
-    const errors = out.diagnostics.filter((d) => d.category === "error");
-    if (errors.length > 0) throw new Error(`transform of ${src} failed: ${errors.map((d) => d.message).join("; ")}`);
-    const emitted = out.files[src] ?? out.files[src.replace(/\.ts$/, ".js")];
-    writeFileSync(join(work, `programs-${backend}.js`), emitted.code);
-  }
+  const src = join(dirname(self), "runtime", "programs.ts");
+  const work = benchWorkDir("colorless-bench-runtime-");
+  for (const backend of Object.values(backends)) writeFileSync(join(work, `programs-${backend}.js`), transformForBench([src], { backend })[0]);
   return work;
 }
 

@@ -17,28 +17,18 @@ import ts from "typescript";
 import { median, nowNs, writeReport } from "./lib.js";
 import { generateProject } from "./transformer/project.js";
 import * as asyncPipeline from "./transformer/pipeline-async.js";
+import { benchCompilerOptions, benchWorkDir } from "./compile.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..");
 const srcDir = join(here, "transformer");
 const { transform } = await import("../dist/transformer/index.js");
 const runtime = await import("../dist/runtime/index.js");
 
-const compilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  strict: true,
-  skipLibCheck: true,
-  types: ["node"],
-};
+const compilerOptions = benchCompilerOptions;
 
 // Compiled modules live in a scratch directory whose node_modules/colorless
 // points at this repository, so they import dist/ exactly as a user's would.
-const work = mkdtempSync(join(tmpdir(), "colorless-bench-"));
-mkdirSync(join(work, "node_modules"));
-symlinkSync(repo, join(work, "node_modules", "colorless"), "dir");
-writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
+const work = benchWorkDir();
 
 /** Write `code` as `<work>/<name>.js` and import it. */
 async function load(name, code) {
