@@ -12,7 +12,7 @@ import type { TS } from "./typescript.js";
 import { resolvedSignature } from "./resolved-signature.js";
 import type { CallTarget, FunctionInfo, FunctionNode } from "./colour-model.js";
 import type { Slots } from "./colour-slots.js";
-import { calleeName, functionName, hasSuspendsTag, isFunctionNode, isGeneratorFunction, isNamed, skipOuter } from "./colour-syntax.js";
+import { calleeName, functionName, hasSuspendsTag, isFunctionNode, isGeneratorFunction, isNamed, returnedExpressions, skipOuter } from "./colour-syntax.js";
 
 const ARRAY_HOFS: Record<string, number> = {
   forEach: 0, map: 0, filter: 0, reduce: 0, reduceRight: 0, find: 0, findIndex: 0, findLast: 0, findLastIndex: 0,
@@ -298,20 +298,8 @@ export class CallResolver {
     const x = skipOuter(ts, e);
     if (!ts.isCallExpression(x) || depth > 3) return [];
     const out: FunctionNode[] = [];
-    const returned = (v: ts.Expression) => out.push(...this.valueFunctions(v, depth + 1), ...this.returnedFunctions(v, depth + 1));
     for (const callee of this.valueFunctions(x.expression, depth + 1)) {
-      const body = callee.body;
-      if (body === undefined) continue;
-      if (!ts.isBlock(body)) {
-        returned(body as ts.Expression);
-        continue;
-      }
-      const walk = (n: ts.Node): void => {
-        if (isFunctionNode(ts, n)) return; // a nested function's returns are its own
-        if (ts.isReturnStatement(n) && n.expression !== undefined) returned(n.expression);
-        ts.forEachChild(n, walk);
-      };
-      ts.forEachChild(body, walk);
+      for (const v of returnedExpressions(ts, callee)) out.push(...this.valueFunctions(v, depth + 1), ...this.returnedFunctions(v, depth + 1));
     }
     return out;
   }
@@ -352,15 +340,10 @@ export class CallResolver {
     for (const d of iteratorProp.declarations ?? []) {
       if (!ts.isMethodDeclaration(d) || d.body === undefined || !fileSet.has(d.getSourceFile())) continue;
       const fns: FunctionNode[] = [];
-      const walk = (n: ts.Node): void => {
-        if (isFunctionNode(ts, n)) return;
-        if (ts.isReturnStatement(n) && n.expression !== undefined) {
-          const lit = skipOuter(ts, n.expression);
-          if (ts.isObjectLiteralExpression(lit)) fns.push(...this.valueFunctions(this.ts.factory.createPropertyAccessExpression(lit, "next"), 0, lit));
-        }
-        ts.forEachChild(n, walk);
-      };
-      ts.forEachChild(d.body, walk);
+      for (const e of returnedExpressions(ts, d)) {
+        const lit = skipOuter(ts, e);
+        if (ts.isObjectLiteralExpression(lit)) fns.push(...this.valueFunctions(this.ts.factory.createPropertyAccessExpression(lit, "next"), 0, lit));
+      }
       if (fns.length > 0) return { kind: "functions", fns, slot: false, name: "next" };
     }
     // `for (x of it)` where `it` is only known as an Iterable, IterableIterator or Generator: the value may be

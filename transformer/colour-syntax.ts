@@ -108,8 +108,32 @@ export function restrictionOf(ts: TS, n: FunctionNode, arrowsKeepSurroundings: b
   if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) && n.asteriskToken !== undefined) return "generator";
   // A generator has its own `arguments` and cannot use `super`: an arrow that relies on its surroundings'
   // cannot become one without changing what they mean.
-  if (!arrowsKeepSurroundings && ((ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || (n.body !== undefined && evalSeesSurroundings(ts, n.body)))) return "captures";
+  if (!arrowsKeepSurroundings && needsOwnSurroundings(ts, n)) return "captures";
   return undefined;
+}
+
+/**
+ * Would a generator twin of `n` change what `super`, `arguments` or `new.target` mean in it: an arrow using
+ * its surroundings' `super` or `arguments`, or a direct `eval` of code using them? The unwind backend keeps both.
+ */
+export function needsOwnSurroundings(ts: TS, n: FunctionNode): boolean {
+  if (n.body === undefined) return false;
+  return (ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || evalSeesSurroundings(ts, n.body);
+}
+
+/** The expressions `fn` returns: an arrow's expression body, or each `return x` of its own (not nested functions'). */
+export function returnedExpressions(ts: TS, fn: FunctionNode): ts.Expression[] {
+  const body = fn.body;
+  if (body === undefined) return [];
+  if (!ts.isBlock(body)) return [body as ts.Expression];
+  const out: ts.Expression[] = [];
+  const walk = (n: ts.Node): void => {
+    if (isFunctionNode(ts, n)) return; // a nested function's returns are its own
+    if (ts.isReturnStatement(n) && n.expression !== undefined) out.push(n.expression);
+    ts.forEachChild(n, walk);
+  };
+  ts.forEachChild(body, walk);
+  return out;
 }
 
 /**

@@ -50,7 +50,7 @@ import { exportShape, functionKeys, importedNames, nodeId, sameExports, stateOf,
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
-  capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
+  capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
 } from "./colour-syntax.js";
 
 interface FileRecord {

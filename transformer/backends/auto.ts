@@ -31,7 +31,7 @@
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
-import { capturesSuperOrArguments, evalSeesSurroundings, isFunctionNode, type FunctionNode } from "../colour.js";
+import { capturesSuperOrArguments, isFunctionNode, needsOwnSurroundings, type FunctionNode } from "../colour.js";
 import { CODES, type ColorlessDiagnostic } from "../diagnostics.js";
 import { generatorBackend } from "./generator.js";
 import { unwindBackend } from "./unwind.js";
@@ -43,7 +43,7 @@ export const autoBackend: Backend = {
     return (tctx) => (sf) => {
       // Looked for at most once per file, and only when a fallback is in question (most files need no walk).
       let found: FunctionNode | null | undefined;
-      const arrowOf = () => (found === undefined ? (found = capturingArrow(lc, sf) ?? null) : found);
+      const arrowOf = () => (found === undefined ? (found = surroundingsUser(lc, sf) ?? null) : found);
       // The unwind backend awaits each suspending call of a module top level as a child fiber of its own; the
       // generator backend runs the whole top level as the module's root fiber, so `go` and channels there work
       // as inside `run(main)`. A fiber spawned at the top level and talking to it needs the latter.
@@ -59,17 +59,11 @@ export const autoBackend: Backend = {
   },
 };
 
-/**
- * A suspending function of `sf` the generator backend cannot lower as it means: an arrow that uses its
- * surroundings' `super` or `arguments`, or a function whose direct `eval` evaluates code using them (a
- * generator twin could provide neither). The unwind backend keeps both.
- */
-function capturingArrow(lc: LoweringContext, sf: ts.SourceFile): FunctionNode | undefined {
+/** A suspending function of `sf` the generator backend cannot lower as it means (colour-syntax.ts `needsOwnSurroundings`). */
+function surroundingsUser(lc: LoweringContext, sf: ts.SourceFile): FunctionNode | undefined {
   const ts = lc.ts;
   const find = (n: ts.Node): FunctionNode | undefined => {
-    if (isFunctionNode(ts, n) && n.body !== undefined && lc.colours.emitted(n) !== "plain") {
-      if ((ts.isArrowFunction(n) && capturesSuperOrArguments(ts, n.body)) || evalSeesSurroundings(ts, n.body)) return n;
-    }
+    if (isFunctionNode(ts, n) && lc.colours.emitted(n) !== "plain" && needsOwnSurroundings(ts, n)) return n;
     return ts.forEachChild(n, find);
   };
   return find(sf);
