@@ -23,10 +23,14 @@ export class Slots {
 
   /** Make `n` a slot member (its own slot until joined). */
   add(n: ts.Node): void {
-    if (!this.parent.has(n)) this.parent.set(n, n);
+    if (this.parent.has(n)) return;
+    this.parent.set(n, n);
+    this.all = undefined;
   }
 
   union(a: ts.Node, b: ts.Node): void {
+    // allMembersOf's groups are cached: any change to the slots drops them.
+    this.all = undefined;
     if (!this.parent.has(a)) this.parent.set(a, a);
     if (!this.parent.has(b)) this.parent.set(b, b);
     const ra = this.find(a);
