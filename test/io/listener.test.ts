@@ -47,12 +47,16 @@ describe("Listener.cancel", () => {
 describe("Listener.offer from a host event", () => {
   test("runs the item's fiber inside the event when asked (runNow), and only queues it from a fiber", async () => {
     const log: string[] = [];
+    // "parks" waits for the main fiber to let it go, not for a timer: a 5 ms sleep raced the main fiber's
+    // resume on a loaded machine ("done parks" came before "after offer in a fiber").
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const out = await run(compiled(function* () {
       const listener = new Listener<string>(
         "test",
         function* (item) {
           log.push(`serve ${item}`);
-          if (item === "parks") yield co(sleep)(5);
+          if (item === "parks") yield co(wait)(gate);
           log.push(`done ${item}`);
         },
         (item) => log.push(`discard ${item}`),
@@ -71,6 +75,7 @@ describe("Listener.offer from a host event", () => {
       listener.offer("from a fiber", true);
       log.push("after offer in a fiber");
       yield co(sleep)(20);
+      release();
       yield* listener.shutdown$co(1000);
       return states;
     }));
