@@ -32,6 +32,7 @@ import { methodTwins } from "../twins.js";
 import { serveOnWorkers, type WorkerServers } from "../workers/cluster.js";
 import { DEFAULT_MAX_BODY_SIZE, PayloadTooLargeError } from "./http-limits.js";
 import { handleWebExchange, isFetchHandler, type FetchHandler } from "./http-web.js";
+import { installLightResponse } from "./http-light-response.js";
 
 export { DEFAULT_MAX_BODY_SIZE, PayloadTooLargeError } from "./http-limits.js";
 
@@ -198,6 +199,13 @@ export interface ServeOptions {
    * `workerExports`. Returns a {@link WorkerServers}.
    */
   workers?: number;
+  /**
+   * For a web-standard handler: make the global `Response` a lightweight one
+   * that builds undici's only when something reads more than its status
+   * (runtime/io/http-light-response.ts), as `@hono/node-server` does by
+   * default under the same option name. Default true; false keeps undici's.
+   */
+  overrideGlobalObjects?: boolean;
 }
 
 type Exchange = { req: nodeHttp.IncomingMessage; res: nodeHttp.ServerResponse };
@@ -430,6 +438,7 @@ export function serve(handler: ((req: Request) => HandlerResult) | FetchHandler,
 
 function* serve$co(handler: ((req: Request) => HandlerResult) | FetchHandler, options: ServeOptions = {}): Generator<unknown, HttpServer | WorkerServers, unknown> {
   if (isFetchHandler(handler) && Object.getPrototypeOf(handler) === Object.prototype) options = { ...ownOptions(handler), ...options };
+  if (isFetchHandler(handler) && options.overrideGlobalObjects !== false) installLightResponse();
   if (options.workers !== undefined) return yield* serveOnWorkers("http", handler as (req: Request) => HandlerResult, options.port ?? 0, options);
   const raw = nodeHttp.createServer();
   if (options.keepAliveTimeout !== undefined) raw.keepAliveTimeout = options.keepAliveTimeout;
@@ -444,7 +453,7 @@ function* serve$co(handler: ((req: Request) => HandlerResult) | FetchHandler, op
   return server;
 }
 
-const OPTION_NAMES = ["port", "host", "onError", "keepAliveTimeout", "maxBodySize", "backlog", "workers"] as const;
+const OPTION_NAMES = ["port", "host", "onError", "keepAliveTimeout", "maxBodySize", "backlog", "workers", "overrideGlobalObjects"] as const;
 
 /** The serve options written next to `fetch` in a `Bun.serve`-style object literal. */
 function ownOptions(o: object): ServeOptions {

@@ -29,6 +29,7 @@ import { PayloadTooLargeError } from "./http-limits.js";
 import { RequestBindings, RequestFiber } from "./request-fiber.js";
 import { requestUrl, serverRequest, ServerRequest } from "./http-web-request.js";
 import { readyBody } from "./http-web-response.js";
+import { lightParts } from "./http-light-response.js";
 import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
@@ -99,30 +100,26 @@ export function* handleWebExchange(ctx: WebContext, req: nodeHttp.IncomingMessag
 
 /** Write status, headers and body, one chunk at a time with the socket's backpressure. */
 function* writeResponse(res: nodeHttp.ServerResponse, response: Response, request: Request, ctx: WebContext): Generator<unknown, void, unknown> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  // A light response nobody looked into (http-light-response.ts): what it was made of, no undici Response built.
+  const light = lightParts(response);
+  if (light !== undefined) {
+    writeReady(res, light.status, light.statusText, nodeHeaders(light.headers), request.method === "HEAD" ? null : light.body);
+    return;
+  }
+  const headers = nodeHeaders(response.headers);
   const body = response.body;
-  // An empty statusText would send an empty reason phrase: let node pick the standard one.
-  if (response.statusText !== "") res.statusMessage = response.statusText;
   if (body === null || request.method === "HEAD") {
-    res.writeHead(response.status, headers);
-    res.end();
+    writeReady(res, response.status, response.statusText, headers, null);
     if (body !== null) void body.cancel().catch(() => undefined);
     return;
   }
   // Made from a string or bytes and untouched: send what it was made from, no stream read (http-web-response.ts).
   const source = readyBody(response);
   if (source !== undefined) {
-    const size = typeof source === "string" ? Buffer.byteLength(source) : source.byteLength;
-    if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = String(size);
-    res.writeHead(response.status, headers);
-    res.end(source);
+    writeReady(res, response.status, response.statusText, headers, source);
     return;
   }
+  if (response.statusText !== "") res.statusMessage = response.statusText;
   const reader = body.getReader();
   try {
     // A body made from a string or bytes (`c.json(…)`, `new Response("…")`) is all there at once: send it with a
@@ -155,6 +152,32 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     return;
   }
   res.end();
+}
+
+/** A response's headers as node takes them (Set-Cookie as a list: one header line each). */
+function nodeHeaders(h: Headers): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  h.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = h.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  return headers;
+}
+
+/** A response whose body is all there (or none): one `end`, with a Content-Length unless the headers frame it. */
+function writeReady(res: nodeHttp.ServerResponse, status: number, statusText: string, headers: Record<string, string | string[]>, body: string | Uint8Array | null): void {
+  // An empty statusText would send an empty reason phrase: let node pick the standard one.
+  if (statusText !== "") res.statusMessage = statusText;
+  if (body === null) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) headers["content-length"] = String(size);
+  res.writeHead(status, headers);
+  res.end(body);
 }
 
 interface ReadyChunks {
