@@ -64,7 +64,7 @@ export async function checkCommand(args: ParsedArgs): Promise<number> {
     const groups = new Map<string, { project: () => ColorlessProject; files: string[] }>();
     for (const { path } of targets) {
       noteTypeScript(path);
-      const plan = projects.planProject(path, flagTsconfig === undefined ? {} : { tsconfig: flagTsconfig });
+      const plan = projects.planProject(path, { defaultInclude: projects.LOADER_INCLUDE, ...(flagTsconfig === undefined ? {} : { tsconfig: flagTsconfig }) });
       let group = groups.get(plan.key);
       if (group === undefined) groups.set(plan.key, (group = { project: plan.create, files: [] }));
       group.files.push(path);

@@ -35,8 +35,8 @@ export async function explainCommand(args: ParsedArgs): Promise<number> {
   const tsconfig = typeof args.flags.tsconfig === "string" ? resolve(args.flags.tsconfig) : undefined;
   if (tsconfig !== undefined && !existsSync(tsconfig)) throw new UsageError(`colorless explain: no such file: ${args.flags.tsconfig}`);
   // The project `colorless run` would compile this file with.
-  const { planProject } = await import("../plugins/projects.js");
-  const project = planProject(file, tsconfig === undefined ? {} : { tsconfig }).create();
+  const { LOADER_INCLUDE, planProject } = await import("../plugins/projects.js");
+  const project = planProject(file, { defaultInclude: LOADER_INCLUDE, ...(tsconfig === undefined ? {} : { tsconfig }) }).create();
   const report = project.explain(file);
   const format = args.flags.format ?? "text";
   const out = format === "json" ? JSON.stringify(report, null, 2) : format === "dot" ? formatDot(report) : formatText(report, process.cwd());

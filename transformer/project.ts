@@ -345,6 +345,8 @@ export class ColorlessProject {
   /** Every function's colour and why, for `colorless explain`. */
   explain(fileName?: string): ColourReport {
     const only = fileName === undefined ? undefined : resolve(fileName);
+    // A file outside the tsconfig's include (a script, a .js file) is compiled by `run` all the same: explain it the same way.
+    if (only !== undefined && this.program.getSourceFile(only) === undefined) this.addRoots([only]);
     return colourReport(this.ts, this.colours(), (n) => this.position(n), only);
   }
 

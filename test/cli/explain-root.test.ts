@@ -29,6 +29,7 @@ beforeAll(() => {
       "export function tagged(): void {}",
       "",
     ].join("\n"),
+    "script.js": 'import { sleep } from "colorless";\nimport { readFileSync } from "node:fs";\nexport function pause() {\n  sleep(1);\n  return readFileSync("caller.ts", "utf8").length;\n}\n',
     "caller.ts": 'import { leaf } from "./leaf.js";\nexport function caller(): number {\n  return leaf() + 1;\n}\n',
   });
 });
@@ -54,5 +55,12 @@ describe("explain chains end at the root tag and its file", () => {
       { callee: "@suspends", file: "native.d.ts", line: 2 },
     ]);
     expect(because.tagged).toEqual([{ callee: "@suspends", file: "leaf.ts", line: 11 }]);
+  });
+
+  test("a JavaScript file is explained and checked as `run` compiles it (the loader transforms .js too)", async () => {
+    const explained = await node([cli, "explain", "script.js"], root);
+    expect(explained.stdout).toMatch(/^ {2}3:1 +pause +suspending +calls sleep \(script\.js:4\)/m);
+    const checked = await node([cli, "check", "script.js"], root);
+    expect(checked.stdout).toMatch(/^script\.js:5:10 - warning CL1007: `pause` can suspend, but `readFileSync` from node:fs blocks the whole thread/m);
   });
 });

@@ -44,7 +44,7 @@ export abstract class CallLowering extends LoweringCore {
       return this.f.createParenthesizedExpression(this.f.createCommaListExpression([this.siteStore(node), visited]));
     }
     if (target?.kind === "external") {
-      if (mode === "suspending" || mode === "twin") this.checkBlockingNodeCall(node, target);
+      if (mode === "suspending") this.checkBlockingNodeCall(node, target);
       return this.bridgeCallbacks(node, target);
     }
     return ts.visitEachChild(node, this.visit, this.tctx);

@@ -43,7 +43,8 @@ export function checkFile(h: FileCheckHost, sf: ts.SourceFile): Set<ts.Expressio
     if (ts.isCallExpression(n) && !h.isSite(n)) {
       const target = colours.target(n);
       if (target?.kind === "external") {
-        if (frame !== undefined && h.compiles(frame)) {
+        // Only where the function surely suspends: a polymorphic one blocks the thread no more than a plain one does.
+        if (frame !== undefined && colours.info(frame)?.colour === "suspending" && h.compiles(frame)) {
           const d = blockingNodeCall(n, target, colours.info(frame)?.name ?? "<anonymous>");
           if (d !== undefined) h.report(d);
         }
