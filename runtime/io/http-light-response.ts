@@ -78,7 +78,7 @@ export class LightResponse {
       if (headers !== undefined && !(body !== null && body !== undefined && NULL_BODY.has(status))) {
         this.#status = status;
         this.#statusText = (read.statusText as string | undefined) ?? "";
-        this.#body = typeof body === "string" ? body : body instanceof Uint8Array ? body.slice() : null;
+        this.#body = typeof body === "string" ? body : body instanceof Uint8Array ? new Uint8Array(body) : null; // a copy, as undici makes (Buffer#slice would be a view)
         if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", defaultType);
         this.#headers = headers;
         return;

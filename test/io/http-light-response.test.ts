@@ -70,6 +70,10 @@ describe("LightResponse is undici's Response to its users", () => {
     const r = new Light(bytes, { status: 202 });
     bytes[0] = 9; // undici copies the bytes at construction: so does the light one
     expect(lightParts(r)).toMatchObject({ status: 202, statusText: "", body: new Uint8Array([1, 2]) });
+    const buf = Buffer.from([3, 4]);
+    const fromBuffer = new Light(buf);
+    buf[0] = 9; // a Buffer too: Buffer#slice would have kept a view of it
+    expect(lightParts(fromBuffer)?.body).toEqual(new Uint8Array([3, 4]));
     expect(lightParts(new Light("s"))?.headers.get("content-type")).toBe("text/plain;charset=UTF-8");
     expect(lightParts(new Light(new Blob(["b"])))).toBeUndefined();
     expect(lightParts(new Native("s"))).toBeUndefined();
