@@ -281,12 +281,35 @@ export class Driver {
   /** @internal The compiled function to call on the first step (a fiber's body), or null. */
   entry: Function | null = null;
 
-  /** Move the frames saved by the unwind that just ended onto this driver (innermost last). */
+  /** Move the frames saved by the unwind that just ended onto this driver (innermost last), and its operation. */
   take(): void {
+    this.takeFrames();
+    this.opTwin = S.opTwin;
+    this.opThis = S.opThis;
+    this.opArgs = S.opArgs;
+    S.opTwin = null;
+    S.opThis = undefined;
+    S.opArgs = undefined;
+  }
+
+  /** Move the frames saved by the unwind that just ended onto this driver (innermost last) and end the unwind. */
+  private takeFrames(): void {
     const saved = S.saved;
     let stack = this.stack;
     let sp = this.sp;
     const n = S.n;
+    if (n === 1 && sp + 3 <= stack.length) {
+      // The common re-park: the resumed frame saved only itself, into the room it was resumed from.
+      stack[sp] = saved[0];
+      stack[sp + 1] = saved[1];
+      stack[sp + 2] = saved[2];
+      saved[0] = undefined;
+      saved[1] = undefined;
+      this.sp = sp + 3;
+      S.n = 0;
+      S.u = 0;
+      return;
+    }
     if (sp === 0 && stack.length === 0 && n > 0) {
       // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
       stack = this.stack = new Array(3 * n);
@@ -302,12 +325,6 @@ export class Driver {
     this.sp = sp;
     S.n = 0;
     S.u = 0;
-    this.opTwin = S.opTwin;
-    this.opThis = S.opThis;
-    this.opArgs = S.opArgs;
-    S.opTwin = null;
-    S.opThis = undefined;
-    S.opArgs = undefined;
   }
 
   /** The pending call sites of the saved frames, innermost first (dumpFibers, runtime/introspect.ts). */
@@ -350,24 +367,31 @@ export class Driver {
       if (S.u === 0) return { done: true, value };
       this.take();
     }
+    let twin = this.opTwin;
+    let thisArg: unknown;
+    let args: readonly unknown[] | undefined;
+    if (twin !== null) {
+      thisArg = this.opThis;
+      args = this.opArgs;
+      this.opTwin = null;
+      this.opThis = undefined;
+      this.opArgs = undefined;
+    }
     for (;;) {
-      const twin = this.opTwin;
       if (twin !== null) {
         // Perform the operation the unwind was started for, as a generator-convention twin call.
-        const thisArg = this.opThis;
-        const args = this.opArgs as unknown[];
-        this.opTwin = null;
-        this.opThis = undefined;
-        this.opArgs = undefined;
         // The innermost frame's pending call is where the operation was called from (a `join` notes it on an error).
         site.at = this.sp === 0 ? undefined : (this.stack[this.sp - 1] as string | undefined);
         try {
-          const frame = twin.apply(thisArg, args);
+          // The common arities called directly: `apply` of an array the engine cannot see costs more.
+          const n = args!.length;
+          const frame = n === 0 ? twin.call(thisArg) : n === 1 ? twin.call(thisArg, args![0]) : twin.apply(thisArg, args as unknown[]);
           return frame === undefined ? PARKED : { done: false, value: frame };
         } catch (e) {
           value = e;
           isError = true;
         }
+        twin = null;
       }
       const stack = this.stack;
       while (this.sp > 0) {
@@ -404,8 +428,15 @@ export class Driver {
         if (S.u !== 0) break;
       }
       if (S.u !== 0) {
-        // A resumed frame unwound again: it saved itself, plus whatever it entered since.
-        this.take();
+        // A resumed frame unwound again: it saved itself, plus whatever it entered since. Its operation is
+        // performed at once, from the registers.
+        this.takeFrames();
+        twin = S.opTwin;
+        thisArg = S.opThis;
+        args = S.opArgs;
+        S.opTwin = null;
+        S.opThis = undefined;
+        S.opArgs = undefined;
         continue;
       }
       if (isError) throw value;
