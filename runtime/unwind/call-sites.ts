@@ -17,6 +17,12 @@
  * operands were evaluated into temporaries, and before the call: the
  * evaluation order is the one the general form had (calling-convention §6).
  * The caller passes `fn` already read, so `m*` never reads a property.
+ *
+ * A receiver the site cannot evaluate twice (`batch[j].join()`) is
+ * `__uw.k0(batch[j], "join")`: the method is read here, by key, as
+ * `callMethod` reads it, but still no arguments array is built unless the
+ * call defers (a spawn+join loop joined through `callMethod` allocated one
+ * per join).
  */
 import { S, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind } from "./leaf.js";
@@ -124,4 +130,19 @@ export function f2(fn: unknown, a: unknown, b: unknown): unknown {
     S.k = 1;
   }
   return apply(fn as (...a: unknown[]) => unknown, undefined, [a, b]);
+}
+
+/** `obj[key]()` for a receiver the site cannot read twice: the method read here, after the operands, as `callMethod` reads it. */
+export function k0(obj: unknown, key: PropertyKey): unknown {
+  return m0(obj, (obj as Record<PropertyKey, unknown>)[key]);
+}
+
+/** `obj[key](a)`. */
+export function k1(obj: unknown, key: PropertyKey, a: unknown): unknown {
+  return m1(obj, (obj as Record<PropertyKey, unknown>)[key], a);
+}
+
+/** `obj[key](a, b)`. */
+export function k2(obj: unknown, key: PropertyKey, a: unknown, b: unknown): unknown {
+  return m2(obj, (obj as Record<PropertyKey, unknown>)[key], a, b);
 }
