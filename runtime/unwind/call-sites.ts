@@ -28,7 +28,7 @@ import { S, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind } from "./leaf.js";
 import { NOT_READY } from "../not-ready.js";
 import { describeValue } from "../calls.js";
-import { apply } from "../intrinsics.js";
+import { apply, call } from "../intrinsics.js";
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -54,7 +54,7 @@ export function m0(obj: unknown, fn: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj);
+        const r = call(fast, obj);
         if (r !== NOT_READY) return r;
       }
       return defer(leaf.twin, obj, NO_ARGS);
@@ -72,7 +72,7 @@ export function m1(obj: unknown, fn: unknown, a: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj, a);
+        const r = call(fast, obj, a);
         if (r !== NOT_READY) return r;
       }
       return defer(leaf.twin, obj, [a]);
@@ -90,7 +90,7 @@ export function m2(obj: unknown, fn: unknown, a: unknown, b: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj, a, b);
+        const r = call(fast, obj, a, b);
         if (r !== NOT_READY) return r;
       }
       return defer(leaf.twin, obj, [a, b]);

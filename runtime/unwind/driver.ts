@@ -37,7 +37,7 @@ import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
-import { apply, prepend } from "../intrinsics.js";
+import { apply, call as callWith, prepend } from "../intrinsics.js";
 import { defer } from "./call-sites.js";
 
 export { S, compiled } from "./state.js";
@@ -122,7 +122,7 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
     if (fast !== undefined) {
       // The common arities called directly: `apply` of an array it cannot see costs more than the rest of the path.
       const n = args.length;
-      const r = n === 0 ? fast.call(obj) : n === 1 ? fast.call(obj, args[0]) : fast.apply(obj, args as unknown[]);
+      const r = n === 0 ? callWith(fast, obj) : n === 1 ? callWith(fast, obj, args[0]) : apply(fast, obj, args as unknown[]);
       if (r !== NOT_READY) return r;
     }
     return defer(leaf.twin, obj, args);
@@ -385,7 +385,7 @@ export class Driver {
         try {
           // The common arities called directly: `apply` of an array the engine cannot see costs more.
           const n = args!.length;
-          const frame = n === 0 ? twin.call(thisArg) : n === 1 ? twin.call(thisArg, args![0]) : twin.apply(thisArg, args as unknown[]);
+          const frame = n === 0 ? callWith(twin, thisArg) : n === 1 ? callWith(twin, thisArg, args![0]) : apply(twin, thisArg, args as unknown[]);
           return frame === undefined ? PARKED : { done: false, value: frame };
         } catch (e) {
           value = e;
@@ -417,7 +417,7 @@ export class Driver {
             S.rv = value;
             S.re = isError;
             S.k = 2;
-            value = fn.call(self);
+            value = callWith(fn, self);
           }
           isError = false;
         } catch (e) {

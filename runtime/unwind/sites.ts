@@ -20,6 +20,7 @@
  */
 import { S, compiled } from "./state.js";
 import { block, save, saveRec } from "./driver.js";
+import { call } from "../intrinsics.js";
 
 /**
  * A compiled function's entry of its module's site table: `[description, line of site 1, line of site 2, …]`
@@ -67,7 +68,7 @@ function enter(self: unknown, r: unknown[], value: unknown, isError: boolean, to
   S.rv = value;
   S.re = isError;
   S.k = 2;
-  return fn.call(self);
+  return call(fn, self);
 }
 
 /** Save a closure frame's continuation `k`, unwinding at site `s` (its logical stack line from `info`). */
