@@ -24,7 +24,7 @@
  * call defers (a spawn+join loop joined through `callMethod` allocated one
  * per join).
  */
-import { S, type OpTwin } from "./state.js";
+import { S, ONE_ARG, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind } from "./leaf.js";
 import { NOT_READY } from "../not-ready.js";
 import { describeValue } from "../calls.js";
@@ -37,6 +37,16 @@ export function defer(twin: OpTwin, thisArg: unknown, args: readonly unknown[]):
   S.opTwin = twin;
   S.opThis = thisArg;
   S.opArgs = args;
+  S.u = 1;
+  return undefined;
+}
+
+/** {@link defer} of a one-argument operation: the argument waits in a register, no array is built. */
+export function defer1(twin: OpTwin, thisArg: unknown, a: unknown): undefined {
+  S.opTwin = twin;
+  S.opThis = thisArg;
+  S.opArgs = ONE_ARG;
+  S.opA = a;
   S.u = 1;
   return undefined;
 }
@@ -75,7 +85,7 @@ export function m1(obj: unknown, fn: unknown, a: unknown): unknown {
         const r = call(fast, obj, a);
         if (r !== NOT_READY) return r;
       }
-      return defer(leaf.twin, obj, [a]);
+      return defer1(leaf.twin, obj, a);
     }
   }
   return apply(fn as (...a: unknown[]) => unknown, obj, [a]);
@@ -115,7 +125,7 @@ export function f1(fn: unknown, a: unknown): unknown {
   if (typeof fn !== "function") throw notCallable(fn);
   const leaf = calleeKind(fn);
   if (leaf !== undefined) {
-    if (leaf !== COMPILED) return defer(leaf.twin, undefined, [a]);
+    if (leaf !== COMPILED) return defer1(leaf.twin, undefined, a);
     S.k = 1;
   }
   return apply(fn as (...a: unknown[]) => unknown, undefined, [a]);

@@ -29,7 +29,7 @@
  * innermost frames only; the JavaScript stack holds only the frames entered
  * since the last resume.
  */
-import { S, compiled, type Continuation, type OpTwin } from "./state.js";
+import { S, ONE_ARG, compiled, type Continuation, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind, forgetCallee } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { currentFiber, site } from "../fiber.js";
@@ -286,10 +286,13 @@ export class Driver {
     this.takeFrames();
     this.opTwin = S.opTwin;
     this.opThis = S.opThis;
-    this.opArgs = S.opArgs;
+    // A one-argument operation kept its argument in a register: the driver keeps it as an array (once per adoption).
+    const args = S.opArgs;
+    this.opArgs = args === ONE_ARG ? [S.opA] : args;
     S.opTwin = null;
     S.opThis = undefined;
     S.opArgs = undefined;
+    S.opA = undefined;
   }
 
   /** Move the frames saved by the unwind that just ended onto this driver (innermost last) and end the unwind. */
@@ -370,6 +373,7 @@ export class Driver {
     let twin = this.opTwin;
     let thisArg: unknown;
     let args: readonly unknown[] | undefined;
+    let one: unknown;
     if (twin !== null) {
       thisArg = this.opThis;
       args = this.opArgs;
@@ -385,7 +389,7 @@ export class Driver {
         try {
           // The common arities called directly: `apply` of an array the engine cannot see costs more.
           const n = args!.length;
-          const frame = n === 0 ? callWith(twin, thisArg) : n === 1 ? callWith(twin, thisArg, args![0]) : apply(twin, thisArg, args as unknown[]);
+          const frame = args === ONE_ARG ? callWith(twin, thisArg, one) : n === 0 ? callWith(twin, thisArg) : n === 1 ? callWith(twin, thisArg, args![0]) : apply(twin, thisArg, args as unknown[]);
           return frame === undefined ? PARKED : { done: false, value: frame };
         } catch (e) {
           value = e;
@@ -434,9 +438,11 @@ export class Driver {
         twin = S.opTwin;
         thisArg = S.opThis;
         args = S.opArgs;
+        one = S.opA;
         S.opTwin = null;
         S.opThis = undefined;
         S.opArgs = undefined;
+        S.opA = undefined;
         continue;
       }
       if (isError) throw value;
