@@ -49,20 +49,25 @@ export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, r
  * too, never the value).
  */
 export function save(k: Continuation): unknown {
-  pushSaved(k, undefined);
-  return S.u === 0 ? enterRoot() : undefined;
+  const at = S.at;
+  S.at = undefined;
+  return saveFrame(k, undefined, at);
 }
 
-/** Append a frame (a continuation, or a re-entry record and its `this`) and the logical stack line of its pending call to the current unwind. */
-function pushSaved(frame: Continuation | unknown[], self: unknown): void {
+/**
+ * Append a frame (a continuation, or a re-entry record and its `this`) and the logical stack line of its
+ * pending call (`at`) to the current unwind; what the saving frame returns (a root entry's result, else
+ * undefined). The site helpers (sites.ts `sr`, `sv`) pass `at` straight in.
+ */
+export function saveFrame(frame: Continuation | unknown[], self: unknown, at: string | undefined): unknown {
   const n = S.n;
   const saved = S.saved;
   const i = 3 * n;
   saved[i] = frame;
   saved[i + 1] = self;
-  saved[i + 2] = S.at;
+  saved[i + 2] = at;
   S.n = n + 1;
-  S.at = undefined;
+  return S.u === 0 ? enterRoot() : undefined;
 }
 
 /**
@@ -463,6 +468,7 @@ export { listFromArrayLike as argList } from "../calls.js";
  * ({@link Driver}), so the compiled function creates no closure.
  */
 export function saveRec(self: unknown, r: unknown[]): unknown {
-  pushSaved(r, self);
-  return S.u === 0 ? enterRoot() : undefined;
+  const at = S.at;
+  S.at = undefined;
+  return saveFrame(r, self, at);
 }
