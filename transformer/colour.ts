@@ -50,7 +50,7 @@ import { exportShape, functionKeys, importedNames, nodeId, sameExports, stateOf,
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
-  capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
+  anySuspendsTag, capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
 } from "./colour-syntax.js";
 
 interface FileRecord {
@@ -94,8 +94,10 @@ export class ColourMap {
      * instead of a restricted one that runs in blocking mode.
      */
     private readonly lowering: { arrowsKeepSurroundings?: boolean } = {},
+    /** Can any file of the program declare a `@suspends` signature ({@link anySuspendsTag})? False spares the checker work. */
+    anyTag = true,
   ) {
-    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected);
+    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected, anyTag);
     this.fileSet = new Set(files);
     for (const sf of files) this.collect(sf);
     this.linkSlots();
@@ -445,6 +447,7 @@ export class ColourMap {
     editedFiles: ReadonlySet<string>,
     refresh: (sf: ts.SourceFile) => boolean,
     redirected: (moduleName: string) => ReadonlyMap<string, ts.Declaration> | undefined,
+    anyTag = true,
   ): Set<string> {
     const ts = this.ts;
     this.fingerprintAll();
@@ -477,7 +480,7 @@ export class ColourMap {
     this.checker = checker;
     const oldSlots = this.slots;
     this.slots = new Slots();
-    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected);
+    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected, anyTag);
 
     // Unchanged files: sites whose target was in an edited file, and every site of a file importing one.
     const stale = new Set<ts.Node>();
