@@ -26,6 +26,22 @@ import type { ProjectPlan } from "./projects.js";
 const ownDist = fileURLToPath(new URL("../", import.meta.url));
 let build: string | undefined;
 
+/**
+ * What to store when the process exits (a Vitest run, a dev server ended by
+ * a signal handler that exits), for the caches whose first build has not
+ * ended: one listener for all plugin instances, not one each.
+ */
+const atExit = new Set<() => void>();
+let listening = false;
+function flushAtExit(flush: () => void): void {
+  atExit.add(flush);
+  if (listening) return;
+  listening = true;
+  process.once("exit", () => {
+    for (const f of atExit) f();
+  });
+}
+
 export class BundlerCache {
   private cache: EmitCache | undefined;
   private serving = process.env.COLORLESS_CACHE !== "0";
@@ -38,8 +54,15 @@ export class BundlerCache {
   /** The program's tsconfig.json ("" for none), whose chain is among its inputs. */
   private tsconfig = "";
 
-  /** @param identity what the outputs depend on besides the program: the entry point and its options */
-  constructor(private readonly identity: Record<string, unknown>) {}
+  /**
+   * @param identity what the outputs depend on besides the program: the entry point and its options
+   * @param project the plugin's project, if it has one (for what the first build compiled)
+   */
+  constructor(private readonly identity: Record<string, unknown>, private readonly project: () => ColorlessProject | undefined) {
+    if (this.serving) flushAtExit(this.exitFlush);
+  }
+
+  private readonly exitFlush = (): void => this.flush(this.project());
 
   /**
    * The output of `id` from an earlier build, when it holds one and the
@@ -92,6 +115,7 @@ export class BundlerCache {
     if (!this.serving) return new Map();
     this.flush(project);
     this.serving = false;
+    atExit.delete(this.exitFlush);
     const served = new Map(this.served);
     this.served.clear();
     return served;

@@ -108,8 +108,7 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     /** How the project is (to be) created: planned at the first file (the emit cache's identity needs it first). */
     let plan: ProjectPlan | undefined;
     /** Outputs of an unchanged program from an earlier build, for this plugin's first build (bundler-cache.ts). */
-    const cache = new BundlerCache({ plugin: where, options, tsconfig: tsconfig ?? null });
-    process.once("exit", () => cache.flush(project));
+    const cache = new BundlerCache({ plugin: where, options, tsconfig: tsconfig ?? null }, () => project);
     let builds = 0;
     /** True once a watcher reported a change: the next build reuses the updated project. */
     let watching = false;

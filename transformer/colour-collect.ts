@@ -55,10 +55,8 @@ export class ColourCollection {
      * instead of a restricted one that runs in blocking mode.
      */
     protected readonly lowering: { arrowsKeepSurroundings?: boolean } = {},
-    /** Can any file of the program declare a `@suspends` signature ({@link anySuspendsTag})? False spares the checker work. */
-    anyTag = true,
   ) {
-    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected, anyTag);
+    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected);
     this.fileSet = new Set(files);
   }
 

@@ -49,14 +49,6 @@ export class CallResolver {
     private readonly slots: Slots,
     /** The `redirect` option's @suspends exports per redirected module name (colour.ts's constructor). */
     private readonly redirected: (moduleName: string) => ReadonlyMap<string, ts.Declaration> | undefined,
-    /**
-     * Can any declaration of the program carry a `@suspends` tag (does any of
-     * its files' text hold one)? When none can, no call resolves to a tagged
-     * signature, and signatureRoot skips asking the checker for each callee's
-     * type: on a library that never mentions colorless (date-fns' 1,500 files)
-     * that question was a fifth of the plugin's time.
-     */
-    private readonly anyTag: boolean = true,
   ) {}
 
   /** Is the member named here declared only by lib interfaces with one of these names? */
@@ -119,7 +111,7 @@ export class CallResolver {
   private signatureRoot(call: ts.CallExpression): CallTarget | undefined {
     const ts = this.ts;
     const callee = skipOuter(ts, call.expression);
-    if (!this.anyTag || callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return undefined;
+    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return undefined;
     if (!this.mayResolveToTagged(callee)) return undefined;
     const decl = resolvedSignature(this.checker, call)?.declaration;
     if (decl === undefined || ts.isJSDocSignature(decl) || !hasSuspendsTag(ts, decl)) return undefined;

@@ -241,18 +241,3 @@ export function moduleLabel(fileName: string): string {
   if (/\/dist\/runtime\//.test(fileName)) return "colorless";
   return fileName;
 }
-
-const mentionsSuspends = new WeakMap<ts.SourceFile, boolean>();
-
-/**
- * Does any file of `files` hold the text `@suspends` (a superset of the
- * files that declare a tagged function or signature)? Remembered per
- * SourceFile: a watch update re-reads only the files it re-parsed.
- */
-export function anySuspendsTag(files: readonly ts.SourceFile[]): boolean {
-  return files.some((sf) => {
-    let has = mentionsSuspends.get(sf);
-    if (has === undefined) mentionsSuspends.set(sf, (has = sf.text.includes("@suspends")));
-    return has;
-  });
-}

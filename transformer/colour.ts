@@ -51,7 +51,7 @@ import { ColourSolver } from "./colour-solve.js";
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
-  anySuspendsTag, capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
+  capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
 } from "./colour-syntax.js";
 
 export class ColourMap extends ColourSolver {
@@ -73,10 +73,8 @@ export class ColourMap extends ColourSolver {
      * instead of a restricted one that runs in blocking mode.
      */
     lowering: { arrowsKeepSurroundings?: boolean } = {},
-    /** Can any file of the program declare a `@suspends` signature ({@link anySuspendsTag})? False spares the checker work. */
-    anyTag = true,
   ) {
-    super(ts, checker, files, redirected, lowering, anyTag);
+    super(ts, checker, files, redirected, lowering);
     for (const sf of files) this.collect(sf);
     this.linkSlots();
     this.resolvePending();
@@ -110,7 +108,6 @@ export class ColourMap extends ColourSolver {
     editedFiles: ReadonlySet<string>,
     refresh: (sf: ts.SourceFile) => boolean,
     redirected: (moduleName: string) => ReadonlyMap<string, ts.Declaration> | undefined,
-    anyTag = true,
   ): Set<string> {
     const ts = this.ts;
     this.fingerprintAll();
@@ -143,7 +140,7 @@ export class ColourMap extends ColourSolver {
     this.checker = checker;
     const oldSlots = this.slots;
     this.slots = new Slots();
-    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected, anyTag);
+    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected);
 
     // Unchanged files: sites whose target was in an edited file, and every site of a file importing one.
     const stale = new Set<ts.Node>();

@@ -9,7 +9,7 @@ import { dirname, join, parse, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type ts from "typescript";
 import { checkTypeScript, emitTarget, type TS } from "./typescript.js";
-import { ColourMap, anySuspendsTag, type FunctionNode } from "./colour.js";
+import { ColourMap, type FunctionNode } from "./colour.js";
 import type { Backend, LoweringContext } from "./backend.js";
 import { redirectMap, validateOptions, ColorlessConfigError, type ColorlessOptions } from "./options.js";
 import { CODES, type ColorlessDiagnostic } from "./diagnostics.js";
@@ -278,7 +278,7 @@ export class ColorlessProject {
         const target = checker.getSymbolAtLocation(spec)?.valueDeclaration?.getSourceFile().fileName;
         return target !== undefined && edited.has(target);
       });
-    const recoloured = colours.update(checker, this.transformedFiles(), edited, refresh, redirectedExports(ts, this.program, this.redirects, this.rootDir), anySuspendsTag(this.program.getSourceFiles()));
+    const recoloured = colours.update(checker, this.transformedFiles(), edited, refresh, redirectedExports(ts, this.program, this.redirects, this.rootDir));
     const changed = new Set<string>([...files, ...recoloured]);
     // Outputs of files whose colours did not move stay valid.
     for (const f of changed) this.emitted.delete(f);
@@ -385,7 +385,7 @@ export class ColorlessProject {
   /** The colour map, computed on first use after each (re)build; edits recolour it in place (applyEdits). */
   colours(): ColourMap {
     if (this.colourMap !== undefined) return this.colourMap;
-    this.colourMap = new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir), { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true }, anySuspendsTag(this.program.getSourceFiles()));
+    this.colourMap = new ColourMap(this.ts, this.program.getTypeChecker(), this.transformedFiles(), redirectedExports(this.ts, this.program, this.redirects, this.rootDir), { arrowsKeepSurroundings: this.backend.arrowsKeepSurroundings === true });
     this.colourMap.setDescribeSite((n) => this.position(n));
     return this.colourMap;
   }

@@ -84,7 +84,7 @@ describe("incremental recolouring equals a fresh build after every edit", () => 
     expect(live.emitFile(f("caller.ts")).diagnostics).toEqual([]);
   });
 
-  test("the first @suspends tag to enter a program (no signature tags before) brings a consumer's CL1013 warning", () => {
+  test("a consumer's CL1013 warning appears once the generator it hands to a built-in starts suspending (the program's first @suspends tag)", () => {
     const gen = (body: string) => `${body}export function* pairs(): Generator<number> {\n  yield leafValue();\n}\nfunction leafValue(): number {\n  return 1;\n}\n`;
     const current: Record<string, string> = {
       [f("gen.ts")]: gen(""),
