@@ -99,7 +99,12 @@ export class BundlerCache {
     if (this.serving && project !== undefined && this.wanted.size > 0) {
       const inputs = this.inputsOf(project);
       for (const id of [...this.served.keys(), ...this.wanted]) {
-        const out = project.emitFile(id);
+        let out: EmitResult;
+        try {
+          out = project.emitFile(id);
+        } catch {
+          continue; // the bundler reported it (or will): storing is only for speed, and may run at exit
+        }
         if (!out.diagnostics.some((d) => d.code !== 0)) this.cache.put(inputs, id, { code: out.code, map: out.map });
       }
       this.wanted.clear();
