@@ -11,7 +11,8 @@
  * as a result — callers in other files whose colour flipped — are
  * re-transformed too: Vite invalidates their modules, Rollup re-runs their
  * transform (`shouldTransformCachedModule`), webpack rebuilds them
- * (`needBuild`).
+ * (`needBuild`). A first build whose program is unchanged since an earlier
+ * one is served from the emit cache, without a program (bundler-cache.ts).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve as resolvePath } from "node:path";
