@@ -60,6 +60,7 @@ import { rebuildFunction } from "../unwind/shell.js";
 import { Factories } from "../unwind/factories.js";
 import { moduleStatements, siteOracle, SiteTable, templateObject, writtenNames } from "../unwind/module-tables.js";
 import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
+import { hasImplicitAwaits, moduleRootStatements } from "../unwind/module-root.js";
 import { checkFile } from "../unwind/checks.js";
 import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
 
@@ -127,6 +128,9 @@ class UnwindFileLowering {
       wrap: (op, args) => {
         // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
         const inGenerator = this.awaitCtx?.kind === "yield";
+        const root = this.awaitCtx?.root;
+        // At a module top level the call is a request its root fiber performs (runtime/unwind/module-root.ts).
+        if (root !== undefined) return this.uwCall("back", [root, f.createAwaitExpression(this.uwCall(op === "call" ? "rootCall" : "rootHof", [root, ...args]))]);
         const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
         if (inGenerator) return f.createParenthesizedExpression(f.createYieldExpression(undefined, call));
         // `__co.awaited(await …)`: an object result comes back held, so `await` cannot adopt a thenable (runtime/bridge.ts).
@@ -171,9 +175,11 @@ class UnwindFileLowering {
     }, this.sf);
     let statements: ts.Statement[];
     if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
-      // Suspending top-level statements await each suspending call (unwind/awaits.ts); nothing else moves.
-      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements));
-      statements = awaited.value;
+      // Suspending top-level statements are requests to the module's root fiber, each awaited (unwind/awaits.ts,
+      // runtime/unwind/module-root.ts); nothing else moves.
+      const root = f.createUniqueName("$R", ts.GeneratedIdentifierFlags.Optimistic);
+      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements), "await", root);
+      statements = moduleRootStatements(ts, f, awaited.value, root, (name, args) => this.uwCall(name, args), hasImplicitAwaits(ts, this.sf));
       this.moduleTemps = awaited.temps;
     } else {
       if (topLevel !== undefined) {
@@ -221,6 +227,11 @@ class UnwindFileLowering {
       if (renamed !== undefined) return renamed;
     }
     if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return userYield(this.generators, node);
+    // A source `await` of a suspending top level leaves the root fiber and re-enters it (module-root.ts `settle`).
+    if (this.awaitCtx?.root !== undefined && ts.isAwaitExpression(node)) {
+      const root = this.awaitCtx.root;
+      return this.uwCall("back", [root, this.f.createAwaitExpression(this.uwCall("settle", [root, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression]))]);
+    }
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
@@ -334,14 +345,14 @@ class UnwindFileLowering {
   // ── awaiting code: async functions and ES module top levels (unwind/awaits.ts) ──
 
   /** Promise-land code (an async function, a module top level) or a user generator's lowered body ("yield"). */
-  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield" } | undefined;
+  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield"; root?: ts.Identifier } | undefined;
   private moduleTemps: ts.Identifier[] = [];
   private readonly awaitHost: AwaitHost;
   private readonly awaitedTemplates = new Map<ts.TemplateLiteral, ts.Identifier>();
 
-  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await"): { value: T; temps: ts.Identifier[] } {
+  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await", root?: ts.Identifier): { value: T; temps: ts.Identifier[] } {
     const saved = this.awaitCtx;
-    const ctx = { where, temps: [] as ts.Identifier[], kind };
+    const ctx = { where, temps: [] as ts.Identifier[], kind, ...(root === undefined ? {} : { root }) };
     this.awaitCtx = ctx;
     try {
       return { value: body(), temps: ctx.temps };
