@@ -5,7 +5,7 @@
  * without the driver importing it back.
  */
 export * from "./driver.js";
-export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll } from "./awaits.js";
+export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll, takeAll, arrayFromAll } from "./awaits.js";
 export { root, rootCall, rootHof, settle, back, rootEnd } from "./module-root.js";
 export { TDZ, tdz, tdzSet } from "./tdz.js";
 export { sr, sv, rec, take, fa, sites } from "./sites.js";

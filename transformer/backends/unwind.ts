@@ -53,7 +53,8 @@ import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { renamedReference } from "../unwind/scopes.js";
 import { MethodSelves, registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
-import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
+import { lowerUserGenerator, startGeneratorCall, startGeneratorMethodCall, userYield, type GeneratorHost } from "../unwind/generators.js";
+import { GeneratorMethods } from "./generator-methods.js";
 import { lowerFrame } from "../unwind/frame.js";
 import { reentrySelf, type SelfName } from "../unwind/record.js";
 import { rebuildFunction } from "../unwind/shell.js";
@@ -111,9 +112,30 @@ class UnwindFileLowering {
         this.usesRuntime = true;
       },
     };
+    // Suspending generator methods: the generator backend's registration (backends/generator-methods.ts), the
+    // lowered bodies this backend's (their suspending calls yielded frames, unwind/awaits.ts).
+    this.generatorMethods = new GeneratorMethods({
+      ts, f, colours,
+      plain: (node, name) => this.notAwaiting(() => f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, name, node.questionToken, node.typeParameters,
+        ts.visitNodes(node.parameters, this.visit, ts.isParameter), node.type, ts.visitNode(node.body, this.visit, ts.isBlock))),
+      lowered: (node) => this.notAwaiting(() => {
+        const params = ts.visitNodes(node.parameters, this.visit, ts.isParameter);
+        const lowered = this.generators.loweredBody(node.body!.statements);
+        const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+        return { params: [...params], body: ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body) };
+      }),
+      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      runtime: (name, args) => {
+        this.usesRuntime = true;
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
+      },
+      hoist: (st) => this.hoist(st),
+      temp: () => this.generatorTemp(),
+    });
     this.registration = {
       ts, f,
-      compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      // A generator method's own function stays a native generator (its lowered body is its twin): not compiled.
+      compiles: (m) => colours.emitted(m) !== "plain" && !colours.isSuspendingGenerator(m) && !this.refusedFunction(m),
       selfOf: (m) => this.methodSelves.assigned(m),
       uw: (name, args) => this.uwCall(name, args),
       hoist: (st) => this.hoist(st),
@@ -250,6 +272,7 @@ class UnwindFileLowering {
     if ((ts.isMethodDeclaration(node) || ts.isAccessor(node) || ts.isPropertyDeclaration(node)) && ts.isComputedPropertyName(node.name)) {
       this.outerKeys.set(node.name, ts.visitEachChild(node.name, this.visit, this.tctx));
     }
+    if (this.generatorMethods.owns(node)) return this.generatorMethods.visitContainer(node, this.visit);
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -287,7 +310,31 @@ class UnwindFileLowering {
   }
 
   private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
-    return registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
+    const saved = this.privateTwins;
+    this.privateTwins = [];
+    try {
+      const c = registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx)) as ts.ClassDeclaration | ts.ClassExpression;
+      if (this.privateTwins.length === 0) return c;
+      const members = [...c.members, ...this.privateTwins];
+      return this.ts.isClassDeclaration(c)
+        ? this.f.updateClassDeclaration(c, c.modifiers, c.name, c.typeParameters, c.heritageClauses, members)
+        : this.f.updateClassExpression(c, c.modifiers, c.name, c.typeParameters, c.heritageClauses, members);
+    } finally {
+      this.privateTwins = saved;
+    }
+  }
+
+  /** Twins (`*#m$co`) of the private generator methods of the class being visited. */
+  private privateTwins: ts.MethodDeclaration[] = [];
+
+  private readonly generatorMethods: GeneratorMethods;
+
+  /** A temporary for a generator method call's receiver: the awaiting code's, or a `let` at the top of the enclosing list. */
+  private generatorTemp(): ts.Identifier {
+    if (this.awaitCtx !== undefined) return this.awaitHost.temp();
+    const t = this.f.createUniqueName("t");
+    this.hoist(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList([this.f.createVariableDeclaration(t)], this.ts.NodeFlags.Let)));
+    return t;
   }
 
   private visitObjectLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
@@ -393,7 +440,7 @@ class UnwindFileLowering {
   private readonly generators: GeneratorHost;
 
   private startGenerator(node: ts.CallExpression): ts.Expression | undefined {
-    return startGeneratorCall(this.generators, node);
+    return startGeneratorCall(this.generators, node) ?? startGeneratorMethodCall(this.generators, node, this.generatorMethods, () => this.generatorTemp());
   }
 
 
@@ -421,7 +468,13 @@ class UnwindFileLowering {
     const info = colours.info(node);
     if (colours.isSuspendingGenerator(node)) {
       if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return lowerUserGenerator(this.generators, node);
-      this.refuse(node.getFirstToken() ?? node, `a suspending generator ${ts.isMethodDeclaration(node) ? "method" : "without a name"} (\`${info?.name}\`)`);
+      if (ts.isMethodDeclaration(node)) {
+        const [entry, privateTwin] = this.generatorMethods.method(node, info?.name ?? "anonymous");
+        // A private method's twin is a sibling member, added after the class's registration (which pairs members by index).
+        if (privateTwin !== undefined) this.privateTwins.push(privateTwin);
+        return entry;
+      }
+      this.refuse(node.getFirstToken() ?? node, `a suspending generator without a name (\`${info?.name}\`)`);
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
     if (info?.restricted !== undefined && info.wouldSuspend === true) {

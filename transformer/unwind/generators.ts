@@ -11,6 +11,7 @@ import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
 import type { TS } from "../typescript.js";
 import { inferredName } from "./syntax.js";
+import type { GeneratorMethods } from "../backends/generator-methods.js";
 
 /** What the generator lowering needs from the file's lowering. */
 export interface GeneratorHost {
@@ -57,6 +58,31 @@ export function startGeneratorCall(h: GeneratorHost, node: ts.CallExpression): t
   h.usesRuntime();
   return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined,
     [h.visitExpr(fn), viaCall ? args[0]! : f.createVoidZero(), f.createArrayLiteralExpression(viaCall ? args.slice(1) : args)]);
+}
+
+/**
+ * `o.m(a)`, `super.m(a)`, `o.#p(a)`, `o[k](a)` calling suspending generator
+ * methods, where {@link startGeneratorCall} starts plain names: the
+ * receiver is evaluated once, into a temporary, then the method read from
+ * it, then the arguments (`(t = o, __co.startGenerator(t.m, t, [a]))`); the
+ * other shapes as the generator backend starts them (generator-methods.ts).
+ */
+export function startGeneratorMethodCall(h: GeneratorHost, node: ts.CallExpression, methods: GeneratorMethods, temp: () => ts.Identifier): ts.Expression | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  const callee = skipOuter(ts, node.expression);
+  if (ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a)) || ts.isIdentifier(callee)) return undefined;
+  const t = h.colours.target(node);
+  if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((g) => ts.isMethodDeclaration(g) && h.colours.isSuspendingGenerator(g))) return undefined;
+  h.usesRuntime();
+  const start = (args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined, args);
+  if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name) && callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+    const receiver = temp();
+    const assign = f.createAssignment(receiver, h.visitExpr(callee.expression));
+    const args = f.createArrayLiteralExpression(node.arguments.map((a) => h.visitExpr(a)));
+    return f.createParenthesizedExpression(f.createCommaListExpression([assign, start([f.createPropertyAccessExpression(receiver, callee.name), receiver, args])]));
+  }
+  return methods.start(node, f.createArrayLiteralExpression(node.arguments.map((a) => h.visitExpr(a))));
 }
 
 /** `yield v` / `yield* e` in a lowered generator body: `(yield __co.userYield(v))` / `(yield* __co.delegate(e))`. */

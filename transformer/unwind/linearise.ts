@@ -67,8 +67,16 @@ export abstract class Lineariser {
       const inner = this.lin(e);
       this.collecting.delete(e);
       const t = this.temp();
-      const all = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "spreadAll");
+      const all = this.uwRuntime("spreadAll");
       const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: all, thisArg: f.createVoidZero(), args: [inner.value] }, node: spread };
+      return { pre: [...inner.pre, site], value: t };
+    }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length === 1 && this.oracle.isSuspendingIterationSite(e.expression.name)) {
+      // `Array.from(g())` of a suspending iterator: a site collecting it (twin: runtime/iterate.ts `arrayFrom`).
+      this.taken.add(e.expression.name);
+      const inner = this.lin(e.arguments[0]!);
+      const t = this.temp();
+      const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: this.uwRuntime("arrayFromAll"), thisArg: f.createVoidZero(), args: [inner.value] }, node: e };
       return { pre: [...inner.pre, site], value: t };
     }
     if (!this.hasSite(e)) return { pre: [], value: e };
@@ -125,9 +133,9 @@ export abstract class Lineariser {
     if (ts.isObjectLiteralExpression(e)) return this.objectLiteral(e);
     if (ts.isNewExpression(e)) {
       const args = e.arguments ?? f.createNodeArray();
-      if (args.some((a) => ts.isSpreadElement(a))) return this.refuse(e, "a spread argument around a suspending call");
-      const ops = this.operands([e.expression, ...args]);
-      return { pre: ops.pre, value: f.createNewExpression(ops.values[0]!, e.typeArguments, ops.values.slice(1)) };
+      // Spread arguments as in array literals and calls: the operand evaluated in its turn (a suspending one collected), spread at the `new`.
+      const ops = this.operands([e.expression, ...args.map((a) => (ts.isSpreadElement(a) ? a.expression : a))]);
+      return { pre: ops.pre, value: f.createNewExpression(ops.values[0]!, e.typeArguments, args.map((a, i) => (ts.isSpreadElement(a) ? f.createSpreadElement(ops.values[i + 1]!) : ops.values[i + 1]!))) };
     }
     return this.refuse(e, `a suspending call inside a ${ts.SyntaxKind[e.kind]}`);
   }
@@ -253,6 +261,14 @@ export abstract class Lineariser {
         const r = this.lin(e.right);
         return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
       }
+      if (ts.isArrayLiteralExpression(e.left) && this.oracle.isSuspendingIterationSite(e)) {
+        // `[x, y] = g()` of a suspending iterator (a statement): the values taken by a site, then destructured; its value is the right side.
+        const r = this.lin(e.right);
+        const v = this.temp();
+        const taken = this.takeSite(e, e.left, v);
+        const bind = this.hasSite(e.left) ? this.destructure(e.left, taken.value) : [this.assign(e.left, taken.value)];
+        return { pre: [...r.pre, this.assign(v, r.value), ...taken.pre, ...bind], value: v };
+      }
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
         const r = this.lin(e.right);
         if (!this.hasSite(e.left)) return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
@@ -302,12 +318,18 @@ export abstract class Lineariser {
     const x = skipOuter(ts, e);
     if (ts.isIdentifier(x)) return { pre: [], value: x };
     if (ts.isPropertyAccessExpression(x) && !ts.isOptionalChain(x)) {
-      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return this.hasSite(later) ? undefined : { pre: [], value: x };
+      // `super.x = f()`: `super` cannot be held in a temporary; the home object's prototype is looked up when the
+      // assignment runs, after `f()` (as the generator backend's live `super`, runtime/live-super.ts, does).
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return { pre: [], value: x };
       const obj = this.stable(this.lin(x.expression), later);
       return { pre: obj.pre, value: f.createPropertyAccessExpression(obj.value, x.name) };
     }
     if (ts.isElementAccessExpression(x) && !ts.isOptionalChain(x)) {
-      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return undefined;
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) {
+        // `super[k] = f()`: the key evaluated first, the prototype looked up at the assignment (as above).
+        const key = this.operands([x.argumentExpression], later);
+        return { pre: key.pre, value: f.createElementAccessExpression(x.expression as ts.Expression, key.values[0]!) };
+      }
       const ops = this.operands([x.expression, x.argumentExpression], later);
       return { pre: ops.pre, value: f.createElementAccessExpression(ops.values[0]!, ops.values[1]!) };
     }
@@ -407,10 +429,45 @@ export abstract class Lineariser {
       else if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
       else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
       else if (ts.isSpreadElement(x) && this.oracle.isSuspendingSpread(x)) found = true;
+      // Destructuring a suspending iterator, `Array.from` of one: a take site (takeSite, lin).
+      else if ((ts.isVariableDeclaration(x) || ts.isBinaryExpression(x) || (ts.isIdentifier(x) && x.text === "from")) && this.oracle.isSuspendingIterationSite(x)) found = true;
       else ts.forEachChild(x, walk);
     };
     walk(node);
     return found;
+  }
+
+  /** Suspending destructurings and `Array.from` calls lowered to a site (normalise.ts refuses any other). */
+  readonly taken = new Set<ts.Node>();
+
+  /**
+   * `const [a, , ...r] = g()` / `[x, y] = g()` of an iterator whose `next`
+   * suspends: a site takes the values the pattern needs (a leaf whose twin
+   * is runtime/iterate.ts `take`: as many steps as the pattern has elements,
+   * then a close unless exhausted; with a rest, a drain), and the pattern
+   * destructures that array (its iteration safe from user code,
+   * runtime/intrinsics.ts `replayable`), as the generator backend does
+   * (backends/generator-iteration.ts). Only where taking the values first
+   * cannot change the meaning: targets that are names (or nested patterns
+   * of names), defaults without effects; other patterns are refused.
+   */
+  protected takeSite(node: ts.Node, pattern: ts.ArrayBindingPattern | ts.ArrayLiteralExpression, iterable: ts.Expression): Lin {
+    const ts = this.ts;
+    const f = this.f;
+    if (!simplePattern(ts, pattern)) return this.refuse(node, "destructuring a suspending iterator whose defaults or targets run code between its steps");
+    this.taken.add(node);
+    const els = pattern.elements as ts.NodeArray<ts.Node>;
+    const last = els[els.length - 1];
+    const rest = last !== undefined && ((ts.isBindingElement(last) && last.dotDotDotToken !== undefined) || ts.isSpreadElement(last));
+    const count = f.createNumericLiteral(rest ? els.length - 1 : els.length);
+    const t = this.temp();
+    const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: this.uwRuntime("takeAll"), thisArg: f.createVoidZero(), args: [iterable, count, rest ? f.createTrue() : f.createFalse()] }, node };
+    return { pre: [site], value: t };
+  }
+
+  /** `__co.uw.<name>`: a leaf of runtime/unwind/api.ts. */
+  protected uwRuntime(name: string): ts.Expression {
+    return this.f.createPropertyAccessExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "uw"), name);
   }
 
   /** Spread operands being linearised as the collected spread's iterable (lin), so the check does not recurse. */
@@ -444,4 +501,28 @@ export abstract class Lineariser {
     const out = Object.assign([] as never[], { pre: [] as IrStmt[], value: this.f.createVoidZero() as ts.Expression });
     return out;
   }
+}
+
+/**
+ * Targets that are names (or nested patterns of them), defaults without
+ * effects, no computed keys: a pattern whose values may be taken from the
+ * iterator before any of it runs (the generator backend's rule,
+ * backends/generator-iteration.ts `simple`).
+ */
+function simplePattern(ts: TS, p: ts.Node): boolean {
+  const pure = (e: ts.Expression | undefined): boolean =>
+    e === undefined || ts.isLiteralExpression(e) || ts.isIdentifier(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword ||
+    e.kind === ts.SyntaxKind.NullKeyword || ts.isArrowFunction(e) || ts.isFunctionExpression(e) || (ts.isPrefixUnaryExpression(e) && ts.isLiteralExpression(e.operand));
+  if (ts.isIdentifier(p) || ts.isOmittedExpression(p)) return true;
+  if (ts.isArrayBindingPattern(p) || ts.isObjectBindingPattern(p)) return (p.elements as ts.NodeArray<ts.Node>).every((e) => simplePattern(ts, e));
+  if (ts.isBindingElement(p)) return pure(p.initializer) && (p.propertyName === undefined || !ts.isComputedPropertyName(p.propertyName)) && simplePattern(ts, p.name);
+  if (ts.isArrayLiteralExpression(p)) return p.elements.every((e) => simplePattern(ts, e));
+  if (ts.isSpreadElement(p)) return simplePattern(ts, p.expression);
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return pure(p.right) && simplePattern(ts, p.left);
+  if (ts.isObjectLiteralExpression(p)) {
+    return p.properties.every((x) => (ts.isShorthandPropertyAssignment(x) && pure(x.objectAssignmentInitializer)) ||
+      (ts.isPropertyAssignment(x) && !ts.isComputedPropertyName(x.name) && simplePattern(ts, x.initializer)) || (ts.isSpreadAssignment(x) && simplePattern(ts, x.expression)));
+  }
+  if (ts.isParenthesizedExpression(p)) return simplePattern(ts, p.expression);
+  return false;
 }

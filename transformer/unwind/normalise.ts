@@ -46,7 +46,7 @@ export class Normaliser extends ParameterNormaliser {
     const ts = this.ts;
     ts.forEachChild(n, (c) => {
       if (isFunctionNode(ts, c) || ts.isClassLike(c)) return;
-      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
+      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && !this.taken.has(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
       this.refuseSuspendingDestructuring(c);
     });
   }

@@ -87,6 +87,12 @@ export abstract class ScopeNormaliser extends PatternLineariser {
         continue;
       }
       const l = this.lin(d.initializer);
+      if (ts.isArrayBindingPattern(d.name) && this.oracle.isSuspendingIterationSite(d)) {
+        // `const [a, b] = g()` of a suspending iterator: the values taken by a site first (linearise.ts takeSite).
+        const taken = this.takeSite(d, d.name, l.value);
+        out.push(...l.pre, ...taken.pre, ...(this.hasSite(d.name) ? this.destructure(d.name, taken.value) : [this.plain(f.createExpressionStatement(f.createAssignment(this.target(d.name), taken.value)))]));
+        continue;
+      }
       if (!ts.isIdentifier(d.name) && this.hasSite(d.name)) {
         const v = this.temp();
         out.push(...l.pre, this.assign(v, l.value), ...this.destructure(d.name, v));
