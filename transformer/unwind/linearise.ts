@@ -24,6 +24,8 @@ export interface SiteOracle {
   isSuspendingIterationSite(node: ts.Node): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
+  /** Is this nested function compiled (suspending), i.e. emitted as a frame of its own? */
+  isCompiled(fn: ts.FunctionDeclaration): boolean;
   /** Stress mode (option `stress`): a suspension point before every statement, so every statement counts as suspending. */
   stress: boolean;
   /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
@@ -454,8 +456,8 @@ export abstract class Lineariser {
   protected takeSite(node: ts.Node, pattern: ts.ArrayBindingPattern | ts.ArrayLiteralExpression, iterable: ts.Expression): Lin {
     const ts = this.ts;
     const f = this.f;
-    if (!simplePattern(ts, pattern)) return this.refuse(node, "destructuring a suspending iterator whose defaults or targets run code between its steps");
     this.taken.add(node);
+    if (!simplePattern(ts, pattern)) return this.refuse(node, "destructuring a suspending iterator whose defaults or targets run code between its steps");
     const els = pattern.elements as ts.NodeArray<ts.Node>;
     const last = els[els.length - 1];
     const rest = last !== undefined && ((ts.isBindingElement(last) && last.dotDotDotToken !== undefined) || ts.isSpreadElement(last));
