@@ -60,7 +60,7 @@ import { reentrySelf, type SelfName } from "../unwind/record.js";
 import { rebuildFunction } from "../unwind/shell.js";
 import { Factories } from "../unwind/factories.js";
 import { moduleStatements, siteOracle, SiteTable, templateObject, writtenNames } from "../unwind/module-tables.js";
-import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
+import { awaitedArrayFrom, isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
 import { hasImplicitAwaits, moduleRootStatements } from "../unwind/module-root.js";
 import { checkFile } from "../unwind/checks.js";
 import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
@@ -146,6 +146,7 @@ class UnwindFileLowering {
       hofOf: this.oracle.hofOf,
       isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
       visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      visitNode: <N extends ts.Node>(n: N) => ts.visitNode(n, this.visit) as N,
       uw: (name, args) => this.uwCall(name, args),
       wrap: (op, args) => {
         // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
@@ -253,6 +254,10 @@ class UnwindFileLowering {
     if (this.awaitCtx?.root !== undefined && ts.isAwaitExpression(node)) {
       const root = this.awaitCtx.root;
       return this.uwCall("back", [root, this.f.createAwaitExpression(this.uwCall("settle", [root, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression]))]);
+    }
+    if (this.awaitCtx !== undefined && ts.isCallExpression(node)) {
+      const collected = awaitedArrayFrom(this.awaitHost, node);
+      if (collected !== undefined) return collected;
     }
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
