@@ -38,11 +38,14 @@
  *
  * **Promise-land.** An `async` function that calls suspending code stays an async function, each suspending call
  * in it awaited as a child fiber making just that call (unwind/awaits.ts); a suspending ES module top level is
- * lowered the same way, in place. Option `stress` puts a `__uw.stress()` leaf before every statement.
+ * lowered the same way, in place, each call a request to the module's root fiber (unwind/module-root.ts,
+ * runtime/unwind/module-root.ts), so `go` and channels at the top level work as inside `run(main)`. Option
+ * `stress` puts a `__uw.stress()` leaf before every statement.
  *
- * **Not supported yet** (CL1011, never an approximation): suspending generator methods, constructors and
- * accessors; destructuring a suspending iterator; in async code, suspending calls inside longer optional chains;
- * the loop-binding and parameter-default shapes docs/backends.md lists.
+ * **Not supported yet** (CL1011, never an approximation): suspending constructors and accessors; destructuring a
+ * suspending iterator whose defaults run code; in async code and at a module top level, `for…of` over a
+ * suspending iterator and suspending calls inside longer optional chains; the loop-binding and parameter-default
+ * shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
