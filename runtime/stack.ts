@@ -44,9 +44,33 @@ export function noteBoundary(error: unknown, kind: "go" | "join", site: string |
   noteFrame(error, `${kind} ${site}`);
 }
 
+/**
+ * The folder this module's own code is shown in by stack traces, read from
+ * one at load time. It differs from the folder of `import.meta.url` when the
+ * runtime is bundled (`colorless build`, any bundler) and source maps are on:
+ * the bundle's frames then name the runtime's .ts sources wherever the
+ * bundler found them (node_modules/colorless/runtime/…, a linked checkout),
+ * and without this every runtime frame below a fiber's error stayed in it.
+ */
+const shownRuntimeDir: string | undefined = (() => {
+  const line = new Error().stack?.split("\n")[1] ?? "";
+  const m = /(?:\(|at )((?:file:\/\/)?[^()\s]+)[\\/]stack\.[cm]?[jt]s:\d+:\d+\)?\s*$/.exec(line);
+  return m === null ? undefined : m[1];
+})();
+
 /** A stack line inside the runtime's own files. */
 export function isRuntimeFrame(line: string): boolean {
-  return line.includes(runtimeDirUrl) || line.includes(runtimeDirPath + "/") || line.includes(runtimeSourcePath + "/");
+  return (
+    line.includes(runtimeDirUrl) ||
+    line.includes(runtimeDirPath + "/") ||
+    line.includes(runtimeSourcePath + "/") ||
+    (shownRuntimeDir !== undefined && line.includes(shownRuntimeDir + "/"))
+  );
+}
+
+/** `at inner$co (…)` → `at inner (…)`: the generator backend's twin is the function the user wrote. */
+function userName(line: string): string {
+  return line.replace(/^(\s+at (?:async )?(?:[\w$]+\.)*?[\w$]+)\$co(?= \(|$)/, "$1");
 }
 
 /** The trampoline resuming a generator frame: everything below it is the scheduler. */
@@ -76,7 +100,7 @@ function nativeFrames(all: string[]): string[] {
   while (end < all.length && !isInternalFrame(all[end]!)) end++;
   const startedInRuntime = first > header.length;
   if (startedInRuntime && !(end < all.length && isResumeFrame(all[end]!))) return header;
-  return header.concat(all.slice(first, end));
+  return header.concat(all.slice(first, end).map(userName));
 }
 
 /** Rewrite `error.stack` with everything noted so far. Returns the error. */

@@ -54,6 +54,12 @@ export const LIBRARIES = [
   { name: "scule", repo: "unjs/scule", commit: "8f56148d820ed5aa93ff71f33566fcae5edfef0e", tests: ["test/**/*.test.ts"] },
   { name: "destr", repo: "unjs/destr", commit: "541b6f9aeada9fc30de9c5a7e086dbfc1c6fcdc7", tests: ["test/**/*.test.ts"] },
   { name: "superstruct", repo: "ianstormtaylor/superstruct", commit: "e414c8afd3b69f6bc0173b8ee25f71d8e5694f01", tests: ["test/**/*.test.ts"] },
+  // Added 2026-12-02 (code nobody on the team had run): bundle tests need a build and benches are not tests.
+  // ohash imports itself as `ohash/crypto` (its built dist, by package exports): point that at its source.
+  { name: "ohash", repo: "unjs/ohash", commit: "764b0a3203308956ef07597612af5ad59f36c791", alias: { "ohash/crypto": "src/crypto/node/index.ts" }, tests: ["test/crypto.test.ts", "test/hash.test.ts", "test/serialize.test.ts", "test/utils.test.ts"] },
+  { name: "hookable", repo: "unjs/hookable", commit: "b77477c027039362ee0ec4f39b8998c4f1b21707", tests: ["test/hookable.test.ts", "test/debuger.test.ts", "test/types.test.ts"] },
+  { name: "cookie-es", repo: "unjs/cookie-es", commit: "f89ede8b60204adfa84a97fb833e0cbae75d0478", tests: ["test/**/*.test.ts"] },
+  { name: "radix3", repo: "unjs/radix3", commit: "49053a598bac0c558f5dbdfb8932fd54c5091299", tests: ["test/basic.test.ts", "test/find-all.test.ts", "test/router.test.ts"] },
 ];
 
 /** The test toolchain, pinned (this repo's own versions), installed once into the work folder. */
@@ -105,15 +111,19 @@ const source = (lib, cache) => pinnedSource(lib, cache);
  * resolve for the checker (several libraries say `moduleResolution: node`).
  */
 function writeConfigs(dir, lib, compiledTests) {
-  const tsconfig = { extends: "./tsconfig.json", compilerOptions: { module: "esnext", moduleResolution: "bundler", target: "es2022", noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true }, include: ["src", "test"] };
+  // `alias`: module specifiers a library resolves to its own build, pointed at its sources (for vitest and the checker).
+  const alias = Object.fromEntries(Object.entries(lib.alias ?? {}).map(([from, to]) => [from, join(dir, to)]));
+  const paths = Object.fromEntries(Object.entries(lib.alias ?? {}).map(([from, to]) => [from, [`./${to}`]]));
+  const tsconfig = { extends: "./tsconfig.json", compilerOptions: { module: "esnext", moduleResolution: "bundler", target: "es2022", noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true, ...(lib.alias ? { baseUrl: ".", paths } : {}) }, include: ["src", "test"] };
   writeFileSync(join(dir, "tsconfig.libsuites.json"), JSON.stringify(tsconfig, null, 2) + "\n");
   const test = JSON.stringify({ include: lib.tests, testTimeout: 30_000 });
-  writeFileSync(join(dir, "vitest.plain.config.mjs"), `import { defineConfig } from "vitest/config";\nexport default defineConfig({ test: ${test} });\n`);
+  const resolveAlias = `resolve: { alias: ${JSON.stringify(alias)} }, `;
+  writeFileSync(join(dir, "vitest.plain.config.mjs"), `import { defineConfig } from "vitest/config";\nexport default defineConfig({ ${resolveAlias}test: ${test} });\n`);
   const include = JSON.stringify(["src/**/*.ts", ...compiledTests]);
   writeFileSync(
     join(dir, "vitest.colorless.config.mjs"),
     `import { defineConfig } from "vitest/config";\nimport colorless from "colorless/vite";\n` +
-      `export default defineConfig({ plugins: [colorless({ tsconfig: "tsconfig.libsuites.json", include: ${include} })], test: ${test} });\n`,
+      `export default defineConfig({ ${resolveAlias}plugins: [colorless({ tsconfig: "tsconfig.libsuites.json", include: ${include} })], test: ${test} });\n`,
   );
 }
 
@@ -226,10 +236,15 @@ async function runLibrary(work, cache, lib) {
   return { ...lib, codemod, settled, runs: { a, b, c }, diff: { ab: compareRuns(a, b), bc: compareRuns(b, c) } };
 }
 
-/** Test files matched by the library's globs (only the `dir/**\/*.suffix` shape is used). */
+/** Test files matched by the library's globs (only the `dir/**\/*.suffix` shape is used) or named by them (no `*`). */
 function listTests(dir, lib) {
   const out = [];
   for (const glob of lib.tests) {
+    if (!glob.includes("*") && !glob.includes("{")) {
+      if (!existsSync(join(dir, glob))) throw new Error(`listTests: ${lib.name} has no ${glob}`);
+      out.push(glob);
+      continue;
+    }
     const m = /^([^*]+)\/\*\*\/\*(\.[\w.]+)$/.exec(glob);
     if (m === null) throw new Error(`listTests: unsupported glob ${glob}`);
     const walk = (d) => {

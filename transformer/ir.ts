@@ -137,7 +137,9 @@ export function rangeOf(list: readonly IrStmt[]): { lo: number; hi: number } | u
   let hi = -Infinity;
   for (const s of list) {
     const r = s.kind === "plain" || s.kind === "env" ? undefined : s.kind === "site" ? { lo: s.index, hi: s.index } : s;
-    if (r === undefined) continue;
+    // A compound without sites has the empty range { lo: 0, hi: -1 }: counting its lo would stretch the list's range
+    // down to 0, and a seek for any earlier site would then enter this list (a handler entered by a throw, a branch).
+    if (r === undefined || r.hi < r.lo) continue;
     lo = Math.min(lo, r.lo);
     hi = Math.max(hi, r.hi);
   }

@@ -19,6 +19,7 @@ import { untaggedCompiledImports } from "./declaration-tags.js";
 import { backendFor, isEsm, positionIn, redirectedExports, transformedFiles } from "./program-colours.js";
 import { printerWorkarounds } from "./printer-workarounds.js";
 import { createProjectHost, isImmutable } from "./project-host.js";
+import { emitCollision } from "./emit-collisions.js";
 
 export { sweepSharedDeclarations } from "./project-host.js";
 
@@ -173,7 +174,10 @@ export class ColorlessProject {
     }
     code = code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
     // Never hand a bundler or the loader an empty module for a file that has code: that is a program silently missing.
-    if (code === "" && sf.text.trim() !== "") throw new Error(`colorless: TypeScript emitted nothing for ${fileName}`);
+    if (code === "" && sf.text.trim() !== "") {
+      const why = emitCollision(this.program, sf.fileName, process.cwd());
+      throw new ColorlessConfigError(why !== undefined ? `colorless: cannot compile ${fileName}: ${why}` : `colorless: TypeScript emitted nothing for ${fileName}`);
+    }
     const result = { code, map, diagnostics };
     this.emitted.set(file, result);
     return result;

@@ -40,9 +40,9 @@ export { attach } from "./host.js";
 export function handler<R extends Response>(fn: (c: Context) => R): (c: Context) => Promise<R> {
   return (c) => {
     const env = c.env as { incoming?: nodeHttp.IncomingMessage; outgoing?: unknown } | undefined;
-    const inFiber = RequestBindings.fiberOf(env)?.run<R>(fn, undefined, [c]);
     // Under serve, the request's signal aborts when its client goes away (read only on a failure: it costs a real Request).
-    if (inFiber !== undefined && inFiber !== null) return inFiber.catch((e: unknown) => answerGone<R>(e, { signal: c.req.raw.signal }));
+    const inFiber = RequestBindings.fiberOf(env)?.run<R>(fn, undefined, [c], (e) => answerGone<R>(e, { signal: c.req.raw.signal }));
+    if (inFiber !== undefined && inFiber !== null) return inFiber;
     // Node's request, where the server put it in the bindings (@hono/node-server does).
     const outgoing = env?.outgoing;
     const disconnect = outgoing instanceof nodeHttp.ServerResponse ? { res: outgoing } : { signal: c.req.raw.signal };

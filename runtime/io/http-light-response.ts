@@ -52,7 +52,8 @@ export class LightResponse {
   #body!: Body;
   #status!: number;
   #statusText!: string;
-  #headers!: Headers;
+  /** Lower-case names, values as undici would hold them; Set-Cookie as a list (one header line each). */
+  #headers!: NodeHeaders;
   /** Undici's response, once something needed it (then it answers everything). */
   #real: globalThis.Response | null = null;
 
@@ -64,13 +65,16 @@ export class LightResponse {
   constructor(body?: unknown, init?: unknown) {
     const read = readInit(init);
     const fast = new.target === LightResponse && read !== undefined && fastBody(body);
-    let headers: Headers | undefined;
+    let headers: NodeHeaders | undefined;
     if (fast) {
       const status = read.status === undefined ? 200 : (read.status as number);
       const h = read.headers;
-      if (h === undefined || h instanceof Headers || Array.isArray(h) || isPlain(h)) {
+      // A record of plain, valid strings (what Hono's `c.json` passes) is read without an undici Headers: that
+      // object cost as much as the rest of the light response. Anything else is read by a Headers, as before.
+      headers = h === undefined ? {} : plainRecordHeaders(h);
+      if (headers === undefined && (h instanceof Headers || Array.isArray(h) || isPlain(h))) {
         try {
-          headers = new Headers(h as ConstructorParameters<typeof Headers>[0]);
+          headers = fromHeaders(new Headers(h as ConstructorParameters<typeof Headers>[0]));
         } catch {
           // Undici throws its own error for these headers, below.
         }
@@ -79,7 +83,7 @@ export class LightResponse {
         this.#status = status;
         this.#statusText = (read.statusText as string | undefined) ?? "";
         this.#body = typeof body === "string" ? body : body instanceof Uint8Array ? new Uint8Array(body) : null; // a copy, as undici makes (Buffer#slice would be a view)
-        if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", defaultType);
+        if (typeof body === "string" && headers["content-type"] === undefined) headers["content-type"] = defaultType;
         this.#headers = headers;
         return;
       }
@@ -106,14 +110,15 @@ export class LightResponse {
   /** The real response, built on first need from what this one was made of. */
   static real(r: LightResponse): globalThis.Response {
     if (!(#body in r)) return r as unknown as globalThis.Response;
-    if (r.#real === null) r.#real = new Native(r.#body, { status: r.#status, statusText: r.#statusText, headers: r.#headers });
+    if (r.#real === null) r.#real = new Native(r.#body, { status: r.#status, statusText: r.#statusText, headers: headerPairs(r.#headers) });
     return r.#real;
   }
 
   /** What `serve` sends, while nobody has needed the real response; undefined otherwise. */
   static parts(r: unknown): LightParts | undefined {
     if (typeof r !== "object" || r === null || !(#body in r) || r.#real !== null) return undefined;
-    return { status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body };
+    // A copy in undici's order (names sorted, as a Headers iterates them): the writer adds Content-Length to it.
+    return { status: r.#status, statusText: r.#statusText, headers: sortedCopy(r.#headers), body: r.#body };
   }
 
   get status(): number {
@@ -140,10 +145,14 @@ export class LightResponse {
   }
 }
 
+/** Headers as node's `writeHead` takes them. */
+export type NodeHeaders = Record<string, string | string[]>;
+
 export interface LightParts {
   status: number;
   statusText: string;
-  headers: Headers;
+  /** Lower-case names in a Headers' order, Set-Cookie as a list; the caller's to change. */
+  headers: NodeHeaders;
   body: Body;
 }
 
@@ -164,6 +173,64 @@ function readInit(init: unknown): Init | undefined {
   if (status !== undefined && !(typeof status === "number" && Number.isInteger(status) && status >= 200 && status <= 599)) return undefined;
   if (statusText !== undefined && !(typeof statusText === "string" && PLAIN_REASON.test(statusText))) return undefined;
   return { headers, status, statusText };
+}
+
+/** A header name (an HTTP token) and a value undici keeps as it is and node writes as it is: no edge whitespace, no control characters. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const PLAIN_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/**
+ * A plain object's headers in node's form, when every own key is a string
+ * naming a data property whose value is a plain string (no getter runs, no
+ * conversion happens, no two names differ only in case); undefined for
+ * anything else, which a `Headers` then reads exactly as undici would.
+ */
+function plainRecordHeaders(h: unknown): NodeHeaders | undefined {
+  if (!isPlain(h)) return undefined;
+  const out: NodeHeaders = {};
+  for (const key of Reflect.ownKeys(h as object)) {
+    if (typeof key !== "string") return undefined;
+    const d = Object.getOwnPropertyDescriptor(h, key)!;
+    if (!d.enumerable) continue;
+    const v: unknown = d.value;
+    if (typeof v !== "string" || !TOKEN.test(key) || !PLAIN_VALUE.test(v)) return undefined;
+    const name = key.toLowerCase();
+    if (Object.hasOwn(out, name)) return undefined;
+    out[name] = name === "set-cookie" ? [v] : v;
+  }
+  return out;
+}
+
+/** A Headers' contents in node's form. */
+function fromHeaders(h: Headers): NodeHeaders {
+  const out: NodeHeaders = {};
+  h.forEach((value, name) => {
+    if (name !== "set-cookie") out[name] = value;
+  });
+  const cookies = h.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  return out;
+}
+
+function headerPairs(h: NodeHeaders): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, v] of Object.entries(h)) {
+    if (typeof v === "string") pairs.push([name, v]);
+    else for (const one of v) pairs.push([name, one]);
+  }
+  return pairs;
+}
+
+/** Set-Cookie last, as the writer puts it for a real Response's headers (http-web.ts). */
+function sortedCopy(h: NodeHeaders): NodeHeaders {
+  const out: NodeHeaders = {};
+  for (const name of Object.keys(h).sort()) {
+    const v = h[name]!;
+    if (name !== "set-cookie") out[name] = typeof v === "string" ? v : [...v];
+  }
+  const cookies = h["set-cookie"];
+  if (cookies !== undefined) out["set-cookie"] = [...cookies];
+  return out;
 }
 
 function fastBody(body: unknown): boolean {

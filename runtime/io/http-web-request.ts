@@ -206,10 +206,33 @@ function probe(): boolean {
  * The absolute URL of `req` as a `Request` would store it, or null when the
  * request target and Host make no valid URL.
  */
+/**
+ * A host the URL parser leaves as it is: lower-case labels of letters, digits
+ * and inner hyphens, the last one starting with a letter (a numeric last label
+ * makes it an IPv4 address, which the parser normalises: `127.1`), no
+ * punycode (`xn--`, which it validates) — or a dotted quad already in canonical
+ * form; then an optional port. IPv6 and everything else go to the parser.
+ */
+const CANONICAL_HOST = /^(?:(?:(?!xn--)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*(?!xn--)[a-z](?:[a-z0-9-]*[a-z0-9])?|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::[1-9]\d{0,4})?$/;
+/** An origin-form target of characters the parser keeps in a path and a query of a special URL (no `'`, `#`, `\\`, spaces). */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+/** Perhaps a dot segment (`/./`, `/..`, `%2e` spelled either way), which the parser resolves: to the parser (in a query too, to keep it simple). */
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+/** A port the parser keeps: not 80 (http's default, dropped), at most 65535. */
+function canonicalPort(host: string): boolean {
+  const colon = host.indexOf(":");
+  if (colon === -1) return true;
+  const port = Number(host.slice(colon + 1));
+  return port !== 80 && port <= 65535;
+}
+
 export function requestUrl(req: nodeHttp.IncomingMessage, origin: () => string): string | null {
   const host = req.headers.host;
   const target = req.url ?? "/";
   // An absolute-form target (a proxy request) is the URL itself.
+  // The common case, a canonical host and a plain path, is its own href: parsing a URL per request cost more
+  // than the rest of making the Request (bench/ecosystem.ts, issue 16).
+  if (host !== undefined && CANONICAL_HOST.test(host) && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target) && canonicalPort(host)) return `http://${host}${target}`;
   const raw = target.startsWith("/") || target === "*" ? (host !== undefined ? `http://${host}` : origin()) + target : target;
   try {
     return new URL(raw).href;

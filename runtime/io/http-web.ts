@@ -103,7 +103,7 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
   // A light response nobody looked into (http-light-response.ts): what it was made of, no undici Response built.
   const light = lightParts(response);
   if (light !== undefined) {
-    writeReady(res, light.status, light.statusText, nodeHeaders(light.headers), request.method === "HEAD" ? null : light.body);
+    writeReady(res, light.status, light.statusText, light.headers, request.method === "HEAD" ? null : light.body);
     return;
   }
   const headers = nodeHeaders(response.headers);

@@ -30,6 +30,8 @@ interface HandedCall {
   fn: unknown;
   thisArg: unknown;
   args: readonly unknown[];
+  /** What an error of the call becomes: the Promise's value, or (thrown) its rejection. */
+  recover: ((error: unknown) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -48,13 +50,15 @@ export class RequestFiber {
 
   /**
    * Run `fn.apply(thisArg, args)` in this request's fiber; the Promise
-   * settles with its value or error. Null once the exchange no longer runs
-   * calls (the caller must find another fiber).
+   * settles with its value or error — or, given `recover`, with what
+   * `recover(error)` returns or throws (one Promise per request instead of a
+   * `.catch` chained on). Null once the exchange no longer runs calls (the
+   * caller must find another fiber).
    */
-  run<T>(fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<T> | null {
+  run<T>(fn: unknown, thisArg: unknown, args: readonly unknown[], recover?: (error: unknown) => T): Promise<T> | null {
     if (!this.open) return null;
     return new Promise<T>((resolve, reject) => {
-      (this.calls ??= []).push({ fn, thisArg, args, resolve: resolve as (v: unknown) => void, reject });
+      (this.calls ??= []).push({ fn, thisArg, args, recover, resolve: resolve as (v: unknown) => void, reject });
       // Level-triggered: a no-op while the fiber runs (it looks at `calls` before it parks).
       this.wakeup?.resolve();
     });
@@ -113,8 +117,16 @@ function* runHanded(c: HandedCall): Generator<unknown, void, unknown> {
     value = yield call(c.fn, c.thisArg, c.args);
   } catch (e) {
     // Cancelled too: the framework gets it as the handler's error (docs/frameworks.md); the fiber's next park rethrows it.
-    c.reject(e);
-    return;
+    if (c.recover === undefined) {
+      c.reject(e);
+      return;
+    }
+    try {
+      value = c.recover(e);
+    } catch (again) {
+      c.reject(again);
+      return;
+    }
   }
   c.resolve(value);
 }

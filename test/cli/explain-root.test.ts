@@ -30,6 +30,8 @@ beforeAll(() => {
       "",
     ].join("\n"),
     "script.js": 'import { sleep } from "colorless";\nimport { readFileSync } from "node:fs";\nexport function pause() {\n  sleep(1);\n  return readFileSync("caller.ts", "utf8").length;\n}\n',
+    "pair.ts": "export const pair = 1;\n",
+    "pair.js": "export const pair = 1;\n",
     "caller.ts": 'import { leaf } from "./leaf.js";\nexport function caller(): number {\n  return leaf() + 1;\n}\n',
   });
 });
@@ -62,5 +64,14 @@ describe("explain chains end at the root tag and its file", () => {
     expect(explained.stdout).toMatch(/^ {2}3:1 +pause +suspending +calls sleep \(script\.js:4\)/m);
     const checked = await node([cli, "check", "script.js"], root);
     expect(checked.stdout).toMatch(/^script\.js:5:10 - warning CL1007: `pause` can suspend, but `readFileSync` from node:fs blocks the whole thread/m);
+  });
+
+  test("a .js and a .ts that compile to the same output: a clear error naming both, not a crash", async () => {
+    const r = await node([cli, "check", "pair.js", "pair.ts"], root);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("colorless: cannot compile");
+    expect(r.stderr).toMatch(/pair\.js and pair\.ts are both in the program and compile to the same output/);
+    expect(r.stderr).toContain('add it to the tsconfig\'s "exclude"');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });

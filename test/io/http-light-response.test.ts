@@ -52,6 +52,14 @@ const inputs: Array<[string, unknown[]]> = [
   ["a status given as a string", ["x", { status: "201" }]],
   ["a fractional status", ["x", { status: 200.5 }]],
   ["a status text with obs-text", ["x", { statusText: "caf\u00e9" }]],
+  // Header records: the plain ones are read without a Headers; everything else as a Headers reads it.
+  ["a record with mixed-case names and obs-text", ["x", { headers: { "X-Up": "A b", "content-TYPE": "text/x", "x-latin": "caf\u00e9", "Set-Cookie": "a=1, b=2" } }]],
+  ["a record whose values have edge whitespace", ["x", { headers: { "x-a": " padded\t", "x-b": "\tin ner " } }]],
+  ["a record with a number and an array value", ["x", { headers: { "x-n": 5, "x-arr": ["a", "b"] } }]],
+  ["a record with names differing only in case", ["x", { headers: { "x-a": "1", "X-A": "2" } }]],
+  ["a record with a control character undici keeps", ["x", { headers: { "x-c": "a\u0001b" } }]],
+  ["a record with a getter and a non-enumerable key", ["x", { headers: Object.defineProperties({}, { "x-g": { get: () => "got", enumerable: true }, "x-hidden": { value: "no", enumerable: false } }) }]],
+  ["a null-prototype record", ["x", { headers: Object.assign(Object.create(null), { "x-np": "1" }) }]],
 ];
 
 describe("LightResponse is undici's Response to its users", () => {
@@ -74,8 +82,11 @@ describe("LightResponse is undici's Response to its users", () => {
     const fromBuffer = new Light(buf);
     buf[0] = 9; // a Buffer too: Buffer#slice would have kept a view of it
     expect(lightParts(fromBuffer)?.body).toEqual(new Uint8Array([3, 4]));
-    expect(lightParts(new Light("s"))?.headers.get("content-type")).toBe("text/plain;charset=UTF-8");
+    expect(lightParts(new Light("s"))?.headers["content-type"]).toBe("text/plain;charset=UTF-8");
     expect(lightParts(new Light(new Blob(["b"])))).toBeUndefined();
+    // What serve writes: names lower-cased and in a Headers' order, Set-Cookie last and as a list.
+    expect(lightParts(new Light("s", { headers: { "X-B": "2", "Set-Cookie": "c=1", "x-a": "1" } }))?.headers).toEqual({ "content-type": "text/plain;charset=UTF-8", "x-a": "1", "x-b": "2", "set-cookie": ["c=1"] });
+    expect(Object.keys(lightParts(new Light("s", { headers: [["x-z", "1"], ["set-cookie", "a"], ["x-a", "2"], ["set-cookie", "b"]] }))!.headers)).toEqual(["content-type", "x-a", "x-z", "set-cookie"]);
     expect(lightParts(new Native("s"))).toBeUndefined();
   });
 
@@ -105,6 +116,11 @@ describe("LightResponse is undici's Response to its users", () => {
       ["x", { statusText: "bad\nreason" }],
       ["x", { headers: { "bad name": "v" } }],
       ["x", { headers: { ok: "bad\u0000value" } }],
+      ["x", { headers: { ok: "line\nbreak" } }],
+      ["x", { headers: { ok: "not latin-1 \u20ac" } }],
+      ["x", { headers: { "": "empty name" } }],
+      ["x", { headers: { [Symbol("s")]: "enumerable symbol" } }],
+      ["x", { headers: Object.defineProperty({ "x-s": "1" }, Symbol("s"), { value: "even a hidden symbol", enumerable: false }) }],
       ["x", 5],
     ];
     for (const args of cases) {
