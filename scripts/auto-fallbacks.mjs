@@ -25,6 +25,7 @@ if (configs.length === 0) {
 }
 let totalFiles = 0;
 let totalFallbacks = 0;
+let totalTopLevels = 0;
 for (const config of configs) {
   const dir = dirname(resolve(config));
   const project = ColorlessProject.create({ tsconfig: resolve(config), rootDir: dir, options: { backend: "unwind" } });
@@ -42,8 +43,11 @@ for (const config of configs) {
   }
   totalFiles += files.length;
   totalFallbacks += refused.size;
-  console.log(`${relative(process.cwd(), resolve(config))}: ${refused.size} of ${files.length} files would fall back`);
+  // Before x/toplevel4 every file whose ES module top level suspends fell back too, refused or not.
+  const topLevels = files.filter((f) => project.colours().suspendingTopLevel.get(project.getProgram().getSourceFile(f)) !== undefined).length;
+  totalTopLevels += topLevels;
+  console.log(`${relative(process.cwd(), resolve(config))}: ${refused.size} of ${files.length} files would fall back (${topLevels} have a suspending top level)`);
   for (const [what, n] of [...byWhat].sort((a, b) => b[1] - a[1])) console.log(`  ${n} × ${what}`);
   for (const [file, m] of refused) console.log(`    ${file}: ${m.slice(0, 160)}`);
 }
-console.log(`total: ${totalFallbacks} of ${totalFiles} files would fall back`);
+console.log(`total: ${totalFallbacks} of ${totalFiles} files would fall back; ${totalTopLevels} have a suspending top level`);
