@@ -49,8 +49,10 @@ import { yieldCall, yieldHof } from "./awaits.js";
 const P = Promise;
 const promiseResolve = Promise.resolve;
 const promiseThen = Promise.prototype.then;
-const microtask = queueMicrotask;
 const apply = Reflect.apply;
+const resolved = Promise.resolve();
+/** A promise job, not `queueMicrotask`: Node's runs through an AsyncResource, which user code can break (test262 does). */
+const microtask = (job: () => void): void => void apply(promiseThen, resolved, [job]);
 
 const CALL = 0, HOF = 1, END = 2;
 
@@ -77,6 +79,8 @@ export class ModuleRoot {
   readonly done: Promise<void>;
   /** The request the root fiber is to perform next. */
   request: Request | null = null;
+  /** The request posted and not answered yet. */
+  inflight: Request | null = null;
   /** The generation of the synchronous segment now running with the root fiber current, else 0. */
   entered = 0;
   private generation = 0;
@@ -89,9 +93,20 @@ export class ModuleRoot {
     this.scope.owner = this.fiber;
     scheduler.fiber(this.fiber);
     const scope = this.scope, fiber = this.fiber;
+    // A request still unanswered when the run ends (the scheduler crashed, or the root ended before taking it)
+    // gets that ending as its outcome: the top level must not await it forever.
+    const unanswered = (e: unknown) => {
+      const req = this.inflight;
+      this.inflight = null;
+      if (req !== null) req.reply(new Outcome(e, true));
+    };
     this.done = apply(promiseThen, scheduler.run(), [() => {
+      unanswered(this.failure());
       if (scope.failed) throw scope.failure;
       if (fiber.failed && !(fiber.error instanceof Cancelled)) throw fiber.error;
+    }, (e: unknown) => {
+      unanswered(e);
+      throw e;
     }]) as Promise<void>;
     // Awaited by rootEnd; when the module failed first (abandon) the module's own rejection is the report.
     apply(promiseThen, this.done, [undefined, () => {}]);
@@ -125,6 +140,7 @@ export class ModuleRoot {
       return;
     }
     this.request = req;
+    this.inflight = req;
     if (this.fiber.state === "blocked" && this.fiber.blocker === idle) this.scheduler.unblock(idle, this.fiber);
   }
 
@@ -152,6 +168,7 @@ function* rootBody(r: ModuleRoot): Resumable<void> {
     } catch (e) {
       out = new Outcome(e instanceof Cancelled && r.scope.failed ? r.scope.failure : e, true);
     }
+    r.inflight = null;
     req.reply(out);
   }
 }
