@@ -27,6 +27,8 @@ export { findTsconfig } from "./find-tsconfig.js";
 /** How to create the project for a file, and a key identifying it (files with equal keys share a project). */
 export interface ProjectPlan {
   key: string;
+  /** The program's root files (the tsconfig's files, and the entry): with the sources they import, all the program holds. */
+  roots(): readonly string[];
   create(): ColorlessProject;
 }
 
@@ -142,21 +144,24 @@ export function planProject(
   const file = resolve(fileName);
   const explicit = { ...(init.options === undefined ? {} : { options: init.options }), ...(init.defaultInclude === undefined ? {} : { defaultInclude: init.defaultInclude }) };
   const overrides = { ...ESM_OUTPUT, ...init.compilerOptions };
+  // (Asked for by the bundler plugins' emit cache only.)
+  const wholeConfig = (tsconfig: string) => ({ roots: () => [...new Set([...parseTsconfig(tsconfig).fileNames.map((f) => resolve(f)), file])] });
   if (init.tsconfig !== undefined) {
     const tsconfig = resolve(init.tsconfig);
-    return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
+    return { key: tsconfig, ...wholeConfig(tsconfig), create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
   }
   const tsconfig = findTsconfig(dirname(file));
   if (tsconfig === undefined) {
-    return { key: "", create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...defaultCompilerOptions(), ...overrides }, ...explicit }) };
+    return { key: "", roots: () => [file], create: () => ColorlessProject.create({ tsconfig: false, rootNames: [file], compilerOptions: { ...defaultCompilerOptions(), ...overrides }, ...explicit }) };
   }
   const parsed = parseTsconfig(tsconfig);
   if (parsed.fileNames.some((f) => resolve(f) === file)) {
-    return { key: tsconfig, create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
+    return { key: tsconfig, ...wholeConfig(tsconfig), create: () => ColorlessProject.create({ tsconfig, rootNames: [file], compilerOptions: overrides, ...explicit }) };
   }
   const options = init.options ?? pluginEntryOptions(parsed, tsconfig);
   return {
     key: `${tsconfig}#inferred`,
+    roots: () => [file],
     create: () => ColorlessProject.create({ ...explicit, tsconfig: false, rootNames: [file], compilerOptions: { ...parsed.options, ...overrides }, ...(options === undefined ? {} : { options }) }),
   };
 }

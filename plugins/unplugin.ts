@@ -11,7 +11,8 @@
  * as a result — callers in other files whose colour flipped — are
  * re-transformed too: Vite invalidates their modules, Rollup re-runs their
  * transform (`shouldTransformCachedModule`), webpack rebuilds them
- * (`needBuild`).
+ * (`needBuild`). A first build whose program is unchanged since an earlier
+ * one is served from the emit cache, without a program (bundler-cache.ts).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve as resolvePath } from "node:path";
@@ -26,10 +27,11 @@ import {
   validateOptions,
   type ColorlessOptions,
 } from "../transformer/index.js";
-import { isOwnFile, planProject } from "./projects.js";
+import { isOwnFile, planProject, type ProjectPlan } from "./projects.js";
 import { normalizeSourceMap, stripSourceMappingURL } from "./source-map.js";
 import { typeScript7Note } from "./user-typescript.js";
 import { isColorlessOutput } from "./compiled-output.js";
+import { BundlerCache, staleServed } from "./bundler-cache.js";
 
 /** Options of the bundler plugins: the transformer's options, plus which tsconfig.json to use. */
 export interface ColorlessPluginOptions extends ColorlessOptions {
@@ -104,6 +106,11 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     const userFilter = createFilter(options.include, options.exclude);
     const filter = (id: string) => userFilter(id) && !isOwnFile(id);
     let project: ColorlessProject | undefined;
+    /** How the project is (to be) created: planned at the first file (the emit cache's identity needs it first). */
+    let plan: ProjectPlan | undefined;
+    /** Outputs of an unchanged program from an earlier build, for this plugin's first build (bundler-cache.ts). */
+    const cache = new BundlerCache({ plugin: where, options, tsconfig: tsconfig ?? null }, () => project);
+    let builds = 0;
     /** True once a watcher reported a change: the next build reuses the updated project. */
     let watching = false;
     /** Files whose cached output is stale because a change elsewhere recoloured them. */
@@ -144,13 +151,28 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
      * entry) so that, without a `tsconfig` option, the tsconfig.json nearest
      * to the program decides (see projects.ts).
      */
-    const projectFor = (id: string): ColorlessProject => {
-      project ??= planProject(id, {
+    const planFor = (id: string): ProjectPlan =>
+      (plan ??= planProject(id, {
         ...(tsconfig === undefined ? {} : { tsconfig: resolvePath(root ?? process.cwd(), tsconfig) }),
         // Without plugin options, the options of the tsconfig's colorless plugin entry apply.
         ...(Object.keys(options).length > 0 ? { options } : {}),
-      }).create();
+      }));
+    const projectFor = (id: string): ColorlessProject => {
+      project ??= planFor(id).create();
       return project;
+    };
+
+    /**
+     * The first build is over (a change, a rebuild): stop serving from the
+     * cache. Outputs it served stay right while a project that existed
+     * before is told of the change (updateFile, refresh); when there is none,
+     * one is created from the disk as it is now, and the served outputs it
+     * emits differently are returned: the bundler must transform them again.
+     */
+    const leaveCache = (): string[] => {
+      const served = cache.stop(project);
+      if (served.size === 0 || project !== undefined) return [];
+      return staleServed(projectFor(served.keys().next().value!), served);
     };
 
     /** The Vite dev server (Vite, Vitest), whose module graphs hold transformed modules until invalidated. */
@@ -159,7 +181,16 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
     /** Tell the project about a change; return every file to rebuild (the changed one included). */
     const changed = (file: string): string[] => {
       watching = true;
+      const hadProject = project !== undefined;
+      const fromCache = leaveCache().filter((f) => f !== file);
       if (project === undefined) return [file];
+      if (!hadProject) {
+        // Created just now, from the disk with the change in it: what differs from the cache's outputs is what changed.
+        for (const f of fromCache) stale.add(f);
+        affectedBy.set(file, fromCache);
+        invalidateInServer(fromCache);
+        return [file, ...fromCache];
+      }
       const text = existsSync(file) ? readFileSync(file, "utf8") : undefined;
       // Vite reports one change once per environment (client, ssr, Vitest's): the project has it already.
       const known = affectedBy.get(file);
@@ -195,6 +226,7 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         else if (native?.framework === "webpack") root = native.compiler.context;
         // A rebuild triggered by a watcher keeps the project its watchChange calls kept current. Any other
         // rebuild (esbuild's ctx.rebuild(), which reports no changes) re-reads the files and recolours incrementally.
+        if (builds++ > 0) for (const f of leaveCache()) stale.add(f);
         if (!watching && project !== undefined) for (const f of project.refresh()) stale.add(f);
         watching = false;
         affectedBy.clear();
@@ -208,6 +240,9 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
         if (alternatives === undefined || isFile(target)) return null;
         const stem = target.slice(0, -ext.length);
         return alternatives.map((e) => stem + e).find(isFile) ?? null;
+      },
+      buildEnd() {
+        cache.flush(project);
       },
       transformInclude(id) {
         return filter(id);
@@ -227,7 +262,11 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
           if (projectFor(id).suspendsIn(id)) this.error(`${id}: this CommonJS module has suspending code, but colorless compiles ES modules only: rename it .mjs (or .js in a "type": "module" package) and use import/export`);
           return null;
         }
-        const out = projectFor(id).emitFile(id);
+        let out = cache.get(id, () => planFor(id));
+        if (out === undefined) {
+          out = projectFor(id).emitFile(id);
+          cache.compiled(id);
+        }
         for (const d of out.diagnostics) {
           if (d.code === 0) continue; // type errors are `colorless check`'s (and tsc's) business, as with every bundler
           if (d.category === "error") this.error(formatDiagnostic(d));
@@ -245,8 +284,11 @@ export function colorlessFactory(where: string): UnpluginFactory<ColorlessPlugin
       },
       watchChange(id) {
         // The project's inputs are TypeScript files and its tsconfig.json; other changes (CSS, JSON…) cannot recolour anything.
-        if (/(^|[\\/])tsconfig(\.[^\\/]*)?\.json$/.test(id)) project = undefined;
-        else if (filter(id)) changed(id);
+        if (/(^|[\\/])tsconfig(\.[^\\/]*)?\.json$/.test(id)) {
+          cache.stop(project);
+          project = undefined;
+          plan = undefined;
+        } else if (filter(id)) changed(id);
       },
       esbuild: {
         // esbuild maps `./x.js` to `./x.ts` itself, and only TypeScript files are ours: narrow the filters so

@@ -27,6 +27,14 @@
 /** `Reflect.apply` as it was when the runtime loaded. */
 export const apply: typeof Reflect.apply = Reflect.apply;
 
+/**
+ * `fn.call(thisArg, ...args)` with `Function.prototype.call` as it was when the runtime loaded: `call(fn, t, a)`.
+ * A program that replaces `Function.prototype.call` (or gives a function its own `call`) does not reach the
+ * runtime's leaf and re-entry calls, and the engine still sees a direct call of `fn` (no arguments array, as
+ * `apply` would need).
+ */
+export const call: (fn: Function, thisArg: unknown, ...args: unknown[]) => unknown = Function.prototype.call.bind(Function.prototype.call);
+
 /** `[first, ...rest]`, without the array iterator. */
 export function prepend<T>(first: T, rest: ArrayLike<T>): T[] {
   const out: T[] = [first];

@@ -28,57 +28,36 @@
  * are chosen by chain length, not by the order colours rose in, the result
  * is the one a fresh build computes (test/transformer/incremental*.test.ts).
  *
- * This module holds the map, the collection of functions and call sites, the
- * fixpoint and the in-place update; its parts are in colour-model.ts (the
- * types), colour-resolve.ts (what a call site reaches), colour-slots.ts
- * (methods that dispatch together), colour-twins.ts (which polymorphic twins
- * are needed), colour-reasons.ts (why, in words, and which chain),
- * colour-reads.ts (what each colour depended on), colour-edits.ts (what an
- * edit changed, in keys that survive it) and colour-syntax.ts (node-only
- * tests).
+ * This module holds the map (its construction) and the in-place update
+ * with the fingerprints that tell which outputs an update changed; the
+ * rest is layered under it: colour-collect.ts (functions, call sites,
+ * targets and reads, per file), colour-solve.ts (the queries the lowering
+ * asks, and the fixpoint), colour-model.ts (the types), colour-resolve.ts
+ * (what a call site reaches), colour-slots.ts (methods that dispatch
+ * together), colour-twins.ts (which polymorphic twins are needed),
+ * colour-reasons.ts (why, in words, and which chain), colour-reads.ts (what
+ * each colour depended on), colour-edits.ts (what an edit changed, in keys
+ * that survive it) and colour-syntax.ts (node-only tests).
  */
 import type ts from "typescript";
 import type { TS } from "./typescript.js";
-import type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
-import { CallResolver, FUNCTION_INTERFACES } from "./colour-resolve.js";
+import type { FunctionInfo, FunctionNode } from "./colour-model.js";
+import { CallResolver } from "./colour-resolve.js";
 import { Slots } from "./colour-slots.js";
-import { twinUses } from "./colour-twins.js";
-import { assignReasons, chainFrom, explainChain, reasonFor } from "./colour-reasons.js";
-import { functionName, isFunctionNode, isGeneratorFunction, isIterationSite, iteratedExpression, hasSuspendsTag, restrictionOf, skipOuter } from "./colour-syntax.js";
-import { ReadLog } from "./colour-reads.js";
+import { isFunctionNode } from "./colour-syntax.js";
 import { exportShape, functionKeys, importedNames, nodeId, sameExports, stateOf, targetShape } from "./colour-edits.js";
+import type { FileRecord } from "./colour-collect.js";
+import { ColourSolver } from "./colour-solve.js";
 
 export type { CallTarget, Colour, FunctionInfo, FunctionNode, Reason } from "./colour-model.js";
 export {
   capturesSuperOrArguments, containsOutsideFunctions, evalSeesSurroundings, needsOwnSurroundings, functionName, hasSuspendsTag, hasTag, isFunctionNode, isIterationSite, iteratedExpression, moduleLabel, skipOuter,
 } from "./colour-syntax.js";
 
-interface FileRecord {
-  functions: FunctionNode[];
-  /** Call sites and for…of statements, in source order. */
-  sites: ts.Node[];
-  members: Array<ts.MethodDeclaration | ts.MethodSignature>;
-  /** `for…of` statements over ordinary iterables (not call sites). */
-  plainIterations: Set<ts.Node>;
-  /** Per container (function or source file): the function-likes directly inside it. */
-  nested: Map<ts.Node, FunctionNode[]>;
-}
-
-export class ColourMap {
-  readonly functions = new Map<FunctionNode, FunctionInfo>();
-  private readonly targets = new Map<ts.Node, CallTarget>();
-  private slots = new Slots();
-  private resolver: CallResolver;
-  /** Call sites (and for…of statements) per containing function, or per source file for top-level code. */
-  readonly sitesOf = new Map<ts.Node, ts.Node[]>();
-  /** Containers that are not functions (field initialisers, static blocks) holding suspending calls. */
-  readonly suspendingInitializers = new Map<ts.Node, Reason>();
-  /** Source files whose top level makes suspending calls. */
-  readonly suspendingTopLevel = new Map<ts.SourceFile, Reason>();
-
+export class ColourMap extends ColourSolver {
   constructor(
-    private readonly ts: TS,
-    private checker: ts.TypeChecker,
+    ts: TS,
+    checker: ts.TypeChecker,
     /** The files we transform (their functions can be rewritten). */
     files: readonly ts.SourceFile[],
     /**
@@ -93,10 +72,9 @@ export class ColourMap {
      * surroundings' `super` or `arguments` an ordinary suspending function
      * instead of a restricted one that runs in blocking mode.
      */
-    private readonly lowering: { arrowsKeepSurroundings?: boolean } = {},
+    lowering: { arrowsKeepSurroundings?: boolean } = {},
   ) {
-    this.resolver = new CallResolver(ts, checker, this.functions, this.slots, redirected);
-    this.fileSet = new Set(files);
+    super(ts, checker, files, redirected, lowering);
     for (const sf of files) this.collect(sf);
     this.linkSlots();
     this.resolvePending();
@@ -106,321 +84,6 @@ export class ColourMap {
     this.containerColours([...this.sitesOf.keys()].filter((c) => !this.functions.has(c as FunctionNode)));
     this.twinUsed = this.computeTwinUses();
     this.solved = true;
-  }
-
-  // ── queries used by the lowering ────────────────────────────────────────
-
-  private fileSet: Set<ts.SourceFile>;
-
-  /**
-   * Does iterating `expr` suspend (its iterator's `next` does: S), maybe
-   * (an `any`: M), or not (P)? For an iterable handed to a built-in, which
-   * is not an iteration site of ours (generator-iteration.ts warns).
-   */
-  iterationColour(expr: ts.Expression): "S" | "M" | "P" {
-    const t = this.resolver.resolveIteration(expr, this.fileSet);
-    if (t === undefined) return "P";
-    if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
-    return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
-  }
-
-  colourOf(fn: FunctionNode): Colour {
-    return this.get(fn)?.colour ?? "plain";
-  }
-
-  /** Colour for emission: restricted kinds never become generators. */
-  emitted(fn: FunctionNode): Colour {
-    const info = this.get(fn);
-    if (info === undefined || info.restricted !== undefined) return "plain";
-    // Zero cost: a polymorphic function gets its twin only if some suspending code passes it a suspending callback.
-    if (info.colour === "polymorphic" && !this.twinUsed.has(fn)) return "plain";
-    return info.colour;
-  }
-
-  info(fn: FunctionNode): FunctionInfo | undefined {
-    return this.get(fn);
-  }
-
-  target(site: ts.Node): CallTarget | undefined {
-    return this.targets.get(site);
-  }
-
-  /** Is a call (or for…of) that resolved to `t`, with these arguments, suspending? "M" when only maybe (runtime check). */
-  siteColour(site: ts.Node): "S" | "M" | "P" {
-    const memo = this.siteMemo.get(site);
-    if (memo !== undefined) return memo;
-    // What a site's colour reads is a dependency of its container: an edit that changes it recolours the container.
-    const container = this.containerOf.get(site);
-    const c = container === undefined ? this.computeSiteColour(site) : this.withReader(this.readsFor(container), () => this.computeSiteColour(site));
-    if (this.solved) this.siteMemo.set(site, c);
-    return c;
-  }
-
-  private computeSiteColour(site: ts.Node): "S" | "M" | "P" {
-    const t = this.targets.get(site);
-    if (t === undefined) return "P";
-    if (isIterationSite(this.ts, site)) {
-      if (t.kind === "functions" && t.fns.some((f) => this.isSuspendingGenerator(f))) return "S";
-      return t.kind === "root" || (t.kind === "functions" && this.anySuspends(t)) ? "S" : t.kind === "dynamic" ? "M" : "P";
-    }
-    const args = this.ts.isCallExpression(site) ? site.arguments : [];
-    switch (t.kind) {
-      case "root":
-        return "S";
-      case "functions": {
-        if (this.anySuspends(t)) return "S";
-        if (this.isMaybeTarget(t)) return "M";
-        if (t.fns.some((f) => this.colourOf(f) === "polymorphic")) return this.worstArgument(args);
-        return "P";
-      }
-      case "parameter":
-      case "dynamic":
-        return "M";
-      case "hof": {
-        const cb = args[t.callback];
-        return cb === undefined ? "P" : this.valueColour(cb);
-      }
-      case "invoke":
-        return this.ts.isCallExpression(site) && this.ts.isPropertyAccessExpression(skipOuter(this.ts, site.expression))
-          ? this.valueColour((skipOuter(this.ts, site.expression) as ts.PropertyAccessExpression).expression)
-          : "P";
-      case "external":
-        return "P";
-    }
-  }
-
-  /**
-   * May this target suspend whatever the arguments? Calls the checker cannot
-   * resolve, functions that make such calls, and members with no body
-   * (interface and abstract methods): an implementation we cannot see — a
-   * module namespace, a structural object, a library's class — may suspend.
-   */
-  private isMaybeTarget(t: CallTarget): boolean {
-    if (t.kind === "dynamic") return true;
-    return t.kind === "functions" && t.fns.some((f) => {
-      const info = this.get(f);
-      return info === undefined ? true : info.maybe === true;
-    });
-  }
-
-  /**
-   * A sync generator (function or method, `yield*` included) whose body
-   * would suspend, or that delegates to a suspending iterable, and that the
-   * backend lowers (issue 11 §5): calling it does not suspend, its
-   * generator's `next` does.
-   */
-  isSuspendingGenerator(fn: ts.Node): boolean {
-    const info = this.get(fn);
-    return info !== undefined && info.restricted === "generator" && info.wouldSuspend === true && isGeneratorFunction(this.ts, info.node);
-  }
-
-  private anySuspends(t: { fns: FunctionNode[] }): boolean {
-    return t.fns.some((f) => this.colourOf(f) === "suspending" || this.slots.suspends.has(this.slots.find(f)));
-  }
-
-  private worstArgument(args: readonly ts.Expression[]): "S" | "M" | "P" {
-    let worst: "S" | "M" | "P" = "P";
-    for (const a of args) {
-      const c = this.valueColour(this.ts.isSpreadElement(a) ? a.expression : a);
-      if (c === "S") return "S";
-      if (c === "M") worst = "M";
-    }
-    return worst;
-  }
-
-  /**
-   * The colour of a value passed around: a suspending function (S), a value
-   * that may be one at run time (M: a function-typed parameter, a
-   * polymorphic closure), or plain (P).
-   */
-  valueColour(expr: ts.Expression): "S" | "M" | "P" {
-    const ts = this.ts;
-    const e = skipOuter(ts, expr);
-    if (ts.isFunctionExpression(e) || ts.isArrowFunction(e)) {
-      const c = this.colourOf(e);
-      return c === "suspending" ? "S" : c === "polymorphic" ? "M" : "P";
-    }
-    if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return "P";
-    const symbol = this.resolver.symbolAt(ts.isPropertyAccessExpression(e) ? e.name : e);
-    if (symbol === undefined) return "P";
-    for (const d of symbol.declarations ?? []) {
-      if (hasSuspendsTag(ts, d)) return "S";
-      if (ts.isParameter(d) && this.resolver.isFunctionTyped(e)) return "M";
-      const fn = this.resolver.functionOfDeclaration(d);
-      if (fn !== undefined && (this.colourOf(fn) === "suspending" || this.slots.suspends.has(this.slots.find(fn)))) return "S";
-      // `const h = ops.add`: the functions the variable was initialised with.
-      if (fn === undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && this.resolver.valueFunctions(d.initializer, 1).some((f) => this.colourOf(f) === "suspending")) return "S";
-    }
-    return "P";
-  }
-
-  /** Is `call` a `fn.bind(thisArg, …)` of the built-in `Function.prototype.bind`? */
-  isFunctionBind(call: ts.CallExpression): boolean {
-    const ts = this.ts;
-    const callee = skipOuter(ts, call.expression);
-    return ts.isPropertyAccessExpression(callee) && callee.name.text === "bind" && this.resolver.declaredBy(callee.name, FUNCTION_INTERFACES);
-  }
-
-  /** The function we own that a declaration stands for (a function, method, or a variable/property holding one). */
-  functionOfDeclaration(d: ts.Declaration): FunctionNode | undefined {
-    return this.resolver.functionOfDeclaration(d);
-  }
-
-  /** The chain of reasons from `fn` to a root, for messages and `explain`. */
-  chain(fn: FunctionNode): Reason[] {
-    const first = this.functions.get(fn)?.reason;
-    return first === undefined ? [] : chainFrom(this.functions, first, fn);
-  }
-
-  /** "`f` suspends because it calls `g` (a.ts:12) which calls `sleep` (colorless)". */
-  explainChain(name: string, first: Reason, describeSite: (n: ts.Node) => string): string {
-    return explainChain(this.functions, name, first, describeSite);
-  }
-
-  /** The reason a suspending (or polymorphic) call site gives its function. */
-  reasonFor(site: ts.Node): Reason {
-    return reasonFor(this.ts, this, this.resolver, site);
-  }
-
-  // ── collection ──────────────────────────────────────────────────────────
-
-  private collect(sf: ts.SourceFile): void {
-    const ts = this.ts;
-    const record = this.fileRecord(sf);
-    const visit = (node: ts.Node, container: ts.Node): void => {
-      if (isFunctionNode(ts, node) && node.body !== undefined) {
-        record.functions.push(node);
-        // The nearest enclosing function (or the file): markTwinUses walks these lists instead of whole bodies.
-        let owner: ts.Node = node.parent;
-        while (!ts.isSourceFile(owner) && !(isFunctionNode(ts, owner) && owner.body !== undefined)) owner = owner.parent;
-        let siblings = record.nested.get(owner);
-        if (siblings === undefined) record.nested.set(owner, (siblings = []));
-        siblings.push(node);
-        this.functions.set(node, {
-          node,
-          file: sf,
-          name: functionName(ts, node),
-          colour: "plain",
-          restricted: restrictionOf(ts, node, this.lowering.arrowsKeepSurroundings === true),
-        });
-        if (ts.isMethodDeclaration(node)) this.slots.add(node);
-        // Parameter defaults run in the caller's… no: they run in the function, before its body.
-        ts.forEachChild(node, (c) => visit(c, node));
-        return;
-      }
-      if ((ts.isMethodDeclaration(node) && node.body === undefined) || (ts.isMethodSignature(node) && ts.isInterfaceDeclaration(node.parent))) {
-        record.members.push(node);
-      }
-      if ((ts.isPropertyDeclaration(node) && node.initializer !== undefined) || ts.isClassStaticBlockDeclaration(node)) {
-        ts.forEachChild(node, (c) => visit(c, node));
-        return;
-      }
-      // Targets are resolved once every slot is linked (resolution consults slots).
-      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) || isIterationSite(ts, node)) {
-        this.record(container, node);
-        record.sites.push(node);
-        this.pending.push([node, sf]);
-      }
-      ts.forEachChild(node, (c) => visit(c, container));
-    };
-    ts.forEachChild(sf, (c) => visit(c, sf));
-  }
-
-  private pending: Array<[ts.Node, ts.SourceFile]> = [];
-  private readonly containerOf = new Map<ts.Node, ts.Node>();
-
-  private unrecord(site: ts.Node): void {
-    const container = this.containerOf.get(site);
-    const list = container === undefined ? undefined : this.sitesOf.get(container);
-    if (list !== undefined) list.splice(list.indexOf(site), 1);
-  }
-
-  /** What was collected per file, for incremental reuse. */
-  private readonly perFile = new Map<ts.SourceFile, FileRecord>();
-
-  private fileRecord(sf: ts.SourceFile): FileRecord {
-    let r = this.perFile.get(sf);
-    if (r === undefined) this.perFile.set(sf, (r = { functions: [], sites: [], members: [], plainIterations: new Set(), nested: new Map() }));
-    return r;
-  }
-
-  private record(container: ts.Node, site: ts.Node): void {
-    this.containerOf.set(site, container);
-    let list = this.sitesOf.get(container);
-    if (list === undefined) this.sitesOf.set(container, (list = []));
-    list.push(site);
-  }
-
-  /** Join methods into slots (resolution consults them, so before it). */
-  private linkSlots(): void {
-    for (const fn of this.functions.keys()) if (this.ts.isMethodDeclaration(fn)) this.slots.add(fn);
-    const members = [...this.perFile.values()].flatMap((r) => r.members);
-    this.slots.link(this.ts, this.checker, this.functions, members);
-  }
-
-  /** Resolve the collected (or invalidated) call sites; index each by the files its target lives in. */
-  private resolvePending(): void {
-    for (const [site, sf] of this.pending) {
-      let t: CallTarget | undefined;
-      if (this.ts.isCallExpression(site)) t = this.resolver.resolveCall(site, this.fileSet);
-      else if (this.ts.isTaggedTemplateExpression(site)) t = this.resolver.resolveTag(site, this.fileSet);
-      else t = this.resolver.resolveIteration(iteratedExpression(this.ts, site)!, this.fileSet);
-      if (t === undefined) {
-        // An ordinary iteration: remembered, so that recolouring after an edit does not resolve it again.
-        this.unrecord(site);
-        this.fileRecord(sf).plainIterations.add(site);
-        continue;
-      }
-      this.targets.set(site, t);
-      const container = this.containerOf.get(site)!;
-      // (An external declaration too: a `@suspends` tag added to it makes the call a root.)
-      for (const n of t.kind === "functions" ? t.fns : t.kind === "root" || (t.kind === "external" && t.decl !== undefined) ? [t.decl!] : []) {
-        const file = n.getSourceFile().fileName;
-        let sites = this.targetIndex.get(file);
-        if (sites === undefined) this.targetIndex.set(file, (sites = new Set()));
-        sites.add(site);
-      }
-      // A closure calling a parameter of an enclosing function raises that function (update below).
-      if (t.kind === "parameter" && t.owner !== undefined && t.owner !== container) {
-        let raisers = this.raisers.get(t.owner);
-        if (raisers === undefined) this.raisers.set(t.owner, (raisers = new Set()));
-        raisers.add(container);
-      }
-    }
-    this.pending = [];
-  }
-
-  /** Per file name: the call sites (in any file) whose target is declared there. */
-  private readonly targetIndex = new Map<string, Set<ts.Node>>();
-  /** Per function: the closures inside it whose calls of its parameters make it polymorphic. */
-  private readonly raisers = new Map<ts.Node, Set<ts.Node>>();
-
-  // ── recorded reads (colour-reads.ts) ─────────────────────────────────────
-
-  private readonly reads = new ReadLog();
-  /** Site colours, once the colours are final. */
-  private readonly siteMemo = new Map<ts.Node, "S" | "M" | "P">();
-  private solved = false;
-
-  private get(f: ts.Node): FunctionInfo | undefined {
-    this.reads.current?.add(f);
-    return this.functions.get(f as FunctionNode);
-  }
-
-  private readsFor(container: ts.Node): Set<ts.Node> {
-    return this.reads.readsFor(container);
-  }
-
-  private withReader<T>(reads: Set<ts.Node>, body: () => T): T {
-    return this.reads.into(reads, body);
-  }
-
-  /**
-   * Lower `fileName` with `body`, remembering which functions' colours the
-   * lowering read: after an edit, its output is stale when one of them changed.
-   */
-  recordLowering<T>(fileName: string, body: () => T): T {
-    return this.reads.lowering(fileName, body);
   }
 
   // ── incremental recolouring ─────────────────────────────────────────────
@@ -699,129 +362,4 @@ export class ColourMap {
     for (const [c, r] of this.suspendingInitializers) if (c.getSourceFile() === sf) parts.push(`init ${this.describeSite(c)} ${this.describeSite(r.site)} ${r.callee}`);
     return parts.join(",");
   }
-
-  // ── fixpoint ────────────────────────────────────────────────────────────
-
-  /**
-   * The least colours of `fns` (all functions, or those an edit made dirty,
-   * in program order), the others' colours fixed. Reasons come after
-   * (assignReasons), so they do not depend on the order colours rose in.
-   */
-  private solve(fns: readonly FunctionInfo[]): void {
-    const ts = this.ts;
-    // Roots declared in our own code.
-    for (const info of fns) if (hasSuspendsTag(ts, info.node)) info.colour = "suspending";
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const info of fns) {
-        if (this.withReader(this.readsFor(info.node), () => this.rise(info))) changed = true;
-      }
-      // A slot suspends when any member does.
-      for (const info of fns) {
-        if (info.colour === "suspending" && info.restricted === undefined && this.slots.has(info.node)) {
-          const r = this.slots.find(info.node);
-          if (!this.slots.suspends.has(r)) {
-            this.slots.suspends.add(r);
-            changed = true;
-          }
-        }
-      }
-      for (const info of fns) {
-        if (info.colour !== "suspending" && info.restricted === undefined && this.slots.has(info.node)) {
-          if (this.slots.suspends.has(this.slots.find(info.node))) {
-            info.colour = "suspending";
-            changed = true;
-          }
-        }
-      }
-    }
-  }
-
-  /** Why each suspending function suspends (colour-reasons.ts): the shortest chain to a root. */
-  private assignReasons(fns: readonly FunctionInfo[]): void {
-    assignReasons({
-      ts: this.ts, functions: this.functions, sitesOf: this.sitesOf, slots: this.slots, rank: this.rank,
-      siteColour: (site) => this.siteColour(site),
-      reasonAt: (container, site) => this.withReader(this.readsFor(container), () => this.reasonFor(site)),
-    }, fns);
-  }
-
-  /** Per suspending function: the length of its reason's chain to a root. */
-  private readonly rank = new Map<ts.Node, number>();
-
-  /** Non-function containers (top level, field initialisers, static blocks): the first suspending call, if any. */
-  private containerColours(containers: readonly ts.Node[]): void {
-    const ts = this.ts;
-    for (const container of containers) {
-      for (const site of this.sitesOf.get(container) ?? []) {
-        if (this.siteColour(site) !== "S") continue;
-        const reason = this.withReader(this.readsFor(container), () => this.reasonFor(site));
-        if (ts.isSourceFile(container)) this.suspendingTopLevel.set(container, reason);
-        else this.suspendingInitializers.set(container, reason);
-        break;
-      }
-    }
-  }
-
-  /** The file of a collected function (its info remembers it: getSourceFile() walks every parent). */
-  private fileOf(fn: ts.Node): ts.SourceFile {
-    return this.functions.get(fn as FunctionNode)?.file ?? fn.getSourceFile();
-  }
-
-  private computeTwinUses(): ReadonlySet<FunctionNode> {
-    const ts = this.ts;
-    return twinUses({
-      ts: this.ts, functions: this.functions, targets: this.targets, sitesOf: this.sitesOf, suspendingTopLevel: this.suspendingTopLevel,
-      nested: (owner) => (ts.isSourceFile(owner) ? this.perFile.get(owner) : this.perFile.get(this.fileOf(owner)))?.nested.get(owner) ?? [],
-      colourOf: (f) => this.functions.get(f)?.colour ?? "plain", siteColour: (site) => this.siteColour(site),
-      valueFunctions: (e) => [...this.resolver.valueFunctions(e, 0), ...this.resolver.returnedFunctions(e)], slotMembers: (f) => this.slots.membersOf(f, this.functions),
-    });
-  }
-
-  /** Polymorphic functions whose twin some suspending code (transitively) calls. */
-  private twinUsed: ReadonlySet<FunctionNode> = new Set();
-
-  /** Re-derive one function's colour from its call sites; true when it rose. */
-  private rise(info: FunctionInfo): boolean {
-    if (info.colour === "suspending") return false;
-    const sites = this.sitesOf.get(info.node) ?? [];
-    let colour: Colour = info.colour;
-    let maybe = info.maybe === true;
-    let raisedOwner = false;
-    for (const site of sites) {
-      const c = this.siteColour(site);
-      if (c === "S") {
-        colour = "suspending";
-        break;
-      }
-      if (c !== "M") continue;
-      colour = "polymorphic";
-      const t = this.targets.get(site)!;
-      // A call the checker cannot resolve (or into such a function) may suspend whatever the arguments are.
-      if (this.isMaybeTarget(t)) maybe = true;
-      // A closure calling a parameter of an enclosing function makes that function polymorphic too:
-      // `wrap(fn) { return () => fn() }` must build the closure's twin when given a suspending `fn`.
-      if (t.kind === "parameter" && t.owner !== undefined && t.owner !== info.node) {
-        const owner = this.functions.get(t.owner);
-        if (owner !== undefined && owner.colour === "plain" && owner.restricted === undefined) {
-          owner.colour = "polymorphic";
-          raisedOwner = true;
-        }
-      }
-    }
-    // Parameter defaults and bodies only; restricted kinds record that they would suspend.
-    if (info.restricted !== undefined) {
-      if (colour === "suspending" && !info.wouldSuspend) {
-        info.wouldSuspend = true;
-        return true;
-      }
-      return raisedOwner;
-    }
-    const maybeRose = maybe && info.maybe !== true && colour === "polymorphic";
-    if (maybeRose) info.maybe = true;
-    if (colour === info.colour) return maybeRose || raisedOwner;
-    info.colour = colour;
-    return true;
-  }
 }
-

@@ -9,4 +9,4 @@ export { awaitCall, awaitHof, yieldCall, yieldHof, spreadAll, takeAll, arrayFrom
 export { root, rootCall, rootHof, settle, back, rootEnd } from "./module-root.js";
 export { TDZ, tdz, tdzSet } from "./tdz.js";
 export { sr, sv, rec, take, fa, sites } from "./sites.js";
-export { m0, m1, m2, f0, f1, f2 } from "./call-sites.js";
+export { m0, m1, m2, k0, k1, k2, f0, f1, f2 } from "./call-sites.js";

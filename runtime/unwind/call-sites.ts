@@ -17,12 +17,18 @@
  * operands were evaluated into temporaries, and before the call: the
  * evaluation order is the one the general form had (calling-convention §6).
  * The caller passes `fn` already read, so `m*` never reads a property.
+ *
+ * A receiver the site cannot evaluate twice (`batch[j].join()`) is
+ * `__uw.k0(batch[j], "join")`: the method is read here, by key, as
+ * `callMethod` reads it, but still no arguments array is built unless the
+ * call defers (a spawn+join loop joined through `callMethod` allocated one
+ * per join).
  */
-import { S, type OpTwin } from "./state.js";
+import { S, ONE_ARG, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind } from "./leaf.js";
 import { NOT_READY } from "../not-ready.js";
 import { describeValue } from "../calls.js";
-import { apply } from "../intrinsics.js";
+import { apply, call } from "../intrinsics.js";
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -31,6 +37,16 @@ export function defer(twin: OpTwin, thisArg: unknown, args: readonly unknown[]):
   S.opTwin = twin;
   S.opThis = thisArg;
   S.opArgs = args;
+  S.u = 1;
+  return undefined;
+}
+
+/** {@link defer} of a one-argument operation: the argument waits in a register, no array is built. */
+export function defer1(twin: OpTwin, thisArg: unknown, a: unknown): undefined {
+  S.opTwin = twin;
+  S.opThis = thisArg;
+  S.opArgs = ONE_ARG;
+  S.opA = a;
   S.u = 1;
   return undefined;
 }
@@ -48,7 +64,7 @@ export function m0(obj: unknown, fn: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj);
+        const r = call(fast, obj);
         if (r !== NOT_READY) return r;
       }
       return defer(leaf.twin, obj, NO_ARGS);
@@ -66,10 +82,10 @@ export function m1(obj: unknown, fn: unknown, a: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj, a);
+        const r = call(fast, obj, a);
         if (r !== NOT_READY) return r;
       }
-      return defer(leaf.twin, obj, [a]);
+      return defer1(leaf.twin, obj, a);
     }
   }
   return apply(fn as (...a: unknown[]) => unknown, obj, [a]);
@@ -84,7 +100,7 @@ export function m2(obj: unknown, fn: unknown, a: unknown, b: unknown): unknown {
     else {
       const fast = leaf.fast;
       if (fast !== undefined) {
-        const r = fast.call(obj, a, b);
+        const r = call(fast, obj, a, b);
         if (r !== NOT_READY) return r;
       }
       return defer(leaf.twin, obj, [a, b]);
@@ -109,7 +125,7 @@ export function f1(fn: unknown, a: unknown): unknown {
   if (typeof fn !== "function") throw notCallable(fn);
   const leaf = calleeKind(fn);
   if (leaf !== undefined) {
-    if (leaf !== COMPILED) return defer(leaf.twin, undefined, [a]);
+    if (leaf !== COMPILED) return defer1(leaf.twin, undefined, a);
     S.k = 1;
   }
   return apply(fn as (...a: unknown[]) => unknown, undefined, [a]);
@@ -124,4 +140,19 @@ export function f2(fn: unknown, a: unknown, b: unknown): unknown {
     S.k = 1;
   }
   return apply(fn as (...a: unknown[]) => unknown, undefined, [a, b]);
+}
+
+/** `obj[key]()` for a receiver the site cannot read twice: the method read here, after the operands, as `callMethod` reads it. */
+export function k0(obj: unknown, key: PropertyKey): unknown {
+  return m0(obj, (obj as Record<PropertyKey, unknown>)[key]);
+}
+
+/** `obj[key](a)`. */
+export function k1(obj: unknown, key: PropertyKey, a: unknown): unknown {
+  return m1(obj, (obj as Record<PropertyKey, unknown>)[key], a);
+}
+
+/** `obj[key](a, b)`. */
+export function k2(obj: unknown, key: PropertyKey, a: unknown, b: unknown): unknown {
+  return m2(obj, (obj as Record<PropertyKey, unknown>)[key], a, b);
 }

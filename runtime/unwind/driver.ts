@@ -29,7 +29,7 @@
  * innermost frames only; the JavaScript stack holds only the frames entered
  * since the last resume.
  */
-import { S, compiled, type Continuation, type OpTwin } from "./state.js";
+import { S, ONE_ARG, compiled, type Continuation, type OpTwin } from "./state.js";
 import { COMPILED, calleeKind, forgetCallee } from "./leaf.js";
 import { drive } from "../blocking-scheduler.js";
 import { currentFiber, site } from "../fiber.js";
@@ -37,7 +37,7 @@ import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
-import { apply, prepend } from "../intrinsics.js";
+import { apply, call as callWith, prepend } from "../intrinsics.js";
 import { defer } from "./call-sites.js";
 
 export { S, compiled } from "./state.js";
@@ -49,20 +49,25 @@ export { open, step, rest, finish, abort, restOf, forIn, iterRecord, stepDone, r
  * too, never the value).
  */
 export function save(k: Continuation): unknown {
-  pushSaved(k, undefined);
-  return S.u === 0 ? enterRoot() : undefined;
+  const at = S.at;
+  S.at = undefined;
+  return saveFrame(k, undefined, at);
 }
 
-/** Append a frame (a continuation, or a re-entry record and its `this`) and the logical stack line of its pending call to the current unwind. */
-function pushSaved(frame: Continuation | unknown[], self: unknown): void {
+/**
+ * Append a frame (a continuation, or a re-entry record and its `this`) and the logical stack line of its
+ * pending call (`at`) to the current unwind; what the saving frame returns (a root entry's result, else
+ * undefined). The site helpers (sites.ts `sr`, `sv`) pass `at` straight in.
+ */
+export function saveFrame(frame: Continuation | unknown[], self: unknown, at: string | undefined): unknown {
   const n = S.n;
   const saved = S.saved;
   const i = 3 * n;
   saved[i] = frame;
   saved[i + 1] = self;
-  saved[i + 2] = S.at;
+  saved[i + 2] = at;
   S.n = n + 1;
-  S.at = undefined;
+  return S.u === 0 ? enterRoot() : undefined;
 }
 
 /**
@@ -122,7 +127,7 @@ export function callMethod(obj: unknown, key: PropertyKey, args: readonly unknow
     if (fast !== undefined) {
       // The common arities called directly: `apply` of an array it cannot see costs more than the rest of the path.
       const n = args.length;
-      const r = n === 0 ? fast.call(obj) : n === 1 ? fast.call(obj, args[0]) : fast.apply(obj, args as unknown[]);
+      const r = n === 0 ? callWith(fast, obj) : n === 1 ? callWith(fast, obj, args[0]) : apply(fast, obj, args as unknown[]);
       if (r !== NOT_READY) return r;
     }
     return defer(leaf.twin, obj, args);
@@ -281,12 +286,38 @@ export class Driver {
   /** @internal The compiled function to call on the first step (a fiber's body), or null. */
   entry: Function | null = null;
 
-  /** Move the frames saved by the unwind that just ended onto this driver (innermost last). */
+  /** Move the frames saved by the unwind that just ended onto this driver (innermost last), and its operation. */
   take(): void {
+    this.takeFrames();
+    this.opTwin = S.opTwin;
+    this.opThis = S.opThis;
+    // A one-argument operation kept its argument in a register: the driver keeps it as an array (once per adoption).
+    const args = S.opArgs;
+    this.opArgs = args === ONE_ARG ? [S.opA] : args;
+    S.opTwin = null;
+    S.opThis = undefined;
+    S.opArgs = undefined;
+    S.opA = undefined;
+  }
+
+  /** Move the frames saved by the unwind that just ended onto this driver (innermost last) and end the unwind. */
+  private takeFrames(): void {
     const saved = S.saved;
     let stack = this.stack;
     let sp = this.sp;
     const n = S.n;
+    if (n === 1 && sp + 3 <= stack.length) {
+      // The common re-park: the resumed frame saved only itself, into the room it was resumed from.
+      stack[sp] = saved[0];
+      stack[sp + 1] = saved[1];
+      stack[sp + 2] = saved[2];
+      saved[0] = undefined;
+      saved[1] = undefined;
+      this.sp = sp + 3;
+      S.n = 0;
+      S.u = 0;
+      return;
+    }
     if (sp === 0 && stack.length === 0 && n > 0) {
       // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
       stack = this.stack = new Array(3 * n);
@@ -302,12 +333,6 @@ export class Driver {
     this.sp = sp;
     S.n = 0;
     S.u = 0;
-    this.opTwin = S.opTwin;
-    this.opThis = S.opThis;
-    this.opArgs = S.opArgs;
-    S.opTwin = null;
-    S.opThis = undefined;
-    S.opArgs = undefined;
   }
 
   /** The pending call sites of the saved frames, innermost first (dumpFibers, runtime/introspect.ts). */
@@ -350,24 +375,32 @@ export class Driver {
       if (S.u === 0) return { done: true, value };
       this.take();
     }
+    let twin = this.opTwin;
+    let thisArg: unknown;
+    let args: readonly unknown[] | undefined;
+    let one: unknown;
+    if (twin !== null) {
+      thisArg = this.opThis;
+      args = this.opArgs;
+      this.opTwin = null;
+      this.opThis = undefined;
+      this.opArgs = undefined;
+    }
     for (;;) {
-      const twin = this.opTwin;
       if (twin !== null) {
         // Perform the operation the unwind was started for, as a generator-convention twin call.
-        const thisArg = this.opThis;
-        const args = this.opArgs as unknown[];
-        this.opTwin = null;
-        this.opThis = undefined;
-        this.opArgs = undefined;
         // The innermost frame's pending call is where the operation was called from (a `join` notes it on an error).
         site.at = this.sp === 0 ? undefined : (this.stack[this.sp - 1] as string | undefined);
         try {
-          const frame = twin.apply(thisArg, args);
+          // The common arities called directly: `apply` of an array the engine cannot see costs more.
+          const n = args!.length;
+          const frame = args === ONE_ARG ? callWith(twin, thisArg, one) : n === 0 ? callWith(twin, thisArg) : n === 1 ? callWith(twin, thisArg, args![0]) : apply(twin, thisArg, args as unknown[]);
           return frame === undefined ? PARKED : { done: false, value: frame };
         } catch (e) {
           value = e;
           isError = true;
         }
+        twin = null;
       }
       const stack = this.stack;
       while (this.sp > 0) {
@@ -393,7 +426,7 @@ export class Driver {
             S.rv = value;
             S.re = isError;
             S.k = 2;
-            value = fn.call(self);
+            value = callWith(fn, self);
           }
           isError = false;
         } catch (e) {
@@ -404,8 +437,17 @@ export class Driver {
         if (S.u !== 0) break;
       }
       if (S.u !== 0) {
-        // A resumed frame unwound again: it saved itself, plus whatever it entered since.
-        this.take();
+        // A resumed frame unwound again: it saved itself, plus whatever it entered since. Its operation is
+        // performed at once, from the registers.
+        this.takeFrames();
+        twin = S.opTwin;
+        thisArg = S.opThis;
+        args = S.opArgs;
+        one = S.opA;
+        S.opTwin = null;
+        S.opThis = undefined;
+        S.opArgs = undefined;
+        S.opA = undefined;
         continue;
       }
       if (isError) throw value;
@@ -426,6 +468,7 @@ export { listFromArrayLike as argList } from "../calls.js";
  * ({@link Driver}), so the compiled function creates no closure.
  */
 export function saveRec(self: unknown, r: unknown[]): unknown {
-  pushSaved(r, self);
-  return S.u === 0 ? enterRoot() : undefined;
+  const at = S.at;
+  S.at = undefined;
+  return saveFrame(r, self, at);
 }

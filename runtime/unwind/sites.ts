@@ -13,13 +13,14 @@
  * - **Site tables.** The logical stack line of a call site
  *   (`"io5 (src/a.ts:9:12)"`, runtime/stack.ts) is needed only when an error
  *   passes through a parked frame, so a module builds its lines once
- *   ({@link sites}) and an unwinding site stores `S.at = __A[i]`.
+ *   ({@link sites}) and an unwinding site passes `__A[i][s]` to the save.
  *
- * Kept apart from driver.ts, which owns the protocol (`saveRec`, the
+ * Kept apart from driver.ts, which owns the protocol (`saveFrame`, the
  * driver), so the two can change independently.
  */
 import { S, compiled } from "./state.js";
-import { block, save, saveRec } from "./driver.js";
+import { block, saveFrame } from "./driver.js";
+import { call } from "../intrinsics.js";
 
 /**
  * A compiled function's entry of its module's site table: `[description, line of site 1, line of site 2, …]`
@@ -40,8 +41,7 @@ const EMPTY: unknown[] = [];
 export function sr(self: unknown, r: unknown[], d: number, info: SiteInfo): unknown {
   const s = r[0] as number;
   if (d !== 0 || S.u === 0) {
-    S.at = s === 0 ? undefined : info[s];
-    return saveRec(self, r);
+    return saveFrame(r, self, s === 0 ? undefined : info[s]);
   }
   // Finish the operation below in blocking mode, then carry on at the site with its outcome, in this
   // invocation's place on the stack and still as a frame entered from uncompiled code (token 0).
@@ -67,13 +67,12 @@ function enter(self: unknown, r: unknown[], value: unknown, isError: boolean, to
   S.rv = value;
   S.re = isError;
   S.k = 2;
-  return fn.call(self);
+  return call(fn, self);
 }
 
 /** Save a closure frame's continuation `k`, unwinding at site `s` (its logical stack line from `info`). */
 export function sv(k: (value: unknown, isError: boolean) => unknown, info: SiteInfo, s: number): unknown {
-  S.at = s === 0 ? undefined : info[s];
-  return save(k);
+  return saveFrame(k, undefined, s === 0 ? undefined : info[s]);
 }
 
 /** The record a re-entered frame restores. */

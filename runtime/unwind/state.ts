@@ -47,6 +47,8 @@ export interface UnwindState {
   opTwin: OpTwin | null;
   opThis: unknown;
   opArgs: readonly unknown[] | undefined;
+  /** The operation's one argument when `opArgs` is {@link ONE_ARG} (`ch.send(v)`, `sleep(ms)`): no array per park. */
+  opA: unknown;
   /** The logical stack line of the site that is unwinding (`"outer (src/a.ts:9:10)"`), set just before its frame saves. */
   at: string | undefined;
   /**
@@ -68,6 +70,9 @@ export interface UnwindState {
   driverProto: object | null;
 }
 
+/** `S.opArgs` when the operation's one argument is in `S.opA`. Never called with: a marker. */
+export const ONE_ARG: readonly unknown[] = Object.freeze([]);
+
 /** The registers. Emitted code reads `S.u` and writes `S.k` directly. */
 export const S: UnwindState = {
   u: 0,
@@ -77,6 +82,7 @@ export const S: UnwindState = {
   opTwin: null,
   opThis: undefined,
   opArgs: undefined,
+  opA: undefined,
   at: undefined,
   rr: [],
   rv: undefined,

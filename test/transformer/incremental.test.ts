@@ -84,6 +84,22 @@ describe("incremental recolouring equals a fresh build after every edit", () => 
     expect(live.emitFile(f("caller.ts")).diagnostics).toEqual([]);
   });
 
+  test("a consumer's CL1013 warning appears once the generator it hands to a built-in starts suspending (the program's first @suspends tag)", () => {
+    const gen = (body: string) => `${body}export function* pairs(): Generator<number> {\n  yield leafValue();\n}\nfunction leafValue(): number {\n  return 1;\n}\n`;
+    const current: Record<string, string> = {
+      [f("gen.ts")]: gen(""),
+      [f("consumer.ts")]: 'import { pairs } from "./gen.js";\nexport function count(): number {\n  return new Set(pairs()).size;\n}\n',
+    };
+    const live = ColorlessProject.create({ tsconfig: false, files: { ...current }, rootDir: dir });
+    const warnings = (p: ColorlessProject) => p.emitFile(f("consumer.ts")).diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
+    expect(warnings(live)).toEqual([]);
+    current[f("gen.ts")] = gen('import { sleep } from "colorless";\n').replace("  yield leafValue();", "  sleep(1);\n  yield leafValue();");
+    expect(live.updateFile(f("gen.ts"), current[f("gen.ts")])).toContain(f("consumer.ts"));
+    const fresh = ColorlessProject.create({ tsconfig: false, files: { ...current }, rootDir: dir });
+    expect(warnings(fresh)).toEqual(["1013 3:18"]);
+    expect(outputs(live, Object.keys(current))).toEqual(outputs(fresh, Object.keys(current)));
+  });
+
   test("a constructor's diagnostic follows its callee's new chain though no colour changed", () => {
     const current = { ...START, [f("leaf.ts")]: LEAF_SLEEPS };
     const live = ColorlessProject.create({ tsconfig: false, files: { ...current }, rootDir: dir });

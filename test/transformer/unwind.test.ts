@@ -584,6 +584,48 @@ export function main(): void {
   console.log(decl(1, 2), arrow(3), expr(4), Service.make().load("k"), obj.get("g"));
 }
 `,
+  // Two fibers re-parking in loops: a resumed frame refills the record it restored, so its variables must be the
+  // ones of this resume, every time. The program replaces Function.prototype.call and apply meanwhile: the
+  // runtime's leaf calls, twin calls and re-entries do not go through them (runtime/intrinsics.ts).
+  reparked: `
+import { Channel, go, sleep } from "colorless";
+function player(name: string, inbox: Channel<number>, outbox: Channel<number>, rounds: number, log: string[]): number {
+  let sum = 0;
+  let last = -1;
+  for (let i = 0; i < rounds; i++) {
+    const v = inbox.receive();
+    sum += v;
+    last = v;
+    if (i % 50 === 0) sleep(0);
+    outbox.send(v + 1);
+  }
+  log.push(name + ":" + sum + ":" + last);
+  return sum;
+}
+export function main(): void {
+  const log: string[] = [];
+  const realCall = Function.prototype.call, realApply = Function.prototype.apply;
+  Function.prototype.call = function () { throw new Error("call replaced"); } as never;
+  Function.prototype.apply = function () { throw new Error("apply replaced"); } as never;
+  let result = "";
+  try {
+    const a = new Channel<number>(), b = new Channel<number>();
+    const f = go(() => player("pong", a, b, 200, log));
+    let x = 0;
+    for (let i = 0; i < 200; i++) {
+      a.send(x);
+      x = b.receive();
+    }
+    result = x + " " + f.join() + " " + log.join(",");
+  } catch (e) {
+    result = "failed: " + (e as Error).message;
+  } finally {
+    Function.prototype.call = realCall;
+    Function.prototype.apply = realApply;
+  }
+  console.log(result);
+}
+`,
 };
 
 const EXPECTED: Record<string, string> = {
@@ -598,6 +640,7 @@ const EXPECTED: Record<string, string> = {
   shadowing: 'outer 100\n0 3 {"x":3,"i":0}\n2 4 {"x":4,"i":2}\ny 1\ny 2\ne1\ne2\nsum 8 100',
   suspending_finally: "a try,a fin,a=1,b caught b,b fin,b=2,c=3,d0,df0,df1,d2,df2,df3,e inner fin,e caught inner,e outer fin",
   deep: "10015 flat",
+  reparked: "200 19900 pong:19900:199",
 };
 
 function focusedPrograms(): Program[] {
@@ -621,7 +664,7 @@ describe("unwind backend: focused programs", () => {
     const names = programs.map((p) => p.name);
     // `deep` only means something as fibers: run directly, its sends have no receiver (a DeadlockError) and its
     // spawned fiber's failure is then reported as uncaught, which would end the runner process.
-    const direct = names.filter((n) => n !== "unwind/deep" && n !== "unwind/dump_fibers");
+    const direct = names.filter((n) => n !== "unwind/deep" && n !== "unwind/dump_fibers" && n !== "unwind/reparked");
     // `blocking_root` deadlocks untransformed (its go runs the child at once, whose send has no receiver yet).
     const plainDirect = direct.filter((n) => n !== "unwind/blocking_root");
     [plain, fiber, blocking] = await Promise.all([runBuild(dir, "plain", "direct", plainDirect), runBuild(dir, "compiled", "fiber", names), runBuild(dir, "compiled", "direct", direct)]);
@@ -653,6 +696,10 @@ describe("unwind backend: focused programs", () => {
     // Untransformed, the child's send would block forever (go outside a fiber runs it at once): only compiled code runs it.
     expect(blocking.outputs.get("unwind/blocking_root")).toBe("main,child,got 42");
     expect(fiber.outputs.get("unwind/blocking_root")).toBe("main,child,got 42");
+  });
+
+  it("frames re-parking in loops resume with their own variables, whatever the program did to Function.prototype.call", () => {
+    expect(fiber.outputs.get("unwind/reparked")).toBe(EXPECTED.reparked);
   });
 
   it("a fiber suspended 10,000 frames deep resumes and re-parks without re-entering the outer frames", () => {

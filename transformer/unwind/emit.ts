@@ -228,6 +228,8 @@ export class BodyEmitter {
     if (c.kind === "hof") return [uw("hof", [f.createStringLiteral(c.twin), c.receiver ?? f.createVoidZero(), f.createArrayLiteralExpression(c.args)])];
     const read = few ? this.methodRead(c) : undefined;
     if (read !== undefined) return [uw(`m${c.args.length}`, [c.obj, read, ...c.args])];
+    // Any other receiver, evaluated once: `__uw.k1(o.p, "m", a)` reads the method by key inside, with no array.
+    if (few && c.fn === undefined) return [uw(`k${c.args.length}`, [c.obj, c.key, ...c.args])];
     return [uw("callMethod", [c.obj, c.key, f.createArrayLiteralExpression(c.args), ...(c.fn === undefined ? [] : [c.fn])])];
   }
 

@@ -182,18 +182,27 @@ export function reentryBody(
   // `({ 0: s, 1: n, … } = __uw.rec())`: index reads, as `r[0]` would, on one line. Not `[s, …] = rec()`:
   // array destructuring steps the array iterator, which user code may have replaced (runtime/intrinsics.ts).
   const pattern = f.createObjectLiteralExpression([...vars, names.d].map((v, i) => f.createPropertyAssignment(f.createNumericLiteral(i), v as ts.Identifier)), false);
+  // The restored record is kept (`r`): a resumed frame that unwinds again writes its variables back into it
+  // instead of allocating another (a fiber parking in a loop re-saves the same frame on every switch).
+  const r = f.createUniqueName("r");
   const restore = oneLine(ts, f.createIfStatement(f.createGreaterThan(names.d, f.createNumericLiteral(1)),
-    f.createExpressionStatement(f.createAssignment(pattern, uw("rec", [])))));
+    f.createExpressionStatement(f.createAssignment(pattern, f.createAssignment(r, uw("rec", []))))));
+  const slots = [...vars, self.name];
+  const refill = f.createParenthesizedExpression(f.createCommaListExpression([
+    ...slots.map((v, i) => f.createAssignment(f.createElementAccessExpression(r, f.createNumericLiteral(i)), v as ts.Identifier)), r]));
+  const record = f.createConditionalExpression(r, f.createToken(ts.SyntaxKind.QuestionToken), refill,
+    f.createToken(ts.SyntaxKind.ColonToken), f.createArrayLiteralExpression(slots));
   return f.createBlock([
     f.createVariableStatement(undefined, f.createVariableDeclarationList([
       f.createVariableDeclaration(names.d, undefined, undefined, token),
       // `s = S.k = 0`: the token is cleared once read, so no callee takes it (one declaration, no statement).
       f.createVariableDeclaration(names.s, undefined, undefined, f.createAssignment(f.createPropertyAccessExpression(names.uws, "k"), f.createNumericLiteral(0))),
       ...[...ir.locals, ...ir.temps].map((id) => f.createVariableDeclaration(id)),
+      f.createVariableDeclaration(r),
     ], ts.NodeFlags.Let)),
     restore,
     f.createLabeledStatement(names.u, f.createBlock([rootEntry, ...endWithReturn(ts, f, single)], true)),
-    f.createReturnStatement(uw("sr", [f.createThis(), f.createArrayLiteralExpression([...vars, self.name]), names.d, names.info()])),
+    f.createReturnStatement(uw("sr", [f.createThis(), record, names.d, names.info()])),
   ], true);
 }
 
