@@ -56,8 +56,8 @@ import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { renamedReference } from "../unwind/scopes.js";
 import { MethodSelves, registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
-import { lowerUserGenerator, startGeneratorCall, startGeneratorMethodCall, userYield, type GeneratorHost } from "../unwind/generators.js";
-import { GeneratorMethods } from "./generator-methods.js";
+import { generatorMethodsOf, lowerUserGenerator, startGeneratorCall, startGeneratorMethodCall, userYield, type GeneratorHost } from "../unwind/generators.js";
+import type { GeneratorMethods } from "./generator-methods.js";
 import { lowerFrame } from "../unwind/frame.js";
 import { reentrySelf, type SelfName } from "../unwind/record.js";
 import { rebuildFunction } from "../unwind/shell.js";
@@ -115,24 +115,8 @@ class UnwindFileLowering {
         this.usesRuntime = true;
       },
     };
-    // Suspending generator methods: the generator backend's registration (backends/generator-methods.ts), the
-    // lowered bodies this backend's (their suspending calls yielded frames, unwind/awaits.ts).
-    this.generatorMethods = new GeneratorMethods({
-      ts, f, colours,
-      plain: (node, name) => this.notAwaiting(() => f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, name, node.questionToken, node.typeParameters,
-        ts.visitNodes(node.parameters, this.visit, ts.isParameter), node.type, ts.visitNode(node.body, this.visit, ts.isBlock))),
-      lowered: (node) => this.notAwaiting(() => {
-        const params = ts.visitNodes(node.parameters, this.visit, ts.isParameter);
-        const lowered = this.generators.loweredBody(node.body!.statements);
-        const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
-        return { params: [...params], body: ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body) };
-      }),
-      visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
-      runtime: (name, args) => {
-        this.usesRuntime = true;
-        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
-      },
-      hoist: (st) => this.hoist(st),
+    this.generatorMethods = generatorMethodsOf(this.generators, {
+      plainBody: <T>(body: () => T) => this.notAwaiting(body),
       temp: () => this.generatorTemp(),
     });
     this.registration = {

@@ -11,7 +11,7 @@ import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
 import type { TS } from "../typescript.js";
 import { inferredName } from "./syntax.js";
-import type { GeneratorMethods } from "../backends/generator-methods.js";
+import { GeneratorMethods } from "../backends/generator-methods.js";
 
 /** What the generator lowering needs from the file's lowering. */
 export interface GeneratorHost {
@@ -132,4 +132,35 @@ export function lowerUserGenerator(h: GeneratorHost, node: ts.FunctionDeclaratio
   const own = f.createIdentifier(node.name.text);
   const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(own, undefined, undefined, registered)], ts.NodeFlags.Const));
   return f.createCallExpression(f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createBlock([decl, f.createReturnStatement(own)], false))), undefined, []);
+}
+
+/**
+ * Suspending generator methods: the generator backend's registration
+ * (backends/generator-methods.ts: the method as written, its lowered body a
+ * method of a literal inside the class body, a private twin for `#m`), with
+ * this backend's lowered body (suspending calls yielded frames,
+ * unwind/awaits.ts). `plainBody` visits outside any awaiting or compiled
+ * context; `temp` gives a call site's receiver temporary.
+ */
+export function generatorMethodsOf(h: GeneratorHost, ctx: { plainBody<T>(body: () => T): T; temp(): ts.Identifier }): GeneratorMethods {
+  const ts = h.ts;
+  const f = h.f;
+  return new GeneratorMethods({
+    ts, f, colours: h.colours,
+    plain: (node, name) => ctx.plainBody(() => f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, name, node.questionToken, node.typeParameters,
+      ts.visitNodes(node.parameters, h.visit, ts.isParameter), node.type, ts.visitNode(node.body, h.visit, ts.isBlock))),
+    lowered: (node) => ctx.plainBody(() => {
+      const params = ts.visitNodes(node.parameters, h.visit, ts.isParameter);
+      const lowered = h.loweredBody(node.body!.statements);
+      const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+      return { params: [...params], body: ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body) };
+    }),
+    visitExpr: (e) => h.visitExpr(e),
+    runtime: (name, args) => {
+      h.usesRuntime();
+      return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
+    },
+    hoist: (st) => h.hoist(st),
+    temp: () => ctx.temp(),
+  });
 }
