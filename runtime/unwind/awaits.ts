@@ -19,7 +19,7 @@
  */
 import { spawnAwaited } from "../bridge.js";
 import { call as frameCall, twin, type TwinResult } from "../calls.js";
-import { collect } from "../iterate.js";
+import { arrayFrom, collect, take } from "../iterate.js";
 import { replayable } from "../intrinsics.js";
 import { call, hof } from "./driver.js";
 import { S, compiled } from "./state.js";
@@ -78,3 +78,28 @@ export function yieldHof(twin: string, receiver: unknown, args: readonly unknown
  * returning the values as an array, spread where the iterator stood.
  */
 export const spreadAll: (iterable: Iterable<unknown>) => unknown[] = twin((iterable: Iterable<unknown>): unknown[] => replayable([...iterable]), collect);
+
+/**
+ * `const [a, , ...r] = g()` / `[x, y] = g()` of a suspending iterator in
+ * compiled code (transformer/unwind/linearise.ts `takeSite`): a leaf whose
+ * twin is runtime/iterate.ts `take` (as many steps as the pattern has
+ * elements, then a close unless exhausted; with a rest, a drain), returning
+ * the values as an array the pattern destructures. Its sync entry (an
+ * uncompiled caller) does the same with the blocking `next`.
+ */
+export const takeAll: (iterable: unknown, count: number, rest: boolean) => unknown[] = twin((iterable: unknown, count: number, rest: boolean): unknown[] => {
+  const it = (iterable as { [Symbol.iterator](): Iterator<unknown> })[Symbol.iterator]();
+  const next = it.next;
+  const out: unknown[] = [];
+  for (let i = 0; rest || i < count; i++) {
+    const r = Reflect.apply(next, it, []) as IteratorResult<unknown>;
+    if (r.done) return replayable(out);
+    out.push(r.value);
+  }
+  const ret = it.return;
+  if (ret !== undefined && ret !== null) Reflect.apply(ret, it, []);
+  return replayable(out);
+}, take);
+
+/** `Array.from(g())` of a suspending iterator in compiled code: a leaf whose twin is runtime/iterate.ts `arrayFrom`. */
+export const arrayFromAll: (items: unknown) => unknown[] = twin((items: unknown): unknown[] => Array.from(items as Iterable<unknown>), arrayFrom);

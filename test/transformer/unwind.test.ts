@@ -22,10 +22,6 @@ import { runUnwindCorpus, unwindVerdict, type UnwindCorpus } from "./unwind-corp
 
 /** Hand-written corpus programs the unwind backend refuses today (CL1011), with the construct that stops it. */
 const REFUSED: Record<string, string> = {
-  "hand/block_binding_shadows_global": "a second binding named `blockFn`",
-  "hand/generator_methods": "suspending generator method",
-  "hand/spread_destructure_suspending": "destructuring a suspending iterator",
-  "hand/super_writes_object_literal": "assignment target",
 };
 
 /** Programs of the corpus's KNOWN_FAILURES.md (refused by either backend); none since the built-ins' callbacks are lowered. */

@@ -14,10 +14,9 @@
  * generator backend's `f$co` beside a declaration), so a file must be
  * lowered by one backend, and any file may be lowered by either.
  *
- * A file whose module top level suspends goes to the generator backend
- * directly: it runs the top level as the module's root fiber, which `go` and
- * channels at the top level need (the unwind backend awaits each suspending
- * top-level call as a fiber of its own).
+ * A file whose module top level suspends stays with the unwind backend: it
+ * gives the top level a root fiber of its own (runtime/unwind/module-root.ts),
+ * as the generator backend's `run(main)` of the moved statements does.
  *
  * What the fallback cannot do: colour inference ran for the unwind backend,
  * whose compiled arrows keep their surroundings' `super` and `arguments`. A
@@ -44,10 +43,6 @@ export const autoBackend: Backend = {
       // Looked for at most once per file, and only when a fallback is in question (most files need no walk).
       let found: FunctionNode | null | undefined;
       const arrowOf = () => (found === undefined ? (found = surroundingsUser(lc, sf) ?? null) : found);
-      // The unwind backend awaits each suspending call of a module top level as a child fiber of its own; the
-      // generator backend runs the whole top level as the module's root fiber, so `go` and channels there work
-      // as inside `run(main)`. A fiber spawned at the top level and talking to it needs the latter.
-      if (lc.colours.suspendingTopLevel.get(sf) !== undefined && arrowOf() === null) return generatorBackend.transformer(lc)(tctx)(sf);
       const held: ColorlessDiagnostic[] = [];
       const attempt = unwindBackend.transformer({ ...lc, report: (d) => held.push(d) })(tctx)(sf);
       const refused = held.some((d) => d.code === CODES.UNWIND_UNSUPPORTED);

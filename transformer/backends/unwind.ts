@@ -38,11 +38,14 @@
  *
  * **Promise-land.** An `async` function that calls suspending code stays an async function, each suspending call
  * in it awaited as a child fiber making just that call (unwind/awaits.ts); a suspending ES module top level is
- * lowered the same way, in place. Option `stress` puts a `__uw.stress()` leaf before every statement.
+ * lowered the same way, in place, each call a request to the module's root fiber (unwind/module-root.ts,
+ * runtime/unwind/module-root.ts), so `go` and channels at the top level work as inside `run(main)`. Option
+ * `stress` puts a `__uw.stress()` leaf before every statement.
  *
- * **Not supported yet** (CL1011, never an approximation): suspending generator methods, constructors and
- * accessors; destructuring a suspending iterator; in async code, suspending calls inside longer optional chains;
- * the loop-binding and parameter-default shapes docs/backends.md lists.
+ * **Not supported yet** (CL1011, never an approximation): suspending constructors and accessors; destructuring a
+ * suspending iterator whose defaults run code; in async code and at a module top level, `for…of` over a
+ * suspending iterator and suspending calls inside longer optional chains; the loop-binding and parameter-default
+ * shapes docs/backends.md lists.
  */
 import type ts from "typescript";
 import type { Backend, LoweringContext } from "../backend.js";
@@ -53,13 +56,15 @@ import type { TS } from "../typescript.js";
 import { Normaliser, type SiteOracle } from "../unwind/normalise.js";
 import { renamedReference } from "../unwind/scopes.js";
 import { MethodSelves, registerClass, registerObjectLiteral, type RegistrationHost } from "../unwind/registration.js";
-import { lowerUserGenerator, startGeneratorCall, userYield, type GeneratorHost } from "../unwind/generators.js";
+import { generatorMethodsOf, lowerUserGenerator, startGeneratorCall, startGeneratorMethodCall, userYield, type GeneratorHost } from "../unwind/generators.js";
+import type { GeneratorMethods } from "./generator-methods.js";
 import { lowerFrame } from "../unwind/frame.js";
 import { reentrySelf, type SelfName } from "../unwind/record.js";
 import { rebuildFunction } from "../unwind/shell.js";
 import { Factories } from "../unwind/factories.js";
 import { moduleStatements, siteOracle, SiteTable, templateObject, writtenNames } from "../unwind/module-tables.js";
-import { isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
+import { awaitedArrayFrom, isAwaitedSite, lowerAwaited, rebuildAsync, type AwaitHost } from "../unwind/awaits.js";
+import { hasImplicitAwaits, moduleRootStatements } from "../unwind/module-root.js";
 import { checkFile } from "../unwind/checks.js";
 import { specialCall, type SpecialCallHost } from "../unwind/special-calls.js";
 
@@ -110,9 +115,14 @@ class UnwindFileLowering {
         this.usesRuntime = true;
       },
     };
+    this.generatorMethods = generatorMethodsOf(this.generators, {
+      plainBody: <T>(body: () => T) => this.notAwaiting(body),
+      temp: () => this.generatorTemp(),
+    });
     this.registration = {
       ts, f,
-      compiles: (m) => colours.emitted(m) !== "plain" && !this.refusedFunction(m),
+      // A generator method's own function stays a native generator (its lowered body is its twin): not compiled.
+      compiles: (m) => colours.emitted(m) !== "plain" && !colours.isSuspendingGenerator(m) && !this.refusedFunction(m),
       selfOf: (m) => this.methodSelves.assigned(m),
       uw: (name, args) => this.uwCall(name, args),
       hoist: (st) => this.hoist(st),
@@ -123,10 +133,14 @@ class UnwindFileLowering {
       hofOf: this.oracle.hofOf,
       isFunctionTyped: (e) => lc.checker.getTypeAtLocation(e).getCallSignatures().length > 0,
       visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
+      visitNode: <N extends ts.Node>(n: N) => ts.visitNode(n, this.visit) as N,
       uw: (name, args) => this.uwCall(name, args),
       wrap: (op, args) => {
         // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
         const inGenerator = this.awaitCtx?.kind === "yield";
+        const root = this.awaitCtx?.root;
+        // At a module top level the call is a request its root fiber performs (runtime/unwind/module-root.ts).
+        if (root !== undefined) return this.uwCall("back", [root, f.createAwaitExpression(this.uwCall(op === "call" ? "rootCall" : "rootHof", [root, ...args]))]);
         const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
         if (inGenerator) return f.createParenthesizedExpression(f.createYieldExpression(undefined, call));
         // `__co.awaited(await …)`: an object result comes back held, so `await` cannot adopt a thenable (runtime/bridge.ts).
@@ -171,9 +185,11 @@ class UnwindFileLowering {
     }, this.sf);
     let statements: ts.Statement[];
     if (topLevel !== undefined && this.lc.isEsm(this.sf)) {
-      // Suspending top-level statements await each suspending call (unwind/awaits.ts); nothing else moves.
-      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements));
-      statements = awaited.value;
+      // Suspending top-level statements are requests to the module's root fiber, each awaited (unwind/awaits.ts,
+      // runtime/unwind/module-root.ts); nothing else moves.
+      const root = f.createUniqueName("$R", ts.GeneratedIdentifierFlags.Optimistic);
+      const awaited = this.awaiting("the top level of a module", () => this.visitStatementList(this.sf.statements), "await", root);
+      statements = moduleRootStatements(ts, f, awaited.value, root, (name, args) => this.uwCall(name, args), hasImplicitAwaits(ts, this.sf));
       this.moduleTemps = awaited.temps;
     } else {
       if (topLevel !== undefined) {
@@ -221,6 +237,15 @@ class UnwindFileLowering {
       if (renamed !== undefined) return renamed;
     }
     if (this.awaitCtx?.kind === "yield" && ts.isYieldExpression(node)) return userYield(this.generators, node);
+    // A source `await` of a suspending top level leaves the root fiber and re-enters it (module-root.ts `settle`).
+    if (this.awaitCtx?.root !== undefined && ts.isAwaitExpression(node)) {
+      const root = this.awaitCtx.root;
+      return this.uwCall("back", [root, this.f.createAwaitExpression(this.uwCall("settle", [root, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression]))]);
+    }
+    if (this.awaitCtx !== undefined && ts.isCallExpression(node)) {
+      const collected = awaitedArrayFrom(this.awaitHost, node);
+      if (collected !== undefined) return collected;
+    }
     if (this.awaitCtx !== undefined && isAwaitedSite(this.awaitHost, node)) {
       const awaited = lowerAwaited(this.awaitHost, node, this.awaitCtx.where);
       if (awaited !== undefined) return awaited;
@@ -239,6 +264,7 @@ class UnwindFileLowering {
     if ((ts.isMethodDeclaration(node) || ts.isAccessor(node) || ts.isPropertyDeclaration(node)) && ts.isComputedPropertyName(node.name)) {
       this.outerKeys.set(node.name, ts.visitEachChild(node.name, this.visit, this.tctx));
     }
+    if (this.generatorMethods.owns(node)) return this.generatorMethods.visitContainer(node, this.visit);
     if (isFunctionNode(ts, node)) return this.visitFunction(node);
     if (ts.isBlock(node)) return this.f.updateBlock(node, this.visitStatementList(node.statements));
     if (ts.isCaseClause(node)) return this.f.updateCaseClause(node, ts.visitNode(node.expression, this.visit, ts.isExpression) as ts.Expression, this.visitStatementList(node.statements));
@@ -276,7 +302,31 @@ class UnwindFileLowering {
   }
 
   private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression): ts.Node {
-    return registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx));
+    const saved = this.privateTwins;
+    this.privateTwins = [];
+    try {
+      const c = registerClass(this.registration, node, this.ts.visitEachChild(node, this.visit, this.tctx)) as ts.ClassDeclaration | ts.ClassExpression;
+      if (this.privateTwins.length === 0) return c;
+      const members = [...c.members, ...this.privateTwins];
+      return this.ts.isClassDeclaration(c)
+        ? this.f.updateClassDeclaration(c, c.modifiers, c.name, c.typeParameters, c.heritageClauses, members)
+        : this.f.updateClassExpression(c, c.modifiers, c.name, c.typeParameters, c.heritageClauses, members);
+    } finally {
+      this.privateTwins = saved;
+    }
+  }
+
+  /** Twins (`*#m$co`) of the private generator methods of the class being visited. */
+  private privateTwins: ts.MethodDeclaration[] = [];
+
+  private readonly generatorMethods: GeneratorMethods;
+
+  /** A temporary for a generator method call's receiver: the awaiting code's, or a `let` at the top of the enclosing list. */
+  private generatorTemp(): ts.Identifier {
+    if (this.awaitCtx !== undefined) return this.awaitHost.temp();
+    const t = this.f.createUniqueName("t");
+    this.hoist(this.f.createVariableStatement(undefined, this.f.createVariableDeclarationList([this.f.createVariableDeclaration(t)], this.ts.NodeFlags.Let)));
+    return t;
   }
 
   private visitObjectLiteral(node: ts.ObjectLiteralExpression): ts.Expression {
@@ -334,14 +384,14 @@ class UnwindFileLowering {
   // ── awaiting code: async functions and ES module top levels (unwind/awaits.ts) ──
 
   /** Promise-land code (an async function, a module top level) or a user generator's lowered body ("yield"). */
-  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield" } | undefined;
+  private awaitCtx: { where: string; temps: ts.Identifier[]; kind: "await" | "yield"; root?: ts.Identifier } | undefined;
   private moduleTemps: ts.Identifier[] = [];
   private readonly awaitHost: AwaitHost;
   private readonly awaitedTemplates = new Map<ts.TemplateLiteral, ts.Identifier>();
 
-  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await"): { value: T; temps: ts.Identifier[] } {
+  private awaiting<T>(where: string, body: () => T, kind: "await" | "yield" = "await", root?: ts.Identifier): { value: T; temps: ts.Identifier[] } {
     const saved = this.awaitCtx;
-    const ctx = { where, temps: [] as ts.Identifier[], kind };
+    const ctx = { where, temps: [] as ts.Identifier[], kind, ...(root === undefined ? {} : { root }) };
     this.awaitCtx = ctx;
     try {
       return { value: body(), temps: ctx.temps };
@@ -382,7 +432,7 @@ class UnwindFileLowering {
   private readonly generators: GeneratorHost;
 
   private startGenerator(node: ts.CallExpression): ts.Expression | undefined {
-    return startGeneratorCall(this.generators, node);
+    return startGeneratorCall(this.generators, node) ?? startGeneratorMethodCall(this.generators, node, this.generatorMethods, () => this.generatorTemp());
   }
 
 
@@ -410,7 +460,13 @@ class UnwindFileLowering {
     const info = colours.info(node);
     if (colours.isSuspendingGenerator(node)) {
       if ((ts.isFunctionDeclaration(node) && node.name !== undefined) || ts.isFunctionExpression(node)) return lowerUserGenerator(this.generators, node);
-      this.refuse(node.getFirstToken() ?? node, `a suspending generator ${ts.isMethodDeclaration(node) ? "method" : "without a name"} (\`${info?.name}\`)`);
+      if (ts.isMethodDeclaration(node)) {
+        const [entry, privateTwin] = this.generatorMethods.method(node, info?.name ?? "anonymous");
+        // A private method's twin is a sibling member, added after the class's registration (which pairs members by index).
+        if (privateTwin !== undefined) this.privateTwins.push(privateTwin);
+        return entry;
+      }
+      this.refuse(node.getFirstToken() ?? node, `a suspending generator without a name (\`${info?.name}\`)`);
       return ts.visitEachChild(node, this.visit, this.tctx);
     }
     if (info?.restricted !== undefined && info.wouldSuspend === true) {

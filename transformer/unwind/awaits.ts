@@ -36,6 +36,7 @@
 import type ts from "typescript";
 import { isIterationSite, skipOuter } from "../colour.js";
 import type { TS } from "../typescript.js";
+import { simplePattern } from "./syntax.js";
 
 /** What the lowering needs from the file's lowering (backends/unwind.ts). */
 export interface AwaitHost {
@@ -46,6 +47,8 @@ export interface AwaitHost {
   hofOf(call: ts.CallExpression): { method: string; receiver: "array" | "collection" | "arrayFrom" } | undefined;
   isFunctionTyped(e: ts.Expression): boolean;
   visitExpr(e: ts.Expression): ts.Expression;
+  /** Any node visited as the file's lowering visits it (a destructuring pattern's defaults may hold functions). */
+  visitNode<N extends ts.Node>(n: N): N;
   uw(name: string, args: ts.Expression[]): ts.Expression;
   /**
    * The suspension itself, given `__uw.awaitCall`'s or `__uw.awaitHof`'s
@@ -70,12 +73,16 @@ export function isAwaitedSite(h: AwaitHost, node: ts.Node): boolean {
  * The awaited form of a suspending site, or undefined (refused: the caller
  * then visits the node as it is, and the CL1011 stops the build).
  */
-export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Expression | undefined {
+export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Node | undefined {
   const ts = h.ts;
   const f = h.f;
   if (ts.isTaggedTemplateExpression(node)) return taggedTemplate(h, node);
   if (!ts.isCallExpression(node)) {
-    h.refuse(node, ts.isForOfStatement(node) ? `a for…of over a suspending iterator in ${where}` : `spreading or destructuring a suspending iterator in ${where}`);
+    const iterated = awaitedIteration(h, node);
+    if (iterated !== undefined) return iterated;
+    h.refuse(node, ts.isForOfStatement(node) ? `a for…of over a suspending iterator in ${where}`
+      : ts.isVariableDeclaration(node) || ts.isBinaryExpression(node) ? `destructuring a suspending iterator whose defaults or targets run code between its steps in ${where}`
+      : `spreading or destructuring a suspending iterator in ${where}`);
     return undefined;
   }
   const callee = skipOuter(ts, node.expression);
@@ -112,6 +119,49 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Exp
     return awaited("awaitCall", [fn, t, list(args)]);
   }
   return awaited("awaitCall", [h.visitExpr(callee), f.createVoidZero(), list(args)]);
+}
+
+/**
+ * Spreading and destructuring a suspending iterator, and `Array.from` of
+ * one, in awaiting code: the leaf a compiled frame calls at a site
+ * (runtime/unwind/awaits.ts `spreadAll`, `takeAll`, `arrayFromAll`, whose
+ * twins step the iterator with its suspending `next`), awaited:
+ *
+ *     [source]  f(...g());                               const [a, , ...r] = g();
+ *     [emitted] f(...__co.awaited(await __uw.awaitCall(__co.uw.spreadAll, void 0, [g()])));
+ *               const [a, , ...r] = __co.awaited(await __uw.awaitCall(__co.uw.takeAll, void 0, [g(), 2, true]));
+ *
+ * As in compiled frames, a pattern is taken first only when that cannot
+ * change its meaning (unwind/syntax.ts `simplePattern`); undefined otherwise,
+ * and for a `for…of` (refused by the caller).
+ */
+function awaitedIteration(h: AwaitHost, node: ts.Node): ts.Node | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  const leaf = (name: string) => f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), name);
+  const take = (elements: ts.NodeArray<ts.Node>, iterable: ts.Expression) => {
+    const last = elements[elements.length - 1];
+    const rest = last !== undefined && ((ts.isBindingElement(last) && last.dotDotDotToken !== undefined) || ts.isSpreadElement(last));
+    const count = f.createNumericLiteral(rest ? elements.length - 1 : elements.length);
+    return h.wrap("call", [leaf("takeAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(iterable), count, rest ? f.createTrue() : f.createFalse()])]);
+  };
+  if (ts.isSpreadElement(node)) return f.createSpreadElement(h.wrap("call", [leaf("spreadAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.expression)])]));
+  if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer !== undefined && simplePattern(ts, node.name)) {
+    return f.updateVariableDeclaration(node, h.visitNode(node.name), node.exclamationToken, node.type, take(node.name.elements, node.initializer));
+  }
+  if (ts.isBinaryExpression(node) && ts.isArrayLiteralExpression(node.left) && simplePattern(ts, node.left)) {
+    return f.updateBinaryExpression(node, h.visitNode(node.left), node.operatorToken, take(node.left.elements, node.right));
+  }
+  return undefined;
+}
+
+/** `Array.from(g())` of a suspending iterator in awaiting code: `__co.awaited(await __uw.awaitCall(__co.uw.arrayFromAll, void 0, [g()]))`. */
+export function awaitedArrayFrom(h: AwaitHost, node: ts.CallExpression): ts.Expression | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  if (!ts.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1 || !isAwaitedSite(h, node.expression.name)) return undefined;
+  const leaf = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "arrayFromAll");
+  return h.wrap("call", [leaf, f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.arguments[0]!)])]);
 }
 
 /**

@@ -11,6 +11,7 @@ import type ts from "typescript";
 import { skipOuter, type ColourMap } from "../colour.js";
 import type { TS } from "../typescript.js";
 import { inferredName } from "./syntax.js";
+import { GeneratorMethods } from "../backends/generator-methods.js";
 
 /** What the generator lowering needs from the file's lowering. */
 export interface GeneratorHost {
@@ -57,6 +58,31 @@ export function startGeneratorCall(h: GeneratorHost, node: ts.CallExpression): t
   h.usesRuntime();
   return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined,
     [h.visitExpr(fn), viaCall ? args[0]! : f.createVoidZero(), f.createArrayLiteralExpression(viaCall ? args.slice(1) : args)]);
+}
+
+/**
+ * `o.m(a)`, `super.m(a)`, `o.#p(a)`, `o[k](a)` calling suspending generator
+ * methods, where {@link startGeneratorCall} starts plain names: the
+ * receiver is evaluated once, into a temporary, then the method read from
+ * it, then the arguments (`(t = o, __co.startGenerator(t.m, t, [a]))`); the
+ * other shapes as the generator backend starts them (generator-methods.ts).
+ */
+export function startGeneratorMethodCall(h: GeneratorHost, node: ts.CallExpression, methods: GeneratorMethods, temp: () => ts.Identifier): ts.Expression | undefined {
+  const ts = h.ts;
+  const f = h.f;
+  const callee = skipOuter(ts, node.expression);
+  if (ts.isOptionalChain(node) || node.arguments.some((a) => ts.isSpreadElement(a)) || ts.isIdentifier(callee)) return undefined;
+  const t = h.colours.target(node);
+  if (t?.kind !== "functions" || t.fns.length === 0 || !t.fns.every((g) => ts.isMethodDeclaration(g) && h.colours.isSuspendingGenerator(g))) return undefined;
+  h.usesRuntime();
+  const start = (args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "startGenerator"), undefined, args);
+  if (ts.isPropertyAccessExpression(callee) && !ts.isPrivateIdentifier(callee.name) && callee.expression.kind !== ts.SyntaxKind.SuperKeyword) {
+    const receiver = temp();
+    const assign = f.createAssignment(receiver, h.visitExpr(callee.expression));
+    const args = f.createArrayLiteralExpression(node.arguments.map((a) => h.visitExpr(a)));
+    return f.createParenthesizedExpression(f.createCommaListExpression([assign, start([f.createPropertyAccessExpression(receiver, callee.name), receiver, args])]));
+  }
+  return methods.start(node, f.createArrayLiteralExpression(node.arguments.map((a) => h.visitExpr(a))));
 }
 
 /** `yield v` / `yield* e` in a lowered generator body: `(yield __co.userYield(v))` / `(yield* __co.delegate(e))`. */
@@ -106,4 +132,35 @@ export function lowerUserGenerator(h: GeneratorHost, node: ts.FunctionDeclaratio
   const own = f.createIdentifier(node.name.text);
   const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(own, undefined, undefined, registered)], ts.NodeFlags.Const));
   return f.createCallExpression(f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createBlock([decl, f.createReturnStatement(own)], false))), undefined, []);
+}
+
+/**
+ * Suspending generator methods: the generator backend's registration
+ * (backends/generator-methods.ts: the method as written, its lowered body a
+ * method of a literal inside the class body, a private twin for `#m`), with
+ * this backend's lowered body (suspending calls yielded frames,
+ * unwind/awaits.ts). `plainBody` visits outside any awaiting or compiled
+ * context; `temp` gives a call site's receiver temporary.
+ */
+export function generatorMethodsOf(h: GeneratorHost, ctx: { plainBody<T>(body: () => T): T; temp(): ts.Identifier }): GeneratorMethods {
+  const ts = h.ts;
+  const f = h.f;
+  return new GeneratorMethods({
+    ts, f, colours: h.colours,
+    plain: (node, name) => ctx.plainBody(() => f.updateMethodDeclaration(node, node.modifiers, node.asteriskToken, name, node.questionToken, node.typeParameters,
+      ts.visitNodes(node.parameters, h.visit, ts.isParameter), node.type, ts.visitNode(node.body, h.visit, ts.isBlock))),
+    lowered: (node) => ctx.plainBody(() => {
+      const params = ts.visitNodes(node.parameters, h.visit, ts.isParameter);
+      const lowered = h.loweredBody(node.body!.statements);
+      const temps = lowered.temps.length === 0 ? [] : [f.createVariableStatement(undefined, f.createVariableDeclarationList(lowered.temps.map((t) => f.createVariableDeclaration(t)), ts.NodeFlags.Let))];
+      return { params: [...params], body: ts.setTextRange(f.createBlock([...temps, ...lowered.value], true), node.body) };
+    }),
+    visitExpr: (e) => h.visitExpr(e),
+    runtime: (name, args) => {
+      h.usesRuntime();
+      return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), name), undefined, args);
+    },
+    hoist: (st) => h.hoist(st),
+    temp: () => ctx.temp(),
+  });
 }

@@ -9,7 +9,7 @@ import type ts from "typescript";
 import { isFunctionNode, skipOuter } from "../colour.js";
 import type { TS } from "../typescript.js";
 import type { IrCall, IrStmt, IrUnsupported } from "../ir.js";
-import { compoundToBinary, range } from "./syntax.js";
+import { compoundToBinary, range, simplePattern } from "./syntax.js";
 import { UnsharedVariables } from "./unshared.js";
 
 /** What the pass asks of the colour map. */
@@ -24,6 +24,8 @@ export interface SiteOracle {
   isSuspendingIterationSite(node: ts.Node): boolean;
   /** Does the call's identifier callee resolve to functions of this file the backend compiles? */
   isDirect(call: ts.CallExpression): boolean;
+  /** Is this nested function compiled (suspending), i.e. emitted as a frame of its own? */
+  isCompiled(fn: ts.FunctionDeclaration): boolean;
   /** Stress mode (option `stress`): a suspension point before every statement, so every statement counts as suspending. */
   stress: boolean;
   /** A built-in higher-order method call (`xs.map(cb)`, `m.forEach(cb)`, `Array.from(xs, cb)`). */
@@ -67,8 +69,16 @@ export abstract class Lineariser {
       const inner = this.lin(e);
       this.collecting.delete(e);
       const t = this.temp();
-      const all = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "spreadAll");
+      const all = this.uwRuntime("spreadAll");
       const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: all, thisArg: f.createVoidZero(), args: [inner.value] }, node: spread };
+      return { pre: [...inner.pre, site], value: t };
+    }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length === 1 && this.oracle.isSuspendingIterationSite(e.expression.name)) {
+      // `Array.from(g())` of a suspending iterator: a site collecting it (twin: runtime/iterate.ts `arrayFrom`).
+      this.taken.add(e.expression.name);
+      const inner = this.lin(e.arguments[0]!);
+      const t = this.temp();
+      const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: this.uwRuntime("arrayFromAll"), thisArg: f.createVoidZero(), args: [inner.value] }, node: e };
       return { pre: [...inner.pre, site], value: t };
     }
     if (!this.hasSite(e)) return { pre: [], value: e };
@@ -125,9 +135,9 @@ export abstract class Lineariser {
     if (ts.isObjectLiteralExpression(e)) return this.objectLiteral(e);
     if (ts.isNewExpression(e)) {
       const args = e.arguments ?? f.createNodeArray();
-      if (args.some((a) => ts.isSpreadElement(a))) return this.refuse(e, "a spread argument around a suspending call");
-      const ops = this.operands([e.expression, ...args]);
-      return { pre: ops.pre, value: f.createNewExpression(ops.values[0]!, e.typeArguments, ops.values.slice(1)) };
+      // Spread arguments as in array literals and calls: the operand evaluated in its turn (a suspending one collected), spread at the `new`.
+      const ops = this.operands([e.expression, ...args.map((a) => (ts.isSpreadElement(a) ? a.expression : a))]);
+      return { pre: ops.pre, value: f.createNewExpression(ops.values[0]!, e.typeArguments, args.map((a, i) => (ts.isSpreadElement(a) ? f.createSpreadElement(ops.values[i + 1]!) : ops.values[i + 1]!))) };
     }
     return this.refuse(e, `a suspending call inside a ${ts.SyntaxKind[e.kind]}`);
   }
@@ -253,6 +263,14 @@ export abstract class Lineariser {
         const r = this.lin(e.right);
         return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
       }
+      if (ts.isArrayLiteralExpression(e.left) && this.oracle.isSuspendingIterationSite(e)) {
+        // `[x, y] = g()` of a suspending iterator (a statement): the values taken by a site, then destructured; its value is the right side.
+        const r = this.lin(e.right);
+        const v = this.temp();
+        const taken = this.takeSite(e, e.left, v);
+        const bind = this.hasSite(e.left) ? this.destructure(e.left, taken.value) : [this.assign(e.left, taken.value)];
+        return { pre: [...r.pre, this.assign(v, r.value), ...taken.pre, ...bind], value: v };
+      }
       if (ts.isObjectLiteralExpression(e.left) || ts.isArrayLiteralExpression(e.left)) {
         const r = this.lin(e.right);
         if (!this.hasSite(e.left)) return { pre: r.pre, value: f.createAssignment(e.left, r.value) };
@@ -302,12 +320,18 @@ export abstract class Lineariser {
     const x = skipOuter(ts, e);
     if (ts.isIdentifier(x)) return { pre: [], value: x };
     if (ts.isPropertyAccessExpression(x) && !ts.isOptionalChain(x)) {
-      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return this.hasSite(later) ? undefined : { pre: [], value: x };
+      // `super.x = f()`: `super` cannot be held in a temporary; the home object's prototype is looked up when the
+      // assignment runs, after `f()` (as the generator backend's live `super`, runtime/live-super.ts, does).
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return { pre: [], value: x };
       const obj = this.stable(this.lin(x.expression), later);
       return { pre: obj.pre, value: f.createPropertyAccessExpression(obj.value, x.name) };
     }
     if (ts.isElementAccessExpression(x) && !ts.isOptionalChain(x)) {
-      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) return undefined;
+      if (x.expression.kind === ts.SyntaxKind.SuperKeyword) {
+        // `super[k] = f()`: the key evaluated first, the prototype looked up at the assignment (as above).
+        const key = this.operands([x.argumentExpression], later);
+        return { pre: key.pre, value: f.createElementAccessExpression(x.expression as ts.Expression, key.values[0]!) };
+      }
       const ops = this.operands([x.expression, x.argumentExpression], later);
       return { pre: ops.pre, value: f.createElementAccessExpression(ops.values[0]!, ops.values[1]!) };
     }
@@ -407,10 +431,45 @@ export abstract class Lineariser {
       else if (ts.isCallExpression(x) && this.oracle.isSite(x)) found = true;
       else if (ts.isForOfStatement(x) && this.oracle.isSuspendingIteration(x)) found = true;
       else if (ts.isSpreadElement(x) && this.oracle.isSuspendingSpread(x)) found = true;
+      // Destructuring a suspending iterator, `Array.from` of one: a take site (takeSite, lin).
+      else if ((ts.isVariableDeclaration(x) || ts.isBinaryExpression(x) || (ts.isIdentifier(x) && x.text === "from")) && this.oracle.isSuspendingIterationSite(x)) found = true;
       else ts.forEachChild(x, walk);
     };
     walk(node);
     return found;
+  }
+
+  /** Suspending destructurings and `Array.from` calls lowered to a site (normalise.ts refuses any other). */
+  readonly taken = new Set<ts.Node>();
+
+  /**
+   * `const [a, , ...r] = g()` / `[x, y] = g()` of an iterator whose `next`
+   * suspends: a site takes the values the pattern needs (a leaf whose twin
+   * is runtime/iterate.ts `take`: as many steps as the pattern has elements,
+   * then a close unless exhausted; with a rest, a drain), and the pattern
+   * destructures that array (its iteration safe from user code,
+   * runtime/intrinsics.ts `replayable`), as the generator backend does
+   * (backends/generator-iteration.ts). Only where taking the values first
+   * cannot change the meaning: targets that are names (or nested patterns
+   * of names), defaults without effects; other patterns are refused.
+   */
+  protected takeSite(node: ts.Node, pattern: ts.ArrayBindingPattern | ts.ArrayLiteralExpression, iterable: ts.Expression): Lin {
+    const ts = this.ts;
+    const f = this.f;
+    this.taken.add(node);
+    if (!simplePattern(ts, pattern)) return this.refuse(node, "destructuring a suspending iterator whose defaults or targets run code between its steps");
+    const els = pattern.elements as ts.NodeArray<ts.Node>;
+    const last = els[els.length - 1];
+    const rest = last !== undefined && ((ts.isBindingElement(last) && last.dotDotDotToken !== undefined) || ts.isSpreadElement(last));
+    const count = f.createNumericLiteral(rest ? els.length - 1 : els.length);
+    const t = this.temp();
+    const site: IrStmt = { kind: "site", index: this.nextSite(), target: t, call: { kind: "dynamic", fn: this.uwRuntime("takeAll"), thisArg: f.createVoidZero(), args: [iterable, count, rest ? f.createTrue() : f.createFalse()] }, node };
+    return { pre: [site], value: t };
+  }
+
+  /** `__co.uw.<name>`: a leaf of runtime/unwind/api.ts. */
+  protected uwRuntime(name: string): ts.Expression {
+    return this.f.createPropertyAccessExpression(this.f.createPropertyAccessExpression(this.f.createIdentifier("__co"), "uw"), name);
   }
 
   /** Spread operands being linearised as the collected spread's iterable (lin), so the check does not recurse. */
@@ -445,3 +504,4 @@ export abstract class Lineariser {
     return out;
   }
 }
+

@@ -118,6 +118,7 @@ export function siteOracle(ts: TS, colours: ColourMap, sf: ts.SourceFile, stress
       const t = colours.target(call);
       return t?.kind === "hof" ? { method: t.method, receiver: t.receiver } : undefined;
     },
+    isCompiled: (fn) => colours.emitted(fn) !== "plain",
     isDirect: (call) => {
       const t = colours.target(call);
       return t?.kind === "functions" && t.viaValue !== true && t.fns.length > 0 &&

@@ -46,7 +46,7 @@ export class Normaliser extends ParameterNormaliser {
     const ts = this.ts;
     ts.forEachChild(n, (c) => {
       if (isFunctionNode(ts, c) || ts.isClassLike(c)) return;
-      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
+      if (!ts.isForOfStatement(c) && !ts.isSpreadElement(c) && !this.taken.has(c) && this.oracle.isSuspendingIterationSite(c)) this.refuse(c, "destructuring a suspending iterator");
       this.refuseSuspendingDestructuring(c);
     });
   }
@@ -65,12 +65,18 @@ export class Normaliser extends ParameterNormaliser {
     // The statements of a block whose bindings got an environment (scopes.ts): enter it first.
     const block = scope === undefined ? undefined : ts.getOriginalNode(scope);
     const needHoist = hoist || stmts.some((s) => this.hasSite(s));
+    const functionInits: IrStmt[] = [];
     for (const s of stmts) {
       if (this.oracle.stress && !ts.isFunctionDeclaration(s) && !ts.isBlock(s) && !ts.isEmptyStatement(s)) out.push(this.stressPoint(s));
       if (needHoist && ts.isVariableStatement(s)) out.push(...this.declarations(s.declarationList));
       else if (needHoist && ts.isFunctionDeclaration(s)) {
         if (s.name !== undefined) this.hoistName(s.name, s, /*declare*/ false);
-        this.functions.push(s);
+        if (s.name !== undefined && this.renamedFunctions.has(s)) {
+          // `fresh = function blockFn() {…}`, first in its block (a block's functions exist from its entry).
+          const expr = ts.setTextRange(this.f.createFunctionExpression(s.modifiers?.filter((m) => m.kind === ts.SyntaxKind.AsyncKeyword) as ts.Modifier[] | undefined,
+            s.asteriskToken, this.f.createIdentifier(s.name.text), s.typeParameters, s.parameters, s.type, s.body ?? this.f.createBlock([])), s);
+          functionInits.push(this.plain(this.f.createExpressionStatement(this.f.createAssignment(this.target(s.name), expr))));
+        } else this.functions.push(s);
       } else if (needHoist && ts.isClassDeclaration(s)) {
         if (s.name === undefined || this.hasSite(s)) this.refuse(s, "a class declaration here");
         else {
@@ -87,7 +93,7 @@ export class Normaliser extends ParameterNormaliser {
       deadZonesTo.push(...dead);
       dead = [];
     }
-    return block === undefined ? [...dead, ...out] : [...this.enterEnv(block), ...dead, ...out];
+    return block === undefined ? [...dead, ...functionInits, ...out] : [...this.enterEnv(block), ...dead, ...functionInits, ...out];
   }
 
   /**

@@ -87,6 +87,12 @@ export abstract class ScopeNormaliser extends PatternLineariser {
         continue;
       }
       const l = this.lin(d.initializer);
+      if (ts.isArrayBindingPattern(d.name) && this.oracle.isSuspendingIterationSite(d)) {
+        // `const [a, b] = g()` of a suspending iterator: the values taken by a site first (linearise.ts takeSite).
+        const taken = this.takeSite(d, d.name, l.value);
+        out.push(...l.pre, ...taken.pre, ...(this.hasSite(d.name) ? this.destructure(d.name, taken.value) : [this.plain(f.createExpressionStatement(f.createAssignment(this.target(d.name), taken.value)))]));
+        continue;
+      }
       if (!ts.isIdentifier(d.name) && this.hasSite(d.name)) {
         const v = this.temp();
         out.push(...l.pre, this.assign(v, l.value), ...this.destructure(d.name, v));
@@ -122,6 +128,16 @@ export abstract class ScopeNormaliser extends PatternLineariser {
     // Hoisted next to another binding of the same name (a sibling block's, an outer one used here): rename it.
     if (this.localNames.has(name) || (symbol !== undefined && this.usesOtherBinding(name, symbol))) {
       const init = ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
+      if (symbol !== undefined && !declare && ts.isFunctionDeclaration(decl) && decl.name !== undefined && !this.oracle.isCompiled(decl)) {
+        // A plain function declared in a nested block: renamed, and assigned a function expression that keeps its own
+        // name (`.name`) at the top of its block, where the declaration is initialised (normalise.ts `list`).
+        name = this.freshName(name);
+        this.renames.set(symbol, name);
+        this.renamedFunctions.add(decl);
+        this.localNames.add(name);
+        this.locals.push(this.f.createIdentifier(name));
+        return;
+      }
       if (symbol === undefined || !declare || (init !== undefined && (isFunctionNode(ts, init) || ts.isClassExpression(init)))) {
         // A function's name is observable (`.name`), so is the name a function expression infers from its variable.
         this.refuse(id, `a second binding named \`${name}\` in this function (shadowing a function or a named function value)`);
@@ -176,6 +192,9 @@ export abstract class ScopeNormaliser extends PatternLineariser {
   protected envStmt(env: Env): IrStmt {
     return { kind: "env", name: env.env, init: env.cur };
   }
+
+  /** Plain nested function declarations renamed by {@link hoistName}: emitted as assignments of function expressions. */
+  protected readonly renamedFunctions = new Set<ts.FunctionDeclaration>();
 
   /** A name no identifier of this function uses. */
   private freshName(base: string): string {

@@ -89,3 +89,27 @@ export function inferredName(ts: TS, node: ts.FunctionExpression | ts.ArrowFunct
   if (ts.isBinaryExpression(p) && p.right === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(p.left)) return p.left.text;
   return "";
 }
+
+/**
+ * Targets that are names (or nested patterns of them), defaults without
+ * effects, no computed keys: a pattern whose values may be taken from the
+ * iterator before any of it runs (the generator backend's rule,
+ * backends/generator-iteration.ts `simple`).
+ */
+export function simplePattern(ts: TS, p: ts.Node): boolean {
+  const pure = (e: ts.Expression | undefined): boolean =>
+    e === undefined || ts.isLiteralExpression(e) || ts.isIdentifier(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword ||
+    e.kind === ts.SyntaxKind.NullKeyword || ts.isArrowFunction(e) || ts.isFunctionExpression(e) || (ts.isPrefixUnaryExpression(e) && ts.isLiteralExpression(e.operand));
+  if (ts.isIdentifier(p) || ts.isOmittedExpression(p)) return true;
+  if (ts.isArrayBindingPattern(p) || ts.isObjectBindingPattern(p)) return (p.elements as ts.NodeArray<ts.Node>).every((e) => simplePattern(ts, e));
+  if (ts.isBindingElement(p)) return pure(p.initializer) && (p.propertyName === undefined || !ts.isComputedPropertyName(p.propertyName)) && simplePattern(ts, p.name);
+  if (ts.isArrayLiteralExpression(p)) return p.elements.every((e) => simplePattern(ts, e));
+  if (ts.isSpreadElement(p)) return simplePattern(ts, p.expression);
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return pure(p.right) && simplePattern(ts, p.left);
+  if (ts.isObjectLiteralExpression(p)) {
+    return p.properties.every((x) => (ts.isShorthandPropertyAssignment(x) && pure(x.objectAssignmentInitializer)) ||
+      (ts.isPropertyAssignment(x) && !ts.isComputedPropertyName(x.name) && simplePattern(ts, x.initializer)) || (ts.isSpreadAssignment(x) && simplePattern(ts, x.expression)));
+  }
+  if (ts.isParenthesizedExpression(p)) return simplePattern(ts, p.expression);
+  return false;
+}
