@@ -13,11 +13,11 @@
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build, context, type Plugin as EsbuildPlugin } from "esbuild";
+import { build, context } from "esbuild";
 import { createServer, type InlineConfig } from "vite";
 import colorlessEsbuild from "../../dist/plugins/esbuild.js";
 import colorlessVite from "../../dist/plugins/vite.js";
-import { miniProject, scratch } from "./mini-project.js";
+import { esbuildOptions, miniProject, scratch } from "./mini-project.js";
 import { LEAF, RECOLOUR_SOURCES } from "./recolour-project.js";
 
 vi.setConfig({ testTimeout: 240_000 });
@@ -97,17 +97,6 @@ describe("Vite dev server", () => {
   });
 });
 
-const esbuildOptions = (root: string, plugins: EsbuildPlugin[]) => ({
-  absWorkingDir: root,
-  entryPoints: ["main.ts"],
-  bundle: true,
-  write: false,
-  format: "esm" as const,
-  platform: "node" as const,
-  external: ["colorless", "colorless/*"],
-  logLevel: "silent" as const,
-  plugins,
-});
 
 const bundleOf = async (root: string) => (await build(esbuildOptions(root, [colorlessEsbuild()]))).outputFiles![0]!.text;
 

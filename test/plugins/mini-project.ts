@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { Plugin as EsbuildPlugin } from "esbuild";
 
 export const repo = process.cwd();
 
@@ -63,3 +64,16 @@ export function node(args: string[], cwd: string, env: Record<string, string> = 
 export const cli = join(repo, "bin/colorless.js");
 /** A tool's script in the repo's node_modules. */
 export const bin = (pkg: string, path: string): string => join(repo, "node_modules", pkg, path);
+
+/** esbuild options for a mini-project's `main.ts`: one bundle in memory, colorless itself left external. */
+export const esbuildOptions = (root: string, plugins: EsbuildPlugin[]) => ({
+  absWorkingDir: root,
+  entryPoints: ["main.ts"],
+  bundle: true,
+  write: false,
+  format: "esm" as const,
+  platform: "node" as const,
+  external: ["colorless", "colorless/*"],
+  logLevel: "silent" as const,
+  plugins,
+});

@@ -24,7 +24,7 @@ import colorlessEsbuild from "../../dist/plugins/esbuild.js";
 import colorlessRollup from "../../dist/plugins/rollup.js";
 import colorlessVite from "../../dist/plugins/vite.js";
 import colorlessWebpack from "../../dist/plugins/webpack.js";
-import { bin, miniProject, node, scratch } from "./mini-project.js";
+import { bin, esbuildOptions, miniProject, node, scratch } from "./mini-project.js";
 import { EXTRA, LEAF, RECOLOUR_SOURCES } from "./recolour-project.js";
 
 vi.setConfig({ testTimeout: 240_000 });
@@ -72,17 +72,6 @@ const sawVersion = (v: number) => (code: string | undefined) => code !== undefin
 
 // ── esbuild ──────────────────────────────────────────────────────────────
 
-const esbuildOptions = (root: string, plugins: EsbuildPlugin[]) => ({
-  absWorkingDir: root,
-  entryPoints: ["main.ts"],
-  bundle: true,
-  write: false,
-  format: "esm" as const,
-  platform: "node" as const,
-  external: ["colorless", "colorless/*"],
-  logLevel: "silent" as const,
-  plugins,
-});
 
 async function freshEsbuild(root: string): Promise<string> {
   const r = await build(esbuildOptions(root, [colorlessEsbuild()]));
