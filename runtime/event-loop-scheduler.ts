@@ -23,6 +23,11 @@ import { describeFibers } from "./introspect.js";
 import type { ResumeMonitor } from "./monitor.js";
 import { activeResources, newResources, type ResourceCounts } from "./host-wakers.js";
 
+// Captured at load: user code may replace these globals (test262 does).
+const apply = Reflect.apply;
+const promiseThen = Promise.prototype.then;
+const resolved = Promise.resolve();
+
 /** How long the loop may run fibers before it lets the event loop in. */
 const SLICE_MS = 15;
 /** How often a run whose fibers all wait on host-side wakers re-checks whether any is left (unref'd: never keeps the process alive). */
@@ -62,7 +67,10 @@ export abstract class LoopScheduler extends BaseScheduler {
   protected wakeLoop(): void {
     if (this.running || this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(this.driveFromMicrotask);
+    // A promise job, not `queueMicrotask`: the same microtask queue, without the AsyncResource Node makes for each
+    // queueMicrotask call (a cost per wake-up) and which user code can break by putting accessors on
+    // Object.prototype's indices (test262 does; the scheduler's wake-ups then went to the user's setter).
+    apply(promiseThen, resolved, [this.driveFromMicrotask]);
   }
 
   protected readonly driveFromMicrotask = () => {

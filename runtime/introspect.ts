@@ -9,11 +9,13 @@ import { Fiber as FiberClass, type Fiber } from "./fiber.js";
 import { S as unwindState } from "./unwind/state.js";
 
 export function describeFiber(f: Fiber): string {
-  const head =
-    f.state === "blocked"
-      ? `${f.name} blocked on ${f.blocker?.description ?? "?"}${f.blockedAt !== undefined ? ` at ${f.blockedAt}` : ""}`
-      : `${f.name} ${f.state}`;
-  return [head, ...stackLines(f)].join("\n");
+  const lines = stackLines(f);
+  // Where it is blocked: the site register at park time, else (an unwind-compiled frame or a module's root fiber
+  // parked through a runtime leaf, which set none) the innermost site of its logical stack.
+  const innermost = lines[0]?.startsWith("    at ") === true && !lines[0].startsWith("    at go ") ? lines[0].slice("    at ".length) : undefined;
+  const where = f.blockedAt ?? innermost;
+  const head = f.state === "blocked" ? `${f.name} blocked on ${f.blocker?.description ?? "?"}${where !== undefined ? ` at ${where}` : ""}` : `${f.name} ${f.state}`;
+  return [head, ...lines].join("\n");
 }
 
 /** The fiber's logical stack, innermost first. */

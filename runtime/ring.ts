@@ -4,6 +4,21 @@
  * small so that a channel created with a large capacity costs nothing until
  * it fills.
  */
+const defineProperty = Reflect.defineProperty;
+
+/**
+ * `n` slots that are the array's own properties. Writing into a hole of an
+ * array (`new Array(n)`) is a [[Set]] that walks the prototype chain, so a
+ * program that put an accessor on `Object.prototype[0]` or
+ * `Array.prototype[0]` (test262 does) would get the scheduler's fibers
+ * handed to its setter, and the run queue would lose them.
+ */
+function ownSlots<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) defineProperty(a, i, { value: undefined, writable: true, enumerable: true, configurable: true });
+  return a;
+}
+
 export class Ring<T> {
   private items: (T | undefined)[];
   private head = 0;
@@ -11,7 +26,7 @@ export class Ring<T> {
 
   /** `initialCapacity` must be a power of two. */
   constructor(initialCapacity = 4) {
-    this.items = new Array(initialCapacity);
+    this.items = ownSlots(initialCapacity);
   }
 
   push(v: T): void {
@@ -43,7 +58,7 @@ export class Ring<T> {
 
   private grow(): void {
     const old = this.items;
-    const next = new Array<T | undefined>(old.length * 2);
+    const next = ownSlots<T>(old.length * 2);
     for (let i = 0; i < this.length; i++) next[i] = old[(this.head + i) & (old.length - 1)];
     this.items = next;
     this.head = 0;

@@ -39,11 +39,12 @@
  * suspending call throws that first failure.
  */
 import { EventLoopScheduler } from "../event-loop-scheduler.js";
-import { Fiber, currentFiber, setCurrentFiber, type Resumable } from "../fiber.js";
+import { Fiber, currentFiber, setCurrentFiber, site, type Resumable } from "../fiber.js";
 import { Scope } from "../scope.js";
 import type { Blocker, Scheduler } from "../scheduler.js";
 import { Cancelled } from "../errors.js";
 import { yieldCall, yieldHof } from "./awaits.js";
+import { flushStack } from "../stack.js";
 
 // Captured at load: user code at the top level may replace the globals (test262 does).
 const P = Promise;
@@ -61,6 +62,8 @@ interface Request {
   fn: unknown;
   thisArg: unknown;
   args: readonly unknown[];
+  /** The top level's call site, `<module> (file:line:col)`: where the root fiber is blocked, a frame of an error's stack. */
+  at: string | undefined;
   reply: (o: Outcome) => void;
 }
 
@@ -163,10 +166,16 @@ function* rootBody(r: ModuleRoot): Resumable<void> {
     r.request = null;
     if (req.kind === END) return;
     let out: Outcome;
+    // The trampoline takes the site register as the caller's call site of the frame the request becomes.
+    site.at = req.at;
     try {
       out = new Outcome(yield req.kind === CALL ? yieldCall(req.fn, req.thisArg, req.args) : yieldHof(req.fn as string, req.thisArg, req.args), false);
     } catch (e) {
-      out = new Outcome(e instanceof Cancelled && r.scope.failed ? r.scope.failure : e, true);
+      // The error leaves the fiber here for the top level: its stack reads like a synchronous one from now on
+      // (the runtime's frames below the user's dropped, the frames the trampoline noted added), as `run` gives.
+      // (A deadlock cancels the root: the top level gets `Cancelled` with the DeadlockError as its reason, as code in
+      // a fiber of `run(main)` does at its suspension point.)
+      out = new Outcome(flushStack(e instanceof Cancelled && r.scope.failed ? r.scope.failure : e), true);
     }
     r.inflight = null;
     req.reply(out);
@@ -180,19 +189,19 @@ export function root(implicitAwaits: boolean): ModuleRoot {
   return r;
 }
 
-function request(r: ModuleRoot, kind: Request["kind"], fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<Outcome> {
+function request(r: ModuleRoot, kind: Request["kind"], fn: unknown, thisArg: unknown, args: readonly unknown[], at: string | undefined): Promise<Outcome> {
   r.leave();
-  return new P<Outcome>((resolve) => r.post({ kind, fn, thisArg, args, reply: resolve }));
+  return new P<Outcome>((resolve) => r.post({ kind, fn, thisArg, args, at, reply: resolve }));
 }
 
 /** `__uw.back($R, await __uw.rootCall($R, fn, thisArg, [args]))`: `fn` (read, its arguments evaluated) called in the root fiber. */
-export function rootCall(r: ModuleRoot, fn: unknown, thisArg: unknown, args: readonly unknown[]): Promise<Outcome> {
-  return request(r, CALL, fn, thisArg, args);
+export function rootCall(r: ModuleRoot, fn: unknown, thisArg: unknown, args: readonly unknown[], at?: string): Promise<Outcome> {
+  return request(r, CALL, fn, thisArg, args, at);
 }
 
 /** `__uw.back($R, await __uw.rootHof($R, "map", xs, [cb]))`: a built-in higher-order method with a suspending callback. */
-export function rootHof(r: ModuleRoot, twin: string, receiver: unknown, args: readonly unknown[]): Promise<Outcome> {
-  return request(r, HOF, twin, receiver, args);
+export function rootHof(r: ModuleRoot, twin: string, receiver: unknown, args: readonly unknown[], at?: string): Promise<Outcome> {
+  return request(r, HOF, twin, receiver, args, at);
 }
 
 /** `__uw.back($R, await __uw.settle($R, e))`: a source `await e` of the top level, left and re-entered around. */
@@ -211,6 +220,6 @@ export function back(r: ModuleRoot, out: Outcome): unknown {
 /** `await __uw.rootEnd($R)`, the module's last statement: end the root fiber, wait for every fiber under it. */
 export function rootEnd(r: ModuleRoot): Promise<void> {
   r.leave();
-  if (!r.fiber.done) r.post({ kind: END, fn: undefined, thisArg: undefined, args: [], reply: () => {} });
+  if (!r.fiber.done) r.post({ kind: END, fn: undefined, thisArg: undefined, args: [], at: undefined, reply: () => {} });
   return r.done;
 }

@@ -504,7 +504,7 @@ describe("unwind backend: async functions, module top levels, arrows using super
     expect(code.get("unwind/for_of_maybe_suspending")).toContain(".uw.iterRecord(");
     expect(code.get("unwind/generators")).toMatch(/__co\.generatorTwin\(counter, counter\$co_\d+\)/);
     expect(code.get("unwind/generators")).toContain("__co.startGenerator(counter, { base: 10 }, [2])");
-    expect(code.get("unwind/top_level")).toMatch(/let later = \$uw\.back\(\$R, await \$uw\.rootCall\(\$R, s, void 0, \[1\]\)\);/);
+    expect(code.get("unwind/top_level")).toMatch(/let later = \$uw\.back\(\$R, await \$uw\.rootCall\(\$R, s, void 0, \[1\], "<module> \([\w/.]+:\d+:\d+\)"\)\);/);
   });
 
   it.each(Object.keys(FOCUSED))("%s: values and event order as untransformed, as fibers and in blocking mode", (n) => {

@@ -112,7 +112,7 @@ describe("a suspending module top level runs as the module's root fiber", () => 
     const code = codes.get("unwind")!.get("root/root_channels")!;
     expect(code).toMatch(/const \$R = \$uw\.root\(false\);/);
     expect(code).toMatch(/^export let live = 0;$/m);
-    expect(code).toMatch(/log\.push\("got " \+ \$uw\.back\(\$R, await \$uw\.rootCall\(\$R, \(t_\d+ = ch\)\.receive, t_\d+, \[\]\)\)/);
+    expect(code).toMatch(/log\.push\("got " \+ \$uw\.back\(\$R, await \$uw\.rootCall\(\$R, \(t_\d+ = ch\)\.receive, t_\d+, \[\], "<module> \([\w/.]+:\d+:\d+\)"\)\)/);
     expect(code).toMatch(/const v = \$uw\.back\(\$R, await \$uw\.settle\(\$R, Promise\.resolve\(3\)\)\);/);
     expect(code.trimEnd().endsWith("await $uw.rootEnd($R);")).toBe(true);
   });

@@ -135,12 +135,16 @@ class UnwindFileLowering {
       visitExpr: (e) => ts.visitNode(e, this.visit, ts.isExpression) as ts.Expression,
       visitNode: <N extends ts.Node>(n: N) => ts.visitNode(n, this.visit) as N,
       uw: (name, args) => this.uwCall(name, args),
-      wrap: (op, args) => {
+      wrap: (op, args, node) => {
         // In a user generator's lowered body the suspension is a yield of a generator-convention frame.
         const inGenerator = this.awaitCtx?.kind === "yield";
         const root = this.awaitCtx?.root;
-        // At a module top level the call is a request its root fiber performs (runtime/unwind/module-root.ts).
-        if (root !== undefined) return this.uwCall("back", [root, f.createAwaitExpression(this.uwCall(op === "call" ? "rootCall" : "rootHof", [root, ...args]))]);
+        // At a module top level the call is a request its root fiber performs (runtime/unwind/module-root.ts), with
+        // its site, for where the root is blocked and for the error's stack.
+        if (root !== undefined) {
+          const at = f.createStringLiteral(`<module> (${lc.position(node)})`);
+          return this.uwCall("back", [root, f.createAwaitExpression(this.uwCall(op === "call" ? "rootCall" : "rootHof", [root, ...args, at]))]);
+        }
         const call = this.uwCall(inGenerator ? (op === "call" ? "yieldCall" : "yieldHof") : op === "call" ? "awaitCall" : "awaitHof", args);
         if (inGenerator) return f.createParenthesizedExpression(f.createYieldExpression(undefined, call));
         // `__co.awaited(await …)`: an object result comes back held, so `await` cannot adopt a thenable (runtime/bridge.ts).

@@ -55,7 +55,8 @@ export interface AwaitHost {
    * arguments: `__co.awaited(await __uw.awaitCall(…))` in Promise-land, `(yield
    * __uw.yieldCall(…))` in a user generator's lowered body.
    */
-  wrap(op: "call" | "hof", args: ts.Expression[]): ts.Expression;
+  /** The awaited form of the suspending call (or iteration) `node` whose callee, receiver and arguments are `args`. */
+  wrap(op: "call" | "hof", args: ts.Expression[], node: ts.Node): ts.Expression;
   /** The template object of a tagged template's site, made once at the top of the module (`__uw.tpl`). */
   templateObject(template: ts.TemplateLiteral): ts.Identifier;
   /** A fresh temporary of the awaiting function (or module), declared by the caller. */
@@ -88,7 +89,7 @@ export function lowerAwaited(h: AwaitHost, node: ts.Node, where: string): ts.Nod
   const callee = skipOuter(ts, node.expression);
   const spread = node.arguments.some((a) => ts.isSpreadElement(a));
   const args = node.arguments.map((a) => (ts.isSpreadElement(a) ? f.createSpreadElement(h.visitExpr(a.expression)) : h.visitExpr(a)));
-  const awaited = (name: "awaitCall" | "awaitHof", callArgs: ts.Expression[]) => h.wrap(name === "awaitCall" ? "call" : "hof", callArgs);
+  const awaited = (name: "awaitCall" | "awaitHof", callArgs: ts.Expression[]) => h.wrap(name === "awaitCall" ? "call" : "hof", callArgs, node);
   if (ts.isOptionalChain(node)) return optionalCall(h, node, callee, args, where, awaited);
   const list = (xs: ts.Expression[]) => f.createArrayLiteralExpression(xs);
   const hof = h.hofOf(node);
@@ -143,9 +144,9 @@ function awaitedIteration(h: AwaitHost, node: ts.Node): ts.Node | undefined {
     const last = elements[elements.length - 1];
     const rest = last !== undefined && ((ts.isBindingElement(last) && last.dotDotDotToken !== undefined) || ts.isSpreadElement(last));
     const count = f.createNumericLiteral(rest ? elements.length - 1 : elements.length);
-    return h.wrap("call", [leaf("takeAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(iterable), count, rest ? f.createTrue() : f.createFalse()])]);
+    return h.wrap("call", [leaf("takeAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(iterable), count, rest ? f.createTrue() : f.createFalse()])], node);
   };
-  if (ts.isSpreadElement(node)) return f.createSpreadElement(h.wrap("call", [leaf("spreadAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.expression)])]));
+  if (ts.isSpreadElement(node)) return f.createSpreadElement(h.wrap("call", [leaf("spreadAll"), f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.expression)])], node));
   if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer !== undefined && simplePattern(ts, node.name)) {
     return f.updateVariableDeclaration(node, h.visitNode(node.name), node.exclamationToken, node.type, take(node.name.elements, node.initializer));
   }
@@ -161,7 +162,7 @@ export function awaitedArrayFrom(h: AwaitHost, node: ts.CallExpression): ts.Expr
   const f = h.f;
   if (!ts.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1 || !isAwaitedSite(h, node.expression.name)) return undefined;
   const leaf = f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "arrayFromAll");
-  return h.wrap("call", [leaf, f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.arguments[0]!)])]);
+  return h.wrap("call", [leaf, f.createVoidZero(), f.createArrayLiteralExpression([h.visitExpr(node.arguments[0]!)])], node);
 }
 
 /**
@@ -250,7 +251,7 @@ function taggedTemplate(h: AwaitHost, node: ts.TaggedTemplateExpression): ts.Exp
   const tag = skipOuter(ts, node.tag);
   const subs = ts.isTemplateExpression(node.template) ? node.template.templateSpans.map((sp) => h.visitExpr(sp.expression)) : [];
   const args = f.createArrayLiteralExpression([h.templateObject(node.template), ...subs]);
-  const awaited = (fn: ts.Expression, thisArg: ts.Expression) => h.wrap("call", [fn, thisArg, args]);
+  const awaited = (fn: ts.Expression, thisArg: ts.Expression) => h.wrap("call", [fn, thisArg, args], node);
   if (ts.isPropertyAccessExpression(tag) || ts.isElementAccessExpression(tag)) {
     if (tag.expression.kind === ts.SyntaxKind.SuperKeyword) {
       return awaited(ts.isPropertyAccessExpression(tag) ? tag : f.updateElementAccessExpression(tag, tag.expression, h.visitExpr(tag.argumentExpression)), f.createThis());
