@@ -62,3 +62,21 @@ function iterateByIndex(this: unknown[]): Iterator<unknown> {
     return: (value?: unknown) => ({ value, done: true }),
   };
 }
+
+const defineProperty = Reflect.defineProperty;
+
+/**
+ * An array of `n` slots that are its own properties. Writing into a hole of
+ * an array (`new Array(n)`, or past the end of `[]`) is a [[Set]] that walks
+ * the prototype chain, so a program that put an accessor on
+ * `Object.prototype[0]` or `Array.prototype[0]` (test262 does) would get the
+ * runtime's values handed to its setter. For the runtime's own storage.
+ */
+export function ownSlots<T>(n: number): (T | undefined)[] {
+  // The sizes the unwind driver asks for most (one or two frames) as literals: own slots at no extra cost.
+  if (n === 3) return [undefined, undefined, undefined];
+  if (n === 6) return [undefined, undefined, undefined, undefined, undefined, undefined];
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) defineProperty(a, i, { value: undefined, writable: true, enumerable: true, configurable: true });
+  return a;
+}

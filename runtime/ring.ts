@@ -4,20 +4,7 @@
  * small so that a channel created with a large capacity costs nothing until
  * it fills.
  */
-const defineProperty = Reflect.defineProperty;
-
-/**
- * `n` slots that are the array's own properties. Writing into a hole of an
- * array (`new Array(n)`) is a [[Set]] that walks the prototype chain, so a
- * program that put an accessor on `Object.prototype[0]` or
- * `Array.prototype[0]` (test262 does) would get the scheduler's fibers
- * handed to its setter, and the run queue would lose them.
- */
-function ownSlots<T>(n: number): (T | undefined)[] {
-  const a: (T | undefined)[] = [];
-  for (let i = 0; i < n; i++) defineProperty(a, i, { value: undefined, writable: true, enumerable: true, configurable: true });
-  return a;
-}
+import { ownSlots } from "./intrinsics.js";
 
 export class Ring<T> {
   private items: (T | undefined)[];
@@ -26,6 +13,7 @@ export class Ring<T> {
 
   /** `initialCapacity` must be a power of two. */
   constructor(initialCapacity = 4) {
+    // Own slots (intrinsics.ts): a write into a hole would go through an accessor user code put on a prototype.
     this.items = ownSlots(initialCapacity);
   }
 

@@ -37,7 +37,7 @@ import { noteFrame } from "../stack.js";
 import { describeValue } from "../calls.js";
 import { NOT_READY, stress as stressTwin } from "../emitted.js";
 import * as hofs from "../hofs-dispatch.js";
-import { apply, call as callWith, prepend } from "../intrinsics.js";
+import { apply, call as callWith, ownSlots, prepend } from "../intrinsics.js";
 import { defer } from "./call-sites.js";
 
 export { S, compiled } from "./state.js";
@@ -61,13 +61,22 @@ export function save(k: Continuation): unknown {
  */
 export function saveFrame(frame: Continuation | unknown[], self: unknown, at: string | undefined): unknown {
   const n = S.n;
-  const saved = S.saved;
+  let saved = S.saved;
   const i = 3 * n;
+  // Own slots only (intrinsics.ts `ownSlots`): a write past the end would go through a prototype's accessor.
+  if (i + 3 > saved.length) saved = S.saved = grown(saved, i + 3);
   saved[i] = frame;
   saved[i + 1] = self;
   saved[i + 2] = at;
   S.n = n + 1;
   return S.u === 0 ? enterRoot() : undefined;
+}
+
+/** `saved` with room for at least `need` slots (doubling), all of them own. */
+function grown(saved: unknown[], need: number): unknown[] {
+  const next = ownSlots<unknown>(Math.max(need, 2 * saved.length, 48));
+  for (let j = 0; j < saved.length; j++) next[j] = saved[j];
+  return next;
 }
 
 /**
@@ -320,7 +329,7 @@ export class Driver {
     }
     if (sp === 0 && stack.length === 0 && n > 0) {
       // First unwind: exactly the room it needs (a parked fiber keeps it), growing by the usual steps later.
-      stack = this.stack = new Array(3 * n);
+      stack = this.stack = ownSlots(3 * n);
     }
     for (let i = 3 * (n - 1); i >= 0; i -= 3) {
       stack[sp] = saved[i];
