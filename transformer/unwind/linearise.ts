@@ -217,7 +217,20 @@ export abstract class Lineariser {
       pre = ops.pre;
       const list = f.createCallExpression(f.createPropertyAccessExpression(f.createPropertyAccessExpression(f.createIdentifier("__co"), "uw"), "argList"), undefined, [ops.values[2]!]);
       irCall = { kind: "dynamic", fn: ops.values[0]!, thisArg: ops.values[1]!, args: [f.createSpreadElement(list)] };
+    } else if (isMember && (spread || !argExprs.every((a) => this.readsNothing(a)))) {
+      // `o.m(f())`: a call reads its method before it evaluates the arguments (a getter runs, a missing `o.m`
+      // throws, before `f()` does), so the method is read into a temporary first and called with `this` = o.
+      const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
+      const obj = this.lin(m.expression);
+      const objT = this.isStable(obj.value) ? obj : { pre: [...obj.pre, this.assign(this.temp(), obj.value)], value: this.temps[this.temps.length - 1]! };
+      const key = ts.isElementAccessExpression(m) ? this.lin(m.argumentExpression) : undefined;
+      const fnT = this.temp();
+      const read = key === undefined ? f.createPropertyAccessExpression(objT.value, (m as ts.PropertyAccessExpression).name) : f.createElementAccessExpression(objT.value, key.value);
+      const ops = this.operands(argExprs);
+      pre = [...objT.pre, ...(key?.pre ?? []), this.assign(fnT, read), ...ops.pre];
+      irCall = { kind: "dynamic", fn: fnT, thisArg: objT.value, args: rebuildArgs(ops.values) };
     } else if (isMember) {
+      // Arguments that read nothing (literals, names, temporaries, functions): the order of the method read cannot show.
       const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
       const keyExpr = ts.isPropertyAccessExpression(m) ? f.createStringLiteral(m.name.text) : m.argumentExpression;
       const ops = this.operands([m.expression, keyExpr, ...argExprs]);
@@ -395,6 +408,17 @@ export abstract class Lineariser {
     if (!later.some((x) => this.hasSite(x)) || this.isStable(l.value) || this.isUnshared(l.value, later)) return l;
     const t = this.temp();
     return { pre: [...l.pre, this.assign(t, l.value)], value: t };
+  }
+
+  /**
+   * An argument whose evaluation runs no user code and cannot throw (a literal, `this`, a name, one of our
+   * temporaries, a function expression): whether a call reads its method before or after it cannot show.
+   * A name in its TDZ would throw; TypeScript rejects such a read.
+   */
+  protected readsNothing(x: ts.Expression): boolean {
+    const ts = this.ts;
+    if (ts.isSpreadElement(x)) return false;
+    return this.isStable(x) || ts.isIdentifier(x) || ts.isFunctionExpression(x) || ts.isArrowFunction(x);
   }
 
   /** Values a later call cannot change: literals, `this`, and our temporaries. */
