@@ -64,6 +64,15 @@ function iterateByIndex(this: unknown[]): Iterator<unknown> {
 }
 
 const defineProperty = Reflect.defineProperty;
+const slice = Array.prototype.slice;
+
+function definedSlots<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) defineProperty(a, i, { value: undefined, writable: true, enumerable: true, configurable: true });
+  return a;
+}
+/** Own `undefined` slots to copy from: `slice` makes its result with CreateDataProperty, in fast elements. */
+const POOL: unknown[] = definedSlots(96);
 
 /**
  * An array of `n` slots that are its own properties. Writing into a hole of
@@ -73,10 +82,7 @@ const defineProperty = Reflect.defineProperty;
  * runtime's values handed to its setter. For the runtime's own storage.
  */
 export function ownSlots<T>(n: number): (T | undefined)[] {
-  // The sizes the unwind driver asks for most (one or two frames) as literals: own slots at no extra cost.
-  if (n === 3) return [undefined, undefined, undefined];
-  if (n === 6) return [undefined, undefined, undefined, undefined, undefined, undefined];
-  const a: (T | undefined)[] = [];
-  for (let i = 0; i < n; i++) defineProperty(a, i, { value: undefined, writable: true, enumerable: true, configurable: true });
-  return a;
+  // A slice of the pool: one native copy, an array as small and fast as `new Array(n)` (defineProperty on each
+  // index would leave it in slow elements: 40 B more per parked fiber, bench/runtime.js).
+  return n <= POOL.length ? (apply(slice, POOL, [0, n]) as (T | undefined)[]) : definedSlots<T>(n);
 }
