@@ -74,7 +74,7 @@ export class LightResponse {
       headers = h === undefined ? {} : plainRecordHeaders(h);
       if (headers === undefined && (h instanceof Headers || Array.isArray(h) || isPlain(h))) {
         try {
-          headers = fromHeaders(new Headers(h as ConstructorParameters<typeof Headers>[0]));
+          headers = nodeHeaders(new Headers(h as ConstructorParameters<typeof Headers>[0]));
         } catch {
           // Undici throws its own error for these headers, below.
         }
@@ -201,8 +201,8 @@ function plainRecordHeaders(h: unknown): NodeHeaders | undefined {
   return out;
 }
 
-/** A Headers' contents in node's form. */
-function fromHeaders(h: Headers): NodeHeaders {
+/** A Headers' contents as node's `writeHead` takes them (Set-Cookie as a list: one header line each); serve's writer uses it too. */
+export function nodeHeaders(h: Headers): NodeHeaders {
   const out: NodeHeaders = {};
   h.forEach((value, name) => {
     if (name !== "set-cookie") out[name] = value;

@@ -29,7 +29,7 @@ import { PayloadTooLargeError } from "./http-limits.js";
 import { RequestBindings, RequestFiber } from "./request-fiber.js";
 import { requestUrl, serverRequest, ServerRequest } from "./http-web-request.js";
 import { readyBody } from "./http-web-response.js";
-import { lightParts } from "./http-light-response.js";
+import { lightParts, nodeHeaders } from "./http-light-response.js";
 import { methodTwins } from "../twins.js";
 
 /** What `serve` accepts as a web-standard handler: anything with a `fetch(req)` method. */
@@ -152,17 +152,6 @@ function* writeResponse(res: nodeHttp.ServerResponse, response: Response, reques
     return;
   }
   res.end();
-}
-
-/** A response's headers as node takes them (Set-Cookie as a list: one header line each). */
-function nodeHeaders(h: Headers): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  h.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
-  });
-  const cookies = h.getSetCookie();
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
-  return headers;
 }
 
 /** A response whose body is all there (or none): one `end`, with a Content-Length unless the headers frame it. */
