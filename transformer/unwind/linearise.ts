@@ -202,7 +202,7 @@ export abstract class Lineariser {
     } else if (ts.isPropertyAccessExpression(callee) && ts.isPrivateIdentifier(callee.name)) {
       // `o.#m(a)`: a private method cannot be re-read by key; read it from the evaluated object and call it with `this` = o.
       const obj = this.lin(callee.expression);
-      const objT = this.isStable(obj.value) ? obj : { pre: [...obj.pre, this.assign(this.temp(), obj.value)], value: this.temps[this.temps.length - 1]! };
+      const objT = this.held(obj);
       const ops = this.operands(argExprs);
       pre = [...objT.pre, ...ops.pre];
       irCall = { kind: "dynamic", fn: f.createPropertyAccessExpression(objT.value, callee.name), thisArg: objT.value, args: rebuildArgs(ops.values) };
@@ -222,7 +222,7 @@ export abstract class Lineariser {
       // throws, before `f()` does), so the method is read into a temporary first and called with `this` = o.
       const m = callee as ts.PropertyAccessExpression | ts.ElementAccessExpression;
       const obj = this.lin(m.expression);
-      const objT = this.isStable(obj.value) ? obj : { pre: [...obj.pre, this.assign(this.temp(), obj.value)], value: this.temps[this.temps.length - 1]! };
+      const objT = this.held(obj);
       const key = ts.isElementAccessExpression(m) ? this.lin(m.argumentExpression) : undefined;
       const fnT = this.temp();
       const read = key === undefined ? f.createPropertyAccessExpression(objT.value, (m as ts.PropertyAccessExpression).name) : f.createElementAccessExpression(objT.value, key.value);
@@ -402,6 +402,13 @@ export abstract class Lineariser {
       } else values.push(l.value);
     });
     return { pre, values };
+  }
+
+  /** `l` with its value in a temporary unless it is stable: a receiver read twice (its method, then `this`) is evaluated once. */
+  protected held(l: Lin): Lin {
+    if (this.isStable(l.value)) return l;
+    const t = this.temp();
+    return { pre: [...l.pre, this.assign(t, l.value)], value: t };
   }
 
   protected stable(l: Lin, later: readonly ts.Expression[]): Lin {
