@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { transform } from "../transformer/index.js";
 import { generateCorpus } from "../test/transformer/corpus-generator.js";
-import { compilerOptions, corpusDir, makeWorkDir, plainJs, runBuild, writeBuild, type Program, type RunResult } from "../test/transformer/corpus-harness.js";
+import { compilerOptions, corpusDir, emittedCode, makeWorkDir, plainJs, runBuild, writeBuild, type Program, type RunResult } from "../test/transformer/corpus-harness.js";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,8 +43,8 @@ const out = transform({
 for (const d of out.diagnostics.filter((d) => d.category === "error")) console.log(`refused ${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
 const code = new Map<string, string>();
 for (const p of programs) {
-  const emitted = out.files[p.fileName] ?? out.files[p.fileName.replace(/\.ts$/, ".js")];
-  if (emitted !== undefined) code.set(p.name, emitted.code);
+  const emitted = emittedCode(out.files, p);
+  if (emitted !== undefined) code.set(p.name, emitted);
 }
 const built = programs.filter((p) => code.has(p.name));
 writeBuild(dir, "compiled", built, (p) => code.get(p.name)!);

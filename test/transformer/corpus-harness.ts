@@ -214,3 +214,8 @@ function spawnNode(cwd: string, args: string[], timeoutMs: number): Promise<{ st
     child.on("close", (code) => resolvePromise({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code }));
   });
 }
+
+/** A program's emitted code in a `transform()` result, keyed by its source name or its `.js` output name. */
+export function emittedCode(files: Readonly<Record<string, { code: string }>>, p: Program): string | undefined {
+  return (files[p.fileName] ?? files[p.fileName.replace(/\.ts$/, ".js")])?.code;
+}

@@ -16,7 +16,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { transform } from "../../transformer/index.js";
 import { generateCorpus } from "./corpus-generator.js";
-import { compilerOptions, corpusDir, knownFailures, loadCorpus, loadSupport, makeWorkDir, plainJs, runBuild, testBackend, writeBuild, type Program, type RunResult } from "./corpus-harness.js";
+import { compilerOptions, corpusDir, emittedCode, knownFailures, loadCorpus, loadSupport, makeWorkDir, plainJs, runBuild, testBackend, writeBuild, type Program, type RunResult } from "./corpus-harness.js";
 
 /** The hand-written programs, seeds 1…240 (as corpus.test.ts) and 1301…1400, where the first failures were. */
 const programs: Program[] = [
@@ -44,8 +44,8 @@ beforeAll(async () => {
   errors = out.diagnostics.filter((d) => d.category === "error").map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
   code = new Map();
   for (const p of all) {
-    const emitted = out.files[p.fileName] ?? out.files[p.fileName.replace(/\.ts$/, ".js")];
-    if (emitted !== undefined) code.set(p.name, emitted.code);
+    const emitted = emittedCode(out.files, p);
+    if (emitted !== undefined) code.set(p.name, emitted);
   }
   writeBuild(workDir, "compiled", all.filter((p) => code!.has(p.name)), (p) => code!.get(p.name)!);
   const names = programs.map((p) => p.name);

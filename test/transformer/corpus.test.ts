@@ -24,6 +24,7 @@ import { rmSync } from "node:fs";
 import { transform } from "../../transformer/index.js";
 import {
   compilerOptions,
+  emittedCode,
   knownFailures,
   loadCorpus,
   loadSupport,
@@ -71,8 +72,8 @@ beforeAll(async () => {
   });
   const code = new Map<string, string>();
   for (const p of programs) {
-    const emitted = out.files[p.fileName] ?? out.files[p.fileName.replace(/\.ts$/, ".js")];
-    if (emitted !== undefined) code.set(p.name, emitted.code);
+    const emitted = emittedCode(out.files, p);
+    if (emitted !== undefined) code.set(p.name, emitted);
   }
   const errors = out.diagnostics.filter((d) => d.category === "error");
   const transformErrors = errors.map((d) => `${d.file}:${d.line}:${d.column} CL${d.code} ${d.message}`);
